@@ -1,0 +1,60 @@
+package dev.redfleet.cli;
+
+import dev.redfleet.config.FleetConfig;
+import dev.redfleet.ops.StatusReport;
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Scripts;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Redis;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Show the generator, live nodes, queue, messages in flight, counters and audit figures.")
+public final class StatusCommand implements Callable<Integer> {
+  @Mixin
+  CommonOptions common;
+
+  @Option(names = "--json", description = "One JSON object (per refresh with --watch).")
+  boolean json;
+
+  @Option(names = "--watch", description = "Refresh every second until interrupted.")
+  boolean watch;
+
+  @Override
+  public Integer call() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      FleetConfig config = common.load(vertx, Map.of());
+      Redis redis = CommonOptions.connect(vertx, config);
+      Scripts scripts = new Scripts(redis);
+      Keys keys = new Keys(config.namespace());
+      do {
+        try {
+          JsonObject status = StatusReport.take(scripts, keys, config.staleMs()).await(Duration.ofSeconds(10));
+          System.out.println(json ? status.encode() : StatusReport.human(status));
+        } catch (Exception e) {
+          if (!watch) {
+            throw new RedisUnreachableException("Redis did not answer: " + e.getMessage());
+          }
+          System.err.println("redfleet: Redis did not answer: " + e.getMessage());
+        }
+        System.out.flush();
+        if (watch) {
+          Promise<Void> tick = Promise.promise();
+          vertx.setTimer(1000, id -> tick.complete());
+          tick.future().await();
+        }
+      } while (watch);
+      return 0;
+    } finally {
+      vertx.close();
+    }
+  }
+}

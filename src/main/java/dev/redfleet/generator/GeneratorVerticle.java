@@ -1,0 +1,197 @@
+package dev.redfleet.generator;
+
+import dev.redfleet.election.Leadership;
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Generates messages while this node holds the lease, as told by {@link Leadership} events. Every
+ * write is the fenced {@code produce} script, so a generator that lost the lease without knowing
+ * it (paused, partitioned) cannot add a single message.
+ *
+ * <p>With an interval, one message per tick; with interval 0, batches back to back, as fast as
+ * Redis takes them. A full queue (the cap) slows generation down; the fleet-wide limit ends it.
+ */
+public final class GeneratorVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(GeneratorVerticle.class);
+  private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  private static final int BODY_LENGTH = 16;
+  /** Pause before trying again when the queue is at its cap. */
+  private static final long FULL_QUEUE_PAUSE_MS = 20;
+
+  /**
+   * @param intervalMs pause between messages; 0 = as fast as possible, in batches of {@code batchSize}
+   * @param limit messages the whole fleet may produce, counted in Redis; 0 = unbounded
+   * @param queueCap the queue never grows past this many messages
+   */
+  public record Settings(long intervalMs, int batchSize, long limit, long queueCap) {}
+
+  private final Scripts scripts;
+  private final Keys keys;
+  private final Settings settings;
+  private final Backoff backoff = new Backoff(log, "generator", 50, 2000);
+
+  private MessageConsumer<JsonObject> consumer;
+  private Leadership leadership = Leadership.follower();
+  /** Incremented on every start and stop, so that answers of an older run are ignored. */
+  private long run;
+  private boolean generating;
+  private boolean busy;
+  private boolean full;
+  private long timer = -1;
+
+  public GeneratorVerticle(Scripts scripts, Keys keys, Settings settings) {
+    this.scripts = scripts;
+    this.keys = keys;
+    this.settings = settings;
+  }
+
+  @Override
+  public Future<?> start() {
+    consumer = vertx.eventBus().localConsumer(Leadership.ADDRESS,
+        message -> onLeadership(Leadership.fromJson(message.body())));
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopGenerating();
+    return consumer.unregister();
+  }
+
+  private void onLeadership(Leadership change) {
+    if (change.leader()) {
+      startGenerating(change);
+    } else {
+      stopGenerating();
+    }
+  }
+
+  private void startGenerating(Leadership change) {
+    stopGenerating();
+    leadership = change;
+    generating = true;
+    long thisRun = ++run;
+    log.info("generating as epoch {} ({})", change.epoch(),
+        settings.intervalMs() > 0 ? "one message every " + settings.intervalMs() + " ms" : "as fast as possible");
+    if (settings.intervalMs() > 0) {
+      timer = vertx.setPeriodic(1, settings.intervalMs(), id -> {
+        if (!busy) {
+          produce(thisRun, 1);
+        }
+      });
+    } else {
+      produce(thisRun, settings.batchSize());
+    }
+  }
+
+  private void stopGenerating() {
+    if (generating) {
+      log.info("generation stopped (epoch {})", leadership.epoch());
+    }
+    generating = false;
+    run++;
+    busy = false;
+    if (timer != -1) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+
+  private void produce(long thisRun, int count) {
+    busy = true;
+    List<Object> args = new ArrayList<>(4 + count);
+    args.add(leadership.token());
+    args.add(leadership.epoch());
+    args.add(settings.limit());
+    args.add(settings.queueCap());
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    for (int i = 0; i < count; i++) {
+      args.add(randomBody(random));
+    }
+    scripts.run(Script.PRODUCE, List.of(keys.leader(), keys.seq(), keys.queue(), keys.stats()), args)
+        .onComplete(ar -> {
+          if (thisRun != run) {
+            return;
+          }
+          busy = false;
+          if (ar.failed()) {
+            long delay = backoff.failed(ar.cause());
+            if (settings.intervalMs() == 0) {
+              later(thisRun, delay);
+            }
+            return;
+          }
+          backoff.succeeded();
+          produced(thisRun, ar.result());
+        });
+  }
+
+  private void produced(long thisRun, Response result) {
+    String status = result.get(2).toString();
+    if (!"full".equals(status) && full) {
+      full = false;
+      log.info("queue below its cap again; generation resumes");
+    }
+    switch (status) {
+      case "ok" -> {
+        if (settings.intervalMs() == 0) {
+          produce(thisRun, settings.batchSize());
+        }
+      }
+      case "full" -> {
+        if (!full) {
+          full = true;
+          log.info("queue at its cap of {} messages; generation waits for the workers", settings.queueCap());
+        }
+        if (settings.intervalMs() == 0) {
+          later(thisRun, FULL_QUEUE_PAUSE_MS);
+        }
+      }
+      case "limit" -> {
+        log.info("the fleet has produced its limit of {} messages (last id {}); generation ends",
+            settings.limit(), result.get(1).toLong());
+        stopGenerating();
+      }
+      case "fenced" -> {
+        log.warn("produce refused: epoch {} no longer holds the lease; waiting for the election",
+            leadership.epoch());
+        stopGenerating();
+      }
+      default -> throw new IllegalStateException("produce returned " + status);
+    }
+  }
+
+  private void later(long thisRun, long delayMs) {
+    busy = true;
+    timer = vertx.setTimer(Math.max(1, delayMs), id -> {
+      timer = -1;
+      if (thisRun == run) {
+        produce(thisRun, settings.batchSize());
+      }
+    });
+  }
+
+  /** The message body: random text, already a JSON string literal (the alphabet needs no escaping). */
+  static String randomBody(ThreadLocalRandom random) {
+    char[] text = new char[BODY_LENGTH + 2];
+    text[0] = '"';
+    for (int i = 1; i <= BODY_LENGTH; i++) {
+      text[i] = ALPHABET.charAt(random.nextInt(ALPHABET.length()));
+    }
+    text[BODY_LENGTH + 1] = '"';
+    return new String(text);
+  }
+}

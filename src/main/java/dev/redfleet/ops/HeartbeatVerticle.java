@@ -1,0 +1,63 @@
+package dev.redfleet.ops;
+
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this node known as alive in {@code <ns>:nodes} (Redis time), and on stop makes the node
+ * leave: whatever it still holds goes back to the queue and it is forgotten. Undeploy it after the
+ * workers, so nothing lands once it has left.
+ */
+public final class HeartbeatVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(HeartbeatVerticle.class);
+
+  private final Scripts scripts;
+  private final Keys keys;
+  private final String nodeId;
+  private final long intervalMs;
+  private final Backoff backoff = new Backoff(log, "heartbeat", 100, 5000);
+  private long timer = -1;
+
+  public HeartbeatVerticle(Scripts scripts, Keys keys, String nodeId, long intervalMs) {
+    this.scripts = scripts;
+    this.keys = keys;
+    this.nodeId = nodeId;
+    this.intervalMs = intervalMs;
+  }
+
+  @Override
+  public Future<?> start() {
+    // not waited for: a node started while Redis is down keeps trying instead of failing
+    beat();
+    timer = vertx.setPeriodic(intervalMs, id -> beat());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timer);
+    return scripts.run(Script.REQUEUE_NODE,
+            List.of(keys.nodes(), keys.landing(nodeId), keys.inflight(nodeId), keys.queue(), keys.stats()),
+            List.of(nodeId, 0, 0))
+        .timeout(5, TimeUnit.SECONDS)
+        .onSuccess(r -> log.info("node {} left the fleet; {} unfinished message(s) returned to the queue",
+            nodeId, r.get(0).toLong()))
+        .onFailure(e -> log.warn("node {} could not leave cleanly ({}); the reaper will return its messages",
+            nodeId, Backoff.oneLine(e)))
+        .recover(e -> Future.succeededFuture());
+  }
+
+  private void beat() {
+    scripts.run(Script.HEARTBEAT, List.of(keys.nodes()), List.of(nodeId))
+        .onSuccess(r -> backoff.succeeded())
+        .onFailure(backoff::failed);
+  }
+}

@@ -1,0 +1,88 @@
+package dev.redfleet.redis;
+
+/**
+ * Every Redis key redfleet uses, and the only place that knows their names. All keys share the
+ * hash tag {@code {<namespace>}}, so each Lua script touches a single Redis Cluster slot.
+ */
+public final class Keys {
+  private final String namespace;
+  private final String prefix;
+
+  public Keys(String namespace) {
+    this.namespace = namespace;
+    this.prefix = "{" + namespace + "}:";
+  }
+
+  public String namespace() {
+    return namespace;
+  }
+
+  /** {@code {ns}:}, the start of every key. */
+  public String prefix() {
+    return prefix;
+  }
+
+  /** String with PX TTL: {@code <nodeId>:<epoch>} of the current generator. */
+  public String leader() {
+    return prefix + "leader";
+  }
+
+  /** Integer: last epoch handed out, the fencing token. */
+  public String epoch() {
+    return prefix + "epoch";
+  }
+
+  /** Integer: last message id assigned. */
+  public String seq() {
+    return prefix + "seq";
+  }
+
+  /** List of pending messages: produced on the left, consumed from the right. */
+  public String queue() {
+    return prefix + "queue";
+  }
+
+  /** Sorted set: nodeId -> last heartbeat (Redis time, ms). */
+  public String nodes() {
+    return prefix + "nodes";
+  }
+
+  /** List: where a node's blocking pop lands a message before it is claimed. */
+  public String landing(String nodeId) {
+    return prefix + "landing:" + nodeId;
+  }
+
+  /** Hash: a node's messages in flight, id -> message. */
+  public String inflight(String nodeId) {
+    return prefix + "inflight:" + nodeId;
+  }
+
+  /** List of failed (and malformed) messages, newest on the left. */
+  public String errors() {
+    return prefix + "errors";
+  }
+
+  /** Sorted set: getErrors readerId -> lease deadline (Redis time, ms). */
+  public String errorReaders() {
+    return prefix + "errors:readers";
+  }
+
+  /** List: the entries one getErrors reader has claimed and is printing. */
+  public String errorReading(String readerId) {
+    return errorReadingPrefix() + readerId;
+  }
+
+  public String errorReadingPrefix() {
+    return prefix + "errors:reading:";
+  }
+
+  /** Hash of counters: produced, processed, failed, malformed, requeued, stale_dropped, duplicates. */
+  public String stats() {
+    return prefix + "stats";
+  }
+
+  /** Bitmap: bit {@code id} is set once the outcome of message {@code id} is recorded. */
+  public String audit() {
+    return prefix + "audit";
+  }
+}

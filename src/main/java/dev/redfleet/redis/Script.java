@@ -1,0 +1,69 @@
+package dev.redfleet.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** The Lua scripts under {@code src/main/resources/lua/}, one per operation. */
+public enum Script {
+  ACQUIRE_LEASE("acquire-lease"),
+  RENEW_LEASE("renew-lease"),
+  RELEASE_LEASE("release-lease"),
+  PRODUCE("produce"),
+  CLAIM("claim"),
+  FINISH("finish"),
+  HEARTBEAT("heartbeat"),
+  STALE_NODES("stale-nodes"),
+  REQUEUE_NODE("requeue-node"),
+  ERRORS_CLAIM("errors-claim"),
+  ERRORS_ACK("errors-ack"),
+  ERRORS_RECOVER("errors-recover"),
+  STATUS("status");
+
+  private final String fileName;
+  private final String source;
+  private final String sha;
+
+  Script(String name) {
+    this.fileName = name + ".lua";
+    this.source = read("/lua/" + fileName);
+    this.sha = sha1(source);
+  }
+
+  public String fileName() {
+    return fileName;
+  }
+
+  public String source() {
+    return source;
+  }
+
+  /** The SHA1 Redis knows the script by, computed here so no round trip is needed to learn it. */
+  public String sha() {
+    return sha;
+  }
+
+  private static String read(String resource) {
+    try (InputStream in = Script.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + resource);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String sha1(String text) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-1");
+      return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

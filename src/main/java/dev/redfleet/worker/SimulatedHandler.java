@@ -1,0 +1,46 @@
+package dev.redfleet.worker;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The task's {@code eventHandler}: completes after a uniformly random delay in
+ * {@code [0, maxDelayMs)} and fails with probability {@code errorRate}. It waits on a Vert.x timer,
+ * never a sleeping thread.
+ */
+public final class SimulatedHandler implements MessageHandler {
+  public static final String FAILURE = "handler reported an error";
+
+  private final Vertx vertx;
+  private final int maxDelayMs;
+  private final double errorRate;
+
+  public SimulatedHandler(Vertx vertx, int maxDelayMs, double errorRate) {
+    this.vertx = vertx;
+    this.maxDelayMs = maxDelayMs;
+    this.errorRate = errorRate;
+  }
+
+  @Override
+  public Future<Void> handle(Message message) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long delay = maxDelayMs > 0 ? random.nextInt(maxDelayMs) : 0;
+    boolean error = random.nextDouble() < errorRate;
+    Promise<Void> done = Promise.promise();
+    Runnable complete = () -> {
+      if (error) {
+        done.fail(FAILURE);
+      } else {
+        done.complete();
+      }
+    };
+    if (delay == 0) {
+      vertx.getOrCreateContext().runOnContext(v -> complete.run());
+    } else {
+      vertx.setTimer(delay, id -> complete.run());
+    }
+    return done.future();
+  }
+}

@@ -1,0 +1,308 @@
+package dev.redfleet.worker;
+
+import dev.redfleet.election.Leadership;
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.RedisClients;
+import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes messages from the reliable queue and runs the handler on each, up to {@code concurrency}
+ * at a time.
+ *
+ * <p>While the queue has messages, one {@code claim} call moves up to the free capacity straight
+ * from the queue into the node's in-flight hash. When a claim comes back empty the worker blocks
+ * in BLMOVE (queue to the node's landing list) on its own connection, never a pooled one, and then
+ * claims what landed. Finished messages are recorded in batches by {@code finish}: one call is in
+ * flight at a time and everything that finished meanwhile goes into the next one.
+ *
+ * <p>The worker takes nothing new while its node is the generator.
+ */
+public final class WorkerVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
+  /** Most messages one claim or one finish call carries. */
+  static final int MAX_BATCH = 1000;
+  private static final int MAX_REASON_LENGTH = 200;
+
+  /**
+   * @param concurrency messages in flight at most in this verticle
+   * @param blockMs how long one BLMOVE waits for a message
+   * @param handlerTimeoutMs a handler that has not finished by then fails with the reason {@code timeout}
+   * @param drainMs on stop, how long running handlers may take to finish
+   */
+  public record Settings(String redisUrl, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs) {}
+
+  private final Scripts scripts;
+  private final Keys keys;
+  private final String nodeId;
+  private final Settings settings;
+  private final MessageHandler handler;
+  private final List<String> claimKeys;
+  private final List<String> finishKeys;
+  private final Backoff claimBackoff = new Backoff(log, "worker claim", 100, 5000);
+  private final Backoff finishBackoff = new Backoff(log, "worker finish", 100, 5000);
+
+  private MessageConsumer<JsonObject> consumer;
+  private Redis blockingClient;
+  private RedisConnection blockingConnection;
+
+  private int inFlight;
+  private boolean paused;
+  private boolean stopping;
+  /** A claim or a BLMOVE is outstanding: at most one at a time. */
+  private boolean fetching;
+  /** A finish call is outstanding, or waiting to be retried. */
+  private boolean finishing;
+  /** Pairs (id, outcome) waiting for the next finish call; outcome "" is success. */
+  private ArrayList<String> outcomes = new ArrayList<>();
+  private Promise<Void> drained;
+
+  public WorkerVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings, MessageHandler handler) {
+    this.scripts = scripts;
+    this.keys = keys;
+    this.nodeId = nodeId;
+    this.settings = settings;
+    this.handler = handler;
+    this.claimKeys = List.of(keys.queue(), keys.landing(nodeId), keys.inflight(nodeId), keys.nodes(),
+        keys.errors(), keys.stats());
+    this.finishKeys = List.of(keys.inflight(nodeId), keys.errors(), keys.stats(), keys.audit());
+  }
+
+  @Override
+  public Future<?> start() {
+    blockingClient = RedisClients.dedicated(vertx, settings.redisUrl());
+    consumer = vertx.eventBus().localConsumer(Leadership.ADDRESS,
+        message -> setPaused(Leadership.fromJson(message.body()).leader()));
+    return consumer.completion().onSuccess(v -> pump());
+  }
+
+  /**
+   * Stops taking messages at once, lets running handlers finish for up to {@code drainMs} and
+   * records their outcomes. What is still running then stays in the in-flight hash, for the node's
+   * leave (or the reaper) to return to the queue.
+   */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    drained = Promise.promise();
+    long drainTimer = vertx.setTimer(Math.max(1, settings.drainMs()), id -> {
+      if (inFlight > 0) {
+        log.warn("{} message(s) still running after {} ms; they go back to the queue", inFlight, settings.drainMs());
+      }
+      drained.tryComplete();
+    });
+    checkDrained();
+    return consumer.unregister()
+        .compose(v -> blockingClient.close())
+        .eventually(() -> drained.future())
+        .onComplete(ar -> vertx.cancelTimer(drainTimer));
+  }
+
+  private void setPaused(boolean leader) {
+    paused = leader;
+    if (!paused) {
+      pump();
+    }
+  }
+
+  /** Takes more messages if there is room and nothing is being fetched already. */
+  private void pump() {
+    if (stopping || paused || fetching) {
+      return;
+    }
+    int free = settings.concurrency() - inFlight;
+    if (free > 0) {
+      claim(Math.min(free, MAX_BATCH));
+    }
+  }
+
+  private void claim(int fromQueue) {
+    fetching = true;
+    scripts.run(Script.CLAIM, claimKeys, List.of(nodeId, fromQueue)).onComplete(ar -> {
+      fetching = false;
+      if (ar.failed()) {
+        long delay = claimBackoff.failed(ar.cause());
+        vertx.setTimer(delay, id -> pump());
+        return;
+      }
+      claimBackoff.succeeded();
+      Response claimed = ar.result();
+      if (stopping) {
+        // left in the in-flight hash: the node's leave returns them to the queue
+        return;
+      }
+      for (int i = 0; i + 1 < claimed.size(); i += 2) {
+        handle(claimed.get(i).toString(), claimed.get(i + 1).toString());
+      }
+      if (claimed.size() > 0) {
+        pump();
+      } else {
+        blockingPop();
+      }
+    });
+  }
+
+  /** Waits on the worker's own connection until a message lands in the node's landing list. */
+  private void blockingPop() {
+    if (stopping || paused || inFlight >= settings.concurrency()) {
+      return;
+    }
+    fetching = true;
+    Request blmove = Request.cmd(Command.BLMOVE).arg(keys.queue()).arg(keys.landing(nodeId))
+        .arg("RIGHT").arg("LEFT").arg(String.format(Locale.ROOT, "%.3f", settings.blockMs() / 1000.0));
+    blockingConnection()
+        .compose(connection -> connection.send(blmove))
+        .onComplete(ar -> {
+          fetching = false;
+          if (ar.failed()) {
+            dropBlockingConnection();
+            if (!stopping) {
+              long delay = claimBackoff.failed(ar.cause());
+              vertx.setTimer(delay, id -> pump());
+            }
+            return;
+          }
+          claimBackoff.succeeded();
+          if (stopping) {
+            return;
+          }
+          if (ar.result() == null) {
+            pump();
+          } else {
+            // something landed: claim it, and as many more as fit (none while this node generates)
+            int room = settings.concurrency() - inFlight - 1;
+            claim(paused ? 0 : Math.max(0, Math.min(room, MAX_BATCH)));
+          }
+        });
+  }
+
+  private Future<RedisConnection> blockingConnection() {
+    if (blockingConnection != null) {
+      return Future.succeededFuture(blockingConnection);
+    }
+    return blockingClient.connect().onSuccess(connection -> {
+      blockingConnection = connection;
+      connection.exceptionHandler(e -> log.debug("blocking connection: {}", Backoff.oneLine(e)));
+    });
+  }
+
+  private void dropBlockingConnection() {
+    RedisConnection broken = blockingConnection;
+    blockingConnection = null;
+    if (broken != null) {
+      broken.close();
+    }
+  }
+
+  private void handle(String id, String raw) {
+    inFlight++;
+    Message message = Message.parse(id, raw);
+    if (message == null) {
+      completed(id, "malformed");
+      return;
+    }
+    boolean[] done = new boolean[1];
+    long timeout = vertx.setTimer(settings.handlerTimeoutMs(), t -> {
+      if (!done[0]) {
+        done[0] = true;
+        completed(id, "timeout");
+      }
+    });
+    Future<Void> result;
+    try {
+      result = handler.handle(message);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onComplete(ar -> {
+      if (done[0]) {
+        return;
+      }
+      done[0] = true;
+      vertx.cancelTimer(timeout);
+      completed(id, ar.succeeded() ? "" : reason(ar.cause()));
+    });
+  }
+
+  private void completed(String id, String outcome) {
+    inFlight--;
+    outcomes.add(id);
+    outcomes.add(outcome);
+    flush();
+    pump();
+  }
+
+  /** Sends everything finished so far in one call, unless a call is already on its way. */
+  private void flush() {
+    if (finishing || outcomes.isEmpty()) {
+      checkDrained();
+      return;
+    }
+    List<String> batch;
+    if (outcomes.size() <= 2 * MAX_BATCH) {
+      batch = outcomes;
+      outcomes = new ArrayList<>();
+    } else {
+      List<String> head = outcomes.subList(0, 2 * MAX_BATCH);
+      batch = new ArrayList<>(head);
+      head.clear();
+    }
+    List<Object> args = new ArrayList<>(batch.size() + 1);
+    args.add(nodeId);
+    args.addAll(batch);
+    finishing = true;
+    scripts.run(Script.FINISH, finishKeys, args).onComplete(ar -> {
+      if (ar.failed()) {
+        // a retry is safe: an outcome already recorded is no longer in flight and is dropped
+        outcomes.addAll(0, batch);
+        vertx.setTimer(finishBackoff.failed(ar.cause()), id -> {
+          finishing = false;
+          flush();
+        });
+        return;
+      }
+      finishBackoff.succeeded();
+      finishing = false;
+      long dropped = ar.result().get(1).toLong();
+      if (dropped > 0) {
+        log.info("{} late outcome(s) dropped: their messages had been handed to another worker", dropped);
+      }
+      flush();
+    });
+  }
+
+  private void checkDrained() {
+    if (drained != null && inFlight == 0 && outcomes.isEmpty() && !finishing) {
+      drained.tryComplete();
+    }
+  }
+
+  private static String reason(Throwable failure) {
+    String text = failure.getMessage();
+    if (text == null || text.isBlank()) {
+      text = failure.getClass().getSimpleName();
+    }
+    text = text.replaceAll("\\s+", " ").trim();
+    if (text.equals("malformed")) {
+      // that word is reserved for entries that are not messages at all
+      text = "handler: malformed";
+    }
+    return text.length() > MAX_REASON_LENGTH ? text.substring(0, MAX_REASON_LENGTH) : text;
+  }
+}

@@ -1,0 +1,71 @@
+-- claim: take messages into a node's in-flight hash (id -> message). Everything BLMOVE landed in
+-- the node's landing list is taken, plus up to ARGV[2] more straight from the queue, in one call.
+--
+-- KEYS[1]  <ns>:queue
+-- KEYS[2]  <ns>:landing:<nodeId>
+-- KEYS[3]  <ns>:inflight:<nodeId>
+-- KEYS[4]  <ns>:nodes    the claim doubles as a heartbeat: a node that holds work is always known
+-- KEYS[5]  <ns>:errors
+-- KEYS[6]  <ns>:stats    'malformed' is incremented for entries that are not messages
+-- ARGV[1]  nodeId
+-- ARGV[2]  how many to take from the queue besides what landed (0 = landing only)
+--
+-- Returns {id1, raw1, id2, raw2, ...}: the claimed messages, oldest first, each with the id it is
+-- held under. An entry without a positive integer "id" is not a message: it goes to the errors
+-- list as {"error":"malformed","raw":...,"node":...,"at":...}, raw kept.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[4], now, ARGV[1])
+
+local taken = {}
+local landed = redis.call('LLEN', KEYS[2])
+if landed > 0 then
+  taken = redis.call('RPOP', KEYS[2], landed)
+end
+local more = tonumber(ARGV[2])
+if more > 0 then
+  local popped = redis.call('RPOP', KEYS[1], more)
+  if popped then
+    for i = 1, #popped do
+      taken[#taken + 1] = popped[i]
+    end
+  end
+end
+
+local function message_id(raw)
+  -- the generator writes the id first: the common case costs one match, not a JSON decode
+  local id = string.match(raw, '^{"id":(%d+),')
+  if id then
+    return id
+  end
+  local ok, decoded = pcall(cjson.decode, raw)
+  if ok and type(decoded) == 'table' and type(decoded.id) == 'number'
+      and decoded.id >= 1 and decoded.id == math.floor(decoded.id) then
+    return string.format('%d', decoded.id)
+  end
+  return nil
+end
+
+local claimed = {}
+local fields = {}
+local malformed = 0
+for i = 1, #taken do
+  local raw = taken[i]
+  local id = message_id(raw)
+  if id then
+    claimed[#claimed + 1] = id
+    claimed[#claimed + 1] = raw
+    fields[#fields + 1] = id
+    fields[#fields + 1] = raw
+  else
+    malformed = malformed + 1
+    redis.call('LPUSH', KEYS[5], cjson.encode({error = 'malformed', raw = raw, node = ARGV[1], at = now}))
+  end
+end
+for i = 1, #fields, 1000 do
+  redis.call('HSET', KEYS[3], unpack(fields, i, math.min(i + 999, #fields)))
+end
+if malformed > 0 then
+  redis.call('HINCRBY', KEYS[6], 'malformed', malformed)
+end
+return claimed

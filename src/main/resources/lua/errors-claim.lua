@@ -1,0 +1,29 @@
+-- errors-claim: move the oldest error entries into a reader's own reading list before they are
+-- printed, so that a reader that crashes half way loses nothing (errors-recover gives them back)
+-- and two readers never get the same entry.
+--
+-- KEYS[1]  <ns>:errors                   list; the fleet LPUSHes, readers take from the right
+-- KEYS[2]  <ns>:errors:readers           sorted set readerId -> lease deadline (ms, Redis time)
+-- KEYS[3]  <ns>:errors:reading:<reader>  list; entries this reader is printing
+-- ARGV[1]  readerId
+-- ARGV[2]  at most this many entries
+-- ARGV[3]  reader lease in ms: if the reader neither acks nor claims again within it, its
+--          entries are handed back to the errors list
+--
+-- Returns the claimed entries, oldest first. Entries still in the reading list from an earlier
+-- claim of the same reader (not acknowledged) come first.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
+local pending = redis.call('LRANGE', KEYS[3], 0, -1)
+if #pending > 0 then
+  return pending
+end
+local taken = redis.call('RPOP', KEYS[1], tonumber(ARGV[2]))
+if not taken then
+  return {}
+end
+for i = 1, #taken, 1000 do
+  redis.call('RPUSH', KEYS[3], unpack(taken, i, math.min(i + 999, #taken)))
+end
+return taken

@@ -1,0 +1,10 @@
+-- heartbeat: record that a node is alive, in Redis' own clock.
+--
+-- KEYS[1]  <ns>:nodes  sorted set nodeId -> last heartbeat (ms, Redis time)
+-- ARGV[1]  nodeId
+--
+-- Returns the heartbeat time (ms)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+return now

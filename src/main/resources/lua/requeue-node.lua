@@ -1,0 +1,53 @@
+-- requeue-node: move everything a node holds (landing list and in-flight hash) back to the
+-- consumer end of the queue, atomically. Used by the reaper for a silent node, and by a node
+-- leaving gracefully for itself.
+--
+-- KEYS[1]  <ns>:nodes
+-- KEYS[2]  <ns>:landing:<nodeId>
+-- KEYS[3]  <ns>:inflight:<nodeId>
+-- KEYS[4]  <ns>:queue
+-- KEYS[5]  <ns>:stats     'requeued' is incremented
+-- ARGV[1]  nodeId
+-- ARGV[2]  only act if the node has been silent at least this many ms (0 = unconditionally)
+-- ARGV[3]  forget the node (remove it from nodes) once silent at least this many ms. This must
+--          exceed any BLMOVE the node may still have pending, because a stopped-but-connected
+--          process can still have a message moved into its landing list; until then it stays
+--          known and is reaped again. 0 = forget at once (a node leaving after closing its
+--          blocking connections).
+--
+-- Returns {moved, forgotten}: moved = messages requeued (-1: node alive or unknown),
+--                             forgotten = 1 if the node was removed from nodes
+local last = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local silent = now
+if last then
+  silent = now - tonumber(last)
+end
+if silent < tonumber(ARGV[2]) then
+  return {-1, 0}
+end
+
+local moved = 0
+-- RPUSH puts entries at the consumer end, so they are the next to be taken
+local held = redis.call('HVALS', KEYS[3])
+for i = 1, #held, 1000 do
+  redis.call('RPUSH', KEYS[4], unpack(held, i, math.min(i + 999, #held)))
+end
+moved = moved + #held
+local landed = redis.call('LRANGE', KEYS[2], 0, -1)
+for i = 1, #landed, 1000 do
+  redis.call('RPUSH', KEYS[4], unpack(landed, i, math.min(i + 999, #landed)))
+end
+moved = moved + #landed
+if moved > 0 then
+  redis.call('DEL', KEYS[2], KEYS[3])
+  redis.call('HINCRBY', KEYS[5], 'requeued', moved)
+end
+
+local forgotten = 0
+if last and silent >= tonumber(ARGV[3]) then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  forgotten = 1
+end
+return {moved, forgotten}

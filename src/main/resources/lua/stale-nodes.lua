@@ -1,0 +1,10 @@
+-- stale-nodes: the nodes whose last heartbeat is older than a bound, in Redis' own clock.
+--
+-- KEYS[1]  <ns>:nodes
+-- ARGV[1]  stale bound in ms
+-- ARGV[2]  at most this many node ids
+--
+-- Returns a list of node ids, most silent first
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - tonumber(ARGV[1])), 'LIMIT', 0, tonumber(ARGV[2]))

@@ -1,0 +1,39 @@
+-- status: one consistent snapshot of the fleet for the status command.
+--
+-- KEYS[1]  <ns>:leader
+-- KEYS[2]  <ns>:epoch
+-- KEYS[3]  <ns>:seq
+-- KEYS[4]  <ns>:queue
+-- KEYS[5]  <ns>:nodes
+-- KEYS[6]  <ns>:stats
+-- KEYS[7]  <ns>:audit
+-- KEYS[8]  <ns>:errors
+-- ARGV[1]  key prefix "<ns>:" (a node's lists are prefix .. "landing:" .. id and
+--          prefix .. "inflight:" .. id; same hash tag, same cluster slot)
+--
+-- Returns {now, leader or false, leader pttl, epoch, seq, queue length, errors length,
+--          {nodeId, lastHeartbeat, landing length, inflight length, ...},
+--          {stats field, value, ...}, audited (set bits)}
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nodes = redis.call('ZRANGE', KEYS[5], 0, -1, 'WITHSCORES')
+local perNode = {}
+for i = 1, #nodes, 2 do
+  local id = nodes[i]
+  perNode[#perNode + 1] = id
+  perNode[#perNode + 1] = nodes[i + 1]
+  perNode[#perNode + 1] = redis.call('LLEN', ARGV[1] .. 'landing:' .. id)
+  perNode[#perNode + 1] = redis.call('HLEN', ARGV[1] .. 'inflight:' .. id)
+end
+return {
+  now,
+  redis.call('GET', KEYS[1]),
+  redis.call('PTTL', KEYS[1]),
+  tonumber(redis.call('GET', KEYS[2]) or '0'),
+  tonumber(redis.call('GET', KEYS[3]) or '0'),
+  redis.call('LLEN', KEYS[4]),
+  redis.call('LLEN', KEYS[8]),
+  perNode,
+  redis.call('HGETALL', KEYS[6]),
+  redis.call('BITCOUNT', KEYS[7])
+}
