@@ -1,0 +1,103 @@
+package dev.redfleet.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  private static Vertx vertx;
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void vertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void close() {
+    vertx.close();
+  }
+
+  private Path file(String json) throws Exception {
+    Path f = dir.resolve("config.json");
+    Files.writeString(f, json);
+    return f;
+  }
+
+  @Test
+  void defaultsApplyWhenNothingIsGiven() {
+    FleetConfig c = ConfigLoader.load(vertx, null, Map.of(), Map.of());
+    assertThat(c.redisUrl()).isEqualTo("redis://localhost:6379");
+    assertThat(c.namespace()).isEqualTo("redfleet");
+    assertThat(c.intervalMs()).isEqualTo(500);
+    assertThat(c.leaseMs()).isEqualTo(2000);
+    assertThat(c.renewMs()).isEqualTo(500);
+    assertThat(c.retryMs()).isEqualTo(250);
+    assertThat(c.errorRate()).isEqualTo(0.15);
+    assertThat(c.maxDelayMs()).isEqualTo(1000);
+    assertThat(c.nodeId()).isNotBlank();
+  }
+
+  @Test
+  void fileIsOverriddenByEnvironmentWhichIsOverriddenByTheCommandLine() throws Exception {
+    Path f = file("{\"workers\": 3, \"concurrency\": 10, \"intervalMs\": 100, \"namespace\": \"fromfile\"}");
+    FleetConfig c = ConfigLoader.load(vertx, f,
+        Map.of("REDFLEET_CONCURRENCY", "20", "REDFLEET_INTERVAL_MS", "200", "REDIS_URL", "redis://env:1"),
+        Map.of(Setting.INTERVAL_MS, "300"));
+    assertThat(c.workers()).isEqualTo(3);
+    assertThat(c.namespace()).isEqualTo("fromfile");
+    assertThat(c.concurrency()).isEqualTo(20);
+    assertThat(c.redisUrl()).isEqualTo("redis://env:1");
+    assertThat(c.intervalMs()).isEqualTo(300);
+  }
+
+  @Test
+  void badValuesNameTheSettingAndWhereItCameFrom() throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.WORKERS, "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("workers must be at least 1, got 0 (from option --workers)");
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of("REDFLEET_CONCURRENCY", "many"), Map.of()))
+        .hasMessage("concurrency must be a whole number, got 'many' (from environment variable REDFLEET_CONCURRENCY)");
+    Path f = file("{\"intervalMs\": \"-5\"}");
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, f, Map.of(), Map.of()))
+        .hasMessageContaining("intervalMs must be zero or more, got -5 (from 'intervalMs' in ");
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.ERROR_RATE, "1.5")))
+        .hasMessage("errorRate must be between 0 and 1, got 1.5 (from option --error-rate)");
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.REDIS_URL, "http://x")))
+        .hasMessageContaining("redisUrl must look like redis://host:port");
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.RENEW_MS, "5000")))
+        .hasMessage("renewMs (5000) must be shorter than leaseMs (2000)");
+  }
+
+  @Test
+  void unknownKeysMissingFilesAndBrokenJsonAreReported() throws Exception {
+    Path typo = file("{\"wrokers\": 3}");
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, typo, Map.of(), Map.of()))
+        .hasMessageStartingWith("unknown setting 'wrokers' in ");
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, dir.resolve("missing.json"), Map.of(), Map.of()))
+        .hasMessageStartingWith("cannot read config file ").hasMessageContaining("missing.json");
+    Path broken = file("{\"workers\": ");
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, broken, Map.of(), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("cannot read config file ");
+  }
+
+  @Test
+  void passwordsAreRedacted() {
+    assertThat(RedisUrls.redact("redis://:s3cret@host:6379/0")).isEqualTo("redis://:***@host:6379/0");
+    assertThat(RedisUrls.redact("redis://user:s3cret@host:6379")).isEqualTo("redis://user:***@host:6379");
+    assertThat(RedisUrls.redact("redis://host:6379")).isEqualTo("redis://host:6379");
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.REDIS_URL, "http://:s3cret@x")))
+        .hasMessageNotContaining("s3cret");
+  }
+}

@@ -1,0 +1,82 @@
+package dev.redfleet.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redfleet.redis.Script;
+import dev.redfleet.testing.RedisTestBase;
+import io.vertx.redis.client.Response;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RequeueNodeScriptTest extends RedisTestBase {
+
+  private long redisNow() {
+    Response t = redis.call("TIME");
+    return t.get(0).toLong() * 1000 + t.get(1).toLong() / 1000;
+  }
+
+  private Response requeue(String node, long staleMs, long forgetMs) {
+    return redis.run(Script.REQUEUE_NODE, List.of(redis.keys.nodes(), redis.keys.landing(node),
+        redis.keys.inflight(node), redis.keys.queue(), redis.keys.stats()), List.of(node, staleMs, forgetMs));
+  }
+
+  private void holds(String node, long lastSeenMsAgo) {
+    redis.call("ZADD", redis.keys.nodes(), redisNow() - lastSeenMsAgo, node);
+    redis.call("HSET", redis.keys.inflight(node), "1", "m1", "2", "m2");
+    redis.call("LPUSH", redis.keys.landing(node), "m3");
+  }
+
+  @Test
+  void aNodeThatIsAliveIsLeftAlone() {
+    holds("n", 100);
+    assertThat(requeue("n", 3000, 10_000).get(0).toLong()).isEqualTo(-1);
+    assertThat(redis.number("HLEN", redis.keys.inflight("n"))).isEqualTo(2);
+    assertThat(redis.number("LLEN", redis.keys.queue())).isZero();
+  }
+
+  @Test
+  void aSilentNodesMessagesGoToTheConsumerEndOfTheQueueButTheNodeStaysKnown() {
+    redis.call("LPUSH", redis.keys.queue(), "older");
+    holds("n", 5000);
+    Response r = requeue("n", 3000, 10_000);
+    assertThat(r.get(0).toLong()).isEqualTo(3);
+    assertThat(r.get(1).toLong()).isZero();
+    assertThat(redis.number("LLEN", redis.keys.queue())).isEqualTo(4);
+    // taken next: the requeued ones come before what was already waiting
+    assertThat(redis.string("LINDEX", redis.keys.queue(), 0)).isEqualTo("older");
+    assertThat(redis.stat("requeued")).isEqualTo(3);
+    assertThat(redis.number("EXISTS", redis.keys.inflight("n"))).isZero();
+    assertThat(redis.number("EXISTS", redis.keys.landing("n"))).isZero();
+    assertThat(redis.call("ZSCORE", redis.keys.nodes(), "n")).isNotNull();
+
+    // a blocking pop it issued before it stopped lands later: reaped again
+    redis.call("LPUSH", redis.keys.landing("n"), "late");
+    assertThat(requeue("n", 3000, 10_000).get(0).toLong()).isEqualTo(1);
+  }
+
+  @Test
+  void aNodeSilentLongerThanForgetMsIsForgotten() {
+    holds("n", 20_000);
+    Response r = requeue("n", 3000, 10_000);
+    assertThat(r.get(0).toLong()).isEqualTo(3);
+    assertThat(r.get(1).toLong()).isEqualTo(1);
+    assertThat(redis.call("ZSCORE", redis.keys.nodes(), "n")).isNull();
+  }
+
+  @Test
+  void leavingReturnsEverythingAndForgetsAtOnce() {
+    holds("n", 0);
+    Response r = requeue("n", 0, 0);
+    assertThat(r.get(0).toLong()).isEqualTo(3);
+    assertThat(r.get(1).toLong()).isEqualTo(1);
+    assertThat(redis.number("ZCARD", redis.keys.nodes())).isZero();
+  }
+
+  @Test
+  void staleNodesAreFoundInRedisTime() {
+    redis.call("ZADD", redis.keys.nodes(), redisNow() - 10_000, "old", redisNow(), "fresh");
+    Response stale = redis.run(Script.STALE_NODES, List.of(redis.keys.nodes()), List.of(3000, 100));
+    assertThat(stale.size()).isEqualTo(1);
+    assertThat(stale.get(0).toString()).isEqualTo("old");
+  }
+}

@@ -1,0 +1,152 @@
+package dev.redfleet.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+
+/**
+ * A private Redis for one test class: a {@code redis-server} process on a free port (so a test can
+ * kill it, restart it, and never share state), or Testcontainers' Redis where there is no
+ * redis-server binary but Docker works. Where neither exists the test fails, loudly.
+ */
+public final class RedisServer implements AutoCloseable {
+  private final int port;
+  private final Path dir;
+  private final List<String> extraArgs;
+  private Process process;
+  private GenericContainer<?> container;
+
+  private RedisServer(int port, Path dir, List<String> extraArgs) {
+    this.port = port;
+    this.dir = dir;
+    this.extraArgs = extraArgs;
+  }
+
+  public static RedisServer start(String... extraArgs) {
+    try {
+      RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("redfleet-redis"), List.of(extraArgs));
+      if (binary() != null) {
+        server.startProcess();
+      } else if (DockerClientFactory.instance().isDockerAvailable()) {
+        server.startContainer();
+      } else {
+        throw new IllegalStateException("tests need Redis: install redis-server (apt-get install -y redis-server) or run Docker");
+      }
+      return server;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public String url() {
+    return "redis://127.0.0.1:" + port();
+  }
+
+  public int port() {
+    return container != null ? container.getMappedPort(6379) : port;
+  }
+
+  /** SIGKILL: the server dies without saving anything it had not already written. */
+  public void kill() {
+    requireProcess();
+    process.destroyForcibly();
+    waitFor(process);
+  }
+
+  /** Starts the server again on the same port and data directory. */
+  public void restart() {
+    requireProcess();
+    startProcess();
+  }
+
+  private void startProcess() {
+    List<String> command = new ArrayList<>(List.of(binary(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+        "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString()));
+    command.addAll(extraArgs);
+    try {
+      process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
+    } catch (IOException e) {
+      throw new IllegalStateException("could not start redis-server", e);
+    }
+    awaitPing();
+  }
+
+  private void startContainer() {
+    container = new GenericContainer<>("redis:7.0").withExposedPorts(6379);
+    container.start();
+    awaitPing();
+  }
+
+  private void requireProcess() {
+    if (process == null) {
+      throw new IllegalStateException("this test needs a redis-server process it can kill");
+    }
+  }
+
+  private void awaitPing() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      try (Socket socket = new Socket("127.0.0.1", port())) {
+        OutputStream out = socket.getOutputStream();
+        out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        InputStream in = socket.getInputStream();
+        byte[] reply = new byte[7];
+        if (in.read(reply) > 0 && new String(reply, StandardCharsets.US_ASCII).startsWith("+PONG")) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // starting
+      }
+      Waits.pause(20);
+    }
+    throw new IllegalStateException("redis-server did not answer PING on port " + port());
+  }
+
+  @Override
+  public void close() {
+    if (process != null) {
+      process.destroyForcibly();
+      waitFor(process);
+    }
+    if (container != null) {
+      container.stop();
+    }
+  }
+
+  private static void waitFor(Process p) {
+    try {
+      p.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static String binary() {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/usr/local/bin").split(File.pathSeparator)) {
+      File candidate = new File(dir, "redis-server");
+      if (candidate.canExecute()) {
+        return candidate.getPath();
+      }
+    }
+    return null;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    }
+  }
+}

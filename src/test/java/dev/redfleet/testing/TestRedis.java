@@ -1,0 +1,78 @@
+package dev.redfleet.testing;
+
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.RedisClients;
+import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+
+/** A synchronous Redis client for test code, on its own Vert.x instance. */
+public final class TestRedis implements AutoCloseable {
+  public final Keys keys;
+  private final Vertx vertx;
+  private final Redis redis;
+  private final Scripts scripts;
+
+  public TestRedis(String url, String namespace) {
+    this.vertx = Vertx.vertx();
+    this.redis = RedisClients.pooled(vertx, url, 4);
+    this.scripts = new Scripts(redis);
+    this.keys = new Keys(namespace);
+  }
+
+  public Response call(String command, Object... args) {
+    Request request = Request.cmd(Command.create(command));
+    for (Object arg : args) {
+      request.arg(String.valueOf(arg));
+    }
+    return await(redis.send(request));
+  }
+
+  public Response run(Script script, List<String> keys, List<?> args) {
+    return await(scripts.run(script, keys, args));
+  }
+
+  public long number(String command, Object... args) {
+    Response r = call(command, args);
+    return r == null ? 0 : r.toLong();
+  }
+
+  public String string(String command, Object... args) {
+    Response r = call(command, args);
+    return r == null ? null : r.toString();
+  }
+
+  public long stat(String field) {
+    return number("HGET", keys.stats(), field);
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Redis client() {
+    return redis;
+  }
+
+  public static <T> T await(Future<T> future) {
+    try {
+      return future.await(Duration.ofSeconds(30));
+    } catch (TimeoutException e) {
+      throw new AssertionError("Redis did not answer within 30 s", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    redis.close();
+    vertx.close();
+  }
+}

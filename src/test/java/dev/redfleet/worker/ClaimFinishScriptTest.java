@@ -1,0 +1,176 @@
+package dev.redfleet.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import dev.redfleet.testing.RedisTestBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ClaimFinishScriptTest extends RedisTestBase {
+  private static final String NODE = "w1";
+
+  private Keys k() {
+    return redis.keys;
+  }
+
+  private void enqueue(long fromId, long toId) {
+    for (long id = fromId; id <= toId; id++) {
+      redis.call("LPUSH", k().queue(), message(id));
+    }
+  }
+
+  private static String message(long id) {
+    return "{\"id\":" + id + ",\"epoch\":1,\"body\":\"b" + id + "\"}";
+  }
+
+  private Response claim(long fromQueue) {
+    return redis.run(Script.CLAIM, List.of(k().queue(), k().landing(NODE), k().inflight(NODE), k().nodes(),
+        k().errors(), k().stats()), List.of(NODE, fromQueue));
+  }
+
+  private Response finish(String... idsAndOutcomes) {
+    List<Object> args = new ArrayList<>();
+    args.add(NODE);
+    args.addAll(List.of(idsAndOutcomes));
+    return redis.run(Script.FINISH, List.of(k().inflight(NODE), k().errors(), k().stats(), k().audit()), args);
+  }
+
+  private static List<String> ids(Response claimed) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < claimed.size(); i += 2) {
+      ids.add(claimed.get(i).toString());
+    }
+    return ids;
+  }
+
+  @Test
+  void claimTakesWhatLandedFirstThenUpToTheRequestedCountFromTheQueue() {
+    enqueue(1, 10);
+    redis.call("LMOVE", k().queue(), k().landing(NODE), "RIGHT", "LEFT");
+    Response claimed = claim(3);
+    assertThat(ids(claimed)).containsExactly("1", "2", "3", "4");
+    assertThat(claimed.get(1).toString()).isEqualTo(message(1));
+    assertThat(redis.number("HLEN", k().inflight(NODE))).isEqualTo(4);
+    assertThat(redis.number("LLEN", k().landing(NODE))).isZero();
+    assertThat(redis.number("LLEN", k().queue())).isEqualTo(6);
+    // the claim doubles as a heartbeat
+    assertThat(redis.call("ZSCORE", k().nodes(), NODE)).isNotNull();
+  }
+
+  @Test
+  void claimOfZeroTakesOnlyWhatLandedAndAnEmptyQueueGivesNothing() {
+    enqueue(1, 2);
+    redis.call("LMOVE", k().queue(), k().landing(NODE), "RIGHT", "LEFT");
+    assertThat(ids(claim(0))).containsExactly("1");
+    assertThat(ids(claim(5))).containsExactly("2");
+    assertThat(claim(5).size()).isZero();
+  }
+
+  @Test
+  void entriesThatAreNotMessagesGoToTheErrorsListWithTheirRawText() {
+    redis.call("LPUSH", k().queue(), "garbage", "{\"no\":\"id\"}", "{\"id\":-3}", "{\"epoch\":1,\"id\":9,\"body\":\"x\"}");
+    Response claimed = claim(10);
+    // valid JSON with the id elsewhere than first is still a message
+    assertThat(ids(claimed)).containsExactly("9");
+    assertThat(redis.stat("malformed")).isEqualTo(3);
+    List<String> raws = new ArrayList<>();
+    for (Response e : redis.call("LRANGE", k().errors(), 0, -1)) {
+      JsonObject entry = new JsonObject(e.toString());
+      assertThat(entry.getString("error")).isEqualTo("malformed");
+      assertThat(entry.getString("node")).isEqualTo(NODE);
+      assertThat(entry.getLong("at")).isPositive();
+      raws.add(entry.getString("raw"));
+    }
+    assertThat(raws).containsExactlyInAnyOrder("garbage", "{\"no\":\"id\"}", "{\"id\":-3}");
+  }
+
+  @Test
+  void finishRecordsEachOutcomeOnceWithAuditBitsCountersAndErrorEntries() {
+    enqueue(1, 3);
+    claim(3);
+    Response r = finish("1", "", "2", "handler reported an error", "3", "");
+    assertThat(r.get(0).toLong()).isEqualTo(3);
+    assertThat(r.get(1).toLong()).isZero();
+    assertThat(redis.number("HLEN", k().inflight(NODE))).isZero();
+    assertThat(redis.stat("processed")).isEqualTo(3);
+    assertThat(redis.stat("failed")).isEqualTo(1);
+    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(3);
+    assertThat(redis.number("GETBIT", k().audit(), 2)).isEqualTo(1);
+
+    JsonObject error = new JsonObject(redis.string("LINDEX", k().errors(), 0));
+    assertThat(error.getLong("id")).isEqualTo(2);
+    assertThat(error.getLong("epoch")).isEqualTo(1);
+    assertThat(error.getString("body")).isEqualTo("b2");
+    assertThat(error.getString("error")).isEqualTo("handler reported an error");
+    assertThat(error.getString("node")).isEqualTo(NODE);
+    assertThat(error.getLong("at")).isPositive();
+
+    // the same outcomes again (a retried call): dropped, not recorded twice
+    r = finish("1", "", "2", "handler reported an error");
+    assertThat(r.get(0).toLong()).isZero();
+    assertThat(r.get(1).toLong()).isEqualTo(2);
+    assertThat(redis.stat("processed")).isEqualTo(3);
+    assertThat(redis.number("LLEN", k().errors())).isEqualTo(1);
+    assertThat(redis.stat("stale_dropped")).isEqualTo(2);
+    assertThat(redis.stat("duplicates")).isZero();
+  }
+
+  @Test
+  void finishOfAMessageThatWasReapedMeanwhileIsDropped() {
+    enqueue(1, 2);
+    claim(2);
+    // the reaper hands this node's messages back to the queue
+    redis.run(Script.REQUEUE_NODE, List.of(k().nodes(), k().landing(NODE), k().inflight(NODE), k().queue(), k().stats()),
+        List.of(NODE, 0, 0));
+    Response r = finish("1", "", "2", "boom");
+    assertThat(r.get(0).toLong()).isZero();
+    assertThat(r.get(1).toLong()).isEqualTo(2);
+    assertThat(redis.number("BITCOUNT", k().audit())).isZero();
+    assertThat(redis.number("LLEN", k().errors())).isZero();
+    assertThat(redis.number("LLEN", k().queue())).isEqualTo(2);
+  }
+
+  @Test
+  void anOutcomeWhoseAuditBitIsAlreadySetIsCountedAsDuplicateAndNotRecordedAgain() {
+    enqueue(5, 5);
+    claim(1);
+    redis.call("SETBIT", k().audit(), 5, 1);
+    finish("5", "boom");
+    assertThat(redis.stat("duplicates")).isEqualTo(1);
+    assertThat(redis.stat("processed")).isZero();
+    assertThat(redis.number("LLEN", k().errors())).isZero();
+    assertThat(redis.number("HLEN", k().inflight(NODE))).isZero();
+  }
+
+  @Test
+  void aMalformedOutcomeKeepsTheRawTextAndSetsNoAuditBit() {
+    redis.call("LPUSH", k().queue(), "{\"id\":4,\"epoch\":\"x\"}");
+    claim(1);
+    finish("4", "malformed");
+    JsonObject error = new JsonObject(redis.string("LINDEX", k().errors(), 0));
+    assertThat(error.getString("error")).isEqualTo("malformed");
+    assertThat(error.getString("raw")).isEqualTo("{\"id\":4,\"epoch\":\"x\"}");
+    assertThat(redis.number("BITCOUNT", k().audit())).isZero();
+    assertThat(redis.stat("malformed")).isEqualTo(1);
+  }
+
+  @Test
+  void aThousandOutcomesInOneCall() {
+    enqueue(1, 1000);
+    assertThat(claim(1000).size()).isEqualTo(2000);
+    String[] args = new String[2000];
+    for (int i = 0; i < 1000; i++) {
+      args[2 * i] = Integer.toString(i + 1);
+      args[2 * i + 1] = i % 10 == 0 ? "boom" : "";
+    }
+    assertThat(finish(args).get(0).toLong()).isEqualTo(1000);
+    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(1000);
+    assertThat(redis.number("LLEN", k().errors())).isEqualTo(100);
+    assertThat(redis.number("HLEN", k().inflight(NODE))).isZero();
+  }
+}
