@@ -1,0 +1,57 @@
+package dev.redfleet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redfleet.testing.FleetProcess;
+import dev.redfleet.testing.RedisServer;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The launcher as a user meets it: exit codes and one-line reasons, never a stack trace. */
+class CommandLineIT {
+
+  private static void assertOneLineError(FleetProcess.Result r, int code, String text) {
+    assertThat(r.exitCode()).as(r.stderr()).isEqualTo(code);
+    List<String> errorLines = r.stderr().lines().filter(l -> l.startsWith("redfleet: ")).toList();
+    assertThat(errorLines).hasSize(1);
+    assertThat(errorLines.get(0)).contains(text);
+    assertThat(r.stderr()).doesNotContain("\tat ").doesNotContain("Exception");
+  }
+
+  @Test
+  void badUsageAndBadConfigurationExitTwoWithOneLine() {
+    assertOneLineError(FleetProcess.oneShot(List.of("frobnicate")), 2, "frobnicate");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--workers", "0")), 2, "workers must be at least 1");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--error-rate", "abc")), 2, "errorRate must be a number");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--config", "/nonexistent/config.json")), 2,
+        "cannot read config file");
+    assertOneLineError(FleetProcess.oneShot(List.of("getErrors", "--limit", "-1")), 2, "--limit");
+  }
+
+  @Test
+  void oneShotCommandsExitThreeWhenRedisIsUnreachableWithoutLeakingThePassword() {
+    FleetProcess.Result r = FleetProcess.oneShot(List.of("status", "--redis", "redis://:s3cret@127.0.0.1:1"));
+    assertOneLineError(r, 3, "Redis unreachable at redis://:***@127.0.0.1:1");
+    assertThat(r.stderr() + r.stdout()).doesNotContain("s3cret");
+    assertOneLineError(FleetProcess.oneShot(List.of("get-errors", "--redis", "redis://127.0.0.1:1")), 3,
+        "Redis unreachable");
+  }
+
+  @Test
+  void helpVersionAndStatusOfAnEmptyFleet() {
+    FleetProcess.Result help = FleetProcess.oneShot(List.of("--help"));
+    assertThat(help.exitCode()).isZero();
+    assertThat(help.stdout()).contains("run", "getErrors", "status");
+    FleetProcess.Result version = FleetProcess.oneShot(List.of("--version"));
+    assertThat(version.stdout()).startsWith("redfleet ");
+    try (RedisServer server = RedisServer.start()) {
+      FleetProcess.Result status = FleetProcess.oneShot(List.of("status", "--json", "--redis", server.url()));
+      assertThat(status.exitCode()).as(status.stderr()).isZero();
+      JsonObject json = new JsonObject(status.stdout().trim());
+      assertThat(json.getValue("leader")).isNull();
+      assertThat(json.getLong("queue")).isZero();
+      assertThat(json.getJsonObject("audit").getLong("duplicates")).isZero();
+    }
+  }
+}

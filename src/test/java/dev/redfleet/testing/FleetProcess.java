@@ -1,0 +1,146 @@
+package dev.redfleet.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A real JVM started from the fat jar, which tests can SIGKILL, SIGTERM, SIGSTOP and SIGCONT. */
+public final class FleetProcess implements AutoCloseable {
+  public static final Path JAR = Path.of(System.getProperty("redfleet.fatJar", "target/app-fat.jar")).toAbsolutePath();
+  public static final Path LOGS = Path.of("target", "it-logs").toAbsolutePath();
+
+  public final String name;
+  public final Path log;
+  private final Process process;
+
+  private FleetProcess(String name, Path log, Process process) {
+    this.name = name;
+    this.log = log;
+    this.process = process;
+  }
+
+  /** {@code java -jar app-fat.jar <args>}, output to {@code target/it-logs/<name>.log}. */
+  public static FleetProcess start(String name, List<String> args) {
+    if (!Files.isRegularFile(JAR)) {
+      throw new IllegalStateException(JAR + " is missing: run mvn verify (package comes first)");
+    }
+    try {
+      Files.createDirectories(LOGS);
+      Path log = LOGS.resolve(name + ".log");
+      List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC", "-jar", JAR.toString()));
+      command.addAll(args);
+      ProcessBuilder builder = new ProcessBuilder(command)
+          .directory(LOGS.toFile())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      builder.environment().keySet().removeIf(k -> k.equals("REDIS_URL") || k.startsWith("REDFLEET_"));
+      return new FleetProcess(name, log, builder.start());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** {@code run} with the given node id and options. */
+  public static FleetProcess node(String redisUrl, String nodeId, List<String> options) {
+    List<String> args = new ArrayList<>(List.of("run", "--redis", redisUrl, "--node-id", nodeId));
+    args.addAll(options);
+    return start(nodeId, args);
+  }
+
+  /** What a one-shot command printed and returned. */
+  public record Result(int exitCode, String stdout, String stderr) {
+    public List<String> lines() {
+      return stdout.lines().filter(l -> !l.isBlank()).toList();
+    }
+  }
+
+  /** Runs a one-shot command to its end, keeping stdout and stderr apart. */
+  public static Result oneShot(List<String> args) {
+    try {
+      Files.createDirectories(LOGS);
+      Path out = Files.createTempFile(LOGS, "stdout", ".txt");
+      Path err = Files.createTempFile(LOGS, "stderr", ".txt");
+      List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC", "-jar", JAR.toString()));
+      command.addAll(args);
+      ProcessBuilder builder = new ProcessBuilder(command).directory(LOGS.toFile())
+          .redirectOutput(out.toFile()).redirectError(err.toFile());
+      builder.environment().keySet().removeIf(k -> k.equals("REDIS_URL") || k.startsWith("REDFLEET_"));
+      Process p = builder.start();
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("command did not end within 120 s: " + args);
+      }
+      return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean alive() {
+    return process.isAlive();
+  }
+
+  /** SIGKILL: no shutdown hook runs. */
+  public void kill() {
+    process.destroyForcibly();
+    waitForExit(10);
+  }
+
+  /** SIGTERM: the node leaves gracefully; returns its exit code. */
+  public int terminate(long waitSeconds) {
+    process.destroy();
+    waitForExit(waitSeconds);
+    return process.exitValue();
+  }
+
+  public void signal(String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).start();
+      kill.waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public String logText() {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private void waitForExit(long seconds) {
+    try {
+      if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+        throw new AssertionError(name + " did not exit within " + seconds + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+    }
+  }
+
+  private static String javaBinary() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+}
