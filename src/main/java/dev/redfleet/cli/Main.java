@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A Redis-coordinated generator/worker fleet.",
-    subcommands = {RunCommand.class, GetErrorsCommand.class, StatusCommand.class},
+    subcommands = {RunCommand.class, GetErrorsCommand.class, StatusCommand.class, BenchCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",
