@@ -10,9 +10,11 @@
 -- ARGV[1]  nodeId
 -- ARGV[2]  how many to take from the queue besides what landed (0 = landing only)
 --
--- Returns {id1, raw1, id2, raw2, ...}: the claimed messages, oldest first, each with the id it is
--- held under. An entry without a positive integer "id" is not a message: it goes to the errors
--- list as {"error":"malformed","raw":...,"node":...,"at":...}, raw kept.
+-- Returns {messages, odd}: messages = the claimed messages (raw JSON), oldest first; odd = a flat
+-- list {position, id, ...} giving the id of each claimed message that does not start with
+-- {"id":<digits>, (for all others, the id is those digits). An entry without a positive integer
+-- "id" is not a message: it goes to the errors list as
+-- {"error":"malformed","raw":...,"node":...,"at":...}, raw kept.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[4], now, ARGV[1])
@@ -32,12 +34,8 @@ if more > 0 then
   end
 end
 
-local function message_id(raw)
-  -- the generator writes the id first: the common case costs one match, not a JSON decode
-  local id = string.match(raw, '^{"id":(%d+),')
-  if id then
-    return id
-  end
+-- the generator writes the id first: the common case costs one match, not a JSON decode
+local function odd_message_id(raw)
   local ok, decoded = pcall(cjson.decode, raw)
   if ok and type(decoded) == 'table' and type(decoded.id) == 'number'
       and decoded.id >= 1 and decoded.id == math.floor(decoded.id) then
@@ -47,13 +45,20 @@ local function message_id(raw)
 end
 
 local claimed = {}
+local odd = {}
 local fields = {}
 local malformed = 0
 for i = 1, #taken do
   local raw = taken[i]
-  local id = message_id(raw)
+  local id = string.match(raw, '^{"id":(%d+),')
+  if not id then
+    id = odd_message_id(raw)
+    if id then
+      odd[#odd + 1] = #claimed + 1
+      odd[#odd + 1] = id
+    end
+  end
   if id then
-    claimed[#claimed + 1] = id
     claimed[#claimed + 1] = raw
     fields[#fields + 1] = id
     fields[#fields + 1] = raw
@@ -68,4 +73,4 @@ end
 if malformed > 0 then
   redis.call('HINCRBY', KEYS[6], 'malformed', malformed)
 end
-return claimed
+return {claimed, odd}

@@ -45,10 +45,11 @@ if n == 0 then
   return {0, seq, status}
 end
 
-local epoch = ARGV[2]
+-- one concatenation per message; the part between id and body is the same for the whole batch
+local middle = ',"epoch":' .. ARGV[2] .. ',"body":'
 local messages = {}
 for i = 1, n do
-  messages[i] = '{"id":' .. string.format('%d', seq + i) .. ',"epoch":' .. epoch .. ',"body":' .. ARGV[4 + i] .. '}'
+  messages[i] = '{"id":' .. (seq + i) .. middle .. ARGV[4 + i] .. '}'
 end
 -- unpack() is bounded by Lua's C stack: push in chunks
 for i = 1, n, 1000 do

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Benchmark {
   /** JVM options of every fleet process the benchmark starts. */
-  static final List<String> JVM_OPTIONS = List.of("-Xms256m", "-Xmx384m", "-XX:+UseParallelGC");
+  static final List<String> JVM_OPTIONS = List.of("-Xms256m", "-Xmx384m", "-XX:+UseParallelGC", "-XX:TieredStopAtLevel=1");
 
   /**
    * @param processes fleet processes (one becomes the generator)

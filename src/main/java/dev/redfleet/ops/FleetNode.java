@@ -22,9 +22,11 @@ import org.slf4j.LoggerFactory;
  * loses nothing.
  *
  * <p>Start: heartbeat, workers, generator and reaper (idle until told), election last, so every
- * listener is in place before the first leadership event. Stop: election, generator, reaper and
- * workers together (the lease is released at once, claiming stops at once, running handlers get
+ * listener is in place before the first leadership event. Stop: the election (the lease is released
+ * at once), then generator, reaper and workers together (claiming stops at once, running handlers get
  * {@code drainMs}), then the heartbeat, whose stop returns whatever is left to the queue.
+ * The election goes first, on its own: its release is one round trip, and its last announcement
+ * must still find the other verticles listening.
  */
 public final class FleetNode {
   private static final Logger log = LoggerFactory.getLogger(FleetNode.class);
@@ -90,7 +92,8 @@ public final class FleetNode {
 
   public Future<Void> stop() {
     log.info("node {} is leaving the fleet", config.nodeId());
-    return Future.join(undeploy(election), undeploy(generator), undeploy(reaper), undeploy(workers))
+    return undeploy(election)
+        .eventually(() -> Future.join(undeploy(generator), undeploy(reaper), undeploy(workers)))
         .eventually(() -> undeploy(heartbeat))
         .eventually(redis::close)
         .mapEmpty();

@@ -28,19 +28,18 @@ public final class SimulatedHandler implements MessageHandler {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     long delay = maxDelayMs > 0 ? random.nextInt(maxDelayMs) : 0;
     boolean error = random.nextDouble() < errorRate;
+    if (delay == 0) {
+      // setTimeout(f, 0) has nothing to wait for: the outcome is known now
+      return error ? Future.failedFuture(FAILURE) : Future.succeededFuture();
+    }
     Promise<Void> done = Promise.promise();
-    Runnable complete = () -> {
+    vertx.setTimer(delay, id -> {
       if (error) {
         done.fail(FAILURE);
       } else {
         done.complete();
       }
-    };
-    if (delay == 0) {
-      vertx.getOrCreateContext().runOnContext(v -> complete.run());
-    } else {
-      vertx.setTimer(delay, id -> complete.run());
-    }
+    });
     return done.future();
   }
 }

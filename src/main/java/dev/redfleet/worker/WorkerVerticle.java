@@ -17,8 +17,13 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +67,9 @@ public final class WorkerVerticle extends VerticleBase {
   private Redis blockingClient;
   private RedisConnection blockingConnection;
 
-  private int inFlight;
+  /** Messages whose handler is running: id -> start (nanoTime), oldest first. */
+  private final LinkedHashMap<String, Long> running = new LinkedHashMap<>();
+  private long sweepTimer = -1;
   private boolean paused;
   private boolean stopping;
   /** A claim or a BLMOVE is outstanding: at most one at a time. */
@@ -87,6 +94,8 @@ public final class WorkerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     blockingClient = RedisClients.dedicated(vertx, settings.redisUrl());
+    long sweepEvery = Math.max(10, Math.min(1000, settings.handlerTimeoutMs() / 10));
+    sweepTimer = vertx.setPeriodic(sweepEvery, id -> sweepTimeouts());
     consumer = vertx.eventBus().localConsumer(Leadership.ADDRESS,
         message -> setPaused(Leadership.fromJson(message.body()).leader()));
     return consumer.completion().onSuccess(v -> pump());
@@ -101,9 +110,10 @@ public final class WorkerVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     drained = Promise.promise();
+    // running handlers may still time out while draining: the sweep stays until the drain ends
     long drainTimer = vertx.setTimer(Math.max(1, settings.drainMs()), id -> {
-      if (inFlight > 0) {
-        log.warn("{} message(s) still running after {} ms; they go back to the queue", inFlight, settings.drainMs());
+      if (!running.isEmpty()) {
+        log.warn("{} message(s) still running after {} ms; they go back to the queue", running.size(), settings.drainMs());
       }
       drained.tryComplete();
     });
@@ -111,7 +121,10 @@ public final class WorkerVerticle extends VerticleBase {
     return consumer.unregister()
         .compose(v -> blockingClient.close())
         .eventually(() -> drained.future())
-        .onComplete(ar -> vertx.cancelTimer(drainTimer));
+        .onComplete(ar -> {
+          vertx.cancelTimer(drainTimer);
+          vertx.cancelTimer(sweepTimer);
+        });
   }
 
   private void setPaused(boolean leader) {
@@ -126,7 +139,7 @@ public final class WorkerVerticle extends VerticleBase {
     if (stopping || paused || fetching) {
       return;
     }
-    int free = settings.concurrency() - inFlight;
+    int free = settings.concurrency() - running.size();
     if (free > 0) {
       claim(Math.min(free, MAX_BATCH));
     }
@@ -142,13 +155,16 @@ public final class WorkerVerticle extends VerticleBase {
         return;
       }
       claimBackoff.succeeded();
-      Response claimed = ar.result();
+      Response claimed = ar.result().get(0);
       if (stopping) {
         // left in the in-flight hash: the node's leave returns them to the queue
         return;
       }
-      for (int i = 0; i + 1 < claimed.size(); i += 2) {
-        handle(claimed.get(i).toString(), claimed.get(i + 1).toString());
+      Map<Integer, String> oddIds = oddIds(ar.result().get(1));
+      for (int i = 0; i < claimed.size(); i++) {
+        String raw = claimed.get(i).toString();
+        String id = oddIds.isEmpty() ? Message.canonicalId(raw) : oddIds.getOrDefault(i + 1, Message.canonicalId(raw));
+        handle(id, raw);
       }
       if (claimed.size() > 0) {
         pump();
@@ -158,9 +174,21 @@ public final class WorkerVerticle extends VerticleBase {
     });
   }
 
+  /** Position (1-based) -> id, for claimed messages whose id is not in the leading {"id":N, prefix. */
+  private static Map<Integer, String> oddIds(Response odd) {
+    if (odd == null || odd.size() == 0) {
+      return Map.of();
+    }
+    Map<Integer, String> ids = new HashMap<>();
+    for (int i = 0; i + 1 < odd.size(); i += 2) {
+      ids.put(odd.get(i).toInteger(), odd.get(i + 1).toString());
+    }
+    return ids;
+  }
+
   /** Waits on the worker's own connection until a message lands in the node's landing list. */
   private void blockingPop() {
-    if (stopping || paused || inFlight >= settings.concurrency()) {
+    if (stopping || paused || running.size() >= settings.concurrency()) {
       return;
     }
     fetching = true;
@@ -186,7 +214,7 @@ public final class WorkerVerticle extends VerticleBase {
             pump();
           } else {
             // something landed: claim it, and as many more as fit (none while this node generates)
-            int room = settings.concurrency() - inFlight - 1;
+            int room = settings.concurrency() - running.size() - 1;
             claim(paused ? 0 : Math.max(0, Math.min(room, MAX_BATCH)));
           }
         });
@@ -211,19 +239,14 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void handle(String id, String raw) {
-    inFlight++;
     Message message = Message.parse(id, raw);
     if (message == null) {
-      completed(id, "malformed");
+      outcomes.add(id);
+      outcomes.add("malformed");
+      flush();
       return;
     }
-    boolean[] done = new boolean[1];
-    long timeout = vertx.setTimer(settings.handlerTimeoutMs(), t -> {
-      if (!done[0]) {
-        done[0] = true;
-        completed(id, "timeout");
-      }
-    });
+    running.put(id, System.nanoTime());
     Future<Void> result;
     try {
       result = handler.handle(message);
@@ -231,17 +254,37 @@ public final class WorkerVerticle extends VerticleBase {
       result = Future.failedFuture(e);
     }
     result.onComplete(ar -> {
-      if (done[0]) {
-        return;
+      // null: the sweep already recorded it as a timeout
+      if (running.remove(id) != null) {
+        completed(id, ar.succeeded() ? "" : reason(ar.cause()));
       }
-      done[0] = true;
-      vertx.cancelTimer(timeout);
-      completed(id, ar.succeeded() ? "" : reason(ar.cause()));
     });
   }
 
+  /**
+   * Fails the handlers that have run longer than handlerTimeoutMs. One periodic sweep instead of a
+   * timer per message: all messages get the same timeout, so the oldest entries of the
+   * insertion-ordered map are the first to expire.
+   */
+  private void sweepTimeouts() {
+    long now = System.nanoTime();
+    long limit = TimeUnit.MILLISECONDS.toNanos(settings.handlerTimeoutMs());
+    Iterator<Map.Entry<String, Long>> oldest = running.entrySet().iterator();
+    List<String> expired = new ArrayList<>();
+    while (oldest.hasNext()) {
+      Map.Entry<String, Long> entry = oldest.next();
+      if (now - entry.getValue() < limit) {
+        break;
+      }
+      oldest.remove();
+      expired.add(entry.getKey());
+    }
+    for (String id : expired) {
+      completed(id, "timeout");
+    }
+  }
+
   private void completed(String id, String outcome) {
-    inFlight--;
     outcomes.add(id);
     outcomes.add(outcome);
     flush();
@@ -288,7 +331,7 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void checkDrained() {
-    if (drained != null && inFlight == 0 && outcomes.isEmpty() && !finishing) {
+    if (drained != null && running.isEmpty() && outcomes.isEmpty() && !finishing) {
       drained.tryComplete();
     }
   }

@@ -22,4 +22,23 @@ class MessageTest {
     assertThat(Message.parse("2", "{\"id\":1,\"epoch\":3,\"body\":\"x\"}")).isNull();
     assertThat(Message.parse("1", "{\"id\":1,\"epoch\":3,\"body\":\"x\"")).isNull();
   }
+
+  @Test
+  void theCanonicalIdFollowsTheClaimScriptsPattern() {
+    assertThat(Message.canonicalId("{\"id\":42,\"epoch\":3,\"body\":\"hi\"}")).isEqualTo("42");
+    assertThat(Message.canonicalId("{\"epoch\":3,\"id\":42}")).isNull();
+    assertThat(Message.canonicalId("{\"id\":42}")).isNull();
+    assertThat(Message.canonicalId("{\"id\":,")).isNull();
+    assertThat(Message.canonicalId("garbage")).isNull();
+  }
+
+  @Test
+  void theFastPathAndTheJsonParserAgree() {
+    String raw = "{\"id\":7,\"epoch\":2,\"body\":\"abc\"}";
+    assertThat(Message.parseCanonical("7", raw)).isEqualTo(new Message(7, 2, "abc"));
+    // an escaped body is left to the JSON parser, which unescapes it
+    assertThat(Message.parseCanonical("7", "{\"id\":7,\"epoch\":2,\"body\":\"a\\\"b\"}")).isNull();
+    assertThat(Message.parse("7", "{\"id\":7,\"epoch\":2,\"body\":\"a\\\"b\"}")).isEqualTo(new Message(7, 2, "a\"b"));
+  }
 }
+
