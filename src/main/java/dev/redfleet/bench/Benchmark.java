@@ -73,7 +73,7 @@ public final class Benchmark {
           ? idle(redis, keys, fleet, launched)
           : throughput(redis, keys, fleet, launched);
       report.put("redis_cpu_s", round(redisCpu(redis) - redisCpuBefore));
-      report.put("redis_peak_bytes", info(redis, "memory", "used_memory_peak"));
+      report.put("redis_peak_bytes", Long.parseLong(info(redis, "memory", "used_memory_peak")));
       report.put("redis", options.redisUrl() != null ? RedisUrls.redact(url) : "private redis-server "
           + info(redis, "server", "redis_version"));
       return report;

@@ -36,7 +36,7 @@ public final class FleetProcess implements AutoCloseable {
       ProcessBuilder builder = new ProcessBuilder(command)
           .directory(LOGS.toFile())
           .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+          .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
       builder.environment().keySet().removeIf(k -> k.equals("REDIS_URL") || k.startsWith("REDFLEET_"));
       return new FleetProcess(name, log, builder.start());
     } catch (IOException e) {
