@@ -41,6 +41,8 @@ public final class RunCommand implements Callable<Integer> {
   String queueCap;
   @Option(names = "--error-rate", paramLabel = "P", description = "Probability that the handler fails (default 0.15).")
   String errorRate;
+  @Option(names = "--hang-rate", paramLabel = "P", description = "Probability that the handler never calls back (chaos testing; default 0).")
+  String hangRate;
   @Option(names = "--max-delay-ms", paramLabel = "MS", description = "Handler delay is uniform in [0, MS) (default 1000).")
   String maxDelayMs;
   @Option(names = "--handler-timeout-ms", paramLabel = "MS", description = "A handler still running after MS fails as 'timeout' (default 30000).")
@@ -96,6 +98,7 @@ public final class RunCommand implements Callable<Integer> {
     CommonOptions.put(cli, Setting.LIMIT, limit);
     CommonOptions.put(cli, Setting.QUEUE_CAP, queueCap);
     CommonOptions.put(cli, Setting.ERROR_RATE, errorRate);
+    CommonOptions.put(cli, Setting.HANG_RATE, hangRate);
     CommonOptions.put(cli, Setting.MAX_DELAY_MS, maxDelayMs);
     CommonOptions.put(cli, Setting.HANDLER_TIMEOUT_MS, handlerTimeoutMs);
     CommonOptions.put(cli, Setting.LEASE_MS, leaseMs);

@@ -15,6 +15,7 @@ public record FleetConfig(
     long limit,
     int queueCap,
     double errorRate,
+    double hangRate,
     int maxDelayMs,
     int handlerTimeoutMs,
     int leaseMs,
@@ -37,6 +38,7 @@ public record FleetConfig(
         ((Number) v.get(Setting.LIMIT)).longValue(),
         i(v, Setting.QUEUE_CAP),
         ((Number) v.get(Setting.ERROR_RATE)).doubleValue(),
+        ((Number) v.get(Setting.HANG_RATE)).doubleValue(),
         i(v, Setting.MAX_DELAY_MS),
         i(v, Setting.HANDLER_TIMEOUT_MS),
         i(v, Setting.LEASE_MS),
@@ -65,6 +67,7 @@ public record FleetConfig(
     v.put(Setting.LIMIT, limit);
     v.put(Setting.QUEUE_CAP, queueCap);
     v.put(Setting.ERROR_RATE, errorRate);
+    v.put(Setting.HANG_RATE, hangRate);
     v.put(Setting.MAX_DELAY_MS, maxDelayMs);
     v.put(Setting.HANDLER_TIMEOUT_MS, handlerTimeoutMs);
     v.put(Setting.LEASE_MS, leaseMs);

@@ -15,6 +15,7 @@ public enum Setting {
   LIMIT("limit", "REDFLEET_LIMIT", "--limit", Kind.INTEGER, 0, 0),
   QUEUE_CAP("queueCap", "REDFLEET_QUEUE_CAP", "--queue-cap", Kind.INTEGER, 1_000_000, 1),
   ERROR_RATE("errorRate", "REDFLEET_ERROR_RATE", "--error-rate", Kind.FRACTION, 0.15, 0),
+  HANG_RATE("hangRate", "REDFLEET_HANG_RATE", "--hang-rate", Kind.FRACTION, 0.0, 0),
   MAX_DELAY_MS("maxDelayMs", "REDFLEET_MAX_DELAY_MS", "--max-delay-ms", Kind.INTEGER, 1000, 0),
   HANDLER_TIMEOUT_MS("handlerTimeoutMs", "REDFLEET_HANDLER_TIMEOUT_MS", "--handler-timeout-ms", Kind.INTEGER, 30_000, 1),
   LEASE_MS("leaseMs", "REDFLEET_LEASE_MS", "--lease-ms", Kind.INTEGER, 2000, 1),

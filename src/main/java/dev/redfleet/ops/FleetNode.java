@@ -66,7 +66,7 @@ public final class FleetNode {
           heartbeat = id;
           return vertx.deployVerticle(
               () -> new WorkerVerticle(scripts, keys, nodeId, workerSettings,
-                  new SimulatedHandler(vertx, config.maxDelayMs(), config.errorRate())),
+                  new SimulatedHandler(vertx, config.maxDelayMs(), config.errorRate(), config.hangRate())),
               new DeploymentOptions().setInstances(config.workers()));
         })
         .compose(id -> {

@@ -8,7 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The task's {@code eventHandler}: completes after a uniformly random delay in
  * {@code [0, maxDelayMs)} and fails with probability {@code errorRate}. It waits on a Vert.x timer,
- * never a sleeping thread.
+ * never a sleeping thread. With {@code hangRate} > 0 it also never calls back for that share of
+ * messages, to exercise the worker's handler timeout.
  */
 public final class SimulatedHandler implements MessageHandler {
   public static final String FAILURE = "handler reported an error";
@@ -16,16 +17,21 @@ public final class SimulatedHandler implements MessageHandler {
   private final Vertx vertx;
   private final int maxDelayMs;
   private final double errorRate;
+  private final double hangRate;
 
-  public SimulatedHandler(Vertx vertx, int maxDelayMs, double errorRate) {
+  public SimulatedHandler(Vertx vertx, int maxDelayMs, double errorRate, double hangRate) {
     this.vertx = vertx;
     this.maxDelayMs = maxDelayMs;
     this.errorRate = errorRate;
+    this.hangRate = hangRate;
   }
 
   @Override
   public Future<Void> handle(Message message) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
+    if (hangRate > 0 && random.nextDouble() < hangRate) {
+      return Promise.<Void>promise().future();
+    }
     long delay = maxDelayMs > 0 ? random.nextInt(maxDelayMs) : 0;
     boolean error = random.nextDouble() < errorRate;
     if (delay == 0) {

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.RedisServer;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The launcher as a user meets it: exit codes and one-line reasons, never a stack trace. */
 class CommandLineIT {
@@ -27,6 +30,21 @@ class CommandLineIT {
     assertOneLineError(FleetProcess.oneShot(List.of("run", "--config", "/nonexistent/config.json")), 2,
         "cannot read config file");
     assertOneLineError(FleetProcess.oneShot(List.of("getErrors", "--limit", "-1")), 2, "--limit");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--concurrency", "-3")), 2, "concurrency must be at least 1");
+    assertOneLineError(FleetProcess.oneShot(List.of("status", "--frobnicate")), 2, "--frobnicate");
+  }
+
+  @Test
+  void badConfigurationFilesExitTwoWithOneLine(@TempDir Path dir) throws Exception {
+    Path wrongType = Files.writeString(dir.resolve("types.json"), "{\"workers\": \"many\"}");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--config", wrongType.toString())), 2,
+        "workers must be a whole number, got 'many'");
+    Path unknown = Files.writeString(dir.resolve("unknown.json"), "{\"wrokers\": 2}");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--config", unknown.toString())), 2, "unknown setting 'wrokers'");
+    Path broken = Files.writeString(dir.resolve("broken.json"), "{\"workers\": ");
+    assertOneLineError(FleetProcess.oneShot(List.of("status", "--config", broken.toString())), 2, "cannot read config file");
+    Path zero = Files.writeString(dir.resolve("zero.json"), "{\"leaseMs\": 0}");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--config", zero.toString())), 2, "leaseMs must be at least 1");
   }
 
   @Test

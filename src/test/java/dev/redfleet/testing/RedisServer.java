@@ -35,7 +35,16 @@ public final class RedisServer implements AutoCloseable {
 
   public static RedisServer start(String... extraArgs) {
     try {
-      RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("redfleet-redis"), List.of(extraArgs));
+      return startOn(freePort(), extraArgs);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A redis-server on a given port: for tests that start a node before its Redis exists. */
+  public static RedisServer startOn(int port, String... extraArgs) {
+    try {
+      RedisServer server = new RedisServer(port, Files.createTempDirectory("redfleet-redis"), List.of(extraArgs));
       if (binary() != null) {
         server.startProcess();
       } else if (DockerClientFactory.instance().isDockerAvailable()) {
@@ -143,7 +152,7 @@ public final class RedisServer implements AutoCloseable {
     return null;
   }
 
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();

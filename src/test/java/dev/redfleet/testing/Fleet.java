@@ -1,0 +1,144 @@
+package dev.redfleet.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A private redis-server and the fleet processes of one multi-process test. */
+public final class Fleet implements AutoCloseable {
+  public final RedisServer server;
+  public final TestRedis redis;
+  private final List<String> options;
+  private final Map<String, FleetProcess> nodes = new LinkedHashMap<>();
+  private int started;
+
+  /**
+   * @param options {@code run} options every node gets
+   * @param redisArgs extra redis-server arguments
+   */
+  public Fleet(List<String> options, String... redisArgs) {
+    this.server = RedisServer.start(redisArgs);
+    this.redis = new TestRedis(server.url(), "redfleet");
+    this.options = options;
+  }
+
+  /** Starts a node {@code node<N>} connected to the fleet's Redis. */
+  public FleetProcess start(String... extraOptions) {
+    return startVia(server.url(), extraOptions);
+  }
+
+  /** Starts a node connected to Redis through {@code url} (a proxy, say). */
+  public FleetProcess startVia(String url, String... extraOptions) {
+    String id = "node" + (++started);
+    List<String> all = new ArrayList<>(options);
+    all.addAll(List.of(extraOptions));
+    FleetProcess node = FleetProcess.node(url, id, all);
+    nodes.put(id, node);
+    return node;
+  }
+
+  public FleetProcess node(String id) {
+    return nodes.get(id);
+  }
+
+  public Map<String, FleetProcess> nodes() {
+    return nodes;
+  }
+
+  public String leaderToken() {
+    return redis.string("GET", redis.keys.leader());
+  }
+
+  public static String nodeOf(String token) {
+    return token.substring(0, token.lastIndexOf(':'));
+  }
+
+  public static long epochOf(String token) {
+    return Long.parseLong(token.substring(token.lastIndexOf(':') + 1));
+  }
+
+  /** Waits for a generator and returns its lease token. */
+  public String awaitLeader() {
+    Waits.until("a generator", Duration.ofSeconds(30), () -> leaderToken() != null);
+    return leaderToken();
+  }
+
+  /** Waits until the lease is held under a token other than {@code oldToken}; returns it. */
+  public String awaitNewLeader(String oldToken, Duration limit) {
+    String[] now = new String[1];
+    Waits.until("a new generator", limit, () -> {
+      now[0] = leaderToken();
+      return now[0] != null && !now[0].equals(oldToken);
+    });
+    return now[0];
+  }
+
+  public long seq() {
+    return redis.number("GET", redis.keys.seq());
+  }
+
+  /** Messages a node holds: its landing list and its in-flight hash. */
+  public long held(String node) {
+    return redis.number("HLEN", redis.keys.inflight(node)) + redis.number("LLEN", redis.keys.landing(node));
+  }
+
+  /**
+   * Ends generation and drains: every node leaves (SIGTERM returns its unfinished messages to the
+   * queue), then two fresh nodes with {@code --limit} at the current seq finish what is left.
+   * Returns the number of messages produced.
+   */
+  public long stopGeneratingAndDrain(Duration limit) {
+    for (FleetProcess node : nodes.values()) {
+      if (node.alive()) {
+        node.terminate(30);
+      }
+    }
+    long produced = seq();
+    start("--limit", Long.toString(produced));
+    start("--limit", Long.toString(produced));
+    awaitOutcomes(produced, limit);
+    return produced;
+  }
+
+  /** Waits until {@code count} outcomes are recorded. */
+  public void awaitOutcomes(long count, Duration limit) {
+    Waits.until(count + " outcomes (now " + redis.stat("processed") + ")", limit,
+        () -> redis.stat("processed") >= count);
+  }
+
+  /** Every id from 1 to {@code count} has exactly one recorded outcome, and no other id has one. */
+  public void assertEveryIdRecordedOnce(long count) {
+    assertThat(redis.stat("duplicates")).as("duplicate outcomes").isZero();
+    assertThat(redis.stat("processed")).isEqualTo(count);
+    Response bitmap = redis.call("GET", redis.keys.audit());
+    BitSet raw = BitSet.valueOf(bitmap == null ? new byte[0] : bitmap.toBytes());
+    BitSet ids = new BitSet();
+    // Redis numbers bits from the most significant bit of each byte
+    for (int bit = raw.nextSetBit(0); bit >= 0; bit = raw.nextSetBit(bit + 1)) {
+      ids.set((bit / 8) * 8 + (7 - bit % 8));
+    }
+    assertThat(ids.cardinality()).as("ids with an outcome").isEqualTo((int) count);
+    assertThat(ids.nextClearBit(1)).as("first id without an outcome").isEqualTo((int) count + 1);
+  }
+
+  /** getErrors --json as a process: every entry, oldest first; the errors list is then empty. */
+  public List<JsonObject> drainErrors() {
+    FleetProcess.Result r = FleetProcess.oneShot(List.of("getErrors", "--json", "--redis", server.url()));
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    return r.lines().stream().map(JsonObject::new).toList();
+  }
+
+  @Override
+  public void close() {
+    nodes.values().forEach(FleetProcess::close);
+    redis.close();
+    server.close();
+  }
+}

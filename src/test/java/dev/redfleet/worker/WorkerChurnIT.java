@@ -1,0 +1,62 @@
+package dev.redfleet.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redfleet.testing.Fleet;
+import dev.redfleet.testing.Waits;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fault 4: during a 100,000-message run with the spec's handler, a random worker is SIGKILLed every
+ * few seconds and a new one started. Every message must end with exactly one outcome, and what the
+ * reaper requeued must be exactly what the killed workers held.
+ */
+class WorkerChurnIT {
+  private static final long MESSAGES = 100_000;
+
+  private final Fleet fleet = new Fleet(List.of("--interval-ms", "0", "--limit", Long.toString(MESSAGES),
+      "--workers", "2", "--concurrency", "300", "--max-delay-ms", "1000"));
+
+  @AfterEach
+  void stop() {
+    fleet.close();
+  }
+
+  @Test
+  void killedWorkersLoseNothingAndNoOutcomeIsRecordedTwice() {
+    for (int i = 0; i < 4; i++) {
+      fleet.start();
+    }
+    String generator = Fleet.nodeOf(fleet.awaitLeader());
+    long heldByKilled = 0;
+    List<Long> held = new ArrayList<>();
+    while (fleet.redis.stat("processed") < MESSAGES * 8 / 10) {
+      Waits.pause(3000);
+      List<String> workers = fleet.nodes().keySet().stream()
+          .filter(id -> !id.equals(generator) && fleet.node(id).alive()).toList();
+      String victim = workers.get(ThreadLocalRandom.current().nextInt(workers.size()));
+      fleet.node(victim).kill();
+      // read after death: nothing can be added to or taken from its lists any more, but the reaper
+      Waits.pause(50);
+      long h = fleet.held(victim);
+      Waits.until(victim + "'s messages requeued", Duration.ofSeconds(15), () -> fleet.held(victim) == 0);
+      held.add(h);
+      heldByKilled += h;
+      fleet.start();
+    }
+    fleet.awaitOutcomes(MESSAGES, Duration.ofSeconds(120));
+    assertThat(Fleet.nodeOf(fleet.leaderToken())).as("the generator was never killed").isEqualTo(generator);
+    fleet.assertEveryIdRecordedOnce(MESSAGES);
+    assertThat(fleet.redis.number("LLEN", fleet.redis.keys.queue())).isZero();
+    assertThat(fleet.redis.stat("requeued")).as("requeued = what the killed workers held").isEqualTo(heldByKilled);
+    System.out.println("FIGURE worker churn: " + held.size() + " workers SIGKILLed holding " + held
+        + " messages; requeued " + fleet.redis.stat("requeued") + "; stale_dropped "
+        + fleet.redis.stat("stale_dropped") + "; duplicates " + fleet.redis.stat("duplicates")
+        + "; " + MESSAGES + " outcomes recorded once");
+  }
+}
