@@ -8,7 +8,6 @@ import dev.redfleet.testing.Waits;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,18 +17,7 @@ import org.junit.jupiter.api.Test;
 class ErrorsReaderTest extends RedisTestBase {
 
   private void fill(int count) {
-    List<Object> args = new ArrayList<>();
-    args.add(redis.keys.errors());
-    for (int i = 1; i <= count; i++) {
-      args.add("{\"id\":" + i + ",\"epoch\":1,\"body\":\"b\",\"error\":\"boom\",\"node\":\"n\",\"at\":1}");
-      if (args.size() > 1000) {
-        redis.call("LPUSH", args.toArray());
-        args.subList(1, args.size()).clear();
-      }
-    }
-    if (args.size() > 1) {
-      redis.call("LPUSH", args.toArray());
-    }
+    redis.fillErrors(count);
   }
 
   private List<String> read(String reader, ErrorsReader.Options options) throws Exception {

@@ -80,6 +80,24 @@ public final class Fleet implements AutoCloseable {
     return now[0];
   }
 
+  /** What a generator SIGKILL led to: the new lease holder and how long until it produced. */
+  public record Takeover(String oldToken, String newToken, long millis) {}
+
+  /**
+   * SIGKILLs the current generator and measures the takeover: from the kill to the first message
+   * produced under the new lease (seq advancing after the lease changed hands, which only the new
+   * holder can do).
+   */
+  public Takeover killGeneratorAndTimeTakeover() {
+    String oldToken = leaderToken();
+    long killedAt = System.nanoTime();
+    node(nodeOf(oldToken)).kill();
+    String newToken = awaitNewLeader(oldToken, Duration.ofSeconds(10));
+    long seqAtTakeover = seq();
+    Waits.until("the new generator's first message", Duration.ofSeconds(10), () -> seq() > seqAtTakeover);
+    return new Takeover(oldToken, newToken, (System.nanoTime() - killedAt) / 1_000_000);
+  }
+
   public long seq() {
     return redis.number("GET", redis.keys.seq());
   }

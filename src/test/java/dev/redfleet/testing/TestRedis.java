@@ -40,6 +40,25 @@ public final class TestRedis implements AutoCloseable {
     return await(scripts.run(script, keys, args));
   }
 
+  /** LPUSHes the values in chunks of 1,000 per call. */
+  public void pushAll(String key, List<String> values) {
+    for (int i = 0; i < values.size(); i += 1000) {
+      List<Object> args = new java.util.ArrayList<>();
+      args.add(key);
+      args.addAll(values.subList(i, Math.min(i + 1000, values.size())));
+      call("LPUSH", args.toArray());
+    }
+  }
+
+  /** {@code count} error entries with ids 1..count, oldest (id 1) first out. */
+  public void fillErrors(int count) {
+    List<String> entries = new java.util.ArrayList<>(count);
+    for (int i = 1; i <= count; i++) {
+      entries.add("{\"id\":" + i + ",\"epoch\":1,\"body\":\"b\",\"error\":\"boom\",\"node\":\"n\",\"at\":1}");
+    }
+    pushAll(keys.errors(), entries);
+  }
+
   public long number(String command, Object... args) {
     Response r = call(command, args);
     return r == null ? 0 : r.toLong();
