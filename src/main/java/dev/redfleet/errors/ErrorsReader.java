@@ -43,12 +43,19 @@ public final class ErrorsReader {
   private final Scripts scripts;
   private final Keys keys;
   private final String readerId;
+  private final long leaseMs;
 
   public ErrorsReader(Redis redis, Keys keys, String readerId) {
+    this(redis, keys, readerId, READER_LEASE_MS);
+  }
+
+  /** @param leaseMs how long this reader's claimed batch is safe from other readers' recovery */
+  public ErrorsReader(Redis redis, Keys keys, String readerId, long leaseMs) {
     this.redis = redis;
     this.scripts = new Scripts(redis);
     this.keys = keys;
     this.readerId = readerId;
+    this.leaseMs = leaseMs;
   }
 
   /** Prints the entries to {@code out}; returns how many were printed. */
@@ -60,29 +67,28 @@ public final class ErrorsReader {
     await(scripts.run(Script.ERRORS_RECOVER, List.of(keys.errors(), keys.errorReaders()),
         List.of(keys.errorReadingPrefix())));
     long printed = 0;
-    try {
-      while (options.limit() == 0 || printed < options.limit()) {
-        long want = options.limit() == 0 ? BATCH : Math.min(BATCH, options.limit() - printed);
-        Response batch = await(scripts.run(Script.ERRORS_CLAIM,
-            List.of(keys.errors(), keys.errorReaders(), keys.errorReading(readerId)),
-            List.of(readerId, want, READER_LEASE_MS)));
-        if (batch.size() == 0) {
-          break;
-        }
-        for (Response entry : batch) {
-          out.println(format(entry.toString(), options.json()));
-        }
-        out.flush();
-        if (out.checkError()) {
-          throw new IllegalStateException("could not write to standard output; the last "
-              + batch.size() + " entries stay in Redis for the next reader");
-        }
-        ack(false);
-        printed += batch.size();
+    while (options.limit() == 0 || printed < options.limit()) {
+      long want = options.limit() == 0 ? BATCH : Math.min(BATCH, options.limit() - printed);
+      Response batch = await(scripts.run(Script.ERRORS_CLAIM,
+          List.of(keys.errors(), keys.errorReaders(), keys.errorReading(readerId)),
+          List.of(readerId, want, leaseMs)));
+      if (batch.size() == 0) {
+        break;
       }
-    } finally {
-      ack(true);
+      for (Response entry : batch) {
+        out.println(format(entry.toString(), options.json()));
+      }
+      out.flush();
+      if (out.checkError()) {
+        // not acknowledged: the batch stays in this reader's list and goes back to the errors list
+        // once the lease runs out
+        throw new IllegalStateException("could not write to standard output; " + batch.size()
+            + " claimed entries go back to the errors list within " + leaseMs / 1000 + " s");
+      }
+      ack(false);
+      printed += batch.size();
     }
+    ack(true);
     return printed;
   }
 

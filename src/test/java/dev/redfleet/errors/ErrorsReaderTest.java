@@ -1,11 +1,14 @@
 package dev.redfleet.errors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.redfleet.redis.Script;
 import dev.redfleet.testing.RedisTestBase;
 import dev.redfleet.testing.Waits;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
@@ -70,6 +73,31 @@ class ErrorsReaderTest extends RedisTestBase {
     List<String> lines = read("r2", new ErrorsReader.Options(true, 0, false));
     assertThat(lines).extracting(ErrorsReaderTest::id).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
     assertThat(redis.number("EXISTS", redis.keys.errorReading("dead"))).isZero();
+  }
+
+  @Test
+  void aReaderThatCannotWriteDeletesNothingAndItsBatchIsPrintedByTheNextReader() throws Exception {
+    fill(1200);
+    OutputStream broken = new OutputStream() {
+      private int written;
+
+      @Override
+      public void write(int b) throws IOException {
+        if (++written > 10_000) {
+          throw new IOException("pipe closed");
+        }
+      }
+    };
+    PrintStream out = new PrintStream(broken, false, StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new ErrorsReader(redis.client(), redis.keys, "broken", 50)
+        .read(new ErrorsReader.Options(true, 0, false), out))
+        .hasMessageContaining("could not write to standard output");
+    // the batch being printed was not deleted
+    assertThat(redis.number("LLEN", redis.keys.errorReading("broken"))).isEqualTo(ErrorsReader.BATCH);
+    Waits.pause(100);
+    List<String> lines = read("next", new ErrorsReader.Options(true, 0, false));
+    assertThat(lines).extracting(ErrorsReaderTest::id).hasSize(1200).doesNotHaveDuplicates();
+    assertThat(lines.get(0)).contains("\"id\":1,");
   }
 
   @Test
