@@ -15,6 +15,7 @@ public enum Script {
   RELEASE_LEASE("release-lease"),
   PRODUCE("produce"),
   CLAIM("claim"),
+  UNLAND("unland"),
   FINISH("finish"),
   HEARTBEAT("heartbeat"),
   STALE_NODES("stale-nodes"),

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * claims what landed. Finished messages are recorded in batches by {@code finish}: one call is in
  * flight at a time and everything that finished meanwhile goes into the next one.
  *
- * <p>The worker takes nothing new while its node is the generator.
+ * <p>The worker takes nothing new while its node is the generator: a message that a pending BLMOVE
+ * lands meanwhile goes straight back to the head of the queue.
  */
 public final class WorkerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
@@ -212,12 +213,27 @@ public final class WorkerVerticle extends VerticleBase {
           }
           if (ar.result() == null) {
             pump();
+          } else if (paused) {
+            // this node became the generator while the pop was pending: it takes nothing new
+            unland();
           } else {
-            // something landed: claim it, and as many more as fit (none while this node generates)
+            // something landed: claim it, and as many more as fit
             int room = settings.concurrency() - running.size() - 1;
-            claim(paused ? 0 : Math.max(0, Math.min(room, MAX_BATCH)));
+            claim(Math.max(0, Math.min(room, MAX_BATCH)));
           }
         });
+  }
+
+  private void unland() {
+    fetching = true;
+    scripts.run(Script.UNLAND, List.of(keys.landing(nodeId), keys.queue()), List.of()).onComplete(ar -> {
+      fetching = false;
+      if (ar.failed()) {
+        // left in the landing list: the next claim (or the node's leave) takes care of it
+        claimBackoff.failed(ar.cause());
+      }
+      pump();
+    });
   }
 
   private Future<RedisConnection> blockingConnection() {
