@@ -7,8 +7,13 @@
 -- KEYS[4]  <ns>:nodes    the claim doubles as a heartbeat: a node that holds work is always known
 -- KEYS[5]  <ns>:errors
 -- KEYS[6]  <ns>:stats    'malformed' is incremented for entries that are not messages
+-- KEYS[7]  <ns>:claims:<nodeId>  hash: worker slot -> "<token>|<id>,<id>,..." of its last claim
 -- ARGV[1]  nodeId
 -- ARGV[2]  how many to take from the queue besides what landed (0 = landing only)
+-- ARGV[3]  the calling worker's slot (one per worker verticle)
+-- ARGV[4]  claim token: a worker that did not get the answer (Redis died, the call timed out)
+--          calls again with the same token and gets the same claim back, instead of a new one,
+--          so a lost answer cannot strand messages in the in-flight hash of a live node
 --
 -- Returns {messages, odd}: messages = the claimed messages (raw JSON), oldest first; odd = a flat
 -- list {position, id, ...} giving the id of each claimed message that does not start with
@@ -18,6 +23,29 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[4], now, ARGV[1])
+
+local previous = redis.call('HGET', KEYS[7], ARGV[3])
+if previous then
+  local bar = string.find(previous, '|', 1, true)
+  if string.sub(previous, 1, bar - 1) == ARGV[4] then
+    local ids = {}
+    for id in string.gmatch(string.sub(previous, bar + 1), '[^,]+') do
+      ids[#ids + 1] = id
+    end
+    local again, againIds = {}, {}
+    if #ids > 0 then
+      local held = redis.call('HMGET', KEYS[3], unpack(ids))
+      for i = 1, #ids do
+        if held[i] then
+          again[#again + 1] = held[i]
+          againIds[#againIds + 1] = #again
+          againIds[#againIds + 1] = ids[i]
+        end
+      end
+    end
+    return {again, againIds}
+  end
+end
 
 local taken = {}
 local landed = redis.call('LLEN', KEYS[2])
@@ -45,6 +73,7 @@ local function odd_message_id(raw)
 end
 
 local claimed = {}
+local claimedIds = {}
 local odd = {}
 local fields = {}
 local malformed = 0
@@ -60,6 +89,7 @@ for i = 1, #taken do
   end
   if id then
     claimed[#claimed + 1] = raw
+    claimedIds[#claimedIds + 1] = id
     fields[#fields + 1] = id
     fields[#fields + 1] = raw
   else
@@ -73,4 +103,5 @@ end
 if malformed > 0 then
   redis.call('HINCRBY', KEYS[6], 'malformed', malformed)
 end
+redis.call('HSET', KEYS[7], ARGV[3], ARGV[4] .. '|' .. table.concat(claimedIds, ','))
 return {claimed, odd}

@@ -7,6 +7,7 @@
 -- KEYS[3]  <ns>:inflight:<nodeId>
 -- KEYS[4]  <ns>:queue
 -- KEYS[5]  <ns>:stats     'requeued' is incremented
+-- KEYS[6]  <ns>:claims:<nodeId>  the node's claim tokens, dropped with what they claimed
 -- ARGV[1]  nodeId
 -- ARGV[2]  only act if the node has been silent at least this many ms (0 = unconditionally)
 -- ARGV[3]  forget the node (remove it from nodes) once silent at least this many ms. This must
@@ -40,8 +41,8 @@ for i = 1, #landed, 1000 do
   redis.call('RPUSH', KEYS[4], unpack(landed, i, math.min(i + 999, #landed)))
 end
 moved = moved + #landed
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[6])
 if moved > 0 then
-  redis.call('DEL', KEYS[2], KEYS[3])
   redis.call('HINCRBY', KEYS[5], 'requeued', moved)
 end
 

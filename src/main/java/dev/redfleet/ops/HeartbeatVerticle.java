@@ -44,8 +44,7 @@ public final class HeartbeatVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
-    return scripts.run(Script.REQUEUE_NODE,
-            List.of(keys.nodes(), keys.landing(nodeId), keys.inflight(nodeId), keys.queue(), keys.stats()),
+    return scripts.run(Script.REQUEUE_NODE, keys.requeueNode(nodeId),
             List.of(nodeId, 0, 0))
         .timeout(5, TimeUnit.SECONDS)
         .onSuccess(r -> log.info("node {} left the fleet; {} unfinished message(s) returned to the queue",

@@ -105,8 +105,7 @@ public final class ReaperVerticle extends VerticleBase {
   }
 
   private Future<Response> reap(String silent) {
-    return scripts.run(Script.REQUEUE_NODE,
-            List.of(keys.nodes(), keys.landing(silent), keys.inflight(silent), keys.queue(), keys.stats()),
+    return scripts.run(Script.REQUEUE_NODE, keys.requeueNode(silent),
             List.of(silent, settings.staleMs(), settings.forgetMs()))
         .onSuccess(r -> {
           long moved = r.get(0).toLong();

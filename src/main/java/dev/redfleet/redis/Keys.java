@@ -57,6 +57,16 @@ public final class Keys {
     return prefix + "inflight:" + nodeId;
   }
 
+  /** The keys {@code requeue-node.lua} takes for one node, in its order. */
+  public java.util.List<String> requeueNode(String nodeId) {
+    return java.util.List.of(nodes(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId));
+  }
+
+  /** Hash: a node's worker slot -> token and ids of its last claim, so a lost answer can be replayed. */
+  public String claims(String nodeId) {
+    return prefix + "claims:" + nodeId;
+  }
+
   /** List of failed (and malformed) messages, newest on the left. */
   public String errors() {
     return prefix + "errors";

@@ -1,6 +1,7 @@
 package dev.redfleet.redis;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 
@@ -15,6 +16,7 @@ public final class RedisClients {
   public static Redis pooled(Vertx vertx, String url, int maxConnections) {
     return Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(url)
+        .setNetClientOptions(netOptions())
         .setMaxPoolSize(maxConnections)
         .setMaxPoolWaiting(4096)
         .setMaxWaitingHandlers(65536));
@@ -28,7 +30,13 @@ public final class RedisClients {
   public static Redis dedicated(Vertx vertx, String url) {
     return Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(url)
+        .setNetClientOptions(netOptions())
         .setMaxPoolSize(1)
         .setMaxPoolWaiting(16));
+  }
+
+  /** Keep-alive lets the kernel notice a peer that vanished without closing the connection. */
+  private static NetClientOptions netOptions() {
+    return new NetClientOptions().setTcpKeepAlive(true).setConnectTimeout(5000);
   }
 }

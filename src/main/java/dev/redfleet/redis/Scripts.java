@@ -6,12 +6,17 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the Lua scripts with EVALSHA. A script is loaded the first time Redis says NOSCRIPT (a
- * fresh or restarted server), then the call is repeated once.
+ * fresh or restarted server), then the call is repeated once. Every call fails after
+ * {@link #CALL_TIMEOUT_MS} without an answer: the callers retry, and every script is safe to repeat.
  */
 public final class Scripts {
+  /** How long any Redis call may go unanswered before it counts as failed. */
+  public static final long CALL_TIMEOUT_MS = 10_000;
+
   private final Redis redis;
 
   public Scripts(Redis redis) {
@@ -25,7 +30,7 @@ public final class Scripts {
             .compose(loaded -> redis.send(evalsha(script, keys, args)));
       }
       return Future.failedFuture(failure);
-    });
+    }).timeout(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
   }
 
   private static Request evalsha(Script script, List<String> keys, List<?> args) {

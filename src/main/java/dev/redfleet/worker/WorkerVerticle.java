@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +65,12 @@ public final class WorkerVerticle extends VerticleBase {
   private final Backoff claimBackoff = new Backoff(log, "worker claim", 100, 5000);
   private final Backoff finishBackoff = new Backoff(log, "worker finish", 100, 5000);
 
+  /** This verticle's slot in the node's claims hash. */
+  private final String slot = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
+  private long claims;
+  /** The token of a claim whose answer never came: the next claim repeats it to get that answer. */
+  private String unansweredClaim;
+
   private MessageConsumer<JsonObject> consumer;
   private Redis blockingClient;
   private RedisConnection blockingConnection;
@@ -88,13 +95,12 @@ public final class WorkerVerticle extends VerticleBase {
     this.settings = settings;
     this.handler = handler;
     this.claimKeys = List.of(keys.queue(), keys.landing(nodeId), keys.inflight(nodeId), keys.nodes(),
-        keys.errors(), keys.stats());
+        keys.errors(), keys.stats(), keys.claims(nodeId));
     this.finishKeys = List.of(keys.inflight(nodeId), keys.errors(), keys.stats(), keys.audit());
   }
 
   @Override
   public Future<?> start() {
-    blockingClient = RedisClients.dedicated(vertx, settings.redisUrl());
     long sweepEvery = Math.max(10, Math.min(1000, settings.handlerTimeoutMs() / 10));
     sweepTimer = vertx.setPeriodic(sweepEvery, id -> sweepTimeouts());
     consumer = vertx.eventBus().localConsumer(Leadership.ADDRESS,
@@ -120,7 +126,7 @@ public final class WorkerVerticle extends VerticleBase {
     });
     checkDrained();
     return consumer.unregister()
-        .compose(v -> blockingClient.close())
+        .eventually(this::closeBlockingClient)
         .eventually(() -> drained.future())
         .onComplete(ar -> {
           vertx.cancelTimer(drainTimer);
@@ -137,7 +143,15 @@ public final class WorkerVerticle extends VerticleBase {
 
   /** Takes more messages if there is room and nothing is being fetched already. */
   private void pump() {
-    if (stopping || paused || fetching) {
+    if (stopping || fetching) {
+      return;
+    }
+    if (unansweredClaim != null) {
+      // its messages are this node's already, whatever the capacity or role: get them first
+      claim(0);
+      return;
+    }
+    if (paused) {
       return;
     }
     int free = settings.concurrency() - running.size();
@@ -148,14 +162,18 @@ public final class WorkerVerticle extends VerticleBase {
 
   private void claim(int fromQueue) {
     fetching = true;
-    scripts.run(Script.CLAIM, claimKeys, List.of(nodeId, fromQueue)).onComplete(ar -> {
+    String token = unansweredClaim != null ? unansweredClaim : slot + ":" + (++claims);
+    unansweredClaim = token;
+    scripts.run(Script.CLAIM, claimKeys, List.of(nodeId, fromQueue, slot, token)).onComplete(ar -> {
       fetching = false;
       if (ar.failed()) {
+        // the claim may have run without its answer reaching us: the retry repeats the token
         long delay = claimBackoff.failed(ar.cause());
         vertx.setTimer(delay, id -> pump());
         return;
       }
       claimBackoff.succeeded();
+      unansweredClaim = null;
       Response claimed = ar.result().get(0);
       if (stopping) {
         // left in the in-flight hash: the node's leave returns them to the queue
@@ -197,10 +215,13 @@ public final class WorkerVerticle extends VerticleBase {
         .arg("RIGHT").arg("LEFT").arg(String.format(Locale.ROOT, "%.3f", settings.blockMs() / 1000.0));
     blockingConnection()
         .compose(connection -> connection.send(blmove))
+        // whatever was moved is safe in the landing list; an answer that never comes must not
+        // hold this worker forever
+        .timeout(settings.blockMs() + Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .onComplete(ar -> {
           fetching = false;
           if (ar.failed()) {
-            dropBlockingConnection();
+            closeBlockingClient();
             if (!stopping) {
               long delay = claimBackoff.failed(ar.cause());
               vertx.setTimer(delay, id -> pump());
@@ -240,18 +261,27 @@ public final class WorkerVerticle extends VerticleBase {
     if (blockingConnection != null) {
       return Future.succeededFuture(blockingConnection);
     }
-    return blockingClient.connect().onSuccess(connection -> {
-      blockingConnection = connection;
-      connection.exceptionHandler(e -> log.debug("blocking connection: {}", Backoff.oneLine(e)));
-    });
+    if (blockingClient == null) {
+      blockingClient = RedisClients.dedicated(vertx, settings.redisUrl());
+    }
+    return blockingClient.connect()
+        .timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .onSuccess(connection -> {
+          blockingConnection = connection;
+          connection.exceptionHandler(e -> log.debug("blocking connection: {}", Backoff.oneLine(e)));
+        });
   }
 
-  private void dropBlockingConnection() {
-    RedisConnection broken = blockingConnection;
+  /**
+   * Closes the blocking connection and its client (which also cancels a BLMOVE pending on the
+   * server). After a failure the next pop starts from a new client, never from a connection or pool
+   * that may be broken.
+   */
+  private Future<Void> closeBlockingClient() {
+    Redis client = blockingClient;
+    blockingClient = null;
     blockingConnection = null;
-    if (broken != null) {
-      broken.close();
-    }
+    return client == null ? Future.succeededFuture() : client.close().recover(e -> Future.succeededFuture());
   }
 
   private void handle(String id, String raw) {

@@ -16,8 +16,7 @@ class RequeueNodeScriptTest extends RedisTestBase {
   }
 
   private Response requeue(String node, long staleMs, long forgetMs) {
-    return redis.run(Script.REQUEUE_NODE, List.of(redis.keys.nodes(), redis.keys.landing(node),
-        redis.keys.inflight(node), redis.keys.queue(), redis.keys.stats()), List.of(node, staleMs, forgetMs));
+    return redis.run(Script.REQUEUE_NODE, redis.keys.requeueNode(node), List.of(node, staleMs, forgetMs));
   }
 
   private void holds(String node, long lastSeenMsAgo) {

@@ -7,11 +7,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A real JVM started from the fat jar, which tests can SIGKILL, SIGTERM, SIGSTOP and SIGCONT. */
 public final class FleetProcess implements AutoCloseable {
   public static final Path JAR = Path.of(System.getProperty("redfleet.fatJar", "target/app-fat.jar")).toAbsolutePath();
   public static final Path LOGS = Path.of("target", "it-logs").toAbsolutePath();
+  /** Numbers the log files, so that nodes of different tests with the same name keep their own. */
+  private static final AtomicInteger STARTED = new AtomicInteger();
 
   public final String name;
   public final Path log;
@@ -23,14 +26,14 @@ public final class FleetProcess implements AutoCloseable {
     this.process = process;
   }
 
-  /** {@code java -jar app-fat.jar <args>}, output to {@code target/it-logs/<name>.log}. */
+  /** {@code java -jar app-fat.jar <args>}, output to {@code target/it-logs/<NNN>-<name>.log}. */
   public static FleetProcess start(String name, List<String> args) {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run mvn verify (package comes first)");
     }
     try {
       Files.createDirectories(LOGS);
-      Path log = LOGS.resolve(name + ".log");
+      Path log = LOGS.resolve(String.format("%03d-%s.log", STARTED.incrementAndGet(), name));
       List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC", "-jar", JAR.toString()));
       command.addAll(args);
       ProcessBuilder builder = new ProcessBuilder(command)

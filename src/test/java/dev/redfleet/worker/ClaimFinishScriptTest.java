@@ -28,9 +28,15 @@ class ClaimFinishScriptTest extends RedisTestBase {
     return "{\"id\":" + id + ",\"epoch\":1,\"body\":\"b" + id + "\"}";
   }
 
+  private int claims;
+
   private Response claim(long fromQueue) {
+    return claim(fromQueue, "t" + (++claims));
+  }
+
+  private Response claim(long fromQueue, String token) {
     return redis.run(Script.CLAIM, List.of(k().queue(), k().landing(NODE), k().inflight(NODE), k().nodes(),
-        k().errors(), k().stats()), List.of(NODE, fromQueue));
+        k().errors(), k().stats(), k().claims(NODE)), List.of(NODE, fromQueue, "slot1", token));
   }
 
   private Response finish(String... idsAndOutcomes) {
@@ -70,6 +76,20 @@ class ClaimFinishScriptTest extends RedisTestBase {
     assertThat(redis.number("LLEN", k().queue())).isEqualTo(6);
     // the claim doubles as a heartbeat
     assertThat(redis.call("ZSCORE", k().nodes(), NODE)).isNotNull();
+  }
+
+  @Test
+  void aClaimRepeatedWithTheSameTokenReturnsWhatItTookInsteadOfTakingMore() {
+    enqueue(1, 10);
+    assertThat(ids(claim(3, "lost"))).containsExactly("1", "2", "3");
+    // the answer was lost; meanwhile message 2 was finished (say by a retried finish)
+    finish("2", "");
+    assertThat(ids(claim(5, "lost"))).containsExactly("1", "3");
+    assertThat(redis.number("LLEN", k().queue())).isEqualTo(7);
+    assertThat(ids(claim(2, "next"))).containsExactly("4", "5");
+    // leaving or being reaped drops the tokens with the messages
+    redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0));
+    assertThat(redis.number("EXISTS", k().claims(NODE))).isZero();
   }
 
   @Test
@@ -135,7 +155,7 @@ class ClaimFinishScriptTest extends RedisTestBase {
     enqueue(1, 2);
     claim(2);
     // the reaper hands this node's messages back to the queue
-    redis.run(Script.REQUEUE_NODE, List.of(k().nodes(), k().landing(NODE), k().inflight(NODE), k().queue(), k().stats()),
+    redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE),
         List.of(NODE, 0, 0));
     Response r = finish("1", "", "2", "boom");
     assertThat(r.get(0).toLong()).isZero();
