@@ -1,5 +1,7 @@
 package dev.redfleet.redis;
 
+import java.util.List;
+
 /**
  * Every Redis key redfleet uses, and the only place that knows their names. All keys share the
  * hash tag {@code {<namespace>}}, so each Lua script touches a single Redis Cluster slot.
@@ -58,8 +60,8 @@ public final class Keys {
   }
 
   /** The keys {@code requeue-node.lua} takes for one node, in its order. */
-  public java.util.List<String> requeueNode(String nodeId) {
-    return java.util.List.of(nodes(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId));
+  public List<String> requeueNode(String nodeId) {
+    return List.of(nodes(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId));
   }
 
   /** Hash: a node's worker slot -> token and ids of its last claim, so a lost answer can be replayed. */

@@ -32,11 +32,8 @@ public record Message(long id, long epoch, String body) {
       return null;
     }
     int digits = epochAt + EPOCH.length();
-    int end = digits;
-    while (end < raw.length() && end - digits < 18 && Character.isDigit(raw.charAt(end))) {
-      end++;
-    }
-    if (end == digits || !raw.startsWith(BODY, end) || !raw.endsWith("\"}") || raw.length() < end + BODY.length() + 2) {
+    int end = digitsEnd(raw, digits);
+    if (end == digits || end - digits > 18 || !raw.startsWith(BODY, end) || !raw.endsWith("\"}") || raw.length() < end + BODY.length() + 2) {
       return null;
     }
     int bodyStart = end + BODY.length();
@@ -51,7 +48,7 @@ public record Message(long id, long epoch, String body) {
     if (id <= 0) {
       return null;
     }
-    return new Message(id, Long.parseLong(raw, digits, end, 10), raw.substring(bodyStart, bodyEnd));
+    return new Message(id, parsePositive(raw.substring(digits, end)), raw.substring(bodyStart, bodyEnd));
   }
 
   /**
@@ -63,26 +60,28 @@ public record Message(long id, long epoch, String body) {
     if (!raw.startsWith(ID)) {
       return null;
     }
-    int end = start;
-    while (end < raw.length() && raw.charAt(end) >= '0' && raw.charAt(end) <= '9') {
-      end++;
-    }
+    int end = digitsEnd(raw, start);
     return end > start && end < raw.length() && raw.charAt(end) == ',' ? raw.substring(start, end) : null;
   }
 
+  /**
+   * Where the run of ASCII digits starting at {@code from} ends. ASCII only, like the claim
+   * script's {@code %d} and JSON itself (Character.isDigit would also accept other scripts' digits).
+   */
+  private static int digitsEnd(String text, int from) {
+    int end = from;
+    while (end < text.length() && text.charAt(end) >= '0' && text.charAt(end) <= '9') {
+      end++;
+    }
+    return end;
+  }
+
+  /** The value of a string of 1 to 18 ASCII digits, or -1 for anything else. */
   private static long parsePositive(String digits) {
-    if (digits.isEmpty() || digits.length() > 18) {
+    if (digits.isEmpty() || digits.length() > 18 || digitsEnd(digits, 0) != digits.length()) {
       return -1;
     }
-    long value = 0;
-    for (int i = 0; i < digits.length(); i++) {
-      char c = digits.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      value = value * 10 + (c - '0');
-    }
-    return value;
+    return Long.parseLong(digits);
   }
 
   private static Message parseJson(String claimedId, String raw) {

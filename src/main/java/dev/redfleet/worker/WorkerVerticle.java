@@ -287,9 +287,7 @@ public final class WorkerVerticle extends VerticleBase {
   private void handle(String id, String raw) {
     Message message = Message.parse(id, raw);
     if (message == null) {
-      outcomes.add(id);
-      outcomes.add("malformed");
-      flush();
+      completed(id, "malformed");
       return;
     }
     running.put(id, System.nanoTime());

@@ -40,5 +40,12 @@ class MessageTest {
     assertThat(Message.parseCanonical("7", "{\"id\":7,\"epoch\":2,\"body\":\"a\\\"b\"}")).isNull();
     assertThat(Message.parse("7", "{\"id\":7,\"epoch\":2,\"body\":\"a\\\"b\"}")).isEqualTo(new Message(7, 2, "a\"b"));
   }
+
+  @Test
+  void digitsOtherThanAsciiAreNotNumbers() {
+    // Arabic-Indic 3 as the epoch: not JSON, so not a message on either path
+    assertThat(Message.parse("1", "{\"id\":1,\"epoch\":\u0663,\"body\":\"x\"}")).isNull();
+    assertThat(Message.canonicalId("{\"id\":\u0661,\"epoch\":1}")).isNull();
+  }
 }
 
