@@ -7,7 +7,10 @@
 -- KEYS[4]  <ns>:nodes    the claim doubles as a heartbeat: a node that holds work is always known
 -- KEYS[5]  <ns>:errors
 -- KEYS[6]  <ns>:stats    'malformed' is incremented for entries that are not messages
--- KEYS[7]  <ns>:claims:<nodeId>  hash: worker slot -> "<token>|<id>,<id>,..." of its last claim
+-- KEYS[7]  <ns>:claims:<nodeId>  hash: worker slot -> "<token>|<id>,<id>,..." of its last claim,
+--                                and 'maxid' -> the highest id this node has claimed
+-- KEYS[8]  <ns>:seq      a message's id is at most this (no id the generator did not hand out)
+-- KEYS[9]  <ns>:epoch    a message's epoch is at most this
 -- ARGV[1]  nodeId
 -- ARGV[2]  how many to take from the queue besides what landed (0 = landing only)
 -- ARGV[3]  the calling worker's slot (one per worker verticle)
@@ -15,35 +18,58 @@
 --          calls again with the same token and gets the same claim back, instead of a new one,
 --          so a lost answer cannot strand messages in the in-flight hash of a live node
 --
--- Returns {messages, odd}: messages = the claimed messages (raw JSON), oldest first; odd = a flat
--- list {position, id, ...} giving the id of each claimed message that does not start with
--- {"id":<digits>, (for all others, the id is those digits). An entry without a positive integer
--- "id" is not a message: it goes to the errors list as
--- {"error":"malformed","raw":...,"node":...,"at":...}, raw kept.
+-- Returns {messages, odd}: messages = the claimed messages (raw JSON), oldest first; each starts
+-- with {"id":<id>, and odd is always empty (kept for callers that read positions from it).
+--
+-- A message is what the generator made: it starts with {"id":N,"epoch":E, where N is canonical
+-- (no sign, no leading zero) and 1 <= N <= seq, 1 <= E <= epoch, and it ends with "}. Anything
+-- else, and an entry whose id is already in this node's in-flight hash or earlier in the same
+-- claim (a forged copy must not overwrite the real message), goes to the errors list as
+-- {"error":"malformed","raw":...,"node":...,"at":...}, raw kept byte for byte. The worker checks
+-- the rest of the shape (body) and finishes what fails as 'malformed'.
+--
+-- Fails before its first write (error reply, nothing changed) if a key has the wrong type. Under
+-- maxmemory with noeviction the first write is an RPOP (never refused, it frees memory); the
+-- writes that follow are allowed once the script has written, and the heartbeat of a claim that
+-- took nothing is best effort (redis.pcall), so a full Redis still drains.
+--#include key-types
+local refused = check_key_types({'list', 'list', 'hash', 'zset', 'list', 'hash', 'hash', 'string', 'string'})
+if refused then
+  return refused
+end
+local counter = redis.call('HGET', KEYS[6], 'malformed')
+if counter and not string.match(counter, '^%-?%d+$') then
+  return redis.error_reply('ERR redfleet: field malformed of ' .. KEYS[6] .. ' is not an integer; nothing was changed')
+end
+
+local seq = tonumber(redis.call('GET', KEYS[8]) or '0')
+local epoch = tonumber(redis.call('GET', KEYS[9]) or '0')
+if not seq or not epoch then
+  return redis.error_reply('ERR redfleet: ' .. KEYS[8] .. ' or ' .. KEYS[9] .. ' is not an integer; nothing was changed')
+end
+
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[4], now, ARGV[1])
 
 local previous = redis.call('HGET', KEYS[7], ARGV[3])
 if previous then
   local bar = string.find(previous, '|', 1, true)
-  if string.sub(previous, 1, bar - 1) == ARGV[4] then
+  if bar and string.sub(previous, 1, bar - 1) == ARGV[4] then
     local ids = {}
     for id in string.gmatch(string.sub(previous, bar + 1), '[^,]+') do
       ids[#ids + 1] = id
     end
-    local again, againIds = {}, {}
+    local again = {}
     if #ids > 0 then
       local held = redis.call('HMGET', KEYS[3], unpack(ids))
       for i = 1, #ids do
         if held[i] then
           again[#again + 1] = held[i]
-          againIds[#againIds + 1] = #again
-          againIds[#againIds + 1] = ids[i]
         end
       end
     end
-    return {again, againIds}
+    redis.pcall('ZADD', KEYS[4], now, ARGV[1])
+    return {again, {}}
   end
 end
 
@@ -61,47 +87,100 @@ if more > 0 then
     end
   end
 end
-
--- the generator writes the id first: the common case costs one match, not a JSON decode
-local function odd_message_id(raw)
-  local ok, decoded = pcall(cjson.decode, raw)
-  if ok and type(decoded) == 'table' and type(decoded.id) == 'number'
-      and decoded.id >= 1 and decoded.id == math.floor(decoded.id) then
-    return string.format('%d', decoded.id)
-  end
-  return nil
+-- the heartbeat: after the pops, so a Redis at maxmemory still lets a claim take messages
+redis.pcall('ZADD', KEYS[4], now, ARGV[1])
+if #taken == 0 then
+  redis.pcall('HSET', KEYS[7], ARGV[3], ARGV[4] .. '|')
+  return {{}, {}}
 end
 
-local claimed = {}
-local claimedIds = {}
-local odd = {}
-local fields = {}
-local malformed = 0
-for i = 1, #taken do
-  local raw = taken[i]
-  local id = string.match(raw, '^{"id":(%d+),')
-  if not id then
-    id = odd_message_id(raw)
-    if id then
-      odd[#odd + 1] = #claimed + 1
-      odd[#odd + 1] = id
+-- O(1) per entry and no allocation but the id itself: one anchored match, then comparisons of
+-- canonical digit strings (a shorter one is smaller; equal lengths compare as text)
+local seqText = string.format('%d', seq)
+local epochComma = string.format('%d', epoch) .. ','
+local function at_most(digits, limit)
+  return #digits < #limit or (#digits == #limit and digits <= limit)
+end
+local function message_id(raw)
+  local id = string.match(raw, '^{"id":([1-9]%d*),"epoch":')
+  if not id or not at_most(id, seqText) then
+    return nil
+  end
+  local last, close = string.byte(raw, -2, -1)
+  if last ~= 34 or close ~= 125 then
+    return nil
+  end
+  local at = #id + 16
+  -- the common case: the current epoch
+  if string.find(raw, epochComma, at, true) ~= at then
+    local e = string.match(raw, '^([1-9]%d*),', at)
+    if not e or not at_most(e, epochComma:sub(1, -2)) then
+      return nil
     end
   end
+  return id
+end
+
+local candidates, candidateIds = {}, {}
+local errors = {}
+local function malformed(raw)
+  errors[#errors + 1] = cjson.encode({error = 'malformed', raw = raw, node = ARGV[1], at = now})
+end
+for i = 1, #taken do
+  local id = message_id(taken[i])
   if id then
-    claimed[#claimed + 1] = raw
-    claimedIds[#claimedIds + 1] = id
-    fields[#fields + 1] = id
-    fields[#fields + 1] = raw
+    candidates[#candidates + 1] = taken[i]
+    candidateIds[#candidateIds + 1] = id
   else
-    malformed = malformed + 1
-    redis.call('LPUSH', KEYS[5], cjson.encode({error = 'malformed', raw = raw, node = ARGV[1], at = now}))
+    malformed(taken[i])
   end
 end
+
+-- an id already held, or twice in this claim: the later copy is not the generator's message.
+-- Only ids up to the highest this node ever claimed can be held (field 'maxid' of the claims
+-- hash, dropped with the in-flight hash when the node is requeued); the queue is FIFO, so in the
+-- steady state a claim has only higher ids and costs no lookup at all.
+local maxHeld = tonumber(redis.call('HGET', KEYS[7], 'maxid') or '0') or 0
+local top = maxHeld
+local lookup, lookupAt = {}, {}
+for i = 1, #candidateIds do
+  local n = tonumber(candidateIds[i])
+  if n <= maxHeld then
+    lookup[#lookup + 1] = candidateIds[i]
+    lookupAt[#lookupAt + 1] = i
+  elseif n > top then
+    top = n
+  end
+end
+local held = {}
+for i = 1, #lookup, 1000 do
+  local part = redis.call('HMGET', KEYS[3], unpack(lookup, i, math.min(i + 999, #lookup)))
+  for j = 1, #part do
+    held[lookupAt[i + j - 1]] = part[j]
+  end
+end
+local claimed, claimedIds, fields, seen = {}, {}, {}, {}
+for i = 1, #candidates do
+  local id = candidateIds[i]
+  if held[i] or seen[id] then
+    malformed(candidates[i])
+  else
+    seen[id] = true
+    claimed[#claimed + 1] = candidates[i]
+    claimedIds[#claimedIds + 1] = id
+    fields[#fields + 1] = id
+    fields[#fields + 1] = candidates[i]
+  end
+end
+
 for i = 1, #fields, 1000 do
   redis.call('HSET', KEYS[3], unpack(fields, i, math.min(i + 999, #fields)))
 end
-if malformed > 0 then
-  redis.call('HINCRBY', KEYS[6], 'malformed', malformed)
+for i = 1, #errors, 1000 do
+  redis.call('LPUSH', KEYS[5], unpack(errors, i, math.min(i + 999, #errors)))
 end
-redis.call('HSET', KEYS[7], ARGV[3], ARGV[4] .. '|' .. table.concat(claimedIds, ','))
-return {claimed, odd}
+if #errors > 0 then
+  redis.call('HINCRBY', KEYS[6], 'malformed', #errors)
+end
+redis.call('HSET', KEYS[7], ARGV[3], ARGV[4] .. '|' .. table.concat(claimedIds, ','), 'maxid', string.format('%d', top))
+return {claimed, {}}

@@ -1,36 +1,99 @@
--- finish: record the outcomes of finished messages, each exactly once. A message counts only if
--- it is still in the node's in-flight hash; one that was reaped meanwhile (its node was thought
--- dead and another worker owns it now) is dropped and counted as 'stale_dropped'.
--- Cost is O(batch): one HMGET, one HDEL, one GETRANGE/SETRANGE (or BITFIELD), never a list scan.
+-- finish: record the outcomes of finished messages, each exactly once, or schedule a retry. A
+-- message counts only if it is still in the node's in-flight hash; one that was reaped meanwhile
+-- (its node was thought dead and another worker owns it now) is dropped and counted as
+-- 'stale_dropped'. Cost is O(batch): one HMGET, one HDEL, one GETRANGE/SETRANGE (or BITFIELD),
+-- never a list scan.
 --
 -- KEYS[1]  <ns>:inflight:<nodeId>
 -- KEYS[2]  <ns>:errors
--- KEYS[3]  <ns>:stats    'processed', 'failed', 'malformed', 'stale_dropped', 'duplicates'
+-- KEYS[3]  <ns>:stats    'processed', 'failed', 'malformed', 'stale_dropped', 'duplicates', 'retried'
 -- KEYS[4]  <ns>:audit    bitmap, bit <id> set once the outcome of message <id> is recorded
+-- KEYS[5]  <ns>:seq      an id above it was never handed out: no audit bit is set for it
+-- KEYS[6]  <ns>:delayed  sorted set: message (with its next attempt number) -> due time (ms,
+--                        Redis clock); retry-due moves it back to the queue
 -- ARGV[1]  nodeId
--- ARGV[2k], ARGV[2k+1]  (k = 1..n) message id and outcome:
+-- ARGV[2]  attempts: a failure of attempt A < attempts is retried (1 = never)
+-- ARGV[3]  backoff base (ms): the retry after attempt A is due after d = min(cap, base * 2^(A-1)),
+-- ARGV[4]  backoff cap (ms)       with jitter: a uniform delay in [d/2, d]
+-- ARGV[5]  jitter seed (an integer picked by the caller)
+-- ARGV[4+2k], ARGV[5+2k]  (k = 1..n) message id and outcome:
 --          ''          handled successfully
 --          'malformed' the entry is not a valid message: kept raw in the errors list, no audit bit
---          anything else: the handler's failure reason, recorded in the errors list
+--          anything else: the handler's failure reason. The last attempt's failure goes to the
+--          errors list (with "attempts":A when A >= 2); an earlier one goes to the delayed set.
 --
--- Returns {recorded, dropped}
+-- An outcome whose audit bit is already set is a duplicate: counted, and put in the errors list as
+-- {"error":"duplicate","outcome":...,"raw":...} so it is seen, never recorded twice.
+-- Fails before its first write (error reply, nothing changed) if a key has the wrong type or a
+-- counter is not an integer. Its first write is a no-op HDEL, after which Redis allows the rest at
+-- maxmemory, so the fleet can still record outcomes (and free memory) when Redis refuses to grow.
+-- Writes are ordered retries (idempotent ZADD), audit bits, errors, counters, and the HDEL of the
+-- in-flight entries last.
+--
+-- Returns {recorded, dropped, duplicates, retried}
+--#include key-types
+
 local node = ARGV[1]
 local ids = {}
 local reasons = {}
-for i = 2, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   ids[#ids + 1] = ARGV[i]
   reasons[#reasons + 1] = ARGV[i + 1]
 end
 if #ids == 0 then
-  return {0, 0}
+  return {0, 0, 0, 0}
 end
+
+local refused = check_key_types({'hash', 'list', 'hash', 'string', 'string', 'zset'})
+if refused then
+  return refused
+end
+local counters = {'processed', 'failed', 'malformed', 'stale_dropped', 'duplicates', 'retried'}
+local values = redis.call('HMGET', KEYS[3], unpack(counters))
+for i = 1, #counters do
+  if values[i] and not string.match(values[i], '^%-?%d+$') then
+    return redis.error_reply('ERR redfleet: field ' .. counters[i] .. ' of ' .. KEYS[3] .. ' is not an integer; nothing was changed')
+  end
+end
+local seq = tonumber(redis.call('GET', KEYS[5]) or '0')
+if not seq then
+  return redis.error_reply('ERR redfleet: ' .. KEYS[5] .. ' is not an integer; nothing was changed')
+end
+local attempts = tonumber(ARGV[2])
+local backoffMs = tonumber(ARGV[3])
+local backoffMaxMs = tonumber(ARGV[4])
+math.randomseed(tonumber(ARGV[5]))
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local held = redis.call('HMGET', KEYS[1], unpack(ids))
 
+-- the message as it goes out again: attempt A+1 between ts (or epoch) and body
+local function next_attempt(raw, attempt)
+  local head, rest = string.match(raw, '^({"id":%d+,"epoch":%d+),(.*)$')
+  if not head then
+    return nil
+  end
+  local ts = string.match(rest, '^"ts":%d+,')
+  if ts then
+    head = head .. ',' .. string.sub(ts, 1, -2)
+    rest = string.sub(rest, #ts + 1)
+  end
+  local old = string.match(rest, '^"attempt":%d+,')
+  if old then
+    rest = string.sub(rest, #old + 1)
+  end
+  return head .. ',"attempt":' .. attempt .. ',' .. rest
+end
+
+-- one anchored match that gives up at the first 'b' (of "body"): "attempt" comes before it
+local function attempt_of(raw)
+  return tonumber(string.match(raw, '^{"id":%d+,"epoch":%d+,[^b]-"attempt":(%d+),') or '1')
+end
+
 local present = {}
 local candidates = {}
+local retries = {}
 local malformed, dropped = 0, 0
 local errors = {}
 for k = 1, #ids do
@@ -39,9 +102,14 @@ for k = 1, #ids do
     dropped = dropped + 1
   else
     present[#present + 1] = ids[k]
-    if reasons[k] == 'malformed' then
+    -- a whole number in 1..seq: no audit bit beyond what the generator handed out (claim has
+    -- checked the id's form; this bounds the bitmap even for a hash field written by hand)
+    local n = tonumber(ids[k])
+    if reasons[k] == 'malformed' or not n or n < 1 or n > seq or n ~= math.floor(n) then
       malformed = malformed + 1
       errors[#errors + 1] = cjson.encode({error = 'malformed', raw = raw, node = node, at = now})
+    elseif reasons[k] ~= '' and attempts > 1 and attempt_of(raw) < attempts and next_attempt(raw, 2) then
+      retries[#retries + 1] = k
     else
       candidates[#candidates + 1] = k
     end
@@ -115,26 +183,69 @@ local function set_audit_bits(key, list)
   return old
 end
 
--- the audit bit is set first: an outcome whose bit was already set is a duplicate, counted and
--- not recorded a second time
+
+if #present == 0 then
+  -- nothing to free: the counter is best effort when Redis is at maxmemory
+  redis.pcall('HINCRBY', KEYS[3], 'stale_dropped', dropped)
+  return {0, dropped, 0, 0}
+end
+-- Every check that can refuse came before. The first write is a no-op HDEL (':' is never an id):
+-- Redis refuses a write that grows memory at maxmemory only while a script has not written yet,
+-- so from here on the script can record outcomes, and so free memory, in a full Redis.
+redis.call('HDEL', KEYS[1], ':')
+
+-- a failure with attempts left is not an outcome: no audit bit, unless one is already set (the
+-- message's outcome was recorded elsewhere: then this is a duplicate, not retried)
+local retried = 0
+local delayed = {}
+local duplicates = 0
+local function duplicate(k)
+  duplicates = duplicates + 1
+  errors[#errors + 1] = cjson.encode({error = 'duplicate', outcome = reasons[k] == '' and 'ok' or reasons[k],
+    raw = held[k], node = node, at = now})
+end
+for i = 1, #retries do
+  local k = retries[i]
+  if redis.call('GETBIT', KEYS[4], tonumber(ids[k])) == 1 then
+    duplicate(k)
+  else
+    local attempt = attempt_of(held[k])
+    local d = math.min(backoffMaxMs, backoffMs * 2 ^ (attempt - 1))
+    local due = now + math.floor(d / 2 + math.random() * d / 2)
+    delayed[#delayed + 1] = due
+    delayed[#delayed + 1] = next_attempt(held[k], attempt + 1)
+    retried = retried + 1
+  end
+end
+
+-- the first real write: a ZADD of the same member again only moves its due time, so a call that
+-- fails after it (say an ACL that denies a later command) and is retried schedules no retry twice
+for i = 1, #delayed, 1000 do
+  redis.call('ZADD', KEYS[6], unpack(delayed, i, math.min(i + 999, #delayed)))
+end
+
+-- then the audit bits: an outcome whose bit was already set is a duplicate, counted and not
+-- recorded a second time
 local auditIds = {}
 for i = 1, #candidates do
   auditIds[i] = ids[candidates[i]]
 end
 local old = set_audit_bits(KEYS[4], auditIds)
-local processed, failed, duplicates = 0, 0, 0
+local processed, failed = 0, 0
 for i = 1, #candidates do
   local k = candidates[i]
   if old[i] == 1 then
-    duplicates = duplicates + 1
+    duplicate(k)
   else
     processed = processed + 1
     if reasons[k] ~= '' then
       failed = failed + 1
       -- the error entry is the message itself plus why, where and when
+      local attempt = attempt_of(held[k])
       local head = string.match(held[k], '^(.*)}%s*$')
       if head then
-        errors[#errors + 1] = head .. ',"error":' .. cjson.encode(reasons[k]) .. ',"node":' .. cjson.encode(node) .. ',"at":' .. now .. '}'
+        local more = attempt >= 2 and (',"attempts":' .. attempt) or ''
+        errors[#errors + 1] = head .. ',"error":' .. cjson.encode(reasons[k]) .. more .. ',"node":' .. cjson.encode(node) .. ',"at":' .. now .. '}'
       else
         errors[#errors + 1] = cjson.encode({error = reasons[k], raw = held[k], node = node, at = now})
       end
@@ -142,9 +253,6 @@ for i = 1, #candidates do
   end
 end
 
-for i = 1, #present, 1000 do
-  redis.call('HDEL', KEYS[1], unpack(present, i, math.min(i + 999, #present)))
-end
 for i = 1, #errors, 1000 do
   redis.call('LPUSH', KEYS[2], unpack(errors, i, math.min(i + 999, #errors)))
 end
@@ -153,4 +261,10 @@ if failed > 0 then redis.call('HINCRBY', KEYS[3], 'failed', failed) end
 if malformed > 0 then redis.call('HINCRBY', KEYS[3], 'malformed', malformed) end
 if dropped > 0 then redis.call('HINCRBY', KEYS[3], 'stale_dropped', dropped) end
 if duplicates > 0 then redis.call('HINCRBY', KEYS[3], 'duplicates', duplicates) end
-return {processed + malformed, dropped}
+if retried > 0 then redis.call('HINCRBY', KEYS[3], 'retried', retried) end
+-- last: the in-flight entries go only once everything about them is written; a call that fails
+-- half way leaves them in flight, to be finished again (or requeued), not lost
+for i = 1, #present, 1000 do
+  redis.call('HDEL', KEYS[1], unpack(present, i, math.min(i + 999, #present)))
+end
+return {processed + malformed, dropped, duplicates, retried}

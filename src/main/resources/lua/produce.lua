@@ -18,11 +18,24 @@
 --           'full'   the queue cap cut the batch (possibly to zero): back off
 --           'limit'  seq reached the limit: nothing more will ever be produced
 --           'fenced' the caller does not hold the lease: nothing was written
+--
+-- Fails before its first write (error reply, nothing changed) if a key has the wrong type, seq is
+-- not an integer or the 'produced' counter is not one. At maxmemory with noeviction the first
+-- write (LPUSH) is refused by Redis: nothing is produced, and the generator backs off.
+--#include key-types
+local refused = check_key_types({'string', 'string', 'list', 'hash'})
+if refused then
+  return refused
+end
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return {0, tonumber(redis.call('GET', KEYS[2]) or '0'), 'fenced'}
+  return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'fenced'}
 end
 
 local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
+local produced = redis.call('HGET', KEYS[4], 'produced')
+if not seq or (produced and not string.match(produced, '^%-?%d+$')) then
+  return redis.error_reply('ERR redfleet: ' .. KEYS[2] .. ' or field produced of ' .. KEYS[4] .. ' is not an integer; nothing was changed')
+end
 local limit = tonumber(ARGV[3])
 local wanted = #ARGV - 4
 local n = wanted
@@ -45,8 +58,11 @@ if n == 0 then
   return {0, seq, status}
 end
 
--- one concatenation per message; the part between id and body is the same for the whole batch
-local middle = ',"epoch":' .. ARGV[2] .. ',"body":'
+-- one concatenation per message; the part between id and body is the same for the whole batch.
+-- ts is the produce time on the Redis clock (ms), from which pickup latency is measured.
+local now = redis.call('TIME')
+local ts = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+local middle = ',"epoch":' .. ARGV[2] .. ',"ts":' .. ts .. ',"body":'
 local messages = {}
 for i = 1, n do
   messages[i] = '{"id":' .. (seq + i) .. middle .. ARGV[4 + i] .. '}'

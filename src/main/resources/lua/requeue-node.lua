@@ -8,6 +8,9 @@
 -- KEYS[4]  <ns>:queue
 -- KEYS[5]  <ns>:stats     'requeued' is incremented
 -- KEYS[6]  <ns>:claims:<nodeId>  the node's claim tokens, dropped with what they claimed
+-- KEYS[7]  <ns>:anchors  optional (with ARGV[4], ARGV[5]): act only if the node's registered
+--          connection is ARGV[4] ('' = none), and then register ARGV[5] instead ('' = remove).
+--          Used when a node's connection is gone (reaper) and by a restarted node taking its id back.
 -- ARGV[1]  nodeId
 -- ARGV[2]  only act if the node has been silent at least this many ms (0 = unconditionally)
 -- ARGV[3]  forget the node (remove it from nodes) once silent at least this many ms. This must
@@ -16,8 +19,25 @@
 --          known and is reaped again. 0 = forget at once (a node leaving after closing its
 --          blocking connections).
 --
--- Returns {moved, forgotten}: moved = messages requeued (-1: node alive or unknown),
+-- Returns {moved, forgotten}: moved = messages requeued (-1: node alive or unknown,
+--                             -2: the registered connection was not ARGV[4]; nothing changed),
 --                             forgotten = 1 if the node was removed from nodes
+--
+-- Fails before its first write (error reply, nothing changed) if a key has the wrong type or the
+-- 'requeued' counter is not an integer. Retries waiting in <ns>:delayed belong to no node and are
+-- not touched: a reaped node's retries still come back when due.
+--#include key-types
+local refused = check_key_types({'zset', 'list', 'hash', 'list', 'hash', 'hash', 'hash'})
+if refused then
+  return refused
+end
+local requeued = redis.call('HGET', KEYS[5], 'requeued')
+if requeued and not string.match(requeued, '^%-?%d+$') then
+  return redis.error_reply('ERR redfleet: field requeued of ' .. KEYS[5] .. ' is not an integer; nothing was changed')
+end
+if KEYS[7] and (redis.call('HGET', KEYS[7], ARGV[1]) or '') ~= ARGV[4] then
+  return {-2, 0}
+end
 local last = redis.call('ZSCORE', KEYS[1], ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -44,6 +64,14 @@ moved = moved + #landed
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[6])
 if moved > 0 then
   redis.call('HINCRBY', KEYS[5], 'requeued', moved)
+end
+
+if KEYS[7] then
+  if ARGV[5] == '' then
+    redis.call('HDEL', KEYS[7], ARGV[1])
+  else
+    redis.call('HSET', KEYS[7], ARGV[1], ARGV[5])
+  end
 end
 
 local forgotten = 0

@@ -8,12 +8,19 @@
 -- KEYS[6]  <ns>:stats
 -- KEYS[7]  <ns>:audit
 -- KEYS[8]  <ns>:errors
+-- KEYS[9]  <ns>:delayed  retries waiting for their due time
 -- ARGV[1]  key prefix "<ns>:" (a node's lists are prefix .. "landing:" .. id and
 --          prefix .. "inflight:" .. id; same hash tag, same cluster slot)
 --
 -- Returns {now, leader or false, leader pttl, epoch, seq, queue length, errors length,
 --          {nodeId, lastHeartbeat, landing length, inflight length, ...},
---          {stats field, value, ...}, audited (set bits)}
+--          {stats field, value, ...}, audited (set bits), delayed (retries waiting)}
+-- A key of the wrong type gives one error reply naming it (status reads only, it changes nothing).
+--#include key-types
+local refused = check_key_types({'string', 'string', 'string', 'list', 'zset', 'hash', 'string', 'list', 'zset'})
+if refused then
+  return refused
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local nodes = redis.call('ZRANGE', KEYS[5], 0, -1, 'WITHSCORES')
@@ -22,18 +29,25 @@ for i = 1, #nodes, 2 do
   local id = nodes[i]
   perNode[#perNode + 1] = id
   perNode[#perNode + 1] = nodes[i + 1]
-  perNode[#perNode + 1] = redis.call('LLEN', ARGV[1] .. 'landing:' .. id)
-  perNode[#perNode + 1] = redis.call('HLEN', ARGV[1] .. 'inflight:' .. id)
+  for _, kind in ipairs({{'landing:', 'list', 'LLEN'}, {'inflight:', 'hash', 'HLEN'}}) do
+    local key = ARGV[1] .. kind[1] .. id
+    local bad = wrong_type(key, kind[2])
+    if bad then
+      return redis.error_reply(bad)
+    end
+    perNode[#perNode + 1] = redis.call(kind[3], key)
+  end
 end
 return {
   now,
   redis.call('GET', KEYS[1]),
   redis.call('PTTL', KEYS[1]),
-  tonumber(redis.call('GET', KEYS[2]) or '0'),
-  tonumber(redis.call('GET', KEYS[3]) or '0'),
+  tonumber(redis.call('GET', KEYS[2]) or '0') or -1,
+  tonumber(redis.call('GET', KEYS[3]) or '0') or -1,
   redis.call('LLEN', KEYS[4]),
   redis.call('LLEN', KEYS[8]),
   perNode,
   redis.call('HGETALL', KEYS[6]),
-  redis.call('BITCOUNT', KEYS[7])
+  redis.call('BITCOUNT', KEYS[7]),
+  redis.call('ZCARD', KEYS[9])
 }

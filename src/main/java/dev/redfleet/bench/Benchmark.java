@@ -2,7 +2,7 @@ package dev.redfleet.bench;
 
 import dev.redfleet.config.RedisUrls;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.RedisClients;
+import dev.redfleet.redis.RedisConnector;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -10,10 +10,8 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,15 +37,38 @@ public final class Benchmark {
    * @param idleSeconds 0 for a throughput run; otherwise measure an idle fleet at the default
    *                    500 ms interval for this long
    * @param redisUrl an existing Redis, or null to start a private redis-server
+   * @param rate 0: produce as fast as possible; otherwise produce {@code messages} at this many per
+   *             second (paced mode, for pickup latency at a given load)
    */
   public record Options(int processes, long messages, int workers, int concurrency, int maxDelayMs,
-                        double errorRate, int batchSize, long idleSeconds, String redisUrl) {}
+                        double errorRate, int batchSize, long idleSeconds, String redisUrl, String namespace,
+                        boolean metrics, long rate,
+                        // Redis deployments
+                        int replicas, int waitReplicas) {
+    /** In the default namespace prefix, without the metrics switch (each node's HTTP port and meters off), not paced. */
+    public Options(int processes, long messages, int workers, int concurrency, int maxDelayMs,
+                   double errorRate, int batchSize, long idleSeconds, String redisUrl) {
+      this(processes, messages, workers, concurrency, maxDelayMs, errorRate, batchSize, idleSeconds, redisUrl, "bench",
+          false, 0, 0, 0);
+    }
+  }
+
+  /** How often each worker writes its latency histogram to Redis during a run. */
+  static final int LATENCY_REPORT_MS = 500;
+  /**
+   * Paced mode: messages produced in the first WARM_UP_S seconds (JVMs starting and compiling) are
+   * not measured. Latency is recorded for messages produced from a Redis time set once this much
+   * has been produced, plus 1 s so that every worker has read it (it reads it every 500 ms).
+   */
+  static final int WARM_UP_S = 3;
 
   private final Options options;
   private final PrintStream progress;
   private final Vertx vertx = Vertx.vertx();
   private Process redisServer;
+  private final List<Process> replicaServers = new ArrayList<>();
   private Path workDir;
+  private FleetLauncher launcher;
 
   public Benchmark(Options options, PrintStream progress) {
     this.options = options;
@@ -56,10 +77,20 @@ public final class Benchmark {
 
   public JsonObject run() throws Exception {
     workDir = Files.createTempDirectory("redfleet-bench");
-    String url = options.redisUrl() != null ? options.redisUrl() : startRedis();
-    String namespace = "bench-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+    launcher = new FleetLauncher(workDir, JVM_OPTIONS);
+    String url;
+    if (options.redisUrl() != null) {
+      url = options.redisUrl();
+    } else {
+      FleetLauncher.PrivateRedis privateRedis = launcher.startRedis(vertx);
+      redisServer = privateRedis.process();
+      startReplicas(privateRedis.url());
+      url = privateRedis.url();
+    }
+    // always a fresh namespace, never one a fleet may be using: the configured one is its prefix
+    String namespace = options.namespace() + "-bench-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
     Keys keys = new Keys(namespace);
-    Redis redis = RedisClients.pooled(vertx, url, 2);
+    Redis redis = RedisConnector.create(vertx, url).pooled(2);
     List<Process> fleet = new ArrayList<>();
     try {
       call(redis, Request.cmd(Command.PING));
@@ -76,20 +107,18 @@ public final class Benchmark {
       report.put("redis_peak_bytes", Long.parseLong(info(redis, "memory", "used_memory_peak")));
       report.put("redis", options.redisUrl() != null ? RedisUrls.redact(url) : "private redis-server "
           + info(redis, "server", "redis_version"));
+      report.put("namespace", namespace);
       return report;
     } finally {
-      for (Process p : fleet) {
-        p.destroy();
-      }
-      for (Process p : fleet) {
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-        }
-      }
+      FleetLauncher.stopAll(fleet, Duration.ofSeconds(20));
       if (options.redisUrl() != null) {
         deleteKeys(redis, keys);
       }
       redis.close();
+      for (Process replica : replicaServers) {
+        replica.destroyForcibly();
+        replica.waitFor(10, TimeUnit.SECONDS);
+      }
       if (redisServer != null) {
         redisServer.destroyForcibly();
         redisServer.waitFor(10, TimeUnit.SECONDS);
@@ -98,8 +127,15 @@ public final class Benchmark {
     }
   }
 
+  private boolean measuring;
+
+  /** Paced: the warm-up; otherwise measure from the start (as the fleet starts). */
+  private long warmUpMessages() {
+    return options.rate() > 0 ? options.rate() * WARM_UP_S : 0;
+  }
+
   private JsonObject throughput(Redis redis, Keys keys, List<Process> fleet, long launched) throws Exception {
-    long target = options.messages();
+    long target = options.messages() + warmUpMessages();
     long firstProducedAt = 0;
     long lastLine = System.nanoTime();
     long lastDone = 0;
@@ -113,6 +149,12 @@ public final class Benchmark {
       long now = System.nanoTime();
       if (firstProducedAt == 0 && produced > 0) {
         firstProducedAt = now;
+      }
+      if (!measuring && produced >= warmUpMessages()) {
+        measuring = true;
+        Response time = call(redis, Request.cmd(Command.TIME));
+        long redisMs = time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
+        call(redis, Request.cmd(Command.SET).arg(keys.latencyFrom()).arg(redisMs + 1000));
       }
       for (Process p : fleet) {
         if (!p.isAlive()) {
@@ -157,9 +199,61 @@ public final class Benchmark {
         .put("duplicates", number(stats.get(3)))
         .put("missing", target - audited)
         .put("requeued", number(stats.get(4)))
-        .put("stale_dropped", number(stats.get(5)));
+        .put("stale_dropped", number(stats.get(5)))
+        .put("metrics", options.metrics());
+    if (options.rate() > 0) {
+      report.put("rate_target", options.rate()).put("warm_up_messages", warmUpMessages());
+    }
+    putLatency(redis, keys, target, report);
     putProcessFigures(report, lastStats, wall);
     return report;
+  }
+
+  /**
+   * Pickup latency (produce to handler start, both on the Redis clock) of every message produced
+   * after the warm-up, merged from the histograms the workers write to Redis every
+   * LATENCY_REPORT_MS. Reads until two reports in a row agree (every worker has reported its last
+   * message), or 5 s.
+   */
+  private void putLatency(Redis redis, Keys keys, long target, JsonObject report) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    LatencyHistogram merged;
+    long clockError;
+    long previous = -1;
+    do {
+      merged = new LatencyHistogram();
+      clockError = -1;
+      Response fields = call(redis, Request.cmd(Command.HGETALL).arg(keys.latency()));
+      java.util.Map<String, String> hash = new java.util.HashMap<>();
+      if (fields != null && fields.isMap()) {
+        for (String k : fields.getKeys()) {
+          hash.put(k, fields.get(k).toString());
+        }
+      } else if (fields != null) {
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+          hash.put(fields.get(i).toString(), fields.get(i + 1).toString());
+        }
+      }
+      for (java.util.Map.Entry<String, String> e : hash.entrySet()) {
+        if (e.getKey().endsWith("/clock-error-us")) {
+          clockError = Math.max(clockError, Long.parseLong(e.getValue()));
+        } else {
+          merged.merge(LatencyHistogram.decode(e.getValue()));
+        }
+      }
+      if (merged.count() == previous && merged.count() > 0) {
+        break;
+      }
+      previous = merged.count();
+      pause(LATENCY_REPORT_MS + 100);
+    } while (System.nanoTime() < deadline);
+    report.put("latency_samples", merged.count())
+        .put("latency_p50_ms", merged.percentile(0.5) / 1000.0)
+        .put("latency_p99_ms", merged.percentile(0.99) / 1000.0)
+        .put("latency_p999_ms", merged.percentile(0.999) / 1000.0)
+        .put("latency_max_ms", merged.max() / 1000.0)
+        .put("latency_below_zero", merged.negative())
+        .put("clock_error_bound_ms", clockError / 1000.0);
   }
 
   private JsonObject idle(Redis redis, Keys keys, List<Process> fleet, long launched) throws Exception {
@@ -204,63 +298,53 @@ public final class Benchmark {
           + "return {tonumber(s[1] or '0'), tonumber(s[2] or '0') + tonumber(s[3] or '0'), redis.call('LLEN', KEYS[2])}";
 
   private Process startNode(String url, String namespace, int index) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(JVM_OPTIONS);
-    command.addAll(List.of("-jar", ownJar(), "run", "--redis", url, "--namespace", namespace,
+    List<String> args = new ArrayList<>(List.of("--redis", url, "--namespace", namespace,
         "--node-id", "bench-" + index,
         "--workers", Integer.toString(options.workers()),
         "--concurrency", Integer.toString(options.concurrency()),
         "--max-delay-ms", Integer.toString(options.maxDelayMs()),
         "--error-rate", Double.toString(options.errorRate()),
         "--batch-size", Integer.toString(options.batchSize())));
-    if (options.idleSeconds() > 0) {
-      command.addAll(List.of("--interval-ms", "500"));
-    } else {
-      command.addAll(List.of("--interval-ms", "0", "--limit", Long.toString(options.messages())));
+    if (options.waitReplicas() > 0) {
+      args.addAll(List.of("--wait-replicas", Integer.toString(options.waitReplicas())));
     }
-    File log = workDir.resolve("node-" + index + ".log").toFile();
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
-    builder.environment().keySet().removeIf(k -> k.equals("REDIS_URL") || k.startsWith("REDFLEET_"));
-    return builder.start();
+    if (options.idleSeconds() > 0) {
+      args.addAll(List.of("--interval-ms", "500"));
+    } else if (options.rate() > 0) {
+      args.addAll(List.of("--rate", Long.toString(options.rate()),
+          "--limit", Long.toString(options.messages() + warmUpMessages()),
+          "--latency-report-ms", Integer.toString(LATENCY_REPORT_MS)));
+    } else {
+      args.addAll(List.of("--interval-ms", "0", "--limit", Long.toString(options.messages()),
+          "--latency-report-ms", Integer.toString(LATENCY_REPORT_MS)));
+    }
+    if (options.metrics()) {
+      // the meters count only on nodes with an HTTP port; a free one each
+      args.addAll(List.of("--http-port", "0"));
+    }
+    return launcher.startNode("node-" + index, args);
   }
 
-  private String startRedis() throws Exception {
-    String binary = null;
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
-      if (new File(dir, "redis-server").canExecute()) {
-        binary = new File(dir, "redis-server").getPath();
-        break;
-      }
+  /** Replicas of the private server, for measuring --wait-replicas; the bench waits until they are in sync. */
+  private void startReplicas(String masterUrl) throws Exception {
+    String masterPort = masterUrl.substring(masterUrl.lastIndexOf(':') + 1);
+    for (int i = 0; i < options.replicas(); i++) {
+      replicaServers.add(launcher.startRedis(vertx, "replica-" + i, "--replicaof", "127.0.0.1", masterPort).process());
     }
-    if (binary == null) {
-      throw new IllegalArgumentException("bench needs redis-server on the PATH, or --redis URL");
+    if (options.replicas() == 0) {
+      return;
     }
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    redisServer = new ProcessBuilder(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--dir", workDir.toString())
-        .redirectErrorStream(true).redirectOutput(workDir.resolve("redis.log").toFile()).start();
-    String url = "redis://127.0.0.1:" + port;
-    Redis probe = RedisClients.pooled(vertx, url, 1);
+    Redis master = RedisConnector.create(vertx, masterUrl).pooled(1);
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (true) {
-        try {
-          probe.send(Request.cmd(Command.PING)).await(Duration.ofSeconds(1));
-          return url;
-        } catch (Exception notYet) {
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException("the private redis-server did not start; see " + workDir);
-          }
-          pause(50);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!info(master, "replication", "connected_slaves").equals(Integer.toString(options.replicas()))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the private replicas did not connect; see " + workDir);
         }
+        pause(50);
       }
     } finally {
-      probe.close();
+      master.close();
     }
   }
 
@@ -277,7 +361,8 @@ public final class Benchmark {
   private static void deleteKeys(Redis redis, Keys keys) {
     try {
       call(redis, Request.cmd(Command.DEL).arg(keys.leader()).arg(keys.epoch()).arg(keys.seq()).arg(keys.queue())
-          .arg(keys.nodes()).arg(keys.errors()).arg(keys.stats()).arg(keys.audit()));
+          .arg(keys.nodes()).arg(keys.errors()).arg(keys.stats()).arg(keys.audit()).arg(keys.latency())
+          .arg(keys.anchors()).arg(keys.leaderAnchor()).arg(keys.latencyFrom()));
     } catch (Exception ignored) {
       // best effort: the namespace is unique to this run
     }
@@ -293,14 +378,6 @@ public final class Benchmark {
 
   private static double round(double v) {
     return Math.round(v * 100) / 100.0;
-  }
-
-  private static String ownJar() {
-    try {
-      return Path.of(Benchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot locate the running jar", e);
-    }
   }
 
   private static void pause(long ms) {

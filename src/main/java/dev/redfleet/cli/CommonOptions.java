@@ -2,9 +2,12 @@ package dev.redfleet.cli;
 
 import dev.redfleet.config.ConfigLoader;
 import dev.redfleet.config.FleetConfig;
-import dev.redfleet.config.RedisUrls;
+import dev.redfleet.config.ConfigException;
 import dev.redfleet.config.Setting;
-import dev.redfleet.redis.RedisClients;
+import dev.redfleet.redis.RedisConnectionOptions;
+import dev.redfleet.redis.RedisConnector;
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.RedisFailures;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -22,8 +25,32 @@ public final class CommonOptions {
   Path config;
 
   @Option(names = "--redis", paramLabel = "URL",
-      description = "Redis URL, e.g. redis://:password@host:6379/0 (env REDIS_URL; default redis://localhost:6379).")
+      description = {"Redis URL (env REDIS_URL; default redis://localhost:6379): redis://[user[:password]@]host:port[/db],",
+          "rediss://... for TLS, redis-sentinel://host:port,host:port (sentinels) or redis-cluster://host:port,host:port (seeds)."})
   String redis;
+
+  // Redis deployments
+  @Option(names = "--redis-password", paramLabel = "PASSWORD",
+      description = "Redis password when not in the URL; prefer env REDIS_PASSWORD or --redis-password-file.")
+  String redisPassword;
+  @Option(names = "--redis-password-file", paramLabel = "FILE",
+      description = "File whose first line is the Redis password (env REDIS_PASSWORD_FILE).")
+  String redisPasswordFile;
+  @Option(names = "--redis-tls-ca-file", paramLabel = "FILE",
+      description = "PEM CA certificate(s) trusted for the Redis server (rediss://; default: the JVM's trust store).")
+  String redisTlsCaFile;
+  @Option(names = "--redis-tls-cert-file", paramLabel = "FILE", description = "PEM client certificate for mutual TLS.")
+  String redisTlsCertFile;
+  @Option(names = "--redis-tls-key-file", paramLabel = "FILE", description = "PEM private key of the client certificate.")
+  String redisTlsKeyFile;
+  @Option(names = "--redis-tls-verify-hostname", paramLabel = "BOOL",
+      description = "Check that the server certificate names the host (default true; false is logged as a warning).")
+  String redisTlsVerifyHostname;
+  @Option(names = "--redis-master-name", paramLabel = "NAME", description = "Sentinel master name (default mymaster).")
+  String redisMasterName;
+  @Option(names = "--redis-sentinel-password", paramLabel = "PASSWORD",
+      description = "Password of the sentinels themselves (env REDIS_SENTINEL_PASSWORD).")
+  String redisSentinelPassword;
 
   @Option(names = "--namespace", paramLabel = "NAME",
       description = "Key namespace; keys are {NAME}:... (env REDFLEET_NAMESPACE; default redfleet).")
@@ -34,6 +61,14 @@ public final class CommonOptions {
     Map<Setting, String> cli = new EnumMap<>(Setting.class);
     put(cli, Setting.REDIS_URL, redis);
     put(cli, Setting.NAMESPACE, namespace);
+    put(cli, Setting.REDIS_PASSWORD, redisPassword);
+    put(cli, Setting.REDIS_PASSWORD_FILE, redisPasswordFile);
+    put(cli, Setting.REDIS_TLS_CA_FILE, redisTlsCaFile);
+    put(cli, Setting.REDIS_TLS_CERT_FILE, redisTlsCertFile);
+    put(cli, Setting.REDIS_TLS_KEY_FILE, redisTlsKeyFile);
+    put(cli, Setting.REDIS_TLS_VERIFY_HOSTNAME, redisTlsVerifyHostname);
+    put(cli, Setting.REDIS_MASTER_NAME, redisMasterName);
+    put(cli, Setting.REDIS_SENTINEL_PASSWORD, redisSentinelPassword);
     cli.putAll(more);
     return ConfigLoader.load(vertx, config, null, cli);
   }
@@ -46,14 +81,39 @@ public final class CommonOptions {
 
   /** A pooled client for a one-shot command, after checking that Redis answers at all. */
   static Redis connect(Vertx vertx, FleetConfig config) {
-    Redis redis = RedisClients.pooled(vertx, config.redisUrl(), 2);
+    RedisConnectionOptions options = config.redis();
+    Redis redis = RedisConnector.create(vertx, options).pooled(2);
     try {
-      redis.send(Request.cmd(Command.PING)).await(Duration.ofSeconds(5));
-    } catch (Exception e) {
-      Throwable cause = e.getCause() != null && e.getMessage() == null ? e.getCause() : e;
-      String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage().lines().findFirst().orElse("");
-      throw new RedisUnreachableException("Redis unreachable at " + RedisUrls.redact(config.redisUrl()) + ": " + reason);
+      redis.send(Request.cmd(Command.PING)).await(Duration.ofSeconds(10));
+    } catch (Throwable e) {
+      // Vert.x's Redis error replies are Throwables, not Exceptions
+      redis.close();
+      throw failure(options, e);
     }
     return redis;
+  }
+
+  /**
+   * The exception a command ends with after Redis failed it: bad configuration (exit 2), refused
+   * for good (exit 4) or unreachable (exit 3). The message is one line without secrets.
+   */
+  static RuntimeException failure(RedisConnectionOptions options, Throwable e) {
+    if (e instanceof Error error && !(e.getClass().getName().startsWith("io.vertx"))) {
+      throw error;
+    }
+    var permanent = RedisFailures.permanent(e);
+    if (permanent.isPresent()) {
+      String reason = options.scrub(permanent.get().reason()) + " (" + options.describe() + ")";
+      return permanent.get().kind() == RedisFailures.Kind.BAD_CONFIG
+          ? new ConfigException(reason)
+          : new RedisRefusedException("Redis refused the connection: " + reason);
+    }
+    String reason = Backoff.oneLine(e);
+    if (options.tls() && reason.contains("Connection is closed")) {
+      reason += " (a server that does not speak TLS closes the connection like this: is the port TLS?)";
+    } else if (!options.tls() && (reason.contains("Connection is closed") || reason.contains("Connection reset"))) {
+      reason += " (a TLS-only server closes a plain connection like this: try rediss://)";
+    }
+    return new RedisUnreachableException("Redis unreachable at " + options.describe() + ": " + options.scrub(reason));
   }
 }

@@ -1,15 +1,13 @@
 package dev.redfleet.cli;
 
 import dev.redfleet.config.FleetConfig;
-import dev.redfleet.errors.ErrorsReader;
+import dev.redfleet.config.RedisUrls;
+import dev.redfleet.errors.ErrorsOutput;
+import dev.redfleet.errors.ErrorsVerticle;
 import dev.redfleet.redis.Keys;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
-import java.io.FileOutputStream;
-import java.io.FileDescriptor;
-import java.io.BufferedOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -20,6 +18,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "getErrors", aliases = "get-errors", mixinStandardHelpOptions = true,
     description = {"Take all error entries out of Redis, print them (stdout) and delete them.",
+        "Only entries the consumer has read are deleted (for a pipe: read out of it); the rest go back.",
         "Safe to run concurrently and to kill: nothing is lost, no entry goes to two readers."})
 public final class GetErrorsCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(GetErrorsCommand.class);
@@ -46,14 +45,32 @@ public final class GetErrorsCommand implements Callable<Integer> {
     try {
       FleetConfig config = common.load(vertx, Map.of());
       Redis redis = CommonOptions.connect(vertx, config);
-      PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
-          false, StandardCharsets.UTF_8);
-      ErrorsReader reader = new ErrorsReader(redis, new Keys(config.namespace()), "reader-" + config.nodeId());
-      long printed = reader.read(new ErrorsReader.Options(json, limit, keep), out);
+      ErrorsVerticle reader = new ErrorsVerticle(redis, new Keys(config.namespace()), ErrorsVerticle.newReaderId(),
+          new ErrorsVerticle.Options(json, limit, keep), ErrorsOutput.stdout());
+      String deployment = vertx.deployVerticle(reader).await(Duration.ofSeconds(30));
+      long printed;
+      try {
+        // no time limit: a slow consumer is waited for (the reader keeps its lease meanwhile)
+        printed = reader.done().await();
+      } catch (ErrorsVerticle.RedisFailed e) {
+        throw new RedisUnreachableException("lost Redis at " + RedisUrls.redact(config.redisUrl()) + " after "
+            + e.delivered + " entries (" + e.getMessage() + "); the entries not yet deleted stay in Redis");
+      } finally {
+        // awaited: closing Vert.x while this undeploy is still running logs "Already undeployed"
+        try {
+          vertx.undeploy(deployment).await(Duration.ofSeconds(5));
+        } catch (Exception e) {
+          log.debug("undeploy: {}", e.toString());
+        }
+      }
       log.info("{} {} error entr{}", keep ? "showed" : "took", printed, printed == 1 ? "y" : "ies");
       return 0;
     } finally {
-      vertx.close();
+      try {
+        vertx.close().await(Duration.ofSeconds(5));
+      } catch (Exception e) {
+        log.debug("closing: {}", e.toString());
+      }
     }
   }
 }

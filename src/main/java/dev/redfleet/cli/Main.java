@@ -1,7 +1,10 @@
 package dev.redfleet.cli;
 
 import dev.redfleet.config.ConfigException;
+import dev.redfleet.config.RedisUrls;
+import dev.redfleet.ops.IdentityVerticle;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -14,16 +17,19 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A Redis-coordinated generator/worker fleet.",
-    subcommands = {RunCommand.class, GetErrorsCommand.class, StatusCommand.class, BenchCommand.class},
+    subcommands = {RunCommand.class, GetErrorsCommand.class, StatusCommand.class, BenchCommand.class,
+        DemoCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",
         "1:unexpected failure",
-        "2:bad usage or bad configuration",
-        "3:Redis unreachable (one-shot commands)"})
+        "2:bad usage or bad configuration; run: the node id is in use by a live process",
+        "3:Redis unreachable (one-shot commands)",
+        "4:Redis refused us for good: credentials, ACL permissions or TLS (all commands)"})
 public final class Main implements Runnable {
   public static final int BAD_USAGE = 2;
   public static final int REDIS_UNREACHABLE = 3;
+  public static final int REDIS_REFUSED = 4;
 
   @Spec
   CommandSpec spec;
@@ -36,7 +42,7 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     cli.setParameterExceptionHandler((e, a) -> {
       PrintWriter err = e.getCommandLine().getErr();
-      err.println("redfleet: " + e.getMessage() + " (try --help)");
+      err.println("redfleet: " + RedisUrls.redact(e.getMessage()) + " (try --help)");
       err.flush();
       return BAD_USAGE;
     });
@@ -44,25 +50,43 @@ public final class Main implements Runnable {
       PrintWriter err = commandLine.getErr();
       int code;
       if (e instanceof ConfigException) {
-        err.println("redfleet: bad configuration: " + e.getMessage());
+        err.println("redfleet: bad configuration: " + RedisUrls.redact(e.getMessage()));
         code = BAD_USAGE;
-      } else if (e instanceof RedisUnreachableException) {
+      } else if (e instanceof IdentityVerticle.NodeIdInUseException) {
         err.println("redfleet: " + e.getMessage());
+        code = BAD_USAGE;
+      } else if (e instanceof RedisRefusedException) {
+        err.println("redfleet: " + e.getMessage());
+        code = REDIS_REFUSED;
+      } else if (e instanceof RedisUnreachableException) {
+        err.println("redfleet: " + RedisUrls.redact(e.getMessage()));
         code = REDIS_UNREACHABLE;
       } else {
         String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage().lines().findFirst().orElse("");
-        err.println("redfleet: " + message);
+        err.println("redfleet: " + RedisUrls.redact(message));
         code = 1;
       }
       err.flush();
       return code;
     });
-    return cli.execute(args);
+    try {
+      return cli.execute(args);
+    } catch (Throwable t) {
+      // a Redis error reply is a Throwable that is no Exception: picocli lets it through
+      var permanent = dev.redfleet.redis.RedisFailures.permanent(t);
+      String message = permanent.map(p -> "Redis refused the request: " + p.reason())
+          .orElse(t.getMessage() == null ? t.getClass().getName() : t.getMessage().lines().findFirst().orElse(""));
+      System.err.println("redfleet: " + message);
+      return permanent.isEmpty() ? 1 : permanent.get().kind() == dev.redfleet.redis.RedisFailures.Kind.BAD_CONFIG ? BAD_USAGE : REDIS_REFUSED;
+    }
   }
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command: run, getErrors or status");
+    // every command, as registered: the message cannot fall behind the list
+    List<String> commands = List.copyOf(spec.subcommands().values().stream()
+        .map(c -> c.getCommandName()).distinct().toList());
+    throw new ParameterException(spec.commandLine(), "missing command: one of " + String.join(", ", commands));
   }
 
   static final class Version implements IVersionProvider {

@@ -1,9 +1,18 @@
 package dev.redfleet.cli;
 
+import dev.redfleet.config.ConfigLoader;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Setting;
+import dev.redfleet.handler.HandlerSource;
 import dev.redfleet.ops.FleetNode;
+import dev.redfleet.ops.IdentityVerticle;
+import dev.redfleet.redis.RedisConnector;
+import dev.redfleet.redis.RedisFailures;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import java.util.concurrent.atomic.AtomicBoolean;
 import io.vertx.core.Vertx;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -21,6 +30,7 @@ import picocli.CommandLine.Option;
         "drainMs and returns the rest to the queue. Survives Redis restarts."})
 public final class RunCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+  private static final AtomicBoolean exiting = new AtomicBoolean();
 
   @Mixin
   CommonOptions common;
@@ -61,18 +71,76 @@ public final class RunCommand implements Callable<Integer> {
   String blockMs;
   @Option(names = "--drain-ms", paramLabel = "MS", description = "On shutdown, how long running messages may finish (default 5000).")
   String drainMs;
+  // retries
+  @Option(names = "--attempts", paramLabel = "N", description = "Attempts per message; a failure with attempts left is retried after a backoff (default 1: no retry).")
+  String attempts;
+  @Option(names = "--backoff-ms", paramLabel = "MS", description = "First retry delay; doubles per attempt, with jitter (default 1000).")
+  String backoffMs;
+  @Option(names = "--backoff-max-ms", paramLabel = "MS", description = "Longest retry delay (default 60000).")
+  String backoffMaxMs;
+  // handlers
+  @Option(names = "--handler", paramLabel = "NAME",
+      description = "The handler: a HandlerFactory name or a class name on the class path (default simulated). See docs/HANDLERS.md.")
+  String handler;
+  @Option(names = "--plugins", paramLabel = "DIR", description = "Also load handlers from every .jar in DIR (default: none).")
+  String plugins;
+  @Option(names = "--handler-threads", paramLabel = "N", description = "Threads that run blocking handlers (default 16).")
+  String handlerThreads;
+  // HTTP: metrics, health, the live page
+  @Option(names = "--http-port", paramLabel = "PORT",
+      description = "Serve /metrics, /health and the live page on PORT; 0 = a free port, -1 = off (default -1).")
+  String httpPort;
+  @Option(names = "--http-host", paramLabel = "ADDR", description = "Address the HTTP port binds (default 127.0.0.1).")
+  String httpHost;
+  @Option(names = "--http-port-file", paramLabel = "FILE", description = "Write the HTTP port listened on into FILE.")
+  String httpPortFile;
+  // liveness
+  @Option(names = "--liveness-ms", paramLabel = "MS",
+      description = "How often the connections of the generator and of the nodes are checked; 0 = timeouts only (default 50).")
+  String livenessMs;
+  @Option(names = "--rate", paramLabel = "N",
+      description = "Generate N messages per second, paced, instead of --interval-ms; 0 = off (default 0).")
+  String rate;
+  @Option(names = "--latency-report-ms", paramLabel = "MS",
+      description = "Every MS, each worker writes its pickup-latency histogram to Redis (for bench); 0 = off (default 0).")
+  String latencyReportMs;
+  // Redis deployments
+  @Option(names = "--wait-replicas", paramLabel = "N",
+      description = "After each lease, produce and finish write, WAIT until N replicas have it (default 0 = off).")
+  String waitReplicas;
+  @Option(names = "--wait-timeout-ms", paramLabel = "MS", description = "Longest WAIT for --wait-replicas (default 1000).")
+  String waitTimeoutMs;
 
   @Override
   public Integer call() throws Exception {
     Vertx vertx = Vertx.vertx();
     FleetConfig config;
+    HandlerSource handlers;
+    FleetNode node;
     try {
       config = common.load(vertx, options());
+      Path file = ConfigLoader.fileToRead(common.config);
+      if (file == null) {
+        log.info("no configuration file ({} not found): defaults, environment and options apply", ConfigLoader.DEFAULT_FILE);
+      } else {
+        log.info("configuration file: {}", file.toAbsolutePath());
+      }
+      handlers = HandlerSource.named(config);
+      node = FleetNode.create(vertx, config, handlers);
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
     }
-    FleetNode node = FleetNode.start(vertx, config).await(Duration.ofSeconds(60));
+    refusedForGood(vertx, config);
+    RedisFailures.onPermanent(permanent -> {
+      // said once, then the process ends: retrying a refused password only floods the logs
+      if (exiting.compareAndSet(false, true)) {
+        log.error("Redis refused this node for good, stopping: {}", config.redis().scrub(permanent.reason()));
+        Thread exit = new Thread(() -> System.exit(
+            permanent.kind() == RedisFailures.Kind.BAD_CONFIG ? Main.BAD_USAGE : Main.REDIS_REFUSED), "redfleet-refused");
+        exit.start();
+      }
+    });
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -84,11 +152,43 @@ public final class RunCommand implements Callable<Integer> {
         stopped.countDown();
       }
     }, "redfleet-shutdown"));
+    try {
+      // no time limit: a node started while Redis is down waits for it (and says so once)
+      node.start().await();
+    } catch (Exception e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof IdentityVerticle.NodeIdInUseException inUse) {
+          throw inUse;
+        }
+      }
+      if (!node.stopRequested()) {
+        throw e;
+      }
+    }
     stopped.await();
     return 0;
   }
 
-  private Map<Setting, String> options() {
+  /**
+   * One PING before joining: credentials, permissions, TLS or a missing database end the command
+   * at once (exit 4 or 2). A Redis that does not answer is not an error here: the node waits for it.
+   */
+  private static void refusedForGood(Vertx vertx, FleetConfig config) {
+    Redis probe = RedisConnector.create(vertx, config.redis()).pooled(1);
+    try {
+      probe.send(Request.cmd(io.vertx.redis.client.Command.PING)).await(Duration.ofSeconds(10));
+    } catch (Throwable e) {
+      RuntimeException failure = CommonOptions.failure(config.redis(), e);
+      if (!(failure instanceof RedisUnreachableException)) {
+        vertx.close();
+        throw failure;
+      }
+    } finally {
+      probe.close();
+    }
+  }
+
+  Map<Setting, String> options() {
     Map<Setting, String> cli = new EnumMap<>(Setting.class);
     CommonOptions.put(cli, Setting.NODE_ID, nodeId);
     CommonOptions.put(cli, Setting.WORKERS, workers);
@@ -108,6 +208,24 @@ public final class RunCommand implements Callable<Integer> {
     CommonOptions.put(cli, Setting.STALE_MS, staleMs);
     CommonOptions.put(cli, Setting.BLOCK_MS, blockMs);
     CommonOptions.put(cli, Setting.DRAIN_MS, drainMs);
+    // retries
+    CommonOptions.put(cli, Setting.ATTEMPTS, attempts);
+    CommonOptions.put(cli, Setting.BACKOFF_MS, backoffMs);
+    CommonOptions.put(cli, Setting.BACKOFF_MAX_MS, backoffMaxMs);
+    // handlers
+    CommonOptions.put(cli, Setting.HANDLER, handler);
+    CommonOptions.put(cli, Setting.PLUGINS, plugins);
+    CommonOptions.put(cli, Setting.HANDLER_THREADS, handlerThreads);
+    // HTTP: metrics, health, the live page
+    CommonOptions.put(cli, Setting.HTTP_PORT, httpPort);
+    CommonOptions.put(cli, Setting.HTTP_HOST, httpHost);
+    CommonOptions.put(cli, Setting.HTTP_PORT_FILE, httpPortFile);
+    // liveness
+    CommonOptions.put(cli, Setting.LIVENESS_MS, livenessMs);
+    CommonOptions.put(cli, Setting.RATE, rate);
+    CommonOptions.put(cli, Setting.LATENCY_REPORT_MS, latencyReportMs);
+    CommonOptions.put(cli, Setting.WAIT_REPLICAS, waitReplicas);
+    CommonOptions.put(cli, Setting.WAIT_TIMEOUT_MS, waitTimeoutMs);
     return cli;
   }
 }

@@ -2,6 +2,8 @@ package dev.redfleet.cli;
 
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.ops.StatusReport;
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Scripts;
 import io.vertx.core.Promise;
@@ -35,15 +37,22 @@ public final class StatusCommand implements Callable<Integer> {
       Redis redis = CommonOptions.connect(vertx, config);
       Scripts scripts = new Scripts(redis);
       Keys keys = new Keys(config.namespace());
+      ClientLiveness liveness = ClientLiveness.forTopology(redis, config.redis().topology());
       do {
         try {
-          JsonObject status = StatusReport.take(scripts, keys, config.staleMs()).await(Duration.ofSeconds(10));
+          JsonObject status = StatusReport.take(scripts, keys, config.staleMs(), liveness).await(Duration.ofSeconds(10));
           System.out.println(json ? status.encode() : StatusReport.human(status));
-        } catch (Exception e) {
-          if (!watch) {
-            throw new RedisUnreachableException("Redis did not answer: " + e.getMessage());
+        } catch (Throwable e) {
+          RuntimeException failure = CommonOptions.failure(config.redis(), e);
+          // the client's error replies (ErrorType) are Throwables, not Exceptions
+          if (!(failure instanceof RedisRefusedException) && refusedByRedis(e)) {
+            // Redis answered with an error (a key of the wrong type): not an outage, exit 1
+            throw new IllegalStateException("Redis refused the status script: " + Backoff.oneLine(refusal(e)));
           }
-          System.err.println("redfleet: Redis did not answer: " + e.getMessage());
+          if (!watch || !(failure instanceof RedisUnreachableException)) {
+            throw failure;
+          }
+          System.err.println("redfleet: " + failure.getMessage());
         }
         System.out.flush();
         if (watch) {
@@ -56,5 +65,19 @@ public final class StatusCommand implements Callable<Integer> {
     } finally {
       vertx.close();
     }
+  }
+
+  /** An error reply from Redis (the client's ErrorType), as opposed to no answer at all. */
+  private static boolean refusedByRedis(Throwable e) {
+    return refusal(e) != null;
+  }
+
+  private static Throwable refusal(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getClass().getSimpleName().equals("ErrorType")) {
+        return t;
+      }
+    }
+    return null;
   }
 }

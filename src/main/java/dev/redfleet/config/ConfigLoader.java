@@ -40,30 +40,31 @@ public final class ConfigLoader {
    * @param cli values given on the command line, as typed
    */
   public static FleetConfig load(Vertx vertx, Path file, Map<String, String> env, Map<Setting, String> cli) {
-    boolean explicit = file != null;
-    Path path = explicit ? file : DEFAULT_FILE;
-    if (explicit && !Files.isReadable(path)) {
-      throw new ConfigException("cannot read config file " + path + ": no such readable file");
-    }
-    JsonObject layered = read(vertx, path, explicit, env);
-    Map<Setting, Object> values = new EnumMap<>(Setting.class);
-    for (String key : layered.fieldNames()) {
-      if (!FILE_KEYS.contains(key) && !ENV_NAMES.contains(key)) {
-        throw new ConfigException("unknown setting '" + key + "' in " + path + " (known: "
-            + String.join(", ", FILE_KEYS.stream().sorted().toList()) + ")");
+    Path path = fileToRead(file);
+    // the file and the environment are read apart: a file may only use the documented keys, never
+    // the names of environment variables
+    JsonObject fromFile = path == null ? new JsonObject() : readFile(vertx, path);
+    JsonObject fromEnv = readEnv(vertx, env);
+    for (String key : fromFile.fieldNames()) {
+      if (!FILE_KEYS.contains(key)) {
+        Setting meant = Arrays.stream(Setting.values()).filter(s -> s.env.equals(key)).findFirst().orElse(null);
+        throw new ConfigException("unknown setting '" + key + "' in " + path
+            + (meant != null ? " (a file uses '" + meant.key + "'; " + key + " is the environment variable)"
+                : " (known: " + String.join(", ", FILE_KEYS.stream().sorted().toList()) + ")"));
       }
     }
+    Map<Setting, Object> values = new EnumMap<>(Setting.class);
     for (Setting s : Setting.values()) {
       Object raw;
       String source;
       if (cli.containsKey(s)) {
         raw = cli.get(s);
         source = "option " + s.option;
-      } else if (layered.containsKey(s.env)) {
-        raw = layered.getValue(s.env);
+      } else if (fromEnv.containsKey(s.env)) {
+        raw = fromEnv.getValue(s.env);
         source = "environment variable " + s.env;
-      } else if (layered.containsKey(s.key)) {
-        raw = layered.getValue(s.key);
+      } else if (fromFile.containsKey(s.key)) {
+        raw = fromFile.getValue(s.key);
         source = "'" + s.key + "' in " + path;
       } else {
         raw = s.defaultValue;
@@ -76,31 +77,59 @@ public final class ConfigLoader {
     }
     FleetConfig config = FleetConfig.of(values);
     checkTimings(config);
+    // Redis deployments (URL, port range, password file, TLS files)
+    RedisDeployment.options(config);
     return config;
   }
 
-  private static JsonObject read(Vertx vertx, Path path, boolean explicit, Map<String, String> env) {
-    ConfigStoreOptions fileStore = new ConfigStoreOptions()
+  /**
+   * The configuration file that {@link #load} reads: {@code file} when given (it must be
+   * readable), else {@link #DEFAULT_FILE} when it exists (then it must be valid, like any other),
+   * else none ({@code null}). Only a missing default file is ignored.
+   */
+  public static Path fileToRead(Path file) {
+    if (file != null) {
+      if (!Files.isReadable(file) || Files.isDirectory(file)) {
+        throw new ConfigException("cannot read config file " + file + ": no such readable file");
+      }
+      return file;
+    }
+    if (Files.exists(DEFAULT_FILE)) {
+      if (!Files.isReadable(DEFAULT_FILE) || Files.isDirectory(DEFAULT_FILE)) {
+        throw new ConfigException("cannot read config file " + DEFAULT_FILE + ": not a readable file");
+      }
+      return DEFAULT_FILE;
+    }
+    return null;
+  }
+
+  private static JsonObject readFile(Vertx vertx, Path path) {
+    return retrieve(vertx, new ConfigStoreOptions()
         .setType("file")
         .setFormat("json")
-        .setOptional(!explicit)
-        .setConfig(new JsonObject().put("path", path.toString()));
+        .setConfig(new JsonObject().put("path", path.toString())), "config file " + path);
+  }
+
+  private static JsonObject readEnv(Vertx vertx, Map<String, String> env) {
     ConfigStoreOptions envStore = env == null
         ? new ConfigStoreOptions().setType("env").setConfig(new JsonObject()
             .put("raw-data", true)
             .put("keys", new JsonArray(ENV_NAMES.stream().sorted().toList())))
         : new ConfigStoreOptions().setType("json").setConfig(filtered(env));
+    return retrieve(vertx, envStore, "the environment");
+  }
+
+  private static JsonObject retrieve(Vertx vertx, ConfigStoreOptions store, String what) {
     ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
         .setIncludeDefaultStores(false)
         .setScanPeriod(-1)
-        .addStore(fileStore)
-        .addStore(envStore));
+        .addStore(store));
     try {
       return retriever.getConfig().await(Duration.ofSeconds(10));
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       String reason = String.valueOf(cause.getMessage()).lines().findFirst().orElse("unreadable");
-      throw new ConfigException("cannot read config file " + path + ": " + reason);
+      throw new ConfigException("cannot read " + what + ": " + reason);
     } finally {
       retriever.close();
     }
@@ -121,16 +150,21 @@ public final class ConfigLoader {
     switch (s.kind) {
       case TEXT, NAME -> {
         if (!(raw instanceof String text)) {
-          throw new ConfigException(s.key + " must be text, got " + describe(raw) + where);
+          boolean secret = s == Setting.REDIS_PASSWORD || s == Setting.REDIS_SENTINEL_PASSWORD;
+          throw new ConfigException(s.key + " must be text, got " + (secret ? "another type" : describe(raw)) + where);
+        }
+        if (text.length() > s.max) {
+          throw new ConfigException(s.key + " is too long: " + text.length() + " characters, at most " + s.max + where);
         }
         if (s.kind == Setting.Kind.NAME && !text.isEmpty() && !text.matches("[A-Za-z0-9._\\-:@]+")) {
-          throw new ConfigException(s.key + " may only hold letters, digits and . _ - : @, got '" + text + "'" + where);
+          throw new ConfigException(s.key + " may only hold letters, digits and . _ - : @, got '" + RedisUrls.redact(text) + "'" + where);
         }
         if (s.kind == Setting.Kind.NAME && text.isEmpty() && s != Setting.NODE_ID) {
           throw new ConfigException(s.key + " must not be empty" + where);
         }
-        if (s == Setting.REDIS_URL && !text.matches("(redis|rediss|unix)://.*")) {
-          throw new ConfigException("redisUrl must look like redis://host:port, got '" + RedisUrls.redact(text) + "'" + where);
+        if (s == Setting.REDIS_URL && !text.matches("(redis|rediss|redis-sentinel|rediss-sentinel|redis-cluster|rediss-cluster|unix)://.*")) {
+          throw new ConfigException("redisUrl must look like redis://host:port (or rediss://, redis-sentinel://, "
+              + "redis-cluster://), got '" + RedisUrls.redact(text) + "'" + where);
         }
         return text;
       }
@@ -143,10 +177,8 @@ public final class ConfigLoader {
         } else {
           throw new ConfigException(s.key + " must be a whole number, got " + describe(raw) + where);
         }
-        long max = s == Setting.LIMIT ? Long.MAX_VALUE / 2 : Integer.MAX_VALUE;
-        if (value < s.min || value > max) {
-          throw new ConfigException(s.key + " must be " + (s.min == 0 ? "zero or more" : "at least " + s.min)
-              + ", got " + value + where);
+        if (value < s.min || value > s.max) {
+          throw new ConfigException(s.key + " must be between " + s.min + " and " + s.max + ", got " + value + where);
         }
         return value;
       }
@@ -161,17 +193,31 @@ public final class ConfigLoader {
             throw new ConfigException(s.key + " must be a number between 0 and 1, got " + describe(raw) + where);
           }
         }
-        if (!(value >= 0 && value <= 1)) {
-          throw new ConfigException(s.key + " must be between 0 and 1, got " + value + where);
+        if (!(value >= s.min && value <= s.max)) {
+          throw new ConfigException(s.key + " must be between " + s.min + " and " + s.max + ", got " + value + where);
         }
         return value;
+      }
+      case FLAG -> {
+        String text = String.valueOf(raw).trim().toLowerCase(java.util.Locale.ROOT);
+        if (raw instanceof Boolean b) {
+          return b;
+        }
+        if (text.matches("true|yes|on|1")) {
+          return true;
+        }
+        if (text.matches("false|no|off|0")) {
+          return false;
+        }
+        throw new ConfigException(s.key + " must be true or false, got " + describe(raw) + where);
       }
       default -> throw new IllegalStateException(s.kind.toString());
     }
   }
 
+  /** A value as typed, quoted for an error message, with any password hidden first. */
   private static String describe(Object raw) {
-    return raw instanceof String ? "'" + raw + "'" : String.valueOf(raw);
+    return raw instanceof String text ? "'" + RedisUrls.redact(text) + "'" : RedisUrls.redact(String.valueOf(raw));
   }
 
   private static void checkTimings(FleetConfig c) {

@@ -24,7 +24,34 @@ public record FleetConfig(
     int heartbeatMs,
     int staleMs,
     int blockMs,
-    int drainMs) {
+    int drainMs,
+    // retries
+    int attempts,
+    int backoffMs,
+    int backoffMaxMs,
+    // handlers
+    String handler,
+    String plugins,
+    int handlerThreads,
+    // HTTP: metrics, health, the live page
+    int httpPort,
+    String httpHost,
+    String httpPortFile,
+    // liveness
+    int livenessMs,
+    int rate,
+    int latencyReportMs,
+    // Redis deployments
+    String redisPassword,
+    String redisPasswordFile,
+    String redisTlsCaFile,
+    String redisTlsCertFile,
+    String redisTlsKeyFile,
+    boolean redisTlsVerifyHostname,
+    String redisMasterName,
+    String redisSentinelPassword,
+    int waitReplicas,
+    int waitTimeoutMs) {
 
   static FleetConfig of(Map<Setting, Object> v) {
     return new FleetConfig(
@@ -47,7 +74,34 @@ public record FleetConfig(
         i(v, Setting.HEARTBEAT_MS),
         i(v, Setting.STALE_MS),
         i(v, Setting.BLOCK_MS),
-        i(v, Setting.DRAIN_MS));
+        i(v, Setting.DRAIN_MS),
+        // retries
+        i(v, Setting.ATTEMPTS),
+        i(v, Setting.BACKOFF_MS),
+        i(v, Setting.BACKOFF_MAX_MS),
+        // handlers
+        (String) v.get(Setting.HANDLER),
+        (String) v.get(Setting.PLUGINS),
+        i(v, Setting.HANDLER_THREADS),
+        // HTTP: metrics, health, the live page
+        i(v, Setting.HTTP_PORT),
+        (String) v.get(Setting.HTTP_HOST),
+        (String) v.get(Setting.HTTP_PORT_FILE),
+        // liveness
+        i(v, Setting.LIVENESS_MS),
+        i(v, Setting.RATE),
+        i(v, Setting.LATENCY_REPORT_MS),
+        // Redis deployments
+        (String) v.get(Setting.REDIS_PASSWORD),
+        (String) v.get(Setting.REDIS_PASSWORD_FILE),
+        (String) v.get(Setting.REDIS_TLS_CA_FILE),
+        (String) v.get(Setting.REDIS_TLS_CERT_FILE),
+        (String) v.get(Setting.REDIS_TLS_KEY_FILE),
+        (Boolean) v.get(Setting.REDIS_TLS_VERIFY_HOSTNAME),
+        (String) v.get(Setting.REDIS_MASTER_NAME),
+        (String) v.get(Setting.REDIS_SENTINEL_PASSWORD),
+        i(v, Setting.WAIT_REPLICAS),
+        i(v, Setting.WAIT_TIMEOUT_MS));
   }
 
   private static int i(Map<Setting, Object> v, Setting s) {
@@ -77,8 +131,46 @@ public record FleetConfig(
     v.put(Setting.STALE_MS, staleMs);
     v.put(Setting.BLOCK_MS, blockMs);
     v.put(Setting.DRAIN_MS, drainMs);
+    // retries
+    v.put(Setting.ATTEMPTS, attempts);
+    v.put(Setting.BACKOFF_MS, backoffMs);
+    v.put(Setting.BACKOFF_MAX_MS, backoffMaxMs);
+    // handlers
+    v.put(Setting.HANDLER, handler);
+    v.put(Setting.PLUGINS, plugins);
+    v.put(Setting.HANDLER_THREADS, handlerThreads);
+    // HTTP: metrics, health, the live page
+    v.put(Setting.HTTP_PORT, httpPort);
+    v.put(Setting.HTTP_HOST, httpHost);
+    v.put(Setting.HTTP_PORT_FILE, httpPortFile);
+    // liveness
+    v.put(Setting.LIVENESS_MS, livenessMs);
+    v.put(Setting.RATE, rate);
+    v.put(Setting.LATENCY_REPORT_MS, latencyReportMs);
+    // Redis deployments
+    v.put(Setting.REDIS_PASSWORD, redisPassword);
+    v.put(Setting.REDIS_PASSWORD_FILE, redisPasswordFile);
+    v.put(Setting.REDIS_TLS_CA_FILE, redisTlsCaFile);
+    v.put(Setting.REDIS_TLS_CERT_FILE, redisTlsCertFile);
+    v.put(Setting.REDIS_TLS_KEY_FILE, redisTlsKeyFile);
+    v.put(Setting.REDIS_TLS_VERIFY_HOSTNAME, redisTlsVerifyHostname);
+    v.put(Setting.REDIS_MASTER_NAME, redisMasterName);
+    v.put(Setting.REDIS_SENTINEL_PASSWORD, redisSentinelPassword);
+    v.put(Setting.WAIT_REPLICAS, waitReplicas);
+    v.put(Setting.WAIT_TIMEOUT_MS, waitTimeoutMs);
     v.put(setting, value);
     return of(v);
+  }
+
+  /** The Redis deployment these settings describe (topology, endpoints, credentials, TLS). */
+  public dev.redfleet.redis.RedisConnectionOptions redis() {
+    return RedisDeployment.options(this);
+  }
+
+  /** Secrets must never be printed: the record's own toString would show them. */
+  @Override
+  public String toString() {
+    return "FleetConfig[redis=" + RedisUrls.redact(redisUrl) + ", namespace=" + namespace + ", nodeId=" + nodeId + "]";
   }
 
   /**

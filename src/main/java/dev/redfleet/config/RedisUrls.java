@@ -1,15 +1,70 @@
 package dev.redfleet.config;
 
-/** Keeps passwords out of anything printed. */
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Keeps passwords out of anything printed. {@link #redact} takes any text (a URL as typed, or a
+ * whole message that quotes one) and hides every credential a Redis URL can carry, in every form
+ * a user may type it: any scheme in any case ({@code REDIS://}, {@code rediss://},
+ * {@code redis-sentinel://}, {@code unix://}), with or without a user, a password holding
+ * {@code @} or {@code :}, surrounding spaces or quotes, a query {@code password=}, or no scheme at
+ * all ({@code :pw@host}). It errs on the side of hiding too much.
+ */
 public final class RedisUrls {
+  private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.\\-]*://");
+  private static final Pattern QUERY_SECRET =
+      Pattern.compile("(?i)(^|[?&;,\\s'\"])(password|pass|pwd|passwd|auth|secret|token)=([^&\\s'\"]*)");
+  /** user:secret@ or :secret@ with no scheme before it. */
+  private static final Pattern BARE_USERINFO = Pattern.compile("(^|[\\s'\"(=])([^\\s'\"/@:]*):(?!//)([^\\s'\"]*)@");
+
   private RedisUrls() {}
 
   /** {@code redis://user:secret@host:6379/0} becomes {@code redis://user:***@host:6379/0}. */
-  public static String redact(String url) {
-    if (url == null) {
+  public static String redact(String text) {
+    if (text == null) {
       return null;
     }
-    return url.replaceFirst("^([a-z]+://)([^:@/]*):[^@/]*@", "$1$2:***@")
-        .replaceFirst("([?&]password=)[^&]*", "$1***");
+    String out = redactAuthorities(text);
+    out = QUERY_SECRET.matcher(out).replaceAll("$1$2=***");
+    out = BARE_USERINFO.matcher(out).replaceAll("$1$2:***@");
+    return out;
+  }
+
+  /**
+   * After each {@code scheme://}, everything up to the last {@code @} before the next quote, the
+   * next scheme or the end is the user information: the user stays, the password goes.
+   */
+  private static String redactAuthorities(String text) {
+    StringBuilder out = new StringBuilder();
+    Matcher scheme = SCHEME.matcher(text);
+    int copied = 0;
+    while (scheme.find(copied)) {
+      int start = scheme.end();
+      int end = text.length();
+      Matcher next = SCHEME.matcher(text);
+      if (next.find(start)) {
+        end = next.start();
+      }
+      for (int i = start; i < end; i++) {
+        char c = text.charAt(i);
+        if (c == '\'' || c == '"') {
+          end = i;
+          break;
+        }
+      }
+      int at = text.lastIndexOf('@', end - 1);
+      out.append(text, copied, start);
+      if (at >= start) {
+        String userInfo = text.substring(start, at);
+        int colon = userInfo.indexOf(':');
+        out.append(colon >= 0 ? userInfo.substring(0, colon) + ":***" : "***");
+        copied = at;
+      } else {
+        copied = start;
+      }
+    }
+    out.append(text, copied, text.length());
+    return out.toString();
   }
 }

@@ -5,29 +5,59 @@ package dev.redfleet.config;
  * built-in default, {@code conf/config.json} (key), environment (env), command line (option).
  */
 public enum Setting {
-  REDIS_URL("redisUrl", "REDIS_URL", "--redis", Kind.TEXT, "redis://localhost:6379", 0),
-  NAMESPACE("namespace", "REDFLEET_NAMESPACE", "--namespace", Kind.NAME, "redfleet", 0),
-  NODE_ID("nodeId", "REDFLEET_NODE_ID", "--node-id", Kind.NAME, "", 0),
-  WORKERS("workers", "REDFLEET_WORKERS", "--workers", Kind.INTEGER, 2, 1),
-  CONCURRENCY("concurrency", "REDFLEET_CONCURRENCY", "--concurrency", Kind.INTEGER, 256, 1),
-  INTERVAL_MS("intervalMs", "REDFLEET_INTERVAL_MS", "--interval-ms", Kind.INTEGER, 500, 0),
-  BATCH_SIZE("batchSize", "REDFLEET_BATCH_SIZE", "--batch-size", Kind.INTEGER, 500, 1),
-  LIMIT("limit", "REDFLEET_LIMIT", "--limit", Kind.INTEGER, 0, 0),
-  QUEUE_CAP("queueCap", "REDFLEET_QUEUE_CAP", "--queue-cap", Kind.INTEGER, 1_000_000, 1),
-  ERROR_RATE("errorRate", "REDFLEET_ERROR_RATE", "--error-rate", Kind.FRACTION, 0.15, 0),
-  HANG_RATE("hangRate", "REDFLEET_HANG_RATE", "--hang-rate", Kind.FRACTION, 0.0, 0),
-  MAX_DELAY_MS("maxDelayMs", "REDFLEET_MAX_DELAY_MS", "--max-delay-ms", Kind.INTEGER, 1000, 0),
-  HANDLER_TIMEOUT_MS("handlerTimeoutMs", "REDFLEET_HANDLER_TIMEOUT_MS", "--handler-timeout-ms", Kind.INTEGER, 30_000, 1),
-  LEASE_MS("leaseMs", "REDFLEET_LEASE_MS", "--lease-ms", Kind.INTEGER, 2000, 1),
-  RENEW_MS("renewMs", "REDFLEET_RENEW_MS", "--renew-ms", Kind.INTEGER, 500, 1),
-  RETRY_MS("retryMs", "REDFLEET_RETRY_MS", "--retry-ms", Kind.INTEGER, 250, 1),
-  HEARTBEAT_MS("heartbeatMs", "REDFLEET_HEARTBEAT_MS", "--heartbeat-ms", Kind.INTEGER, 500, 1),
-  STALE_MS("staleMs", "REDFLEET_STALE_MS", "--stale-ms", Kind.INTEGER, 3000, 1),
-  BLOCK_MS("blockMs", "REDFLEET_BLOCK_MS", "--block-ms", Kind.INTEGER, 1000, 1),
-  DRAIN_MS("drainMs", "REDFLEET_DRAIN_MS", "--drain-ms", Kind.INTEGER, 5000, 0);
+  REDIS_URL("redisUrl", "REDIS_URL", "--redis", Kind.TEXT, "redis://localhost:6379", 0, 0),
+  NAMESPACE("namespace", "REDFLEET_NAMESPACE", "--namespace", Kind.NAME, "redfleet", 0, 0),
+  NODE_ID("nodeId", "REDFLEET_NODE_ID", "--node-id", Kind.NAME, "", 0, 0),
+  WORKERS("workers", "REDFLEET_WORKERS", "--workers", Kind.INTEGER, 2, 1, 64),
+  CONCURRENCY("concurrency", "REDFLEET_CONCURRENCY", "--concurrency", Kind.INTEGER, 256, 1, 100_000),
+  INTERVAL_MS("intervalMs", "REDFLEET_INTERVAL_MS", "--interval-ms", Kind.INTEGER, 500, 0, 3_600_000),
+  BATCH_SIZE("batchSize", "REDFLEET_BATCH_SIZE", "--batch-size", Kind.INTEGER, 500, 1, 10_000),
+  LIMIT("limit", "REDFLEET_LIMIT", "--limit", Kind.INTEGER, 0, 0, Setting.MAX_MESSAGE_ID),
+  QUEUE_CAP("queueCap", "REDFLEET_QUEUE_CAP", "--queue-cap", Kind.INTEGER, 1_000_000, 1, 10_000_000),
+  ERROR_RATE("errorRate", "REDFLEET_ERROR_RATE", "--error-rate", Kind.FRACTION, 0.15, 0, 1),
+  HANG_RATE("hangRate", "REDFLEET_HANG_RATE", "--hang-rate", Kind.FRACTION, 0.0, 0, 1),
+  MAX_DELAY_MS("maxDelayMs", "REDFLEET_MAX_DELAY_MS", "--max-delay-ms", Kind.INTEGER, 1000, 0, 3_600_000),
+  HANDLER_TIMEOUT_MS("handlerTimeoutMs", "REDFLEET_HANDLER_TIMEOUT_MS", "--handler-timeout-ms", Kind.INTEGER, 30_000, 1, 86_400_000),
+  LEASE_MS("leaseMs", "REDFLEET_LEASE_MS", "--lease-ms", Kind.INTEGER, 2000, 1, 600_000),
+  RENEW_MS("renewMs", "REDFLEET_RENEW_MS", "--renew-ms", Kind.INTEGER, 500, 1, 300_000),
+  RETRY_MS("retryMs", "REDFLEET_RETRY_MS", "--retry-ms", Kind.INTEGER, 250, 1, 60_000),
+  HEARTBEAT_MS("heartbeatMs", "REDFLEET_HEARTBEAT_MS", "--heartbeat-ms", Kind.INTEGER, 500, 1, 60_000),
+  STALE_MS("staleMs", "REDFLEET_STALE_MS", "--stale-ms", Kind.INTEGER, 3000, 1, 3_600_000),
+  BLOCK_MS("blockMs", "REDFLEET_BLOCK_MS", "--block-ms", Kind.INTEGER, 1000, 1, 60_000),
+  DRAIN_MS("drainMs", "REDFLEET_DRAIN_MS", "--drain-ms", Kind.INTEGER, 5000, 0, 600_000),
+  // retries
+  ATTEMPTS("attempts", "REDFLEET_ATTEMPTS", "--attempts", Kind.INTEGER, 1, 1, 100),
+  BACKOFF_MS("backoffMs", "REDFLEET_BACKOFF_MS", "--backoff-ms", Kind.INTEGER, 1000, 1, 3_600_000),
+  BACKOFF_MAX_MS("backoffMaxMs", "REDFLEET_BACKOFF_MAX_MS", "--backoff-max-ms", Kind.INTEGER, 60_000, 1, 86_400_000),
+  // handlers
+  HANDLER("handler", "REDFLEET_HANDLER", "--handler", Kind.TEXT, "simulated", 0, 0),
+  PLUGINS("plugins", "REDFLEET_PLUGINS", "--plugins", Kind.TEXT, "", 0, 0),
+  HANDLER_THREADS("handlerThreads", "REDFLEET_HANDLER_THREADS", "--handler-threads", Kind.INTEGER, 16, 1, 1024),
+  // HTTP: metrics, health, the live page
+  /** -1 = no HTTP server (the default); 0 = a free port chosen by the system; else that port. */
+  HTTP_PORT("httpPort", "REDFLEET_HTTP_PORT", "--http-port", Kind.INTEGER, -1, -1, 65_535),
+  /** Loopback by default: /metrics and the page show the fleet's figures to whoever reaches them. */
+  HTTP_HOST("httpHost", "REDFLEET_HTTP_HOST", "--http-host", Kind.NAME, "127.0.0.1", 0, 0),
+  /** Where the node writes the port it listens on (for httpPort 0, e.g. a container's health check); "" = nowhere. */
+  HTTP_PORT_FILE("httpPortFile", "REDFLEET_HTTP_PORT_FILE", "--http-port-file", Kind.TEXT, "", 0, 0),
+  // liveness
+  LIVENESS_MS("livenessMs", "REDFLEET_LIVENESS_MS", "--liveness-ms", Kind.INTEGER, 50, 0, 60_000),
+  RATE("rate", "REDFLEET_RATE", "--rate", Kind.INTEGER, 0, 0, 1_000_000),
+  LATENCY_REPORT_MS("latencyReportMs", "REDFLEET_LATENCY_REPORT_MS", "--latency-report-ms", Kind.INTEGER, 0, 0, 60_000),
+  // Redis deployments
+  REDIS_PASSWORD("redisPassword", "REDIS_PASSWORD", "--redis-password", Kind.TEXT, "", 0, 0),
+  REDIS_PASSWORD_FILE("redisPasswordFile", "REDIS_PASSWORD_FILE", "--redis-password-file", Kind.TEXT, "", 0, 0),
+  REDIS_TLS_CA_FILE("redisTlsCaFile", "REDIS_TLS_CA_FILE", "--redis-tls-ca-file", Kind.TEXT, "", 0, 0),
+  REDIS_TLS_CERT_FILE("redisTlsCertFile", "REDIS_TLS_CERT_FILE", "--redis-tls-cert-file", Kind.TEXT, "", 0, 0),
+  REDIS_TLS_KEY_FILE("redisTlsKeyFile", "REDIS_TLS_KEY_FILE", "--redis-tls-key-file", Kind.TEXT, "", 0, 0),
+  REDIS_TLS_VERIFY_HOSTNAME("redisTlsVerifyHostname", "REDIS_TLS_VERIFY_HOSTNAME", "--redis-tls-verify-hostname", Kind.FLAG, "true", 0, 1),
+  REDIS_MASTER_NAME("redisMasterName", "REDIS_MASTER_NAME", "--redis-master-name", Kind.NAME, "mymaster", 0, 0),
+  REDIS_SENTINEL_PASSWORD("redisSentinelPassword", "REDIS_SENTINEL_PASSWORD", "--redis-sentinel-password", Kind.TEXT, "", 0, 0),
+  WAIT_REPLICAS("waitReplicas", "REDFLEET_WAIT_REPLICAS", "--wait-replicas", Kind.INTEGER, 0, 0, 16),
+  WAIT_TIMEOUT_MS("waitTimeoutMs", "REDFLEET_WAIT_TIMEOUT_MS", "--wait-timeout-ms", Kind.INTEGER, 1000, 1, 60_000);
 
   /** How a raw value is read and checked. */
-  public enum Kind { TEXT, NAME, INTEGER, FRACTION }
+  public enum Kind { TEXT, NAME, INTEGER, FRACTION, FLAG }
 
   public final String key;
   public final String env;
@@ -36,13 +66,25 @@ public enum Setting {
   public final Object defaultValue;
   /** Smallest accepted value for INTEGER and FRACTION settings. */
   public final long min;
+  /**
+   * Largest accepted value for INTEGER and FRACTION settings; for TEXT and NAME settings, the
+   * longest accepted text ({@link #MAX_TEXT}). A bound protects the fleet from a typo that would
+   * otherwise stall it or run a JVM out of memory.
+   */
+  public final long max;
 
-  Setting(String key, String env, String option, Kind kind, Object defaultValue, long min) {
+  /** The highest message id: the audit bitmap's bit offsets end at 2^32 - 1 in Redis. */
+  public static final long MAX_MESSAGE_ID = 4_294_967_295L;
+  /** The longest text setting (URLs, names, paths). */
+  public static final int MAX_TEXT = 4096;
+
+  Setting(String key, String env, String option, Kind kind, Object defaultValue, long min, long max) {
     this.key = key;
     this.env = env;
     this.option = option;
     this.kind = kind;
     this.defaultValue = defaultValue;
     this.min = min;
+    this.max = kind == Kind.TEXT || kind == Kind.NAME ? MAX_TEXT : max;
   }
 }

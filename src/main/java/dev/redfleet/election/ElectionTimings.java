@@ -6,8 +6,15 @@ package dev.redfleet.election;
  * @param leaseMs how long a lease lives in Redis without renewal (its PX TTL)
  * @param renewMs how often the leader renews
  * @param retryMs how often a follower tries to take a free lease
+ * @param livenessMs how often a follower checks that the leader's connection (its anchor) still
+ *                   exists; 0 = never (the lease TTL is then the only way to notice a dead leader)
  */
-public record ElectionTimings(long leaseMs, long renewMs, long retryMs) {
+public record ElectionTimings(long leaseMs, long renewMs, long retryMs, long livenessMs) {
+
+  /** Timings without the connection check: takeover only after the lease TTL. */
+  public ElectionTimings(long leaseMs, long renewMs, long retryMs) {
+    this(leaseMs, renewMs, retryMs, 0);
+  }
 
   /**
    * The leader stops believing in its lease this long before the lease could have expired in
@@ -16,5 +23,13 @@ public record ElectionTimings(long leaseMs, long renewMs, long retryMs) {
    */
   public long safetyMarginMs() {
     return Math.max(50, leaseMs / 10);
+  }
+
+  /**
+   * After its generator gave the lease up (it could not produce), this node does not try to take
+   * the lease again for this long, so that another node gets it.
+   */
+  public long standAsideMs() {
+    return Math.max(10_000, 5 * leaseMs);
   }
 }

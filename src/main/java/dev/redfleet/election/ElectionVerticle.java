@@ -1,12 +1,19 @@
 package dev.redfleet.election;
 
+import dev.redfleet.redis.Anchor;
 import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Response;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +25,16 @@ import org.slf4j.LoggerFactory;
  * renewal answers that the lease is gone, or when its local deadline (measured from the moment the
  * last successful renewal was <em>sent</em>, minus a safety margin) passes while Redis does not
  * answer. Every change is announced on the event bus as a {@link Leadership}.
+ *
+ * <p>Connection-bound takeover (when an {@link Anchor} is given and {@code livenessMs} > 0): the
+ * leader binds its anchor connection to the lease ({@code lease-bind}); every {@code livenessMs} a
+ * follower reads the holder's anchor and asks Redis whether that connection still exists. When it
+ * is gone (the holder's process died: the kernel closed its sockets), the follower takes over at
+ * once with {@code lease-takeover}, which checks atomically that the lease still carries the same
+ * token and the same dead connection. A frozen or cut-off leader keeps its connection open, so only
+ * the lease TTL path applies to it. A follower acts only on a connection made on the same Redis
+ * server process as its own current anchor (or one it has itself seen alive since): after a Redis
+ * restart or failover every connection is new, and an old one missing proves nothing.
  */
 public final class ElectionVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ElectionVerticle.class);
@@ -30,14 +47,37 @@ public final class ElectionVerticle extends VerticleBase {
   private final String nodeId;
   private final ElectionTimings timings;
   private final Backoff backoff;
+  private final Anchor anchor;
+  private final ClientLiveness liveness;
+  /** Leader anchors this follower has seen alive since its own anchor last changed. */
+  private final Set<String> seenAlive = new HashSet<>();
+  /** The own anchor under which {@link #seenAlive} was filled. */
+  private String seenWith;
+  private MessageConsumer<String> anchorChanges;
+  private long watchTimer = -1;
+  private boolean watching;
+  /** {token, anchor} of the lease holder as read on the previous check, or null. */
+  private String[] lastHolder;
 
   private State state = State.STOPPED;
   private long epoch;
   private String token;
   private long attemptTimer = -1;
   private long deadlineTimer = -1;
+  private MessageConsumer<JsonObject> giveUpConsumer;
 
   public ElectionVerticle(Scripts scripts, Keys keys, String nodeId, ElectionTimings timings) {
+    this(scripts, keys, nodeId, timings, null, null);
+  }
+
+  /**
+   * @param anchor this process's anchor connection, or null for the lease TTL path only
+   * @param liveness how connections are checked (with {@code anchor})
+   */
+  public ElectionVerticle(Scripts scripts, Keys keys, String nodeId, ElectionTimings timings, Anchor anchor,
+                          ClientLiveness liveness) {
+    this.anchor = timings.livenessMs() > 0 ? anchor : null;
+    this.liveness = liveness;
     this.scripts = scripts;
     this.keys = keys;
     this.nodeId = nodeId;
@@ -50,8 +90,15 @@ public final class ElectionVerticle extends VerticleBase {
     state = State.FOLLOWER;
     log.info("node {} joins the election (lease {} ms, renewed every {} ms, followers try every {} ms)",
         nodeId, timings.leaseMs(), timings.renewMs(), timings.retryMs());
+    giveUpConsumer = vertx.eventBus().localConsumer(Leadership.GIVE_UP_ADDRESS,
+        message -> giveUp(message.body().getLong("epoch", 0L), message.body().getString("reason", "unknown")));
     scheduleAttempt(0);
-    return Future.succeededFuture();
+    if (anchor == null) {
+      return giveUpConsumer.completion();
+    }
+    watchTimer = vertx.setPeriodic(timings.livenessMs(), id -> watchLeader());
+    anchorChanges = vertx.eventBus().localConsumer(Anchor.ADDRESS, m -> anchorChanged(m.body()));
+    return Future.all(giveUpConsumer.completion(), anchorChanges.completion());
   }
 
   @Override
@@ -60,8 +107,16 @@ public final class ElectionVerticle extends VerticleBase {
     String heldToken = token;
     state = State.STOPPED;
     cancelTimers();
+    if (giveUpConsumer != null) {
+      giveUpConsumer.unregister();
+    }
+    if (watchTimer != -1) {
+      vertx.cancelTimer(watchTimer);
+      watchTimer = -1;
+    }
+    Future<Void> unregistered = anchorChanges == null ? Future.succeededFuture() : anchorChanges.unregister();
     if (was != State.LEADER) {
-      return Future.succeededFuture();
+      return unregistered;
     }
     announce(Leadership.follower());
     return scripts.run(Script.RELEASE_LEASE, List.of(keys.leader()), List.of(heldToken))
@@ -93,6 +148,11 @@ public final class ElectionVerticle extends VerticleBase {
             return;
           }
           if (r.get(0).toInteger() == 1) {
+            if (r.size() > 2) {
+              String garbage = r.get(2).toString();
+              log.warn("the leader key held '{}' (no TTL or not <node>:<epoch>), which would have stopped generation "
+                  + "for good: replaced", garbage.length() > 80 ? garbage.substring(0, 80) + "..." : garbage);
+            }
             becomeLeader(r.get(1).toLong(), sentAt);
           } else {
             scheduleAttempt(timings.retryMs());
@@ -114,6 +174,90 @@ public final class ElectionVerticle extends VerticleBase {
     log.info("node {} is now the generator (epoch {})", nodeId, newEpoch);
     announce(new Leadership(true, newEpoch, token));
     scheduleAttempt(timings.renewMs());
+    bindAnchor();
+  }
+
+  /**
+   * FOLLOWER: is the holder's connection still there? Every {@code livenessMs}, one script read and
+   * one CLIENT LIST ID. Nothing else runs while a check is in flight.
+   */
+  private void watchLeader() {
+    String mine = anchor.identity();
+    if (state != State.FOLLOWER || watching || mine == null) {
+      return;
+    }
+    if (!mine.equals(seenWith)) {
+      // checked here, not only on the anchor event, which may arrive after the first check
+      seenAlive.clear();
+      seenWith = mine;
+    }
+    watching = true;
+    // the connection check uses the holder read on the previous tick and runs in parallel with this
+    // tick's read: one round trip on the critical path instead of two (lease-takeover re-checks both)
+    String[] checked = lastHolder;
+    Future<Response> lease = scripts.run(Script.LEASE_ANCHOR, List.of(keys.leader(), keys.leaderAnchor()), List.of());
+    Future<Set<String>> check = checked == null ? Future.succeededFuture(null) : liveness.alive(List.of(checked[1]));
+    Future.all(lease, check)
+        .compose(both -> {
+          Response r = lease.result();
+          lastHolder = r.get(0) == null || r.get(1) == null ? null
+              : new String[] {r.get(0).toString(), r.get(1).toString()};
+          if (r.get(0) == null && state == State.FOLLOWER) {
+            // the lease is free: no need to wait for the next retry
+            scheduleAttempt(0);
+          }
+          Set<String> alive = check.result();
+          if (checked == null || alive == null || !mine.equals(anchor.identity()) || state != State.FOLLOWER) {
+            return Future.succeededFuture();
+          }
+          if (alive.contains(checked[1])) {
+            seenAlive.add(checked[1]);
+            return Future.succeededFuture();
+          }
+          boolean proven = Anchor.sameServer(checked[1], mine) || seenAlive.contains(checked[1]);
+          return proven ? takeOver(checked[0], checked[1], mine) : Future.succeededFuture();
+        })
+        .onComplete(ar -> watching = false);
+  }
+
+  /** FOLLOWER -> LEADER: the holder's connection is gone; the script re-checks it atomically. */
+  private Future<Void> takeOver(String holder, String deadAnchor, String mine) {
+    long sentAt = nowMs();
+    return scripts.run(Script.LEASE_TAKEOVER,
+            List.of(keys.leader(), keys.epoch(), keys.leaderAnchor(), keys.anchors()),
+            List.of(holder, deadAnchor, nodeId, mine, timings.leaseMs()))
+        .onSuccess(r -> {
+          seenAlive.remove(deadAnchor);
+          if (state != State.FOLLOWER || r.get(0).toInteger() != 1) {
+            return;
+          }
+          log.info("node {} takes over from {}: its connection to Redis is gone", nodeId, holder);
+          becomeLeader(r.get(1).toLong(), sentAt);
+        })
+        .mapEmpty();
+  }
+
+  /** LEADER: records this process's anchor with the lease; a leader that no longer holds it steps down. */
+  private void bindAnchor() {
+    String mine = anchor == null ? null : anchor.identity();
+    String binding = token;
+    if (mine == null || state != State.LEADER) {
+      return;
+    }
+    scripts.run(Script.LEASE_BIND, List.of(keys.leader(), keys.leaderAnchor()), List.of(binding, mine))
+        .onSuccess(r -> {
+          if (state == State.LEADER && binding.equals(token) && r.toInteger() == 0) {
+            stepDown("the lease was taken over while this node's connection was being re-established");
+          }
+        })
+        .onFailure(e -> log.debug("lease-bind failed ({}); the lease TTL path still applies", Backoff.oneLine(e)));
+  }
+
+  /** This process's anchor reconnected (a network blip, a Redis restart): what was seen before proves nothing. */
+  private void anchorChanged(String identity) {
+    if (state == State.LEADER) {
+      bindAnchor();
+    }
   }
 
   private void renew() {
@@ -149,6 +293,26 @@ public final class ElectionVerticle extends VerticleBase {
     token = null;
     announce(Leadership.follower());
     scheduleAttempt(timings.retryMs());
+  }
+
+  /**
+   * LEADER -> FOLLOWER, asked by the generator because it cannot produce: the lease is released at
+   * once and this node stands aside for a while, so that a node that can produce takes over.
+   */
+  private void giveUp(long ofEpoch, String reason) {
+    if (state != State.LEADER || ofEpoch != epoch) {
+      return;
+    }
+    String held = token;
+    state = State.FOLLOWER;
+    cancelTimers();
+    token = null;
+    announce(Leadership.follower());
+    scripts.run(Script.RELEASE_LEASE, List.of(keys.leader()), List.of(held))
+        .onFailure(e -> log.debug("release after giving up failed ({}); the lease expires within {} ms",
+            Backoff.oneLine(e), timings.leaseMs()));
+    log.debug("node {} gave the lease up (epoch {}): {}", nodeId, epoch, reason);
+    scheduleAttempt(timings.standAsideMs());
   }
 
   private void extendDeadline(long renewalSentAt) {

@@ -11,6 +11,16 @@ import io.vertx.core.json.JsonObject;
  */
 public record Leadership(boolean leader, long epoch, String token) {
   public static final String ADDRESS = "redfleet.leadership";
+  /**
+   * The generator asks the election to give the lease of {@code epoch} up, because it cannot
+   * produce: {@code {"epoch": N, "reason": "..."}}.
+   */
+  /**
+   * Published (no body) when the node starts leaving the fleet, before the election lets the
+   * lease go: from then on the workers take nothing new, even if the node stops being the generator.
+   */
+  public static final String LEAVING_ADDRESS = "redfleet.leaving";
+  public static final String GIVE_UP_ADDRESS = "redfleet.leadership.give-up";
 
   public static Leadership follower() {
     return new Leadership(false, 0, null);

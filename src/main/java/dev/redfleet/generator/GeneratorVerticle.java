@@ -1,8 +1,10 @@
 package dev.redfleet.generator;
 
 import dev.redfleet.election.Leadership;
+import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.LogThrottle;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
 import io.vertx.core.Future;
@@ -42,13 +44,37 @@ public final class GeneratorVerticle extends VerticleBase {
    * @param intervalMs pause between messages; 0 = as fast as possible, in batches of {@code batchSize}
    * @param limit messages the whole fleet may produce, counted in Redis; 0 = unbounded
    * @param queueCap the queue never grows past this many messages
+   * @param stallMs a leader whose produce calls have all failed (or not answered) for this long
+   *     gives the lease up: another node may be able to produce
+   * @param rate messages per second, paced (it replaces intervalMs); 0 = off
    */
-  public record Settings(long intervalMs, int batchSize, long limit, long queueCap) {}
+  public record Settings(long intervalMs, int batchSize, long limit, long queueCap, long stallMs, long rate) {
+    public Settings(long intervalMs, int batchSize, long limit, long queueCap) {
+      this(intervalMs, batchSize, limit, queueCap, STALL_MS, 0);
+    }
+
+    public Settings(long intervalMs, int batchSize, long limit, long queueCap, long rate) {
+      this(intervalMs, batchSize, limit, queueCap, STALL_MS, rate);
+    }
+
+    /** Batches back to back, as fast as Redis takes them. */
+    boolean continuous() {
+      return intervalMs == 0 && rate == 0;
+    }
+  }
+
+  /**
+   * Default of {@link Settings#stallMs}: longer than a Redis call may take to fail
+   * ({@link dev.redfleet.redis.Scripts#CALL_TIMEOUT_MS}), so one slow answer is not a stall.
+   */
+  public static final long STALL_MS = 15_000;
 
   private final Scripts scripts;
   private final Keys keys;
   private final Settings settings;
+  private final NodeMetrics metrics;
   private final Backoff backoff = new Backoff(log, "generator", 50, 2000);
+  private final LogThrottle giveUpLog = new LogThrottle(log);
 
   private MessageConsumer<JsonObject> consumer;
   private Leadership leadership = Leadership.follower();
@@ -61,8 +87,17 @@ public final class GeneratorVerticle extends VerticleBase {
   private boolean waiting;
   private boolean full;
   private long timer = -1;
+  private long watchdog = -1;
+  /** When the last produce call answered (nanoTime ms), or generation started. */
+  private long lastProgressMs;
+  private String lastFailure = "no produce call answered";
 
   public GeneratorVerticle(Scripts scripts, Keys keys, Settings settings) {
+    this(scripts, keys, settings, NodeMetrics.OFF);
+  }
+
+  public GeneratorVerticle(Scripts scripts, Keys keys, Settings settings, NodeMetrics metrics) {
+    this.metrics = metrics;
     this.scripts = scripts;
     this.keys = keys;
     this.settings = settings;
@@ -94,9 +129,18 @@ public final class GeneratorVerticle extends VerticleBase {
     leadership = change;
     generating = true;
     long thisRun = ++run;
+    lastProgressMs = nowMs();
+    watchdog = vertx.setPeriodic(Math.max(10, settings.stallMs() / 5), id -> checkStalled(thisRun));
     log.info("generating as epoch {} ({})", change.epoch(),
-        settings.intervalMs() > 0 ? "one message every " + settings.intervalMs() + " ms" : "as fast as possible");
-    if (settings.intervalMs() > 0) {
+        settings.rate() > 0 ? settings.rate() + " message(s) per second"
+            : settings.intervalMs() > 0 ? "one message every " + settings.intervalMs() + " ms" : "as fast as possible");
+    if (settings.rate() > 0) {
+      // one tick per message up to 1,000/s, then 1 ms ticks carrying what is due
+      long tick = Math.max(1, Math.min(100, 1000 / settings.rate()));
+      long startedAt = System.nanoTime();
+      long[] sent = {0};
+      timer = vertx.setPeriodic(1, tick, id -> pace(thisRun, startedAt, sent));
+    } else if (settings.intervalMs() > 0) {
       timer = vertx.setPeriodic(1, settings.intervalMs(), id -> {
         if (producing == 0) {
           produce(thisRun, 1);
@@ -119,6 +163,46 @@ public final class GeneratorVerticle extends VerticleBase {
       vertx.cancelTimer(timer);
       timer = -1;
     }
+    if (watchdog != -1) {
+      vertx.cancelTimer(watchdog);
+      watchdog = -1;
+    }
+  }
+
+  /**
+   * A leader that cannot produce (every call refused, or none answering, or the batch cannot even
+   * be built) must not hold the lease forever: it asks the election to give it up, and says why.
+   */
+  private void checkStalled(long thisRun) {
+    if (thisRun != run || !generating) {
+      return;
+    }
+    long stalledMs = nowMs() - lastProgressMs;
+    if (stalledMs < settings.stallMs()) {
+      return;
+    }
+    giveUpLog.warn("generator cannot produce (" + lastFailure + ") for " + stalledMs / 1000
+        + " s; giving the lease up so that another node can generate");
+    long epoch = leadership.epoch();
+    stopGenerating();
+    vertx.eventBus().publish(Leadership.GIVE_UP_ADDRESS, new JsonObject().put("epoch", epoch).put("reason", lastFailure));
+  }
+
+  /** Paced: produces what the rate makes due by now (the first message at once), in batches of batchSize at most. */
+  private void pace(long thisRun, long startedAt, long[] sent) {
+    if (thisRun != run || producing >= PIPELINE) {
+      return;
+    }
+    long due = (System.nanoTime() - startedAt) * settings.rate() / 1_000_000_000L + 1 - sent[0];
+    if (due > 0) {
+      int n = (int) Math.min(due, settings.batchSize());
+      sent[0] += n;
+      produce(thisRun, n);
+    }
+  }
+
+  private static long nowMs() {
+    return System.nanoTime() / 1_000_000;
   }
 
   /** At interval 0: keeps PIPELINE produce calls in flight. */
@@ -130,6 +214,34 @@ public final class GeneratorVerticle extends VerticleBase {
 
   private void produce(long thisRun, int count) {
     producing++;
+    Future<Response> call;
+    try {
+      call = scripts.run(Script.PRODUCE, List.of(keys.leader(), keys.seq(), keys.queue(), keys.stats()),
+          arguments(count));
+    } catch (RuntimeException | OutOfMemoryError e) {
+      // a batch that cannot even be built: the watchdog gives the lease up
+      call = Future.failedFuture(new IllegalStateException("cannot build a batch of " + count + ": " + e, e));
+    }
+    call.onComplete(ar -> {
+      if (thisRun != run) {
+        return;
+      }
+      producing--;
+      if (ar.failed()) {
+        lastFailure = Backoff.oneLine(ar.cause());
+        long delay = backoff.failed(ar.cause());
+        if (settings.continuous()) {
+          later(thisRun, delay);
+        }
+        return;
+      }
+      backoff.succeeded();
+      lastProgressMs = nowMs();
+      produced(thisRun, ar.result());
+    });
+  }
+
+  private List<Object> arguments(int count) {
     List<Object> args = new ArrayList<>(4 + count);
     args.add(leadership.token());
     args.add(leadership.epoch());
@@ -139,25 +251,11 @@ public final class GeneratorVerticle extends VerticleBase {
     for (int i = 0; i < count; i++) {
       args.add(randomBody(random));
     }
-    scripts.run(Script.PRODUCE, List.of(keys.leader(), keys.seq(), keys.queue(), keys.stats()), args)
-        .onComplete(ar -> {
-          if (thisRun != run) {
-            return;
-          }
-          producing--;
-          if (ar.failed()) {
-            long delay = backoff.failed(ar.cause());
-            if (settings.intervalMs() == 0) {
-              later(thisRun, delay);
-            }
-            return;
-          }
-          backoff.succeeded();
-          produced(thisRun, ar.result());
-        });
+    return args;
   }
 
   private void produced(long thisRun, Response result) {
+    metrics.produced(result.get(0).toLong());
     String status = result.get(2).toString();
     if (!"full".equals(status) && full) {
       full = false;
@@ -165,7 +263,7 @@ public final class GeneratorVerticle extends VerticleBase {
     }
     switch (status) {
       case "ok" -> {
-        if (settings.intervalMs() == 0) {
+        if (settings.continuous()) {
           fill(thisRun);
         }
       }
@@ -174,7 +272,7 @@ public final class GeneratorVerticle extends VerticleBase {
           full = true;
           log.info("queue at its cap of {} messages; generation waits for the workers", settings.queueCap());
         }
-        if (settings.intervalMs() == 0) {
+        if (settings.continuous()) {
           later(thisRun, FULL_QUEUE_PAUSE_MS);
         }
       }

@@ -1,14 +1,22 @@
 package dev.redfleet.ops;
 
+import dev.redfleet.api.Handler;
 import dev.redfleet.config.FleetConfig;
-import dev.redfleet.config.RedisUrls;
 import dev.redfleet.election.ElectionTimings;
 import dev.redfleet.election.ElectionVerticle;
+import dev.redfleet.election.Leadership;
 import dev.redfleet.generator.GeneratorVerticle;
+import dev.redfleet.handler.HandlerSource;
+import dev.redfleet.metrics.NodeMetrics;
+import dev.redfleet.redis.Anchor;
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.RedisClients;
+import dev.redfleet.redis.RedisClock;
+import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
-import dev.redfleet.worker.SimulatedHandler;
+import dev.redfleet.worker.RetryVerticle;
+import dev.redfleet.worker.WorkerActivity;
 import dev.redfleet.worker.WorkerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -21,80 +29,205 @@ import org.slf4j.LoggerFactory;
  * One member of the fleet: the verticles of {@code run}, deployed and undeployed in an order that
  * loses nothing.
  *
- * <p>Start: heartbeat, workers, generator and reaper (idle until told), election last, so every
- * listener is in place before the first leadership event. Stop: the election (the lease is released
- * at once), then generator, reaper and workers together (claiming stops at once, running handlers get
- * {@code drainMs}), then the heartbeat, whose stop returns whatever is left to the queue.
- * The election goes first, on its own: its release is one round trip, and its last announcement
- * must still find the other verticles listening.
+ * <p>Start: the anchor connection (retried until Redis answers) and the node's identity (the id is
+ * refused if a live process holds it; what a dead previous process held goes back to the queue),
+ * then the Redis clock, the HTTP port (if any), heartbeat, workers, generator, reaper and retries
+ * (idle until told), election last, so every listener is in place before the first leadership
+ * event. Stop: the election (the lease is released at once), then generator, reaper, retries and
+ * workers together (claiming stops at once, running handlers get {@code drainMs}), then the
+ * heartbeat, whose stop returns whatever is left to the queue. The election goes first, on its own:
+ * its release is one round trip, and its last announcement must still find the other verticles
+ * listening. The identity and the anchor go last.
  */
 public final class FleetNode {
   private static final Logger log = LoggerFactory.getLogger(FleetNode.class);
+  /** How often a node logs what it did (only when it did something). */
+  static final long SUMMARY_PERIOD_MS = 10_000;
+  /** A node that has been the only live one this long says so: nobody handles what it generates. */
+  static final long ALONE_WARNING_MS = 30_000;
 
   private final Vertx vertx;
   private final FleetConfig config;
+  private final RedisConnector connector;
   private final Redis redis;
   private final Scripts scripts;
   private final Keys keys;
+  private final HandlerSource handlers;
+  private final Handler handler;
+  /** Counts only when the node has an HTTP port (httpPort >= 0). */
+  private final NodeMetrics metrics;
+  private final RedisClock clock;
+  private final ClientLiveness liveness;
+  private final Anchor anchor;
+  private boolean stopping;
+  private final Backoff identityBackoff = new Backoff(log, "node identity", 100, 2000);
+  private String anchorDeployment;
+  private String clockDeployment;
+  private String identity;
   private String heartbeat;
+  private String observe;
   private String workers;
   private String generator;
   private String reaper;
   private String election;
+  private String retries;
+  private String summary;
+  private final WorkerActivity activity = new WorkerActivity();
 
-  private FleetNode(Vertx vertx, FleetConfig config) {
+  private FleetNode(Vertx vertx, FleetConfig config, HandlerSource handlers) {
     this.vertx = vertx;
     this.config = config;
-    this.redis = RedisClients.pooled(vertx, config.redisUrl(), 2 * config.workers() + 4);
-    this.scripts = new Scripts(redis);
+    this.handlers = handlers;
+    // before any connection: a factory that fails stops the node here, with one line
+    this.handler = handlers.bind(vertx, config);
+    this.connector = RedisConnector.create(vertx, config.redis());
+    this.redis = connector.pooled(2 * config.workers() + 4);
+    this.scripts = connector.scripts(redis);
     this.keys = new Keys(config.namespace());
+    this.liveness = ClientLiveness.forTopology(redis, connector.options().topology());
+    this.anchor = new Anchor(connector);
+    this.clock = new RedisClock(redis);
+    this.metrics = config.httpPort() >= 0
+        ? new NodeMetrics(config.nodeId(), clock::nowMs)
+        : NodeMetrics.OFF;
   }
 
-  public static Future<FleetNode> start(Vertx vertx, FleetConfig config) {
-    FleetNode node = new FleetNode(vertx, config);
-    return node.deploy().map(node);
+  /**
+   * A node not started yet, running {@code handlers}: {@link #start()} it, {@link #stop()} it (also
+   * while it is starting). Throws a ConfigException at once when the handler cannot be created.
+   */
+  public static FleetNode create(Vertx vertx, FleetConfig config, HandlerSource handlers) {
+    return new FleetNode(vertx, config, handlers);
+  }
+
+  /** A started node running {@code handlers}; see {@link #create} and {@link #start()}. */
+  public static Future<FleetNode> start(Vertx vertx, FleetConfig config, HandlerSource handlers) {
+    FleetNode node = create(vertx, config, handlers);
+    return node.start().map(node);
+  }
+
+  /** Whether {@link #stop()} was called. */
+  public boolean stopRequested() {
+    return stopping;
+  }
+
+  /** Completes when every verticle runs; fails with {@link IdentityVerticle.NodeIdInUseException}. */
+  public Future<Void> start() {
+    return vertx.deployVerticle(anchor)
+        .compose(id -> {
+          anchorDeployment = id;
+          return stopping ? Future.failedFuture("stopped while starting") : claimIdentity();
+        })
+        .compose(id -> {
+          identity = id;
+          return stopping ? Future.failedFuture("stopped while starting") : deploy();
+        });
+  }
+
+  /** Deploys the identity, retrying while Redis is unreachable; a live holder of the id fails it at once. */
+  private Future<String> claimIdentity() {
+    return vertx.deployVerticle(new IdentityVerticle(redis, scripts, keys, config.nodeId(), anchor, liveness,
+            config.staleMs()))
+        .recover(e -> {
+          if (e instanceof IdentityVerticle.NodeIdInUseException || stopping) {
+            return Future.failedFuture(e);
+          }
+          // logged once (then a summary a minute); a permanent refusal (ACL) ends run
+          long delay = identityBackoff.failed(e);
+          io.vertx.core.Promise<String> retried = io.vertx.core.Promise.promise();
+          vertx.setTimer(delay, t -> claimIdentity().onComplete(retried));
+          return retried.future();
+        })
+        .onSuccess(id -> identityBackoff.succeeded());
+  }
+
+  public String nodeId() {
+    return config.nodeId();
   }
 
   private Future<Void> deploy() {
     String nodeId = config.nodeId();
     log.info("node {} joins namespace '{}' on {} with {} worker(s) x {} concurrent message(s)",
-        nodeId, config.namespace(), RedisUrls.redact(config.redisUrl()), config.workers(), config.concurrency());
-    WorkerVerticle.Settings workerSettings = new WorkerVerticle.Settings(config.redisUrl(), config.concurrency(),
-        config.blockMs(), config.handlerTimeoutMs(), config.drainMs());
-    return vertx.deployVerticle(new HeartbeatVerticle(scripts, keys, nodeId, config.heartbeatMs()))
+        nodeId, config.namespace(), connector.options().describe(), config.workers(), config.concurrency());
+    log.info("handler: {}", handlers.description());
+    WorkerVerticle.Settings workerSettings = new WorkerVerticle.Settings(connector, config.concurrency(),
+        config.blockMs(), config.handlerTimeoutMs(), config.drainMs(),
+        config.attempts(), config.backoffMs(), config.backoffMaxMs());
+    // the Redis clock has its first sample before any message is taken, so every pickup is
+    // measured; a Redis that is down does not hold the start up (it waits 2 s at most)
+    return vertx.deployVerticle(clock)
+        .compose(id -> {
+          clockDeployment = id;
+          return MemoryPolicy.check(redis);
+        })
+        // first, so a port that cannot be bound stops the node before it registers anywhere;
+        // before the election in any case, so it hears the first leadership event
+        .compose(v -> metrics.enabled()
+            ? vertx.deployVerticle(new ObserveVerticle(redis, scripts, keys, nodeId,
+                new ObserveVerticle.Settings(config.httpHost(), config.httpPort(), config.httpPortFile(), config.staleMs()),
+                metrics, clock))
+            : Future.succeededFuture((String) null))
+        .compose(id -> {
+          observe = id;
+          return vertx.deployVerticle(new HeartbeatVerticle(scripts, keys, nodeId, config.heartbeatMs()));
+        })
         .compose(id -> {
           heartbeat = id;
           return vertx.deployVerticle(
-              () -> new WorkerVerticle(scripts, keys, nodeId, workerSettings,
-                  new SimulatedHandler(vertx, config.maxDelayMs(), config.errorRate(), config.hangRate())),
+              () -> new WorkerVerticle(scripts, keys, nodeId, workerSettings, handler, activity, metrics,
+                  clock, config.latencyReportMs()),
               new DeploymentOptions().setInstances(config.workers()));
         })
         .compose(id -> {
           workers = id;
           return vertx.deployVerticle(new GeneratorVerticle(scripts, keys, new GeneratorVerticle.Settings(
-              config.intervalMs(), config.batchSize(), config.limit(), config.queueCap())));
+              config.intervalMs(), config.batchSize(), config.limit(), config.queueCap(), config.rate()), metrics));
         })
         .compose(id -> {
           generator = id;
           return vertx.deployVerticle(new ReaperVerticle(scripts, keys, nodeId,
-              new ReaperVerticle.Settings(config.heartbeatMs(), config.staleMs(), config.forgetMs())));
+              new ReaperVerticle.Settings(config.heartbeatMs(), config.staleMs(), config.forgetMs(),
+                  config.livenessMs()), liveness, anchor));
         })
         .compose(id -> {
           reaper = id;
+          return vertx.deployVerticle(new RetryVerticle(scripts, keys, RetryVerticle.intervalFor(config.backoffMs())));
+        })
+        .compose(id -> {
+          retries = id;
           return vertx.deployVerticle(new ElectionVerticle(scripts, keys, nodeId,
-              new ElectionTimings(config.leaseMs(), config.renewMs(), config.retryMs())));
+              new ElectionTimings(config.leaseMs(), config.renewMs(), config.retryMs(), config.livenessMs()),
+              anchor, liveness));
+        })
+        .compose(id -> {
+          election = id;
+          // last: its role line comes after the first election attempt
+          return vertx.deployVerticle(new NodeSummaryVerticle(redis, keys, nodeId, activity, new NodeSummaryVerticle.Settings(
+              SUMMARY_PERIOD_MS, Math.max(1000, 4L * config.retryMs()), ALONE_WARNING_MS, config.staleMs())));
         })
         .map(id -> {
-          election = id;
+          summary = id;
           return null;
         });
   }
 
   public Future<Void> stop() {
-    log.info("node {} is leaving the fleet", config.nodeId());
+    if (heartbeat != null) {
+      log.info("node {} is leaving the fleet: it takes no new message; running ones get {} ms to finish",
+          config.nodeId(), config.drainMs());
+    }
+    stopping = true;
+    // before the election lets the lease go: a generator node that becomes a follower now must not
+    // start claiming (event bus delivery keeps this order for every listener)
+    vertx.eventBus().publish(Leadership.LEAVING_ADDRESS, null);
     return undeploy(election)
-        .eventually(() -> Future.join(undeploy(generator), undeploy(reaper), undeploy(workers)))
+        .eventually(() -> Future.join(undeploy(generator), undeploy(reaper), undeploy(retries), undeploy(workers),
+            undeploy(summary), undeploy(observe)))
         .eventually(() -> undeploy(heartbeat))
+        .eventually(() -> undeploy(clockDeployment))
+        .eventually(() -> undeploy(identity))
+        .eventually(() -> undeploy(anchorDeployment))
+        .eventually(handlers::close)
         .eventually(redis::close)
         .mapEmpty();
   }

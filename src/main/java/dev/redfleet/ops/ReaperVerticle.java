@@ -1,7 +1,9 @@
 package dev.redfleet.ops;
 
 import dev.redfleet.election.Leadership;
+import dev.redfleet.redis.Anchor;
 import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
@@ -11,7 +13,11 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +25,14 @@ import org.slf4j.LoggerFactory;
  * While this node is the leader, returns the messages of silent nodes to the queue. A silent node
  * stays known, and is reaped again, until it has been silent longer than any blocking pop it may
  * still have pending ({@code forgetMs}).
+ *
+ * <p>Connection-bound fast path (every {@code livenessMs}): each node registers its anchor connection
+ * in {@code <ns>:anchors}; a node whose anchor was made on the same Redis server process as this
+ * leader's own (or that this leader has seen alive) and is now missing from {@code CLIENT LIST} is dead (its process is gone and the kernel closed its sockets), and its
+ * landing and in-flight messages go back to the queue at once, through {@code requeue-node} made
+ * conditional on that same anchor. The node stays known, so the staleMs path still reaps anything a
+ * blocking pop landed late, and forgets it after forgetMs. A stopped or cut-off process keeps its
+ * connection open: only the staleMs path applies to it.
  */
 public final class ReaperVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ReaperVerticle.class);
@@ -28,19 +42,36 @@ public final class ReaperVerticle extends VerticleBase {
    * @param intervalMs how often the leader looks for silent nodes
    * @param staleMs a node silent this long is considered dead
    * @param forgetMs a node silent this long is forgotten after its messages are returned
+   * @param livenessMs how often the nodes' connections are checked; 0 = never
    */
-  public record Settings(long intervalMs, long staleMs, long forgetMs) {}
+  public record Settings(long intervalMs, long staleMs, long forgetMs, long livenessMs) {}
 
   private final Scripts scripts;
   private final Keys keys;
   private final String nodeId;
   private final Settings settings;
   private final Backoff backoff = new Backoff(log, "reaper", 100, 5000);
+  private final ClientLiveness liveness;
+  private final Anchor anchor;
+  private final Backoff livenessBackoff = new Backoff(log, "reaper liveness check", 100, 5000);
+  /** Node anchors seen alive since this process's own anchor last changed (ids are reused after a restart). */
+  private final Set<String> seenAlive = new HashSet<>();
+  private String seenWith;
   private MessageConsumer<JsonObject> consumer;
   private long timer = -1;
+  private long livenessTimer = -1;
   private boolean passRunning;
+  private boolean livenessRunning;
 
   public ReaperVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings) {
+    this(scripts, keys, nodeId, settings, null, null);
+  }
+
+  /** With {@code liveness} and {@code anchor} (both or neither), the connection-bound fast path. */
+  public ReaperVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings, ClientLiveness liveness,
+                        Anchor anchor) {
+    this.liveness = settings.livenessMs() > 0 ? liveness : null;
+    this.anchor = anchor;
     this.scripts = scripts;
     this.keys = keys;
     this.nodeId = nodeId;
@@ -69,6 +100,9 @@ public final class ReaperVerticle extends VerticleBase {
     if (timer == -1) {
       timer = vertx.setPeriodic(1, settings.intervalMs(), id -> pass());
     }
+    if (liveness != null && livenessTimer == -1) {
+      livenessTimer = vertx.setPeriodic(1, settings.livenessMs(), id -> livenessPass());
+    }
   }
 
   private void stopReaping() {
@@ -76,6 +110,62 @@ public final class ReaperVerticle extends VerticleBase {
       vertx.cancelTimer(timer);
       timer = -1;
     }
+    if (livenessTimer != -1) {
+      vertx.cancelTimer(livenessTimer);
+      livenessTimer = -1;
+    }
+  }
+
+  /** One CLIENT LIST ID over every registered anchor; the dead ones are reaped at once. */
+  private void livenessPass() {
+    String mine = anchor.identity();
+    if (livenessRunning || mine == null || liveness.refused()) {
+      return;
+    }
+    if (!mine.equals(seenWith)) {
+      seenAlive.clear();
+      seenWith = mine;
+    }
+    livenessRunning = true;
+    scripts.hash(keys.anchors())
+        .compose(entries -> {
+          Map<String, String> anchors = new LinkedHashMap<>(entries);
+          anchors.remove(nodeId);
+          return liveness.alive(anchors.values()).compose(alive -> {
+            List<Future<?>> reaps = new ArrayList<>();
+            if (alive == null || !mine.equals(anchor.identity())) {
+              return Future.succeededFuture();
+            }
+            for (Map.Entry<String, String> e : anchors.entrySet()) {
+              if (alive.contains(e.getValue())) {
+                seenAlive.add(e.getValue());
+              } else if (seenAlive.remove(e.getValue()) || Anchor.sameServer(e.getValue(), mine)) {
+                reaps.add(reapDead(e.getKey(), e.getValue()));
+              }
+            }
+            return Future.join(reaps);
+          });
+        })
+        .onComplete(ar -> {
+          livenessRunning = false;
+          if (ar.succeeded()) {
+            livenessBackoff.succeeded();
+          } else {
+            livenessBackoff.failed(ar.cause());
+          }
+        });
+  }
+
+  private Future<Response> reapDead(String node, String deadAnchor) {
+    return scripts.run(Script.REQUEUE_NODE, keys.requeueNodeAnchored(node),
+            List.of(node, 0, settings.forgetMs(), deadAnchor, ""))
+        .onSuccess(r -> {
+          long moved = r.get(0).toLong();
+          if (moved >= 0) {
+            log.warn("node {}'s connection to Redis is gone: {} of its message(s) returned to the queue at once",
+                node, moved);
+          }
+        });
   }
 
   private void pass() {

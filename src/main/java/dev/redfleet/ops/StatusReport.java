@@ -1,5 +1,6 @@
 package dev.redfleet.ops;
 
+import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
@@ -20,9 +21,30 @@ public final class StatusReport {
   public static Future<JsonObject> take(Scripts scripts, Keys keys, long staleMs) {
     return scripts.run(Script.STATUS,
             List.of(keys.leader(), keys.epoch(), keys.seq(), keys.queue(), keys.nodes(), keys.stats(),
-                keys.audit(), keys.errors()),
+                keys.audit(), keys.errors(), keys.delayed()),
             List.of(keys.prefix()))
         .map(r -> toJson(r, keys, staleMs));
+  }
+
+  // liveness
+  /**
+   * As {@link #take(Scripts, Keys, long)}, plus per node {@code "connection"}: {@code "alive"} (its
+   * anchor connection exists in CLIENT LIST), {@code "gone"} (registered, but the connection no
+   * longer exists: the process is dead or cut off), {@code "none"} (no connection registered: an
+   * older version, or a node that left) or {@code "unknown"} (this user may not run CLIENT LIST).
+   * Not atomic with the snapshot: it is read right after it.
+   */
+  public static Future<JsonObject> take(Scripts scripts, Keys keys, long staleMs, ClientLiveness liveness) {
+    return take(scripts, keys, staleMs).compose(status -> scripts.hash(keys.anchors())
+        .compose(anchors -> liveness.alive(anchors.values()).map(alive -> {
+          for (Object o : status.getJsonArray("nodes")) {
+            JsonObject node = (JsonObject) o;
+            String anchor = anchors.get(node.getString("node"));
+            node.put("connection", anchor == null ? "none" : alive == null ? "unknown"
+                : alive.contains(anchor) ? "alive" : "gone");
+          }
+          return status;
+        })));
   }
 
   static JsonObject toJson(Response r, Keys keys, long staleMs) {
@@ -32,10 +54,17 @@ public final class StatusReport {
     if (leader != null) {
       String token = leader.toString();
       int colon = token.lastIndexOf(':');
-      json.put("leader", new JsonObject()
-          .put("node", token.substring(0, colon))
-          .put("epoch", Long.parseLong(token.substring(colon + 1)))
-          .put("ttlMs", r.get(2).toLong()));
+      long ttl = r.get(2).toLong();
+      if (colon > 0 && ttl >= 0 && token.substring(colon + 1).matches("[0-9]{1,18}")) {
+        json.put("leader", new JsonObject()
+            .put("node", token.substring(0, colon))
+            .put("epoch", Long.parseLong(token.substring(colon + 1)))
+            .put("ttlMs", ttl));
+      } else {
+        // not a lease any node took: the next acquire replaces it (and logs it)
+        json.put("leader", new JsonObject().put("garbage", token.length() > 80 ? token.substring(0, 80) + "..." : token)
+            .put("ttlMs", ttl));
+      }
     } else {
       json.putNull("leader");
     }
@@ -59,21 +88,26 @@ public final class StatusReport {
     json.put("liveNodes", live).put("nodes", nodes).put("inFlight", inFlight);
 
     JsonObject stats = new JsonObject();
-    for (String field : List.of("produced", "processed", "failed", "malformed", "requeued", "stale_dropped", "duplicates")) {
+    for (String field : List.of("produced", "processed", "failed", "malformed", "requeued", "stale_dropped", "duplicates",
+        "retried")) {
       stats.put(field, 0L);
     }
     Response hash = r.get(8);
     for (int i = 0; i + 1 < hash.size(); i += 2) {
-      stats.put(hash.get(i).toString(), hash.get(i + 1).toLong());
+      String value = hash.get(i + 1).toString();
+      // a counter that is not a number (written by someone else) is shown as it is
+      stats.put(hash.get(i).toString(), value.matches("-?[0-9]{1,18}") ? (Object) Long.parseLong(value) : value);
     }
     json.put("stats", stats);
     long audited = r.get(9).toLong();
-    long produced = stats.getLong("produced");
+    long delayed = r.size() > 10 ? r.get(10).toLong() : 0;
+    json.put("delayed", delayed);
+    long produced = stats.getValue("produced") instanceof Long p ? p : 0;
     json.put("audit", new JsonObject()
         .put("audited", audited)
-        .put("duplicates", stats.getLong("duplicates"))
-        // only meaningful once nothing is queued or in flight
-        .put("unaccounted", produced - audited - queue - inFlight));
+        .put("duplicates", stats.getValue("duplicates"))
+        // only meaningful once nothing is queued, in flight or waiting for a retry
+        .put("unaccounted", produced - audited - queue - inFlight - delayed));
     return json;
   }
 
@@ -83,6 +117,8 @@ public final class StatusReport {
         .append(Instant.ofEpochMilli(s.getLong("redisTime"))).append(" (Redis time)\n");
     JsonObject leader = s.getJsonObject("leader");
     b.append("  generator   ").append(leader == null ? "none"
+        : leader.containsKey("garbage") ? "none: the leader key holds '" + leader.getString("garbage") + "' (ttl "
+            + leader.getLong("ttlMs") + "), not a lease; the next node to try replaces it"
         : leader.getString("node") + " (epoch " + leader.getLong("epoch") + ", lease " + leader.getLong("ttlMs") + " ms left)")
         .append('\n');
     b.append("  nodes       ").append(s.getLong("liveNodes")).append(" alive of ").append(s.getJsonArray("nodes").size())
@@ -91,11 +127,13 @@ public final class StatusReport {
       JsonObject n = (JsonObject) o;
       b.append("    ").append(n.getString("node")).append("  ").append(n.getBoolean("alive") ? "alive" : "SILENT")
           .append(", seen ").append(n.getLong("silentMs")).append(" ms ago, ").append(n.getLong("inFlight"))
-          .append(" in flight\n");
+          .append(" in flight")
+          .append(n.containsKey("connection") ? ", connection " + n.getString("connection") : "").append('\n');
     }
     b.append("  queue       ").append(s.getLong("queue")).append('\n');
     b.append("  in flight   ").append(s.getLong("inFlight")).append('\n');
     b.append("  errors      ").append(s.getLong("errors")).append(" waiting for getErrors\n");
+    b.append("  delayed     ").append(s.getLong("delayed", 0L)).append(" retries waiting for their due time\n");
     b.append("  last id     ").append(s.getLong("lastId")).append(" (epoch ").append(s.getLong("epoch")).append(")\n");
     JsonObject st = s.getJsonObject("stats");
     b.append("  counters    ");
@@ -104,6 +142,12 @@ public final class StatusReport {
     JsonObject a = s.getJsonObject("audit");
     b.append("  audit       audited=").append(a.getLong("audited")).append(" duplicates=").append(a.getLong("duplicates"))
         .append(" unaccounted=").append(a.getLong("unaccounted")).append(" (0 once the fleet is drained)\n");
+    long unaccounted = a.getLong("unaccounted");
+    if (unaccounted != 0 && s.getLong("queue") == 0 && s.getLong("inFlight") == 0 && s.getLong("delayed", 0L) == 0) {
+      b.append("  WARNING     ").append(unaccounted > 0 ? unaccounted + " produced message(s) have no recorded outcome"
+          : -unaccounted + " more outcome(s) recorded than messages produced").append(" and nothing is queued or in flight:"
+          + " something outside redfleet changed its keys\n");
+    }
     return b.toString();
   }
 }

@@ -6,13 +6,18 @@ import org.slf4j.Logger;
 /**
  * Retry pacing and logging for one activity that talks to Redis: delays grow from {@code first}
  * to {@code max} while Redis keeps failing, and an outage is logged once when it starts and once
- * when it ends, not on every retry.
+ * when it ends, not on every retry. Both lines go through a {@link LogThrottle}: a call that fails
+ * again and again, even with successes in between (an ACL that refuses one command), writes one
+ * line, then one summary per minute, never a line per attempt. A permanent refusal (credentials,
+ * ACL, TLS) is also handed to {@link RedisFailures#onPermanent}, which in {@code run} ends the process.
  */
 public final class Backoff {
   private final Logger log;
   private final String activity;
   private final long first;
   private final long max;
+  private final LogThrottle failureLog;
+  private final LogThrottle recoveryLog;
   private long next;
   private long failures;
 
@@ -22,14 +27,16 @@ public final class Backoff {
     this.first = first;
     this.max = max;
     this.next = first;
+    this.failureLog = new LogThrottle(log);
+    this.recoveryLog = new LogThrottle(log);
   }
 
   /** Records a failure and returns how long to wait before trying again (ms, at least 1). */
   public long failed(Throwable cause) {
+    RedisFailures.permanent(cause).ifPresent(RedisFailures::report);
     failures++;
-    if (failures == 1) {
-      log.warn("{}: Redis call failed ({}); retrying with backoff", activity, oneLine(cause));
-    } else {
+    // every failure goes through the throttle: the first is logged, the rest summed up once a minute
+    if (!failureLog.warn(activity + ": Redis call failed (" + oneLine(cause) + "); retrying with backoff")) {
       log.debug("{}: still failing ({})", activity, oneLine(cause));
     }
     long delay = next;
@@ -40,7 +47,7 @@ public final class Backoff {
 
   public void succeeded() {
     if (failures > 0) {
-      log.info("{}: Redis reachable again after {} failed attempt(s)", activity, failures);
+      recoveryLog.info(activity + ": Redis reachable again after " + failures + " failed attempt(s)");
       failures = 0;
       next = first;
     }
@@ -50,11 +57,44 @@ public final class Backoff {
     return failures > 0;
   }
 
+  /**
+   * The first line of a failure's message, for a log line or an error a user reads. Netty's
+   * connection failures often carry no message at all (a closed channel); those are named in
+   * words rather than by their Java class, which means nothing to an operator.
+   */
   public static String oneLine(Throwable t) {
-    String m = t.getMessage();
-    if (m == null || m.isBlank()) {
-      m = t.getClass().getSimpleName();
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      String m = c.getMessage();
+      if (m != null && !m.isBlank()) {
+        return m.lines().findFirst().orElse(m);
+      }
     }
-    return m.lines().findFirst().orElse(m);
+    return describe(t);
+  }
+
+  private static String describe(Throwable failure) {
+    for (Throwable c = failure; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      String words = describeOne(c);
+      if (words != null) {
+        return words;
+      }
+    }
+    return "unexpected failure (" + failure.getClass().getSimpleName() + ")";
+  }
+
+  private static String describeOne(Throwable t) {
+    if (t instanceof java.nio.channels.ClosedChannelException) {
+      return "connection closed";
+    }
+    if (t instanceof java.net.ConnectException) {
+      return "connection refused";
+    }
+    if (t instanceof java.util.concurrent.TimeoutException) {
+      return "timed out";
+    }
+    if (t instanceof java.io.IOException) {
+      return "connection error";
+    }
+    return null;
   }
 }

@@ -97,4 +97,59 @@ public final class Keys {
   public String audit() {
     return prefix + "audit";
   }
+
+  // retries and the data path
+
+  /** Sorted set: retries waiting for their due time, message (with its next attempt) -> due (Redis time, ms). */
+  public String delayed() {
+    return prefix + "delayed";
+  }
+
+  /** The keys {@code claim.lua} takes for one node, in its order. */
+  public List<String> claim(String nodeId) {
+    return List.of(queue(), landing(nodeId), inflight(nodeId), nodes(), errors(), stats(), claims(nodeId), seq(), epoch());
+  }
+
+  /** The keys {@code finish.lua} takes for one node, in its order. */
+  public List<String> finish(String nodeId) {
+    return List.of(inflight(nodeId), errors(), stats(), audit(), seq(), delayed());
+  }
+
+  // HTTP: metrics, health, the live page
+
+  /**
+   * Hash nodeId -> "handled failed": each node's own outcome totals, written by nodes with an HTTP
+   * port once a second, so the page shows every node's throughput. A node deletes its field when
+   * it leaves; the generator's node deletes fields of nodes no longer in {@link #nodes()}.
+   */
+  public String nodeTotals() {
+    return prefix + "nodetotals";
+  }
+
+  // liveness
+
+  /** Hash: nodeId -> anchor {@code <clientId>@<name>}, the connection that lives as long as the node's process. */
+  public String anchors() {
+    return prefix + "anchors";
+  }
+
+  /** String {@code <token>|<anchor>}: the connection the lease holder bound to its lease. */
+  public String leaderAnchor() {
+    return prefix + "leader:anchor";
+  }
+
+  /** {@link #requeueNode} plus the anchors hash: a requeue that is conditional on the node's connection. */
+  public List<String> requeueNodeAnchored(String nodeId) {
+    return List.of(nodes(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId), anchors());
+  }
+
+  /** Hash: {@code <nodeId>/<worker slot>} -> that worker's pickup-latency histogram (bench only). */
+  public String latency() {
+    return prefix + "latency";
+  }
+
+  /** String: Redis time (ms) from which workers record pickup latency; absent = not yet (bench only). */
+  public String latencyFrom() {
+    return prefix + "latency:from";
+  }
 }

@@ -23,7 +23,16 @@ public enum Script {
   ERRORS_CLAIM("errors-claim"),
   ERRORS_ACK("errors-ack"),
   ERRORS_RECOVER("errors-recover"),
-  STATUS("status");
+  STATUS("status"),
+  // retries
+  RETRY_DUE("retry-due"),
+  // liveness
+  LEASE_ANCHOR("lease-anchor"),
+  LEASE_BIND("lease-bind"),
+  LEASE_TAKEOVER("lease-takeover"),
+  ANCHOR_SWAP("anchor-swap"),
+  // Redis deployments
+  RAISE_FLOORS("raise-floors");
 
   private final String fileName;
   private final String source;
@@ -31,9 +40,28 @@ public enum Script {
 
   Script(String name) {
     this.fileName = name + ".lua";
-    this.source = read("/lua/" + fileName);
+    this.source = expandIncludes(read("/lua/" + fileName));
     this.sha = sha1(source);
   }
+
+  /**
+   * Replaces each line {@code --#include NAME} with {@code lua/lib/NAME.lua}: Redis has no
+   * modules for scripts, so code that several scripts share (the key-type checks) lives in one
+   * file and is pasted in here, before the SHA is computed.
+   */
+  static String expandIncludes(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (String line : text.split("\n", -1)) {
+      if (line.startsWith(INCLUDE)) {
+        out.append(read("/lua/lib/" + line.substring(INCLUDE.length()).trim() + ".lua"));
+      } else {
+        out.append(line).append('\n');
+      }
+    }
+    return out.substring(0, out.length() - 1);
+  }
+
+  private static final String INCLUDE = "--#include ";
 
   public String fileName() {
     return fileName;

@@ -3,8 +3,21 @@ package dev.redfleet.worker;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
-/** A message as produced by the generator: {@code {"id":42,"epoch":3,"body":"..."}}. */
-public record Message(long id, long epoch, String body) {
+/**
+ * A message as produced by the generator:
+ * {@code {"id":42,"epoch":3,"ts":1732380000123,"body":"..."}}, where {@code ts} is the produce time
+ * on the Redis clock (ms). A message handed out again after a failed attempt also carries
+ * {@code "attempt":N} (N >= 2) between {@code ts} and {@code body}; without it the attempt is 1.
+ * Entries without {@code ts} (written by an older version) read as {@code producedAt} 0.
+ */
+public record Message(long id, long epoch, long producedAt, int attempt, String body)
+    // handlers get this very object through the public interface: no copy per message
+    implements dev.redfleet.api.Message {
+
+  /** A first attempt with no produce time. */
+  public Message(long id, long epoch, String body) {
+    this(id, epoch, 0, 1, body);
+  }
 
   /**
    * Reads a claimed queue entry, or returns {@code null} when it is not a valid message (bad JSON,
@@ -17,11 +30,14 @@ public record Message(long id, long epoch, String body) {
 
   private static final String ID = "{\"id\":";
   private static final String EPOCH = ",\"epoch\":";
+  private static final String TS = ",\"ts\":";
+  private static final String ATTEMPT = ",\"attempt\":";
   private static final String BODY = ",\"body\":\"";
 
   /**
-   * The generator's exact layout, {"id":N,"epoch":E,"body":"text without escapes"}, read without a
-   * JSON parser: this runs once per message. Anything else returns null and goes to the parser.
+   * The generator's exact layout, {"id":N,"epoch":E[,"ts":T][,"attempt":A],"body":"text without
+   * escapes"}, read without a JSON parser: this runs once per message. Anything else returns null
+   * and goes to the parser.
    */
   static Message parseCanonical(String claimedId, String raw) {
     if (!raw.startsWith(ID) || !raw.startsWith(claimedId, ID.length())) {
@@ -31,9 +47,31 @@ public record Message(long id, long epoch, String body) {
     if (!raw.startsWith(EPOCH, epochAt)) {
       return null;
     }
-    int digits = epochAt + EPOCH.length();
-    int end = digitsEnd(raw, digits);
-    if (end == digits || end - digits > 18 || !raw.startsWith(BODY, end) || !raw.endsWith("\"}") || raw.length() < end + BODY.length() + 2) {
+    int epochStart = epochAt + EPOCH.length();
+    int end = digitsEnd(raw, epochStart);
+    if (end == epochStart || end - epochStart > 18) {
+      return null;
+    }
+    long epoch = parsePositive(raw.substring(epochStart, end));
+    long producedAt = 0;
+    if (raw.startsWith(TS, end)) {
+      int start = end + TS.length();
+      end = digitsEnd(raw, start);
+      producedAt = parsePositive(raw.substring(start, end));
+      if (producedAt < 0) {
+        return null;
+      }
+    }
+    long attempt = 1;
+    if (raw.startsWith(ATTEMPT, end)) {
+      int start = end + ATTEMPT.length();
+      end = digitsEnd(raw, start);
+      attempt = parsePositive(raw.substring(start, end));
+      if (attempt < 1 || attempt > Integer.MAX_VALUE) {
+        return null;
+      }
+    }
+    if (!raw.startsWith(BODY, end) || !raw.endsWith("\"}") || raw.length() < end + BODY.length() + 2) {
       return null;
     }
     int bodyStart = end + BODY.length();
@@ -48,7 +86,7 @@ public record Message(long id, long epoch, String body) {
     if (id <= 0) {
       return null;
     }
-    return new Message(id, parsePositive(raw.substring(digits, end)), raw.substring(bodyStart, bodyEnd));
+    return new Message(id, epoch, producedAt, (int) attempt, raw.substring(bodyStart, bodyEnd));
   }
 
   /**
@@ -99,6 +137,13 @@ public record Message(long id, long epoch, String body) {
         || !Long.toString(id.longValue()).equals(claimedId)) {
       return null;
     }
-    return new Message(id.longValue(), epoch.longValue(), body);
+    Object ts = json.getValue("ts", 0L);
+    Object attempt = json.getValue("attempt", 1);
+    if (!(ts instanceof Number producedAt) || producedAt.doubleValue() != Math.rint(producedAt.doubleValue())
+        || producedAt.longValue() < 0 || !(attempt instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+        || n.longValue() < 1 || n.longValue() > Integer.MAX_VALUE) {
+      return null;
+    }
+    return new Message(id.longValue(), epoch.longValue(), producedAt.longValue(), n.intValue(), body);
   }
 }

@@ -1,5 +1,7 @@
 package dev.redfleet.worker;
 
+import dev.redfleet.api.Handler;
+import dev.redfleet.api.Message;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -9,9 +11,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * The task's {@code eventHandler}: completes after a uniformly random delay in
  * {@code [0, maxDelayMs)} and fails with probability {@code errorRate}. It waits on a Vert.x timer,
  * never a sleeping thread. With {@code hangRate} > 0 it also never calls back for that share of
- * messages, to exercise the worker's handler timeout.
+ * messages, to exercise the worker's handler timeout. Nodes reach it through
+ * {@code handler.SimulatedHandlerFactory} ({@code --handler simulated}, the default): the same path
+ * as a user's handler.
  */
-public final class SimulatedHandler implements MessageHandler {
+public final class SimulatedHandler implements Handler {
   public static final String FAILURE = "handler reported an error";
 
   private final Vertx vertx;

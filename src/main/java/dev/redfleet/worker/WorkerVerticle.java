@@ -1,9 +1,14 @@
 package dev.redfleet.worker;
 
+import dev.redfleet.api.Handler;
+import dev.redfleet.api.HandlerFailure;
+import dev.redfleet.bench.LatencyHistogram;
 import dev.redfleet.election.Leadership;
+import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.RedisClients;
+import dev.redfleet.redis.RedisClock;
+import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
 import io.vertx.core.Future;
@@ -52,17 +57,29 @@ public final class WorkerVerticle extends VerticleBase {
    * @param blockMs how long one BLMOVE waits for a message
    * @param handlerTimeoutMs a handler that has not finished by then fails with the reason {@code timeout}
    * @param drainMs on stop, how long running handlers may take to finish
+   * @param attempts a failed attempt with attempts left is retried after a backoff (1 = never)
+   * @param backoffMs the first retry's delay; it doubles per attempt (with jitter) up to backoffMaxMs
    */
-  public record Settings(String redisUrl, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs) {}
+  public record Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs,
+      int attempts, long backoffMs, long backoffMaxMs) {
+    /** No retries. */
+    public Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs) {
+      this(redis, concurrency, blockMs, handlerTimeoutMs, drainMs, 1, 1000, 60_000);
+    }
+  }
 
   private final Scripts scripts;
   private final Keys keys;
   private final String nodeId;
   private final Settings settings;
-  private final MessageHandler handler;
+  private final Handler handler;
+  private final WorkerActivity activity;
+  private final NodeMetrics metrics;
   private final List<String> claimKeys;
   private final List<String> finishKeys;
   private final Backoff claimBackoff = new Backoff(log, "worker claim", 100, 5000);
+  /** Apart from claims: a BLMOVE that fails while claims succeed (an ACL without it) must still back off. */
+  private final Backoff blmoveBackoff = new Backoff(log, "worker BLMOVE", 100, 5000);
   private final Backoff finishBackoff = new Backoff(log, "worker finish", 100, 5000);
 
   /** This verticle's slot in the node's claims hash. */
@@ -72,6 +89,9 @@ public final class WorkerVerticle extends VerticleBase {
   private String unansweredClaim;
 
   private MessageConsumer<JsonObject> consumer;
+  private MessageConsumer<Object> leavingConsumer;
+  /** The node is leaving: take nothing new (a generator node must not start handling now). */
+  private boolean leaving;
   private Redis blockingClient;
   private RedisConnection blockingConnection;
 
@@ -86,26 +106,56 @@ public final class WorkerVerticle extends VerticleBase {
   private boolean finishing;
   /** Pairs (id, outcome) waiting for the next finish call; outcome "" is success. */
   private ArrayList<String> outcomes = new ArrayList<>();
+  /**
+   * Most outcomes per finish call: halved while Redis refuses a batch with a script error, so one
+   * entry it cannot take is isolated instead of holding back the others; doubled back on success.
+   */
+  private int finishLimit = MAX_BATCH;
   private Promise<Void> drained;
+  /** Pickup latency (produce to handler start, Redis clock), when a clock is given. */
+  private final RedisClock clock;
+  private final LatencyHistogram latency = new LatencyHistogram();
+  private final long latencyReportMs;
+  private long latencyTimer = -1;
+  /** Only messages produced at or after this Redis time (ms) are measured; set by the bench after its warm-up. */
+  private long measureFrom = Long.MAX_VALUE;
 
-  public WorkerVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings, MessageHandler handler) {
+  public WorkerVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings, Handler handler) {
+    this(scripts, keys, nodeId, settings, handler, new WorkerActivity(), NodeMetrics.OFF, null, 0);
+  }
+
+  /**
+   * @param activity counts this verticle's work, for the node's summary line
+   * @param metrics the node's metrics ({@link NodeMetrics#OFF} without an HTTP port)
+   * @param clock the Redis clock estimate with which the bench's pickup latency is measured (null: not measured)
+   * @param latencyReportMs how often the latency histogram is written to {@code <ns>:latency}; 0 = never
+   */
+  public WorkerVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings, Handler handler,
+      WorkerActivity activity, NodeMetrics metrics, RedisClock clock, long latencyReportMs) {
+    this.activity = activity;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.latencyReportMs = clock == null ? 0 : latencyReportMs;
     this.scripts = scripts;
     this.keys = keys;
     this.nodeId = nodeId;
     this.settings = settings;
     this.handler = handler;
-    this.claimKeys = List.of(keys.queue(), keys.landing(nodeId), keys.inflight(nodeId), keys.nodes(),
-        keys.errors(), keys.stats(), keys.claims(nodeId));
-    this.finishKeys = List.of(keys.inflight(nodeId), keys.errors(), keys.stats(), keys.audit());
+    this.claimKeys = keys.claim(nodeId);
+    this.finishKeys = keys.finish(nodeId);
   }
 
   @Override
   public Future<?> start() {
     long sweepEvery = Math.max(10, Math.min(1000, settings.handlerTimeoutMs() / 10));
     sweepTimer = vertx.setPeriodic(sweepEvery, id -> sweepTimeouts());
+    if (latencyReportMs > 0) {
+      latencyTimer = vertx.setPeriodic(latencyReportMs, id -> reportLatency());
+    }
     consumer = vertx.eventBus().localConsumer(Leadership.ADDRESS,
         message -> setPaused(Leadership.fromJson(message.body()).leader()));
-    return consumer.completion().onSuccess(v -> pump());
+    leavingConsumer = vertx.eventBus().localConsumer(Leadership.LEAVING_ADDRESS, message -> leaving = true);
+    return Future.join(consumer.completion(), leavingConsumer.completion()).onSuccess(v -> pump());
   }
 
   /**
@@ -125,12 +175,15 @@ public final class WorkerVerticle extends VerticleBase {
       drained.tryComplete();
     });
     checkDrained();
-    return consumer.unregister()
+    return Future.join(consumer.unregister(), leavingConsumer.unregister())
         .eventually(this::closeBlockingClient)
         .eventually(() -> drained.future())
         .onComplete(ar -> {
           vertx.cancelTimer(drainTimer);
           vertx.cancelTimer(sweepTimer);
+          if (latencyTimer != -1) {
+            vertx.cancelTimer(latencyTimer);
+          }
         });
   }
 
@@ -151,7 +204,7 @@ public final class WorkerVerticle extends VerticleBase {
       claim(0);
       return;
     }
-    if (paused) {
+    if (paused || leaving) {
       return;
     }
     int free = settings.concurrency() - running.size();
@@ -180,10 +233,11 @@ public final class WorkerVerticle extends VerticleBase {
         return;
       }
       Map<Integer, String> oddIds = oddIds(ar.result().get(1));
+      long pickedUpAt = metrics.pickedUpAt();
       for (int i = 0; i < claimed.size(); i++) {
         String raw = claimed.get(i).toString();
         String id = oddIds.isEmpty() ? Message.canonicalId(raw) : oddIds.getOrDefault(i + 1, Message.canonicalId(raw));
-        handle(id, raw);
+        handle(id, raw, pickedUpAt);
       }
       if (claimed.size() > 0) {
         pump();
@@ -207,7 +261,7 @@ public final class WorkerVerticle extends VerticleBase {
 
   /** Waits on the worker's own connection until a message lands in the node's landing list. */
   private void blockingPop() {
-    if (stopping || paused || running.size() >= settings.concurrency()) {
+    if (stopping || paused || leaving || running.size() >= settings.concurrency()) {
       return;
     }
     fetching = true;
@@ -223,12 +277,12 @@ public final class WorkerVerticle extends VerticleBase {
           if (ar.failed()) {
             closeBlockingClient();
             if (!stopping) {
-              long delay = claimBackoff.failed(ar.cause());
+              long delay = blmoveBackoff.failed(ar.cause());
               vertx.setTimer(delay, id -> pump());
             }
             return;
           }
-          claimBackoff.succeeded();
+          blmoveBackoff.succeeded();
           if (stopping) {
             return;
           }
@@ -262,7 +316,7 @@ public final class WorkerVerticle extends VerticleBase {
       return Future.succeededFuture(blockingConnection);
     }
     if (blockingClient == null) {
-      blockingClient = RedisClients.dedicated(vertx, settings.redisUrl());
+      blockingClient = settings.redis().dedicated();
     }
     return blockingClient.connect()
         .timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
@@ -284,25 +338,48 @@ public final class WorkerVerticle extends VerticleBase {
     return client == null ? Future.succeededFuture() : client.close().recover(e -> Future.succeededFuture());
   }
 
-  private void handle(String id, String raw) {
+  private void handle(String id, String raw, long pickedUpAt) {
+    activity.started();
     Message message = Message.parse(id, raw);
     if (message == null) {
       completed(id, "malformed");
       return;
     }
-    running.put(id, System.nanoTime());
+    // this delivery's own entry: an answer only counts while it is still there (not yet timed out,
+    // not replaced by a later delivery of the same id), so every delivery is answered once
+    Long started = System.nanoTime();
+    running.put(id, started);
+    metrics.handlerStarted(message.producedAt(), pickedUpAt);
+    if (clock != null && message.producedAt() >= measureFrom && clock.synced()) {
+      // ts has ms resolution (floored): the latency is over-stated by 0..1 ms, never under-stated
+      latency.record(clock.nowMicros() - message.producedAt() * 1000);
+    }
     Future<Void> result;
     try {
       result = handler.handle(message);
-    } catch (RuntimeException e) {
-      result = Future.failedFuture(e);
+    } catch (Throwable e) {
+      rethrowFatal(e);
+      answered(id, started, reason(e));
+      return;
     }
-    result.onComplete(ar -> {
-      // null: the sweep already recorded it as a timeout
-      if (running.remove(id) != null) {
-        completed(id, ar.succeeded() ? "" : reason(ar.cause()));
-      }
-    });
+    if (result == null) {
+      answered(id, started, "handler returned no future");
+      return;
+    }
+    result.onComplete(ar -> answered(id, started, ar.succeeded() ? "" : reason(ar.cause())));
+  }
+
+  private void answered(String id, Long started, String outcome) {
+    if (running.remove(id, started)) {
+      metrics.handlerEnded(started);
+      completed(id, outcome);
+    }
+  }
+
+  private static void rethrowFatal(Throwable e) {
+    if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+      throw (VirtualMachineError) e;
+    }
   }
 
   /**
@@ -321,6 +398,7 @@ public final class WorkerVerticle extends VerticleBase {
         break;
       }
       oldest.remove();
+      metrics.handlerEnded(entry.getValue());
       expired.add(entry.getKey());
     }
     for (String id : expired) {
@@ -329,6 +407,7 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void completed(String id, String outcome) {
+    activity.completed(outcome.isEmpty());
     outcomes.add(id);
     outcomes.add(outcome);
     flush();
@@ -342,21 +421,32 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     List<String> batch;
-    if (outcomes.size() <= 2 * MAX_BATCH) {
+    if (outcomes.size() <= 2 * finishLimit) {
       batch = outcomes;
       outcomes = new ArrayList<>();
     } else {
-      List<String> head = outcomes.subList(0, 2 * MAX_BATCH);
+      List<String> head = outcomes.subList(0, 2 * finishLimit);
       batch = new ArrayList<>(head);
       head.clear();
     }
-    List<Object> args = new ArrayList<>(batch.size() + 1);
+    List<Object> args = new ArrayList<>(batch.size() + 5);
     args.add(nodeId);
+    args.add(settings.attempts());
+    args.add(settings.backoffMs());
+    args.add(settings.backoffMaxMs());
+    // the seed of the retry delays' jitter: the script itself has no source of randomness
+    args.add(ThreadLocalRandom.current().nextInt(1 << 30));
     args.addAll(batch);
     finishing = true;
     scripts.run(Script.FINISH, finishKeys, args).onComplete(ar -> {
       if (ar.failed()) {
-        // a retry is safe: an outcome already recorded is no longer in flight and is dropped
+        if (isolate(batch, ar.cause())) {
+          finishing = false;
+          flush();
+          return;
+        }
+        // a retry is safe: the script wrote nothing, or an outcome already recorded is no longer
+        // in flight and is dropped
         outcomes.addAll(0, batch);
         vertx.setTimer(finishBackoff.failed(ar.cause()), id -> {
           finishing = false;
@@ -365,13 +455,67 @@ public final class WorkerVerticle extends VerticleBase {
         return;
       }
       finishBackoff.succeeded();
+      finishLimit = Math.min(MAX_BATCH, finishLimit * 2);
       finishing = false;
-      long dropped = ar.result().get(1).toLong();
+      Response r = ar.result();
+      long dropped = r.get(1).toLong();
+      if (metrics.enabled()) {
+        metrics.outcomesRecorded(r.get(0).toLong(), failures(batch), dropped);
+      }
       if (dropped > 0) {
         log.info("{} late outcome(s) dropped: their messages had been handed to another worker", dropped);
       }
+      if (r.size() > 2 && r.get(2).toLong() > 0) {
+        log.warn("{} duplicate outcome(s): another copy of the same id was recorded first; kept in the errors list "
+            + "as error=duplicate", r.get(2).toLong());
+      }
       flush();
     });
+  }
+
+  /**
+   * After Redis refused a finish batch with a script error (not a connection or key problem, which
+   * hits every batch alike): retries the batch in halves at once, and an outcome refused on its own
+   * as {@code malformed}. One that Redis refuses even so is set aside (it stays in the in-flight
+   * hash and goes back to the queue when the node leaves): it must not hold back the others.
+   *
+   * @return true if the batch was requeued for an immediate, smaller call
+   */
+  private boolean isolate(List<String> batch, Throwable cause) {
+    String text = cause.getMessage();
+    boolean perEntry = text != null && text.contains("script") && !text.startsWith("OOM") && !text.startsWith("BUSY")
+        && !text.startsWith("NOSCRIPT") && !text.contains("redfleet:");
+    if (!perEntry) {
+      return false;
+    }
+    int pairs = batch.size() / 2;
+    if (pairs > 1) {
+      finishLimit = Math.max(1, pairs / 2);
+      outcomes.addAll(0, batch);
+      return true;
+    }
+    finishLimit = 1;
+    if (!"malformed".equals(batch.get(1))) {
+      log.warn("finish refused the outcome of message {} ({}); recording it as malformed", batch.get(0), Backoff.oneLine(cause));
+      outcomes.add(0, "malformed");
+      outcomes.add(0, batch.get(0));
+      return true;
+    }
+    log.error("finish refused message {} even as malformed ({}); set aside until the node leaves",
+        batch.get(0), Backoff.oneLine(cause));
+    return true;
+  }
+
+  /** Failed outcomes in a batch of (id, outcome) pairs, counted as finish.lua counts them. */
+  private static long failures(List<String> batch) {
+    long failed = 0;
+    for (int i = 1; i < batch.size(); i += 2) {
+      String outcome = batch.get(i);
+      if (!outcome.isEmpty() && !outcome.equals("malformed")) {
+        failed++;
+      }
+    }
+    return failed;
   }
 
   private void checkDrained() {
@@ -380,10 +524,20 @@ public final class WorkerVerticle extends VerticleBase {
     }
   }
 
-  private static String reason(Throwable failure) {
-    String text = failure.getMessage();
-    if (text == null || text.isBlank()) {
-      text = failure.getClass().getSimpleName();
+  /**
+   * The errors-list reason of a failed answer: a reason given on purpose (a {@link HandlerFailure},
+   * or Vert.x's {@code failedFuture(String)}, whose class is {@code NoStackTraceThrowable}) as it
+   * is; any other exception as {@code exception: <class>: <message>}.
+   */
+  static String reason(Throwable failure) {
+    String message = failure.getMessage();
+    boolean given = failure instanceof HandlerFailure
+        || failure.getClass().getName().equals("io.vertx.core.impl.NoStackTraceThrowable");
+    String text;
+    if (given && message != null && !message.isBlank()) {
+      text = message;
+    } else {
+      text = "exception: " + failure.getClass().getName() + (message == null || message.isBlank() ? "" : ": " + message);
     }
     text = text.replaceAll("\\s+", " ").trim();
     if (text.equals("malformed")) {
@@ -391,5 +545,14 @@ public final class WorkerVerticle extends VerticleBase {
       text = "handler: malformed";
     }
     return text.length() > MAX_REASON_LENGTH ? text.substring(0, MAX_REASON_LENGTH) : text;
+  }
+
+  private void reportLatency() {
+    scripts.send(Request.cmd(Command.GET).arg(keys.latencyFrom()))
+        .onSuccess(r -> measureFrom = r == null ? Long.MAX_VALUE : r.toLong());
+    if (latency.count() > 0) {
+      scripts.send(Request.cmd(Command.HSET).arg(keys.latency()).arg(nodeId + "/" + slot).arg(latency.encode())
+          .arg(nodeId + "/clock-error-us").arg(clock.errorMicros()));
+    }
   }
 }

@@ -25,13 +25,25 @@ class CommandLineIT {
   @Test
   void badUsageAndBadConfigurationExitTwoWithOneLine() {
     assertOneLineError(FleetProcess.oneShot(List.of("frobnicate")), 2, "frobnicate");
-    assertOneLineError(FleetProcess.oneShot(List.of("run", "--workers", "0")), 2, "workers must be at least 1");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--workers", "0")), 2, "workers must be between 1 and 64");
     assertOneLineError(FleetProcess.oneShot(List.of("run", "--error-rate", "abc")), 2, "errorRate must be a number");
     assertOneLineError(FleetProcess.oneShot(List.of("run", "--config", "/nonexistent/config.json")), 2,
         "cannot read config file");
     assertOneLineError(FleetProcess.oneShot(List.of("getErrors", "--limit", "-1")), 2, "--limit");
-    assertOneLineError(FleetProcess.oneShot(List.of("run", "--concurrency", "-3")), 2, "concurrency must be at least 1");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--concurrency", "-3")), 2, "concurrency must be between 1 and 100000");
     assertOneLineError(FleetProcess.oneShot(List.of("status", "--frobnicate")), 2, "--frobnicate");
+  }
+
+  @Test
+  void everySettingHasAnUpperBound() {
+    // once accepted: a batch this size stalled the generator while it kept the lease, and this many
+    // worker verticles ran the JVM out of memory
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--batch-size", "2147483647")), 2,
+        "batchSize must be between 1 and 10000, got 2147483647");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--workers", "100000")), 2,
+        "workers must be between 1 and 64, got 100000");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--limit", "4294967296")), 2,
+        "limit must be between 0 and 4294967295");
   }
 
   @Test
@@ -44,7 +56,29 @@ class CommandLineIT {
     Path broken = Files.writeString(dir.resolve("broken.json"), "{\"workers\": ");
     assertOneLineError(FleetProcess.oneShot(List.of("status", "--config", broken.toString())), 2, "cannot read config file");
     Path zero = Files.writeString(dir.resolve("zero.json"), "{\"leaseMs\": 0}");
-    assertOneLineError(FleetProcess.oneShot(List.of("run", "--config", zero.toString())), 2, "leaseMs must be at least 1");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--config", zero.toString())), 2, "leaseMs must be between 1 and 600000");
+  }
+
+  @Test
+  void badUrlsAndNamespacesNeverPrintThePassword(@TempDir Path dir) throws Exception {
+    List<List<String>> bad = List.of(
+        List.of("status", "--redis", "REDIS://:s3cret@127.0.0.1:1"),
+        List.of("status", "--redis", " redis://user:s3cret@127.0.0.1:1"),
+        List.of("status", "--redis", "redis-sentinel://:s3cret@127.0.0.1:1/m"),
+        List.of("status", "--redis", "http://u:p@ss:s3cret@127.0.0.1:1"),
+        List.of("status", "--namespace", "redis://:s3cret@127.0.0.1:1"),
+        List.of("run", "--workers", "redis://:s3cret@127.0.0.1:1"),
+        List.of("getErrors", "--limit", ":s3cret@host"));
+    for (List<String> args : bad) {
+      FleetProcess.Result r = FleetProcess.oneShot(args);
+      assertThat(r.exitCode()).as(args + ": " + r.stderr()).isEqualTo(2);
+      assertThat(r.stderr().lines().filter(l -> l.startsWith("redfleet: ")).count()).as(r.stderr()).isEqualTo(1);
+      assertThat(r.stderr() + r.stdout()).as(String.valueOf(args)).doesNotContain("s3cret");
+    }
+    Path file = Files.writeString(dir.resolve("url.json"), "{\"redisUrl\": \"REDIS://:s3cret@h:1\"}");
+    FleetProcess.Result r = FleetProcess.oneShot(List.of("status", "--config", file.toString()));
+    assertOneLineError(r, 2, "REDIS://:***@h:1");
+    assertThat(r.stderr()).doesNotContain("s3cret");
   }
 
   @Test

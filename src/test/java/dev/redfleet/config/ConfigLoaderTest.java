@@ -65,18 +65,29 @@ class ConfigLoaderTest {
   void badValuesNameTheSettingAndWhereItCameFrom() throws Exception {
     assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.WORKERS, "0")))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("workers must be at least 1, got 0 (from option --workers)");
+        .hasMessage("workers must be between 1 and 64, got 0 (from option --workers)");
     assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of("REDFLEET_CONCURRENCY", "many"), Map.of()))
         .hasMessage("concurrency must be a whole number, got 'many' (from environment variable REDFLEET_CONCURRENCY)");
     Path f = file("{\"intervalMs\": \"-5\"}");
     assertThatThrownBy(() -> ConfigLoader.load(vertx, f, Map.of(), Map.of()))
-        .hasMessageContaining("intervalMs must be zero or more, got -5 (from 'intervalMs' in ");
+        .hasMessageContaining("intervalMs must be between 0 and 3600000, got -5 (from 'intervalMs' in ");
     assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.ERROR_RATE, "1.5")))
         .hasMessage("errorRate must be between 0 and 1, got 1.5 (from option --error-rate)");
     assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.REDIS_URL, "http://x")))
         .hasMessageContaining("redisUrl must look like redis://host:port");
     assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.RENEW_MS, "5000")))
         .hasMessage("renewMs (5000) must be shorter than leaseMs (2000)");
+  }
+
+  @Test
+  void everySettingHasAnUpperBound() {
+    for (Setting s : Setting.values()) {
+      assertThat(s.max).as(s.key).isGreaterThanOrEqualTo(s.min).isLessThanOrEqualTo(Setting.MAX_MESSAGE_ID);
+    }
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.CONCURRENCY, "100001")))
+        .hasMessage("concurrency must be between 1 and 100000, got 100001 (from option --concurrency)");
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.NAMESPACE, "n".repeat(5000))))
+        .hasMessage("namespace is too long: 5000 characters, at most 4096 (from option --namespace)");
   }
 
   @Test

@@ -3,7 +3,7 @@ package dev.redfleet.election;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.RedisClients;
+import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.testing.RedisServer;
 import dev.redfleet.testing.TestRedis;
@@ -43,7 +43,7 @@ class ElectionVerticleTest {
       vertx = Vertx.vertx();
       vertx.eventBus().<io.vertx.core.json.JsonObject>localConsumer(Leadership.ADDRESS,
           m -> events.add(Leadership.fromJson(m.body())));
-      Scripts scripts = new Scripts(RedisClients.pooled(vertx, server.url(), 2));
+      Scripts scripts = new Scripts(RedisConnector.create(vertx, server.url()).pooled(2));
       deployment = TestRedis.await(vertx.deployVerticle(new ElectionVerticle(scripts, new Keys("test"), id, TIMINGS)));
     }
 

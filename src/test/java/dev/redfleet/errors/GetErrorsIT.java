@@ -3,9 +3,19 @@ package dev.redfleet.errors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.testing.FleetProcess;
+import dev.redfleet.testing.RedisServer;
 import dev.redfleet.testing.RedisTestBase;
+import dev.redfleet.testing.TestRedis;
+import dev.redfleet.testing.Waits;
 import io.vertx.core.json.JsonObject;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -40,6 +50,86 @@ class GetErrorsIT extends RedisTestBase {
     FleetProcess.Result again = FleetProcess.oneShot(command);
     assertThat(again.exitCode()).isZero();
     assertThat(again.lines()).isEmpty();
+  }
+
+  @Test
+  void twoReadersSharingANodeIdStillNeverPrintTheSameError() throws Exception {
+    // before: the reader id was "reader-" + nodeId, so both used one reading list
+    Path config = Files.createTempFile("shared-node-id", ".json");
+    Files.writeString(config, "{\"nodeId\": \"same-node\"}");
+    List<String> command = List.of("getErrors", "--json", "--redis", server.url(), "--namespace", "test",
+        "--config", config.toString());
+    CompletableFuture<FleetProcess.Result> a = CompletableFuture.supplyAsync(() -> FleetProcess.oneShot(command));
+    CompletableFuture<FleetProcess.Result> b = CompletableFuture.supplyAsync(() -> FleetProcess.oneShot(command));
+    Set<Long> fromA = ids(a.get());
+    Set<Long> fromB = ids(b.get());
+    Set<Long> both = new HashSet<>(fromA);
+    both.retainAll(fromB);
+    System.out.println("FIGURE shared node id: reader A printed " + fromA.size() + ", reader B " + fromB.size()
+        + ", both " + both.size());
+    assertThat(both).isEmpty();
+    fromA.addAll(fromB);
+    assertThat(fromA).hasSize(ENTRIES);
+    Files.deleteIfExists(config);
+  }
+
+  @Test
+  void headDeletesOnlyWhatItReadOutOfThePipe() throws Exception {
+    redis.call("DEL", redis.keys.errors());
+    redis.fillErrors(300);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder("sh", "-c", "'" + java + "' -Xmx256m -XX:+UseSerialGC -jar '" + FleetProcess.JAR
+        + "' getErrors --json --redis " + server.url() + " --namespace test 2>/dev/null | head -3")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    List<String> shown = out.lines().toList();
+    assertThat(shown).hasSize(3);
+    // the getErrors process may still be handing entries back after head left
+    Waits.until("getErrors ends", Duration.ofSeconds(30), () -> redis.number("ZCARD", redis.keys.errorReaders()) == 0);
+    Set<Long> left = new HashSet<>();
+    redis.call("LRANGE", redis.keys.errors(), 0, -1).forEach(r -> left.add(new JsonObject(r.toString()).getLong("id")));
+    long lost = 300 - 3 - left.size();
+    System.out.println("FIGURE getErrors | head -3 with 300 entries: 3 printed, " + left.size()
+        + " left in Redis, " + lost + " read by head but not shown");
+    for (String line : shown) {
+      assertThat(left).doesNotContain(new JsonObject(line).getLong("id"));
+    }
+    // what head read but did not show is at most one read buffer of head (8 KiB with GNU coreutils)
+    long readBytes = 0;
+    for (long id = 1; id <= 300; id++) {
+      if (!left.contains(id)) {
+        readBytes += ("{\"id\":" + id + ",\"epoch\":1,\"body\":\"b\",\"error\":\"boom\",\"node\":\"n\",\"at\":1}\n").length();
+      }
+    }
+    System.out.println("FIGURE bytes deleted: " + readBytes);
+    assertThat(left).isNotEmpty();
+    assertThat(readBytes).isLessThanOrEqualTo(8192);
+  }
+
+  @Test
+  void redisKilledWhileReadingEndsWithExitThreeAndOneLine() throws Exception {
+    try (RedisServer own = RedisServer.start(); TestRedis ownRedis = new TestRedis(own.url(), "test")) {
+      ownRedis.fillErrors(20_000);
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx256m", "-XX:+UseSerialGC", "-jar", FleetProcess.JAR.toString(),
+          "getErrors", "--json", "--redis", own.url(), "--namespace", "test"));
+      Path err = Files.createTempFile("getErrors-stderr", ".txt");
+      // stdout is a pipe this test does not read yet: the reader blocks with a batch in hand
+      Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
+      Waits.until("the reader holds a batch", Duration.ofSeconds(30),
+          () -> ownRedis.number("ZCARD", ownRedis.keys.errorReaders()) == 1);
+      Waits.pause(500);
+      own.kill();
+      p.getInputStream().transferTo(OutputStream.nullOutputStream());
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String stderr = Files.readString(err);
+      System.out.println("FIGURE getErrors with Redis killed: exit " + p.exitValue() + ", stderr: " + stderr.strip());
+      assertThat(p.exitValue()).as(stderr).isEqualTo(3);
+      assertThat(stderr.lines().filter(l -> l.startsWith("redfleet:")).toList()).hasSize(1);
+      assertThat(stderr).doesNotContain("\tat ").doesNotContain("Exception");
+      Files.deleteIfExists(err);
+    }
   }
 
   private static Set<Long> ids(FleetProcess.Result result) {

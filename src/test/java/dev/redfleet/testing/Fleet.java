@@ -16,6 +16,7 @@ public final class Fleet implements AutoCloseable {
   public final RedisServer server;
   public final TestRedis redis;
   private final List<String> options;
+  private final String url;
   private final Map<String, FleetProcess> nodes = new LinkedHashMap<>();
   private int started;
 
@@ -27,11 +28,35 @@ public final class Fleet implements AutoCloseable {
     this.server = RedisServer.start(redisArgs);
     this.redis = new TestRedis(server.url(), "redfleet");
     this.options = options;
+    this.url = server.url();
+  }
+
+  /**
+   * A fleet on a Redis the test set up itself (ACL, TLS, Sentinel, Cluster): nodes connect through
+   * {@code url} with {@code options}; {@code server} may be null when the test owns the servers.
+   */
+  public Fleet(RedisServer server, TestRedis redis, String url, List<String> options) {
+    this.server = server;
+    this.redis = redis;
+    this.options = options;
+    this.url = url;
   }
 
   /** Starts a node {@code node<N>} connected to the fleet's Redis. */
   public FleetProcess start(String... extraOptions) {
-    return startVia(server.url(), extraOptions);
+    return startVia(url, extraOptions);
+  }
+
+  /**
+   * Starts a node and waits until it has joined (registered its connection). A JVM takes seconds to
+   * start on a busy machine; a test that kills the generator again right away would otherwise find
+   * no running follower, now that a dead generator is replaced in milliseconds.
+   */
+  public FleetProcess startJoined(String... extraOptions) {
+    FleetProcess node = start(extraOptions);
+    Waits.until(node.name + " to join", Duration.ofSeconds(60),
+        () -> redis.call("HGET", redis.keys.anchors(), node.name) != null);
+    return node;
   }
 
   /** Starts a node connected to Redis through {@code url} (a proxy, say). */
@@ -157,6 +182,8 @@ public final class Fleet implements AutoCloseable {
   public void close() {
     nodes.values().forEach(FleetProcess::close);
     redis.close();
-    server.close();
+    if (server != null) {
+      server.close();
+    }
   }
 }

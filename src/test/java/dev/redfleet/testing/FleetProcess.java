@@ -40,7 +40,7 @@ public final class FleetProcess implements AutoCloseable {
           .directory(LOGS.toFile())
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
-      builder.environment().keySet().removeIf(k -> k.equals("REDIS_URL") || k.startsWith("REDFLEET_"));
+      builder.environment().keySet().removeIf(k -> k.startsWith("REDIS_") || k.startsWith("REDFLEET_"));
       return new FleetProcess(name, log, builder.start());
     } catch (IOException e) {
       throw new IllegalStateException(e);
@@ -63,6 +63,11 @@ public final class FleetProcess implements AutoCloseable {
 
   /** Runs a one-shot command to its end, keeping stdout and stderr apart. */
   public static Result oneShot(List<String> args) {
+    return oneShot(args, java.util.Map.of());
+  }
+
+  /** Runs a one-shot command with extra environment variables (REDIS_PASSWORD, say). */
+  public static Result oneShot(List<String> args, java.util.Map<String, String> env) {
     try {
       Files.createDirectories(LOGS);
       Path out = Files.createTempFile(LOGS, "stdout", ".txt");
@@ -71,7 +76,8 @@ public final class FleetProcess implements AutoCloseable {
       command.addAll(args);
       ProcessBuilder builder = new ProcessBuilder(command).directory(LOGS.toFile())
           .redirectOutput(out.toFile()).redirectError(err.toFile());
-      builder.environment().keySet().removeIf(k -> k.equals("REDIS_URL") || k.startsWith("REDFLEET_"));
+      builder.environment().keySet().removeIf(k -> k.startsWith("REDIS_") || k.startsWith("REDFLEET_"));
+      builder.environment().putAll(env);
       Process p = builder.start();
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly();

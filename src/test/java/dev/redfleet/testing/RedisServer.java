@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.utility.DockerImageName;
 
 /**
  * A private Redis for one test class: a {@code redis-server} process on a free port (so a test can
@@ -25,6 +27,7 @@ public final class RedisServer implements AutoCloseable {
   private final Path dir;
   private final List<String> extraArgs;
   private Process process;
+  private boolean tls;
   private GenericContainer<?> container;
 
   private RedisServer(int port, Path dir, List<String> extraArgs) {
@@ -58,12 +61,27 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  /**
+   * A Redis in a container started by Testcontainers, whatever the PATH holds. Settings these
+   * machines need: Ryuk off and host override 127.0.0.1 (the failsafe configuration sets both),
+   * the local base image, host networking with a fixed free port, readiness from the log.
+   */
+  public static RedisServer inContainer(String... extraArgs) {
+    try {
+      RedisServer server = new RedisServer(freePort(), Files.createTempDirectory("redfleet-redis"), List.of(extraArgs));
+      server.startContainer();
+      return server;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public String url() {
     return "redis://127.0.0.1:" + port();
   }
 
   public int port() {
-    return container != null ? container.getMappedPort(6379) : port;
+    return port;
   }
 
   /** SIGKILL: the server dies without saving anything it had not already written. */
@@ -92,7 +110,13 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private void startContainer() {
-    container = new GenericContainer<>("redis:7.0").withExposedPorts(6379);
+    List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"));
+    command.addAll(extraArgs);
+    container = new GenericContainer<>(DockerImageName.parse(Docker.BASE_IMAGE))
+        .withNetworkMode("host")
+        .withCommand(command.toArray(String[]::new))
+        .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*", 1));
     container.start();
     awaitPing();
   }
@@ -104,6 +128,10 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private void awaitPing() {
+    if (tls) {
+      awaitTcp();
+      return;
+    }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline) {
       try (Socket socket = new Socket("127.0.0.1", port())) {
@@ -112,7 +140,10 @@ public final class RedisServer implements AutoCloseable {
         out.flush();
         InputStream in = socket.getInputStream();
         byte[] reply = new byte[7];
-        if (in.read(reply) > 0 && new String(reply, StandardCharsets.US_ASCII).startsWith("+PONG")) {
+        // +PONG, or -NOAUTH from a server with a password: either way it is up (not -LOADING)
+        int n = in.read(reply);
+        String text = n > 0 ? new String(reply, 0, n, StandardCharsets.US_ASCII) : "";
+        if (text.startsWith("+PONG") || text.startsWith("-NOAUTH")) {
           return;
         }
       } catch (IOException notYet) {
@@ -121,6 +152,52 @@ public final class RedisServer implements AutoCloseable {
       Waits.pause(20);
     }
     throw new IllegalStateException("redis-server did not answer PING on port " + port());
+  }
+
+  /** A TLS-only server answers nothing to a plain PING: accepting connections is enough. */
+  private void awaitTcp() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      try (Socket socket = new Socket("127.0.0.1", port())) {
+        return;
+      } catch (IOException notYet) {
+        Waits.pause(20);
+      }
+    }
+    throw new IllegalStateException("redis-server (TLS) did not listen on port " + port());
+  }
+
+  /**
+   * A TLS-only redis-server (no plain port) with the given certificates;
+   * {@code authClients} is redis' tls-auth-clients: "no", "optional" or "yes" (mutual TLS).
+   */
+  public static RedisServer startTls(Certificates certs, String authClients, String... extraArgs) {
+    try {
+      int port = freePort();
+      List<String> args = new ArrayList<>(List.of("--port", "0", "--tls-port", Integer.toString(port),
+          "--tls-cert-file", certs.serverCert().toString(), "--tls-key-file", certs.serverKey().toString(),
+          "--tls-ca-cert-file", certs.ca().toString(), "--tls-auth-clients", authClients));
+      args.addAll(List.of(extraArgs));
+      RedisServer server = new RedisServer(port, Files.createTempDirectory("redfleet-redis-tls"), args);
+      server.tls = true;
+      if (binary() == null) {
+        throw new IllegalStateException("TLS tests need redis-server (apt-get install -y redis-server)");
+      }
+      server.startProcess();
+      return server;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** SIGSTOP/SIGCONT-free pid, for tests that kill a server another way. */
+  public long pid() {
+    requireProcess();
+    return process.pid();
+  }
+
+  public Path dir() {
+    return dir;
   }
 
   @Override

@@ -1,7 +1,7 @@
 package dev.redfleet.testing;
 
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.RedisClients;
+import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
 import io.vertx.core.Future;
@@ -22,8 +22,13 @@ public final class TestRedis implements AutoCloseable {
   private final Scripts scripts;
 
   public TestRedis(String url, String namespace) {
+    this(dev.redfleet.redis.RedisConnectionOptions.parse(url), namespace);
+  }
+
+  /** For a Redis with TLS, Sentinel or Cluster settings beyond its URL. */
+  public TestRedis(dev.redfleet.redis.RedisConnectionOptions options, String namespace) {
     this.vertx = Vertx.vertx();
-    this.redis = RedisClients.pooled(vertx, url, 4);
+    this.redis = RedisConnector.create(vertx, options).pooled(4);
     this.scripts = new Scripts(redis);
     this.keys = new Keys(namespace);
   }

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class ClaimFinishScriptTest extends RedisTestBase {
@@ -30,20 +31,26 @@ class ClaimFinishScriptTest extends RedisTestBase {
 
   private int claims;
 
+  /** As if the generator had handed out ids up to a million under epoch 1. */
+  @BeforeEach
+  void generatorState() {
+    redis.call("SET", k().seq(), 1_000_000);
+    redis.call("SET", k().epoch(), 1);
+  }
+
   private Response claim(long fromQueue) {
     return claim(fromQueue, "t" + (++claims));
   }
 
   private Response claim(long fromQueue, String token) {
-    return redis.run(Script.CLAIM, List.of(k().queue(), k().landing(NODE), k().inflight(NODE), k().nodes(),
-        k().errors(), k().stats(), k().claims(NODE)), List.of(NODE, fromQueue, "slot1", token));
+    return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, "slot1", token));
   }
 
   private Response finish(String... idsAndOutcomes) {
     List<Object> args = new ArrayList<>();
-    args.add(NODE);
+    args.addAll(List.of(NODE, 1, 1000, 60_000, 7));
     args.addAll(List.of(idsAndOutcomes));
-    return redis.run(Script.FINISH, List.of(k().inflight(NODE), k().errors(), k().stats(), k().audit()), args);
+    return redis.run(Script.FINISH, k().finish(NODE), args);
   }
 
   /** The ids of a claim's answer, read the way the worker reads them. */
@@ -103,11 +110,12 @@ class ClaimFinishScriptTest extends RedisTestBase {
 
   @Test
   void entriesThatAreNotMessagesGoToTheErrorsListWithTheirRawText() {
-    redis.call("LPUSH", k().queue(), "garbage", "{\"no\":\"id\"}", "{\"id\":-3}", "{\"epoch\":1,\"id\":9,\"body\":\"x\"}");
+    redis.call("LPUSH", k().queue(), "garbage", "{\"no\":\"id\"}", "{\"id\":-3}", "{\"epoch\":1,\"id\":9,\"body\":\"x\"}",
+        message(10));
     Response claimed = claim(10);
-    // valid JSON with the id elsewhere than first is still a message
-    assertThat(ids(claimed)).containsExactly("9");
-    assertThat(redis.stat("malformed")).isEqualTo(3);
+    // valid JSON with the id elsewhere than first is not what the generator makes: malformed
+    assertThat(ids(claimed)).containsExactly("10");
+    assertThat(redis.stat("malformed")).isEqualTo(4);
     List<String> raws = new ArrayList<>();
     for (Response e : redis.call("LRANGE", k().errors(), 0, -1)) {
       JsonObject entry = new JsonObject(e.toString());
@@ -116,7 +124,7 @@ class ClaimFinishScriptTest extends RedisTestBase {
       assertThat(entry.getLong("at")).isPositive();
       raws.add(entry.getString("raw"));
     }
-    assertThat(raws).containsExactlyInAnyOrder("garbage", "{\"no\":\"id\"}", "{\"id\":-3}");
+    assertThat(raws).containsExactlyInAnyOrder("garbage", "{\"no\":\"id\"}", "{\"id\":-3}", "{\"epoch\":1,\"id\":9,\"body\":\"x\"}");
   }
 
   @Test
@@ -173,18 +181,25 @@ class ClaimFinishScriptTest extends RedisTestBase {
     finish("5", "boom");
     assertThat(redis.stat("duplicates")).isEqualTo(1);
     assertThat(redis.stat("processed")).isZero();
-    assertThat(redis.number("LLEN", k().errors())).isZero();
+    assertThat(redis.stat("failed")).isZero();
+    // not silent: the duplicate, with the outcome it carried, is in the errors list
+    JsonObject entry = new JsonObject(redis.string("LINDEX", k().errors(), 0));
+    assertThat(entry.getString("error")).isEqualTo("duplicate");
+    assertThat(entry.getString("outcome")).isEqualTo("boom");
+    assertThat(entry.getString("raw")).isEqualTo(message(5));
+    assertThat(redis.number("LLEN", k().errors())).isEqualTo(1);
     assertThat(redis.number("HLEN", k().inflight(NODE))).isZero();
   }
 
   @Test
   void aMalformedOutcomeKeepsTheRawTextAndSetsNoAuditBit() {
-    redis.call("LPUSH", k().queue(), "{\"id\":4,\"epoch\":\"x\"}");
-    claim(1);
+    redis.call("LPUSH", k().queue(), "{\"id\":4,\"epoch\":1,\"body\":\"x\\\"}");
+    assertThat(ids(claim(1))).containsExactly("4");
+    // the worker's parser finds the body is not a string
     finish("4", "malformed");
     JsonObject error = new JsonObject(redis.string("LINDEX", k().errors(), 0));
     assertThat(error.getString("error")).isEqualTo("malformed");
-    assertThat(error.getString("raw")).isEqualTo("{\"id\":4,\"epoch\":\"x\"}");
+    assertThat(error.getString("raw")).isEqualTo("{\"id\":4,\"epoch\":1,\"body\":\"x\\\"}");
     assertThat(redis.number("BITCOUNT", k().audit())).isZero();
     assertThat(redis.stat("malformed")).isEqualTo(1);
   }

@@ -47,5 +47,19 @@ class MessageTest {
     assertThat(Message.parse("1", "{\"id\":1,\"epoch\":\u0663,\"body\":\"x\"}")).isNull();
     assertThat(Message.canonicalId("{\"id\":\u0661,\"epoch\":1}")).isNull();
   }
-}
 
+  @Test
+  void theProduceTimeAndTheAttemptAreReadOnBothPaths() {
+    String first = "{\"id\":7,\"epoch\":2,\"ts\":1732380000123,\"body\":\"abc\"}";
+    String retry = "{\"id\":7,\"epoch\":2,\"ts\":1732380000123,\"attempt\":3,\"body\":\"abc\"}";
+    assertThat(Message.parseCanonical("7", first)).isEqualTo(new Message(7, 2, 1732380000123L, 1, "abc"));
+    assertThat(Message.parseCanonical("7", retry)).isEqualTo(new Message(7, 2, 1732380000123L, 3, "abc"));
+    // the JSON parser reads the same fields in any order
+    assertThat(Message.parse("7", "{\"body\":\"a\\\"b\",\"attempt\":3,\"ts\":5,\"epoch\":2,\"id\":7}"))
+        .isEqualTo(new Message(7, 2, 5, 3, "a\"b"));
+    // an empty or non-positive attempt, or a negative time, is not a message
+    assertThat(Message.parse("7", "{\"id\":7,\"epoch\":2,\"ts\":,\"body\":\"abc\"}")).isNull();
+    assertThat(Message.parse("7", "{\"id\":7,\"epoch\":2,\"attempt\":0,\"body\":\"abc\"}")).isNull();
+    assertThat(Message.parse("7", "{\"id\":7,\"epoch\":2,\"ts\":-1,\"body\":\"abc\"}")).isNull();
+  }
+}

@@ -40,10 +40,13 @@ class WorkerChurnIT {
       List<String> workers = fleet.nodes().keySet().stream()
           .filter(id -> !id.equals(generator) && fleet.node(id).alive()).toList();
       String victim = workers.get(ThreadLocalRandom.current().nextInt(workers.size()));
-      fleet.node(victim).kill();
-      // read after death: nothing can be added to or taken from its lists any more, but the reaper
+      // frozen first, then read, then killed: a dead worker's messages now go back within
+      // milliseconds (its connection is gone), so they can no longer be read after the kill; a
+      // frozen one keeps its connection and its messages (only staleMs would reap it)
+      fleet.node(victim).signal("STOP");
       Waits.pause(50);
       long h = fleet.held(victim);
+      fleet.node(victim).kill();
       Waits.until(victim + "'s messages requeued", Duration.ofSeconds(15), () -> fleet.held(victim) == 0);
       held.add(h);
       heldByKilled += h;

@@ -26,7 +26,7 @@ class WorkerVerticleTest extends RedisTestBase {
   @BeforeEach
   void deploy() {
     vertx = Vertx.vertx();
-    WorkerVerticle.Settings settings = new WorkerVerticle.Settings(server.url(), 50, 2000, 5000, 2000);
+    WorkerVerticle.Settings settings = new WorkerVerticle.Settings(dev.redfleet.redis.RedisConnector.create(vertx, server.url()), 50, 2000, 5000, 2000);
     TestRedis.await(vertx.deployVerticle(new WorkerVerticle(new Scripts(redis.client()), redis.keys, NODE, settings,
         new SimulatedHandler(vertx, 0, 0, 0))));
   }
@@ -37,6 +37,9 @@ class WorkerVerticleTest extends RedisTestBase {
   }
 
   private void enqueue(long from, long to) {
+    // as if the generator had handed these ids out: the claim takes no id above seq
+    redis.call("SET", redis.keys.seq(), 1_000_000);
+    redis.call("SET", redis.keys.epoch(), 1);
     List<String> messages = new ArrayList<>();
     for (long id = from; id <= to; id++) {
       messages.add("{\"id\":" + id + ",\"epoch\":1,\"body\":\"b\"}");

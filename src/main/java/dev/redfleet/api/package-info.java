@@ -1,0 +1,13 @@
+/**
+ * The public API of redfleet: the only package a user's code compiles against.
+ *
+ * <p>Bring your own work in one of two kinds: a {@link dev.redfleet.api.Handler} (asynchronous,
+ * runs on an event loop, answers with a Vert.x {@code Future}) or a
+ * {@link dev.redfleet.api.BlockingHandler} (runs on a worker pool, answers by returning or
+ * throwing). Then either embed a node in your own {@code main} with {@link dev.redfleet.api.Redfleet#node()},
+ * or put your class on the class path of {@code run} and name it with {@code --handler}; a
+ * {@link dev.redfleet.api.HandlerFactory} gives it a short name through {@link java.util.ServiceLoader}.
+ *
+ * <p>Everything outside this package is internal and may change.
+ */
+package dev.redfleet.api;

@@ -1,0 +1,208 @@
+package dev.redfleet.cli;
+
+import dev.redfleet.api.BlockingHandler;
+import dev.redfleet.api.Handler;
+import dev.redfleet.api.NodeBuilder;
+import dev.redfleet.api.RedfleetNode;
+import dev.redfleet.config.ConfigException;
+import dev.redfleet.config.ConfigLoader;
+import dev.redfleet.config.FleetConfig;
+import dev.redfleet.config.Setting;
+import dev.redfleet.handler.HandlerSource;
+import dev.redfleet.ops.FleetNode;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The implementation behind {@link dev.redfleet.api.Redfleet#node()}: a {@code run} without the
+ * process around it. It parses {@link NodeBuilder#args} with {@code run}'s own options and reads the
+ * same sources through {@link ConfigLoader}, so an embedded node and {@code run} accept exactly the
+ * same settings.
+ */
+public final class EmbeddedNode implements RedfleetNode {
+  private final FleetNode node;
+  private final Vertx vertx;
+  private final boolean ownVertx;
+  private Future<Void> stopped;
+
+  private EmbeddedNode(FleetNode node, Vertx vertx, boolean ownVertx) {
+    this.node = node;
+    this.vertx = vertx;
+    this.ownVertx = ownVertx;
+  }
+
+  @Override
+  public String nodeId() {
+    return node.nodeId();
+  }
+
+  @Override
+  public synchronized Future<Void> stop() {
+    if (stopped == null) {
+      Promise<Void> done = Promise.promise();
+      node.stop().onComplete(left -> {
+        if (!ownVertx) {
+          done.handle(left);
+          return;
+        }
+        close(vertx).onComplete(closed -> done.handle(left));
+      });
+      stopped = done.future();
+    }
+    return stopped;
+  }
+
+  /**
+   * Closes a Vert.x instance from a thread of its own: a close started on one of its event loops
+   * hands its completion to a loop that is shutting down, and never completes.
+   */
+  private static Future<Void> close(Vertx vertx) {
+    Promise<Void> closed = Promise.promise();
+    Thread closer = new Thread(() -> vertx.close().onComplete(ar -> closed.complete()), "redfleet-node-stop");
+    closer.setDaemon(true);
+    closer.start();
+    return closed.future();
+  }
+
+  /** Collects the builder's calls; everything is checked in {@link #start()}. */
+  public static final class Builder implements NodeBuilder {
+    private Handler handler;
+    private BlockingHandler blockingHandler;
+    private String[] args = new String[0];
+    private Path configFile;
+    private Map<String, String> env;
+    private final Map<String, Object> settings = new HashMap<>();
+    private final List<String> unknownKeys = new ArrayList<>();
+    private Vertx vertx;
+    private boolean started;
+
+    @Override
+    public NodeBuilder handler(Handler handler) {
+      this.handler = handler;
+      this.blockingHandler = null;
+      return this;
+    }
+
+    @Override
+    public NodeBuilder blockingHandler(BlockingHandler handler) {
+      this.blockingHandler = handler;
+      this.handler = null;
+      return this;
+    }
+
+    @Override
+    public NodeBuilder args(String... args) {
+      this.args = args.clone();
+      return this;
+    }
+
+    @Override
+    public NodeBuilder configFile(Path file) {
+      this.configFile = file;
+      return this;
+    }
+
+    @Override
+    public NodeBuilder env(Map<String, String> env) {
+      this.env = Map.copyOf(env);
+      return this;
+    }
+
+    @Override
+    public NodeBuilder set(String key, Object value) {
+      boolean known = Arrays.stream(Setting.values()).anyMatch(s -> s.key.equals(key));
+      if (!known) {
+        unknownKeys.add(key);
+      }
+      settings.put(key, value);
+      return this;
+    }
+
+    @Override
+    public NodeBuilder config(JsonObject values) {
+      values.forEach(e -> set(e.getKey(), e.getValue()));
+      return this;
+    }
+
+    @Override
+    public NodeBuilder vertx(Vertx vertx) {
+      this.vertx = vertx;
+      return this;
+    }
+
+    @Override
+    public synchronized Future<RedfleetNode> start() {
+      if (started) {
+        return Future.failedFuture(new IllegalStateException("start() was called already on this builder"));
+      }
+      started = true;
+      boolean own = vertx == null;
+      Vertx vx = own ? Vertx.vertx() : vertx;
+      // reading the file and loading plug-in classes block (ConfigLoader waits on vertx-config):
+      // on a thread of its own, never an event loop or a Vert.x worker the wait could starve
+      Promise<Prepared> prepared = Promise.promise();
+      Thread reader = new Thread(() -> {
+        try {
+          prepared.complete(prepare(vx));
+        } catch (Throwable e) {
+          prepared.fail(e);
+        }
+      }, "redfleet-node-start");
+      reader.setDaemon(true);
+      reader.start();
+      return prepared.future()
+          .compose(p -> FleetNode.start(vx, p.config(), p.handlers()))
+          .<RedfleetNode>map(node -> new EmbeddedNode(node, vx, own))
+          .recover(e -> (own ? close(vx) : Future.<Void>succeededFuture())
+              .transform(ignored -> Future.failedFuture(oneLine(e))));
+    }
+
+    private record Prepared(FleetConfig config, HandlerSource handlers) {}
+
+    private Prepared prepare(Vertx vx) {
+      if (!unknownKeys.isEmpty()) {
+        throw new ConfigException("unknown setting '" + unknownKeys.get(0) + "' given to set() (known: "
+            + String.join(", ", Arrays.stream(Setting.values()).map(s -> s.key).sorted().toList()) + ")");
+      }
+      RunCommand run = new RunCommand();
+      new CommandLine(run).parseArgs(args);
+      Map<Setting, String> cli = new EnumMap<>(Setting.class);
+      CommonOptions.put(cli, Setting.REDIS_URL, run.common.redis);
+      CommonOptions.put(cli, Setting.NAMESPACE, run.common.namespace);
+      cli.putAll(run.options());
+      for (Setting s : Setting.values()) {
+        if (settings.containsKey(s.key) && settings.get(s.key) != null) {
+          cli.put(s, String.valueOf(settings.get(s.key)));
+        }
+      }
+      Path file = configFile != null ? configFile : run.common.config;
+      FleetConfig config = ConfigLoader.load(vx, file, env, cli);
+      HandlerSource handlers = handler != null ? HandlerSource.of(handler)
+          : blockingHandler != null ? HandlerSource.of(blockingHandler)
+          : HandlerSource.named(config);
+      return new Prepared(config, handlers);
+    }
+
+    /** Settings and handler problems become one-line IllegalArgumentExceptions; the rest passes. */
+    private static Throwable oneLine(Throwable e) {
+      if (e instanceof ConfigException) {
+        return new IllegalArgumentException("bad configuration: " + e.getMessage());
+      }
+      if (e instanceof ParameterException) {
+        return new IllegalArgumentException("bad argument: " + e.getMessage());
+      }
+      return e;
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package dev.redfleet.handler;
+
+import dev.redfleet.api.BlockingHandler;
+import dev.redfleet.api.Handler;
+import dev.redfleet.api.HandlerContext;
+import dev.redfleet.api.HandlerFactory;
+import dev.redfleet.config.ConfigException;
+import dev.redfleet.config.FleetConfig;
+import dev.redfleet.config.Setting;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import java.lang.reflect.RecordComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The handler of one node: given in code, or named by the {@code handler} setting and resolved by
+ * {@link HandlerLoader} before the node connects. {@link #bind} turns it into the single
+ * {@link Handler} every worker verticle of the node calls: an asynchronous handler as it is (no
+ * wrapper, no extra future per message), a blocking one wrapped to run on the node's handler pool.
+ */
+public final class HandlerSource {
+  private static final Logger log = LoggerFactory.getLogger(HandlerSource.class);
+
+  private final String description;
+  private final Object target;
+  /** True when the node created the instance (a plug-in): it closes it when it leaves. */
+  private final boolean owned;
+  private Vertx vertx;
+  private int threads;
+  private String poolName;
+  private WorkerExecutor pool;
+  private Object created;
+
+  HandlerSource(String description, Object target, boolean owned) {
+    this.description = description;
+    this.target = target;
+    this.owned = owned;
+  }
+
+  /** An asynchronous handler given in code. */
+  public static HandlerSource of(Handler handler) {
+    return new HandlerSource("asynchronous handler " + handler.getClass().getName(), handler, false);
+  }
+
+  /** A blocking handler given in code. */
+  public static HandlerSource of(BlockingHandler handler) {
+    return new HandlerSource("blocking handler " + handler.getClass().getName(), handler, false);
+  }
+
+  /** The handler the {@code handler} setting names, loaded with the {@code plugins} directory. */
+  public static HandlerSource named(FleetConfig config) {
+    return HandlerLoader.load(config.handler(), config.plugins());
+  }
+
+  /** What runs, for the log: kind and class or factory name. */
+  public String description() {
+    return description;
+  }
+
+  /**
+   * The handler the worker verticles call. A factory's {@code create} runs here, once; if it throws,
+   * this throws a {@link ConfigException} naming the factory.
+   */
+  public Handler bind(Vertx vertx, FleetConfig config) {
+    this.vertx = vertx;
+    this.threads = config.handlerThreads();
+    this.poolName = "redfleet-handler-" + config.nodeId();
+    if (target instanceof Handler handler) {
+      return handler;
+    }
+    if (target instanceof BlockingHandler blocking) {
+      return pooled(blocking);
+    }
+    HandlerFactory factory = (HandlerFactory) target;
+    Handler handler;
+    try {
+      handler = factory.create(new Context(vertx, config));
+    } catch (Exception | LinkageError | AssertionError e) {
+      throw new ConfigException("handler '" + factory.name() + "' (" + factory.getClass().getName()
+          + "): create failed: " + HandlerLoader.describe(e));
+    }
+    if (handler == null) {
+      throw new ConfigException("handler '" + factory.name() + "' (" + factory.getClass().getName() + "): create returned null");
+    }
+    created = handler;
+    return handler;
+  }
+
+  private Handler pooled(BlockingHandler blocking) {
+    if (pool == null) {
+      pool = vertx.createSharedWorkerExecutor(poolName, threads);
+    }
+    return new PooledHandler(pool, blocking);
+  }
+
+  /**
+   * After the workers are gone: closes the handler pool, and a handler the node created itself if it
+   * is {@link AutoCloseable}.
+   */
+  public Future<Void> close() {
+    Future<Void> closed = pool == null ? Future.succeededFuture() : pool.close().recover(e -> Future.succeededFuture());
+    pool = null;
+    Object instance = created != null ? created : (owned ? target : null);
+    created = null;
+    if (instance instanceof AutoCloseable closeable && vertx != null) {
+      closed = closed.compose(v -> vertx.<Void>executeBlocking(() -> {
+        try {
+          closeable.close();
+        } catch (Exception e) {
+          log.warn("closing the handler failed: {}", HandlerLoader.describe(e));
+        }
+        return null;
+      }).recover(e -> Future.succeededFuture()));
+    }
+    return closed;
+  }
+
+  /** What a factory gets. */
+  private final class Context implements HandlerContext {
+    private final Vertx vertx;
+    private final FleetConfig config;
+
+    Context(Vertx vertx, FleetConfig config) {
+      this.vertx = vertx;
+      this.config = config;
+    }
+
+    @Override
+    public Vertx vertx() {
+      return vertx;
+    }
+
+    @Override
+    public String nodeId() {
+      return config.nodeId();
+    }
+
+    @Override
+    public JsonObject settings() {
+      return settingsOf(config);
+    }
+
+    @Override
+    public Handler blocking(BlockingHandler handler) {
+      return pooled(handler);
+    }
+  }
+
+  /** The settings by file key, read from the record's accessors; the Redis URL is left out. */
+  static JsonObject settingsOf(FleetConfig config) {
+    JsonObject json = new JsonObject();
+    for (RecordComponent component : FleetConfig.class.getRecordComponents()) {
+      if (component.getName().equals(Setting.REDIS_URL.key)) {
+        continue;
+      }
+      try {
+        json.put(component.getName(), component.getAccessor().invoke(config));
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return json;
+  }
+}

@@ -1,0 +1,206 @@
+package dev.redfleet.ops;
+
+import dev.redfleet.redis.Anchor;
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.ClientLiveness;
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node owns its id while its process lives. At start it registers its {@link Anchor} connection
+ * under its id in {@code <ns>:anchors}:
+ * <ul>
+ *   <li>no entry: the id is free; anything the id still holds (landing, in flight) belongs to a
+ *       previous incarnation and goes back to the queue before any worker claims;</li>
+ *   <li>an entry whose connection is alive: another process runs with this id; the start fails
+ *       with {@link NodeIdInUseException} (exit 2);</li>
+ *   <li>an entry whose connection is gone: the previous process is provably dead (SIGKILL closes
+ *       its sockets); as for no entry, at once, without waiting for staleMs.</li>
+ * </ul>
+ * The takeover and the requeue are one script ({@code requeue-node} with the anchors hash), which
+ * acts only if the entry is still what was checked. Without CLIENT LIST permission a previous
+ * incarnation counts as gone once its heartbeat is older than staleMs.
+ *
+ * <p>When the anchor reconnects (a network blip, a Redis restart), the new connection replaces the
+ * old one in the entry, compare-and-set. On stop the entry is removed.
+ */
+public final class IdentityVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(IdentityVerticle.class);
+  private static final int ATTEMPTS = 5;
+
+  /** Another live process holds this node id. */
+  public static final class NodeIdInUseException extends RuntimeException {
+    public NodeIdInUseException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final Redis redis;
+  private final Scripts scripts;
+  private final Keys keys;
+  private final String nodeId;
+  private final Anchor anchor;
+  private final ClientLiveness liveness;
+  private final long staleMs;
+  private MessageConsumer<String> anchorChanges;
+  /** The anchor registered for this node by this process. */
+  private String registered;
+
+  public IdentityVerticle(Redis redis, Scripts scripts, Keys keys, String nodeId, Anchor anchor, ClientLiveness liveness,
+                          long staleMs) {
+    this.redis = redis;
+    this.scripts = scripts;
+    this.keys = keys;
+    this.nodeId = nodeId;
+    this.anchor = anchor;
+    this.liveness = liveness;
+    this.staleMs = staleMs;
+  }
+
+  @Override
+  public Future<?> start() {
+    String mine = anchor.identity();
+    if (mine == null) {
+      return Future.failedFuture(new IllegalStateException("the anchor connection is not established"));
+    }
+    return claim(mine, ATTEMPTS).onSuccess(v -> {
+      anchorChanges = vertx.eventBus().localConsumer(Anchor.ADDRESS, m -> reRegister(m.body()));
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<Void> unregistered = anchorChanges == null ? Future.succeededFuture() : anchorChanges.unregister();
+    String mine = registered;
+    if (mine == null) {
+      return unregistered;
+    }
+    return unregistered.compose(v -> swap(mine, ""))
+        .timeout(2, TimeUnit.SECONDS)
+        .recover(e -> Future.succeededFuture());
+  }
+
+  /** Start: take the id (free, or its holder's connection is gone) and hand back what it held. */
+  private Future<Void> claim(String mine, int attemptsLeft) {
+    return registeredAnchor()
+        .compose(previous -> {
+          return previousIsGone(previous).compose(gone -> {
+            if (!gone) {
+              return Future.failedFuture(new NodeIdInUseException("node id '" + nodeId
+                  + "' is in use by a live process (Redis client " + previous.replaceFirst("@.*", "")
+                  + "); stop it or choose another --node-id"));
+            }
+            return scripts.run(Script.REQUEUE_NODE, keys.requeueNodeAnchored(nodeId),
+                List.of(nodeId, 0, Long.MAX_VALUE / 4, previous, mine));
+          });
+        })
+        .compose(r -> {
+          long moved = r.get(0).toLong();
+          if (moved == -2) {
+            // the entry changed between the check and the script: look again
+            return attemptsLeft > 1 ? claim(mine, attemptsLeft - 1)
+                : Future.failedFuture(new NodeIdInUseException("node id '" + nodeId
+                    + "' is being registered by another process at the same time; choose another --node-id"));
+          }
+          registered = mine;
+          if (moved > 0) {
+            log.warn("node {} restarted: {} message(s) its previous process held went back to the queue", nodeId, moved);
+          }
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Boolean> previousIsGone(String previous) {
+    if (previous.isEmpty()) {
+      return Future.succeededFuture(true);
+    }
+    Future<Set<String>> check = Anchor.checkable(previous) ? liveness.alive(List.of(previous))
+        : Future.succeededFuture(null);
+    return check.compose(alive -> {
+      if (alive != null) {
+        return Future.succeededFuture(!alive.contains(previous));
+      }
+      // CLIENT LIST refused: the heartbeat decides, as the reaper would
+      return scripts.run(Script.STALE_NODES, List.of(keys.nodes()), List.of(staleMs, 1_000_000))
+          .map(stale -> {
+            boolean known = false;
+            for (Response node : stale) {
+              known |= node.toString().equals(nodeId);
+            }
+            return known;
+          })
+          .compose(staleNode -> staleNode ? Future.succeededFuture(true) : heartbeatAbsent());
+    });
+  }
+
+  private Future<Boolean> heartbeatAbsent() {
+    return scripts.run(Script.STALE_NODES, List.of(keys.nodes()), List.of(-Long.MAX_VALUE / 4, 1_000_000))
+        .map(all -> {
+          for (Response node : all) {
+            if (node.toString().equals(nodeId)) {
+              return false;
+            }
+          }
+          return true;
+        });
+  }
+
+  /** The anchor reconnected: register the new connection in place of the old one. */
+  private void reRegister(String fresh) {
+    String old = registered;
+    if (old == null || old.equals(fresh)) {
+      return;
+    }
+    swap(old, fresh).compose(swapped -> {
+      if (swapped) {
+        return Future.succeededFuture();
+      }
+      // the reaper removed the entry (it saw the old connection gone) or another process took the id
+      return registeredAnchor()
+          .compose(current -> {
+            return previousIsGone(current).compose(gone -> {
+              if (!gone) {
+                log.error("node id '{}' was taken by another live process while this one was disconnected; "
+                    + "this process stops", nodeId);
+                registered = null;
+                new Thread(() -> System.exit(2), "redfleet-identity-lost").start();
+                return Future.succeededFuture(false);
+              }
+              return swap(current, fresh);
+            });
+          });
+    }).onFailure(e -> log.warn("node {} could not register its new connection ({}); retried on the next change",
+        nodeId, Backoff.oneLine(e)));
+  }
+
+  private Future<Boolean> swap(String expected, String replacement) {
+    return scripts.run(Script.ANCHOR_SWAP, List.of(keys.anchors()), List.of(nodeId, expected, replacement))
+        .map(r -> {
+          boolean swapped = r.get(0).toInteger() == 1;
+          if (swapped) {
+            registered = replacement.isEmpty() ? null : replacement;
+          }
+          return swapped;
+        });
+  }
+
+  /** The anchor registered for this node id now, "" when none. */
+  private Future<String> registeredAnchor() {
+    return redis.send(Request.cmd(Command.HGET).arg(keys.anchors()).arg(nodeId))
+        .timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .map(r -> r == null ? "" : r.toString());
+  }
+}

@@ -1,0 +1,37 @@
+package dev.redfleet.redis;
+
+import java.util.List;
+
+/**
+ * The smallest Redis ACL rule set a fleet needs ({@code run}, {@code status}, {@code getErrors}):
+ * the commands the clients send, and every command the Lua scripts call (ACLs apply inside
+ * scripts too). Documented in docs/DEPLOYMENTS.md and tested with a real fleet run.
+ */
+public final class AclRules {
+  private AclRules() {}
+
+  /**
+   * Commands the Java side sends: connection setup, scripts, the blocking pop, WAIT, getErrors' and
+   * the live page's reads, the Redis clock (TIME), the memory-policy check (INFO), and the anchor
+   * connection that binds a node's liveness to its connection (CLIENT ID / SETNAME / LIST; without
+   * them a dead process is noticed by the timeouts only).
+   */
+  public static final List<String> CLIENT_COMMANDS = List.of(
+      "hello", "auth", "select", "ping", "evalsha", "eval", "blmove", "wait", "llen", "lrange",
+      "time", "info", "client|id", "client|setname", "client|list", "hset", "hgetall");
+
+  /** Commands called inside the scripts under src/main/resources/lua/. */
+  public static final List<String> SCRIPT_COMMANDS = List.of(
+      "time", "type", "get", "set", "del", "incr", "pexpire", "pttl", "getrange", "setrange", "getbit", "bitcount",
+      "bitfield", "lpush", "rpush", "lpop", "rpop", "llen", "lrange",
+      "hget", "hset", "hmget", "hgetall", "hdel", "hincrby", "hlen", "hvals",
+      "zadd", "zrem", "zcard", "zrange", "zrangebyscore", "zscore");
+
+  /** {@code ACL SETUSER <user> on >password <rules(namespace)>} gives a user exactly what the fleet needs. */
+  public static String rules(String namespace) {
+    StringBuilder b = new StringBuilder("resetkeys ~{" + namespace + "}:* resetchannels -@all");
+    CLIENT_COMMANDS.stream().distinct().forEach(c -> b.append(" +").append(c));
+    SCRIPT_COMMANDS.stream().filter(c -> !CLIENT_COMMANDS.contains(c)).forEach(c -> b.append(" +").append(c));
+    return b.toString();
+  }
+}

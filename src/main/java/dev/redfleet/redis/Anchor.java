@@ -1,0 +1,215 @@
+package dev.redfleet.redis;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This process's anchor: one dedicated Redis connection that lives exactly as long as the process
+ * (and its link to Redis). Its identity, {@code <clientId>@<name>}, is what the fleet records for the
+ * node and for the lease; a connection of that id and name missing from {@code CLIENT LIST} means
+ * the process is gone, because the kernel closes every socket of a dead process at once.
+ *
+ * <p>The name ({@code CLIENT SETNAME rf-<random>}) is unique per process and per connection: client
+ * ids restart from small numbers after a Redis restart or on a promoted replica, so an id alone could
+ * match someone else's connection. The name also carries the first 12 characters of the server's
+ * {@code run_id} ({@code rf-<run>-<random>}), which changes with every Redis process (a restart, a
+ * promoted replica): a checker acts on a missing connection only if that connection was made on
+ * the same server process as its own, or if it has itself seen it alive. The anchor is checked with a PING every {@link #PING_MS}; when it
+ * closes it reconnects with backoff and announces its new identity on {@link #ADDRESS}.
+ */
+public final class Anchor extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(Anchor.class);
+  /** Event-bus address: the new anchor identity (a String) after every (re)connection. */
+  public static final String ADDRESS = "redfleet.anchor";
+  /** How often the anchor proves its connection with a PING. */
+  static final long PING_MS = 1000;
+
+  /** The server part of a name when INFO is refused: then only "seen alive" rules apply. */
+  static final String UNKNOWN_SERVER = "0";
+  private final RedisConnector connector;
+  private final Backoff backoff = new Backoff(log, "anchor connection", 100, 2000);
+  private Redis client;
+  private RedisConnection connection;
+  private volatile String identity;
+  private long pingTimer = -1;
+  private long generation;
+  private boolean closed;
+  private boolean connecting;
+
+  /** @param connector the node's connection factory: the anchor is one of its dedicated connections */
+  public Anchor(RedisConnector connector) {
+    this.connector = connector;
+  }
+
+  /** The current identity {@code <clientId>@<name>}, or null while disconnected. */
+  public String identity() {
+    return identity;
+  }
+
+  /** Completes once connected: while Redis is unreachable it keeps trying (logged once). */
+  @Override
+  public Future<?> start() {
+    Promise<Void> first = Promise.promise();
+    firstConnection(first);
+    return first.future().onSuccess(v -> pingTimer = vertx.setPeriodic(PING_MS, id -> ping()));
+  }
+
+  private void firstConnection(Promise<Void> first) {
+    connect()
+        .onSuccess(id -> first.tryComplete())
+        .onFailure(e -> vertx.setTimer(backoff.failed(e), t -> firstConnection(first)));
+  }
+
+  private Future<String> connect() {
+    if (closed) {
+      return Future.failedFuture("anchor closed");
+    }
+    connecting = true;
+    long mine = ++generation;
+    Redis fresh = connector.dedicated();
+    client = fresh;
+    String random = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffffL);
+    String[] name = new String[1];
+    return fresh.connect()
+        .compose(c -> {
+          connection = c;
+          c.exceptionHandler(e -> log.debug("anchor connection: {}", Backoff.oneLine(e)));
+          c.endHandler(v -> lost(mine, "closed"));
+          return c.send(Request.cmd(Command.INFO).arg("server"))
+              .map(info -> runId(info == null ? "" : info.toString()))
+              .recover(e -> Future.succeededFuture(UNKNOWN_SERVER))
+              .compose(run -> {
+                name[0] = "rf-" + run + "-" + random;
+                // an ACL user without client|setname: the name is unknown to Redis, so the anchor
+                // carries server "0" and is never taken as evidence of anything
+                return c.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(name[0]))
+                    .recover(e -> {
+                      name[0] = "rf-" + UNKNOWN_SERVER + "-" + random;
+                      return Future.succeededFuture();
+                    });
+              })
+              .compose(ok -> c.send(Request.cmd(Command.CLIENT).arg("ID"))
+                  .map(id -> id.toLong())
+                  .recover(e -> {
+                    name[0] = "rf-" + UNKNOWN_SERVER + "-" + random;
+                    return Future.succeededFuture(0L);
+                  }));
+        })
+        .timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .map(id -> id + "@" + name[0])
+        .onComplete(ar -> connecting = false)
+        .onSuccess(id -> {
+          backoff.succeeded();
+          identity = id;
+          log.debug("anchor connection is Redis client {}", id);
+          vertx.eventBus().publish(ADDRESS, id);
+        })
+        .onFailure(e -> {
+          if (mine == generation) {
+            discard();
+          }
+        });
+  }
+
+  private void ping() {
+    RedisConnection c = connection;
+    long mine = generation;
+    if (closed || connecting) {
+      return;
+    }
+    if (c == null) {
+      reconnectLater(mine, new IllegalStateException("not connected"));
+      return;
+    }
+    c.send(Request.cmd(Command.PING)).timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .onFailure(e -> lost(mine, Backoff.oneLine(e)));
+  }
+
+  private void lost(long which, String why) {
+    if (closed || which != generation || connecting) {
+      return;
+    }
+    log.info("anchor connection {} lost ({}); reconnecting", identity, why);
+    reconnectLater(which, new IllegalStateException(why));
+  }
+
+  private void reconnectLater(long which, Throwable cause) {
+    discard();
+    connecting = true;
+    vertx.setTimer(backoff.failed(cause), id -> {
+      if (which == generation && !closed) {
+        connect().onFailure(e -> lost(generation, Backoff.oneLine(e)));
+      } else {
+        connecting = false;
+      }
+    });
+  }
+
+  private void discard() {
+    identity = null;
+    connection = null;
+    Redis c = client;
+    client = null;
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  @Override
+  public Future<?> stop() {
+    closed = true;
+    if (pingTimer != -1) {
+      vertx.cancelTimer(pingTimer);
+    }
+    Redis c = client;
+    client = null;
+    connection = null;
+    identity = null;
+    if (c == null) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    c.close().onComplete(ar -> done.tryComplete());
+    return done.future();
+  }
+
+  static String runId(String info) {
+    for (String line : info.split("\r?\n")) {
+      if (line.startsWith("run_id:")) {
+        String run = line.substring(7).trim();
+        return run.length() >= 12 ? run.substring(0, 12) : UNKNOWN_SERVER;
+      }
+    }
+    return UNKNOWN_SERVER;
+  }
+
+  /**
+   * Whether a connection missing from CLIENT LIST is evidence that its process is gone, for a
+   * checker whose own anchor is {@code mine}: only if both were made on the same Redis server process
+   * (ids and connections do not survive a restart or a failover).
+   */
+  public static boolean sameServer(String anchor, String mine) {
+    String a = server(anchor);
+    return !a.equals(UNKNOWN_SERVER) && a.equals(server(mine));
+  }
+
+  /** Whether the connection of this anchor can be looked up at all (named, with a known server). */
+  public static boolean checkable(String anchor) {
+    return !server(anchor).equals(UNKNOWN_SERVER) && ClientLiveness.clientId(anchor) > 0;
+  }
+
+  private static String server(String anchor) {
+    int at = anchor.indexOf("@rf-");
+    int dash = at < 0 ? -1 : anchor.indexOf('-', at + 4);
+    return dash < 0 ? UNKNOWN_SERVER : anchor.substring(at + 4, dash);
+  }
+}

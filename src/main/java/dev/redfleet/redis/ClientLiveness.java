@@ -1,0 +1,125 @@
+package dev.redfleet.redis;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells which anchors ({@code <clientId>@<name>}, see {@link Anchor}) still have a live connection,
+ * with one {@code CLIENT LIST ID ...} call (outside Lua: CLIENT is not allowed in scripts). A
+ * connection counts only if both its id and its name match, since ids are reused after a restart.
+ *
+ * <p>An ACL user without {@code +client|list} gets NOPERM: then the answer is "unknown" (null), the
+ * callers fall back to their timeouts (lease TTL, staleMs), and this is logged once per process.
+ */
+public final class ClientLiveness {
+  private static final Logger log = LoggerFactory.getLogger(ClientLiveness.class);
+  private static final AtomicBoolean REFUSAL_LOGGED = new AtomicBoolean();
+
+  private final Redis redis;
+  private volatile boolean refused;
+
+  public ClientLiveness(Redis redis) {
+    this.redis = redis;
+  }
+
+  /**
+   * Liveness for a deployment: in a Redis Cluster {@code CLIENT LIST} answers for the one node the
+   * call happens to reach, so a connection made on another master would look dead; there every
+   * answer is "unknown" and the timeouts (lease TTL, staleMs) decide, as for an ACL user without
+   * {@code client|list}.
+   */
+  public static ClientLiveness forTopology(Redis redis, RedisConnectionOptions.Topology topology) {
+    ClientLiveness liveness = new ClientLiveness(redis);
+    liveness.refused = topology == RedisConnectionOptions.Topology.CLUSTER;
+    return liveness;
+  }
+
+  /** Whether Redis refused CLIENT LIST to this user (the fast path is then off). */
+  public boolean refused() {
+    return refused;
+  }
+
+  /**
+   * The subset of {@code anchors} whose connection is alive; null when Redis refuses the command
+   * (unknown). Malformed anchors count as dead.
+   */
+  public Future<Set<String>> alive(Collection<String> anchors) {
+    Set<String> wanted = new LinkedHashSet<>();
+    Request request = Request.cmd(Command.CLIENT).arg("LIST").arg("ID");
+    for (String anchor : anchors) {
+      if (anchor != null && clientId(anchor) > 0 && wanted.add(anchor)) {
+        request.arg(clientId(anchor));
+      }
+    }
+    if (refused) {
+      return Future.succeededFuture(null);
+    }
+    if (wanted.isEmpty()) {
+      return Future.succeededFuture(Set.of());
+    }
+    return redis.send(request).timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .map(r -> parse(r == null ? "" : r.toString(), wanted))
+        .recover(e -> {
+          String m = String.valueOf(e.getMessage());
+          if (m.startsWith("NOPERM") || m.contains("no permissions")) {
+            refused = true;
+            if (REFUSAL_LOGGED.compareAndSet(false, true)) {
+              log.warn("Redis refuses CLIENT LIST to this user ({}); dead processes are noticed by timeouts only "
+                  + "(lease TTL, staleMs). Grant '+client|list +client|id +client|setname' for the fast path",
+                  Backoff.oneLine(e));
+            }
+            return Future.succeededFuture(null);
+          }
+          return Future.failedFuture(e);
+        });
+  }
+
+  /** Lines of CLIENT LIST: "id=7 addr=... name=rf-1a2b ...". */
+  static Set<String> parse(String clientList, Set<String> wanted) {
+    Set<String> alive = new HashSet<>();
+    for (String line : clientList.split("\n")) {
+      String id = field(line, "id");
+      String name = field(line, "name");
+      if (id != null && name != null) {
+        String anchor = id + "@" + name;
+        if (wanted.contains(anchor)) {
+          alive.add(anchor);
+        }
+      }
+    }
+    return alive;
+  }
+
+  private static String field(String line, String key) {
+    String prefix = key + "=";
+    for (String part : line.trim().split(" ")) {
+      if (part.startsWith(prefix)) {
+        return part.substring(prefix.length());
+      }
+    }
+    return null;
+  }
+
+  /** The client id of an anchor, or -1 when it is not of the form {@code <id>@<name>}. */
+  public static long clientId(String anchor) {
+    int at = anchor.indexOf('@');
+    if (at <= 0) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(anchor.substring(0, at));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

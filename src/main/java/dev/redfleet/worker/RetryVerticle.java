@@ -1,0 +1,94 @@
+package dev.redfleet.worker;
+
+import dev.redfleet.election.Leadership;
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * While this node is the leader, moves retries whose due time has come from the delayed set back to
+ * the queue ({@code retry-due.lua}). The delayed set belongs to no node, so a retry survives the
+ * death of the node that failed it, and of the leader: the next leader moves it.
+ */
+public final class RetryVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(RetryVerticle.class);
+  /** Most retries moved per script call; a full call is followed by another at once. */
+  static final int PER_CALL = 1000;
+
+  private final Scripts scripts;
+  private final Keys keys;
+  private final long intervalMs;
+  private final Backoff backoff = new Backoff(log, "retry mover", 100, 5000);
+  private MessageConsumer<JsonObject> consumer;
+  private long timer = -1;
+  private boolean passRunning;
+
+  /** @param intervalMs how often the leader looks for due retries */
+  public RetryVerticle(Scripts scripts, Keys keys, long intervalMs) {
+    this.scripts = scripts;
+    this.keys = keys;
+    this.intervalMs = intervalMs;
+  }
+
+  /** How often to look for due retries: a fraction of the shortest backoff, within [10, 250] ms. */
+  public static long intervalFor(long backoffMs) {
+    return Math.max(10, Math.min(250, backoffMs / 2));
+  }
+
+  @Override
+  public Future<?> start() {
+    consumer = vertx.eventBus().localConsumer(Leadership.ADDRESS, message -> {
+      if (Leadership.fromJson(message.body()).leader()) {
+        startMoving();
+      } else {
+        stopMoving();
+      }
+    });
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopMoving();
+    return consumer.unregister();
+  }
+
+  private void startMoving() {
+    if (timer == -1) {
+      timer = vertx.setPeriodic(1, intervalMs, id -> pass());
+    }
+  }
+
+  private void stopMoving() {
+    if (timer != -1) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+
+  private void pass() {
+    if (passRunning) {
+      return;
+    }
+    passRunning = true;
+    scripts.run(Script.RETRY_DUE, List.of(keys.delayed(), keys.queue()), List.of(PER_CALL)).onComplete(ar -> {
+      passRunning = false;
+      if (ar.failed()) {
+        backoff.failed(ar.cause());
+        return;
+      }
+      backoff.succeeded();
+      if (ar.result().get(0).toLong() == PER_CALL && timer != -1) {
+        pass();
+      }
+    });
+  }
+}

@@ -1,0 +1,93 @@
+package dev.redfleet.api;
+
+import dev.redfleet.testing.FleetProcess;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+
+/**
+ * Builds plug-in jars the way a user would: javac against the fat jar (which holds
+ * {@code dev.redfleet.api}), then a jar of the classes and resources. No Maven module, works offline.
+ */
+final class PluginJars {
+  static final Path EXAMPLE = Path.of("examples", "file-handler").toAbsolutePath();
+
+  private PluginJars() {}
+
+  /** Compiles {@code examples/file-handler} into {@code out/file-handler.jar}. */
+  static Path example(Path out) throws IOException {
+    List<Path> sources;
+    try (Stream<Path> files = Files.walk(EXAMPLE.resolve("src/main/java"))) {
+      sources = files.filter(p -> p.toString().endsWith(".java")).toList();
+    }
+    return build(out, "file-handler", sources, EXAMPLE.resolve("src/main/resources"));
+  }
+
+  /** Compiles the given sources (class name -> source text) into {@code out/<name>.jar}. */
+  static Path fromSources(Path out, String name, Map<String, String> classes) throws IOException {
+    Path src = Files.createDirectories(out.resolve(name + "-src"));
+    List<Path> sources = new ArrayList<>();
+    for (Map.Entry<String, String> c : classes.entrySet()) {
+      Path file = src.resolve(c.getKey().replace('.', '/') + ".java");
+      Files.createDirectories(file.getParent());
+      sources.add(Files.writeString(file, c.getValue()));
+    }
+    return build(out, name, sources, null);
+  }
+
+  private static Path build(Path out, String name, List<Path> sources, Path resources) throws IOException {
+    Path classes = Files.createDirectories(out.resolve(name + "-classes"));
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    List<String> args = new ArrayList<>(List.of("--release", "17", "-cp", FleetProcess.JAR.toString(), "-d", classes.toString()));
+    sources.forEach(s -> args.add(s.toString()));
+    StringWriter errors = new StringWriter();
+    OutputStream err = new OutputStream() {
+      @Override
+      public void write(int b) {
+        errors.write(b);
+      }
+    };
+    if (javac.run(null, err, err, args.toArray(String[]::new)) != 0) {
+      throw new AssertionError("javac failed: " + errors);
+    }
+    Path jar = out.resolve(name + ".jar");
+    try (JarOutputStream stream = new JarOutputStream(Files.newOutputStream(jar))) {
+      add(stream, classes);
+      if (resources != null && Files.isDirectory(resources)) {
+        add(stream, resources);
+      }
+    }
+    return jar;
+  }
+
+  private static void add(JarOutputStream jar, Path root) throws IOException {
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(root)) {
+      files = walk.filter(Files::isRegularFile).sorted().toList();
+    }
+    for (Path file : files) {
+      jar.putNextEntry(new JarEntry(root.relativize(file).toString().replace('\\', '/')));
+      jar.write(Files.readAllBytes(file));
+      jar.closeEntry();
+    }
+  }
+
+  static String text(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package dev.redfleet.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redfleet.testing.FleetProcess;
+import dev.redfleet.testing.Waits;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code demo} as a user runs it: the fleet shown live, the generator SIGKILLed, the takeover, a
+ * clean audit, the error entries, and no process left behind; and the same cleanup on Ctrl-C.
+ */
+class DemoIT {
+  private static final Pattern PID = Pattern.compile("\\(pid (\\d+)\\)");
+  private static final java.time.Instant CLASS_LOADED = java.time.Instant.now();
+
+  @Test
+  void demoShowsTakeoverAndCleanAuditAndLeavesNoProcess() {
+    FleetProcess.Result r = FleetProcess.oneShot(List.of("demo", "--nodes", "3", "--seconds", "6", "--kill-after", "2"));
+    String out = r.stdout();
+    System.out.println("demo output:\n" + out);
+    try {
+      checkDemo(r, out);
+    } finally {
+      killLeftovers(out);
+    }
+  }
+
+  private static void checkDemo(FleetProcess.Result r, String out) {
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(out).contains("started   redis-server on redis://127.0.0.1:")
+        .contains("started   node-1 (pid ").contains("started   node-3 (pid ")
+        .containsPattern("live page http://127\\.0\\.0\\.1:\\d+/")
+        .containsPattern("fleet     generator node-\\d")
+        .containsPattern(">>> SIGKILL the generator node-\\d")
+        .containsPattern(">>> takeover: node-\\d generates now \\(epoch 2\\)")
+        .containsPattern("audit     produced 300, outcomes recorded 300, duplicates 0, .*: no message lost")
+        .contains("getErrors (")
+        .contains("handler reported an error")
+        .contains("stopped   4 process(es) this demo started");
+    List<Long> pids = pids(out);
+    assertThat(pids).hasSize(4);
+    for (long pid : pids) {
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("pid " + pid + " alive").isFalse();
+    }
+  }
+
+  @Test
+  void ctrlCStopsEverythingTheDemoStarted() {
+    FleetProcess demo = FleetProcess.start("demo-ctrl-c", List.of("demo", "--nodes", "2", "--seconds", "600"));
+    try {
+      Waits.until("the fleet shown", Duration.ofSeconds(90), () -> demo.logText().contains("fleet     generator"));
+      List<Long> pids = pids(demo.logText());
+      assertThat(pids).hasSize(3);
+      demo.signal("INT");
+      Waits.until("the demo to exit", Duration.ofSeconds(60), () -> !demo.alive());
+      assertThat(demo.logText()).contains("stopped   3 process(es) this demo started");
+      for (long pid : pids) {
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("pid " + pid + " alive").isFalse();
+      }
+    } finally {
+      demo.close();
+      killLeftovers(demo.logText());
+    }
+  }
+
+  /** After the checks: a demo that failed to clean up must not leave its processes to the next test. */
+  private static void killLeftovers(String output) {
+    for (long pid : pids(output)) {
+      // only the demo's own children: a dead pid may have been reused by someone else's process
+      ProcessHandle.of(pid)
+          .filter(p -> p.info().startInstant().map(t -> t.isAfter(CLASS_LOADED)).orElse(false))
+          .filter(p -> p.info().commandLine().map(c -> c.contains(FleetProcess.JAR.toString()) || c.contains("redis-server"))
+              .orElse(false))
+          .ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  private static List<Long> pids(String text) {
+    List<Long> pids = new ArrayList<>();
+    for (String line : text.lines().toList()) {
+      if (line.startsWith("started ")) {
+        Matcher m = PID.matcher(line);
+        if (m.find()) {
+          pids.add(Long.parseLong(m.group(1)));
+        }
+      }
+    }
+    return pids;
+  }
+}

@@ -1,0 +1,140 @@
+package dev.redfleet.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redfleet.testing.Fleet;
+import dev.redfleet.testing.FleetProcess;
+import dev.redfleet.testing.RedisServer;
+import dev.redfleet.testing.TestRedis;
+import dev.redfleet.testing.Waits;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real redis-server with {@code requirepass} and an ACL user holding exactly
+ * {@link AclRules#rules}: every credential problem ends a command with one line, exit 4 (2 for a
+ * database that does not exist or a port out of range), never a stack trace and never the secret;
+ * the documented rule set runs a whole fleet; a user missing one rule stops {@code run} at once.
+ */
+class RedisAuthIT {
+  private static final String ADMIN_PASSWORD = "Adm1n-Zq7x";
+  private static final String FLEET_PASSWORD = "Fl33t-Kp4w";
+  private static RedisServer server;
+  private static TestRedis admin;
+
+  @BeforeAll
+  static void start() {
+    server = RedisServer.start("--requirepass", ADMIN_PASSWORD);
+    admin = new TestRedis("redis://:" + ADMIN_PASSWORD + "@127.0.0.1:" + server.port(), "redfleet");
+    List<Object> setuser = new ArrayList<>(List.of("SETUSER", "fleet", "reset", "on", ">" + FLEET_PASSWORD));
+    setuser.addAll(List.of(AclRules.rules("redfleet").split(" ")));
+    admin.call("ACL", setuser.toArray());
+    admin.call("ACL", "SETUSER", "noblmove", "reset", "on", ">" + FLEET_PASSWORD);
+    List<Object> noblmove = new ArrayList<>(List.of("SETUSER", "noblmove"));
+    noblmove.addAll(List.of(AclRules.rules("redfleet").replace(" +blmove", "").split(" ")));
+    admin.call("ACL", noblmove.toArray());
+    admin.call("ACL", "SETUSER", "disabled", "reset", "off", ">" + FLEET_PASSWORD, "+@all", "~*");
+  }
+
+  @AfterAll
+  static void stop() {
+    admin.close();
+    server.close();
+  }
+
+  private static String url(String userInfo) {
+    return "redis://" + userInfo + "127.0.0.1:" + server.port();
+  }
+
+  private static FleetProcess.Result status(String url, String... more) {
+    List<String> args = new ArrayList<>(List.of("status", "--redis", url));
+    args.addAll(List.of(more));
+    return FleetProcess.oneShot(args);
+  }
+
+  private static void assertOneLine(FleetProcess.Result r, int exit, String expected) {
+    assertThat(r.exitCode()).as(r.stderr()).isEqualTo(exit);
+    assertThat(r.stderr().lines().filter(l -> !l.isBlank()).toList()).as(r.stderr()).hasSize(1);
+    assertThat(r.stderr()).startsWith("redfleet: ").contains(expected)
+        .doesNotContain("Exception").doesNotContain(ADMIN_PASSWORD).doesNotContain(FLEET_PASSWORD);
+    assertThat(r.stdout()).doesNotContain(ADMIN_PASSWORD).doesNotContain(FLEET_PASSWORD);
+  }
+
+  @Test
+  void noPasswordWrongPasswordDisabledUserMissingDatabaseAndBadPortEachGetOneLineAndTheirExitCode() {
+    assertOneLine(status(url("")), 4, "requires authentication");
+    assertOneLine(status(url(":Wr0ng-Pass@")), 4, "refused the credentials");
+    assertOneLine(status(url("fleet:Wr0ng-Pass@")), 4, "refused the credentials");
+    assertOneLine(status(url("disabled:" + FLEET_PASSWORD + "@")), 4, "refused the credentials");
+    assertOneLine(status(url(":" + ADMIN_PASSWORD + "@") + "/99"), 2, "database index");
+    assertOneLine(status("redis://127.0.0.1:99999"), 2, "port 99999 is out of range");
+    assertOneLine(status("redis://:" + ADMIN_PASSWORD + "@127.0.0.1:0"), 2, "out of range");
+  }
+
+  @Test
+  void thePasswordMayComeFromTheEnvironmentOrAFileInsteadOfTheCommandLine() throws Exception {
+    FleetProcess.Result env = FleetProcess.oneShot(List.of("status", "--redis", url("fleet@")),
+        Map.of("REDIS_PASSWORD", FLEET_PASSWORD));
+    assertThat(env.exitCode()).as(env.stderr()).isZero();
+    assertThat(env.stdout()).contains("audit").doesNotContain(FLEET_PASSWORD);
+
+    Path file = Files.createTempFile("redis-password", ".txt");
+    Files.writeString(file, FLEET_PASSWORD + "\n");
+    FleetProcess.Result fromFile = status(url("fleet@"), "--redis-password-file", file.toString());
+    assertThat(fromFile.exitCode()).as(fromFile.stderr()).isZero();
+
+    Files.writeString(file, "Wr0ng-Pass\n");
+    assertOneLine(status(url("fleet@"), "--redis-password-file", file.toString()), 4, "refused the credentials");
+  }
+
+  @Test
+  void theDocumentedAclRuleSetRunsAWholeFleetWithEveryOutcomeRecordedOnce() {
+    String fleetUrl = url("fleet:" + FLEET_PASSWORD + "@");
+    long limit = 600;
+    try (Fleet fleet = new Fleet(null, new TestRedis(url(":" + ADMIN_PASSWORD + "@"), "redfleet"), fleetUrl, List.of(
+        "--interval-ms", "0", "--batch-size", "50", "--limit", Long.toString(limit), "--max-delay-ms", "20",
+        "--heartbeat-ms", "250", "--stale-ms", "1500", "--block-ms", "500"))) {
+      FleetProcess a = fleet.start();
+      FleetProcess b = fleet.start();
+      fleet.awaitOutcomes(limit, Duration.ofSeconds(90));
+      fleet.assertEveryIdRecordedOnce(limit);
+      // getErrors and status work with the same rules
+      FleetProcess.Result errors = FleetProcess.oneShot(List.of("getErrors", "--json", "--redis", fleetUrl));
+      assertThat(errors.exitCode()).as(errors.stderr()).isZero();
+      assertThat(errors.lines()).hasSize((int) fleet.redis.stat("failed"));
+      assertThat(status(fleetUrl).exitCode()).isZero();
+      for (FleetProcess node : List.of(a, b)) {
+        assertThat(node.logText()).doesNotContain("NOPERM").doesNotContain(FLEET_PASSWORD);
+        assertThat(node.terminate(30)).as("exit code after SIGTERM").isEqualTo(143);
+      }
+    }
+  }
+
+  @Test
+  void runSaysOnceAndExitsWhenTheAclUserLacksACommandAndRefusesABadPasswordAtStart() {
+    FleetProcess missing = FleetProcess.node(url("noblmove:" + FLEET_PASSWORD + "@"), "noblmove-node",
+        List.of("--block-ms", "200"));
+    Waits.until("run to exit", Duration.ofSeconds(30), () -> !missing.alive());
+    assertThat(exitCode(missing)).isEqualTo(4);
+    String log = missing.logText();
+    assertThat(log.lines().filter(l -> l.contains("refused this node for good")).count()).as(log).isEqualTo(1);
+    assertThat(log).contains("may not run 'blmove': add the rule +blmove").doesNotContain(FLEET_PASSWORD);
+
+    FleetProcess wrong = FleetProcess.node(url("fleet:Wr0ng-Pass@"), "wrongpass-node", List.of());
+    Waits.until("run to exit", Duration.ofSeconds(30), () -> !wrong.alive());
+    assertThat(exitCode(wrong)).isEqualTo(4);
+    assertThat(wrong.logText()).contains("refused the credentials").doesNotContain("Wr0ng-Pass").doesNotContain("Exception");
+  }
+
+  /** The exit code of a process that already ended. */
+  private static int exitCode(FleetProcess p) {
+    return p.terminate(5);
+  }
+}

@@ -1,0 +1,135 @@
+package dev.redfleet.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A master, one replica and three sentinels ({@code redis-server FILE --sentinel}) on free
+ * loopback ports, master name {@code mymaster}, down-after 1000 ms. The master writes an
+ * append-only file with fsync on every write, so after a SIGKILL the test can still read exactly
+ * what the old master had acknowledged ({@link #openKilledMaster}).
+ */
+public final class SentinelRedis implements AutoCloseable {
+  public static final String MASTER_NAME = "mymaster";
+
+  public final RedisServer master;
+  public final RedisServer replica;
+  private final List<Process> sentinels = new ArrayList<>();
+  private final List<Integer> sentinelPorts = new ArrayList<>();
+  private RedisServer reopened;
+
+  public SentinelRedis() {
+    try {
+      master = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
+      replica = RedisServer.start("--replicaof", "127.0.0.1", Integer.toString(master.port()));
+      try (TestRedis r = new TestRedis(replica.url(), "x")) {
+        Waits.until("the replica to sync", Duration.ofSeconds(20), () -> {
+          try {
+            return r.string("INFO", "replication").contains("master_link_status:up");
+          } catch (Throwable syncing) {
+            return false;
+          }
+        });
+      }
+      for (int i = 0; i < 3; i++) {
+        int port = RedisServer.freePort();
+        Path dir = Files.createTempDirectory("redfleet-sentinel");
+        Path conf = dir.resolve("sentinel.conf");
+        Files.writeString(conf, String.join("\n",
+            "port " + port,
+            "bind 127.0.0.1",
+            "dir " + dir,
+            "logfile " + dir.resolve("sentinel.log"),
+            "sentinel resolve-hostnames no",
+            "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + master.port() + " 2",
+            "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
+            "sentinel failover-timeout " + MASTER_NAME + " 5000",
+            "sentinel parallel-syncs " + MASTER_NAME + " 1", ""));
+        sentinels.add(new ProcessBuilder(RedisServer.binary(), conf.toString(), "--sentinel")
+            .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start());
+        sentinelPorts.add(port);
+      }
+      for (int port : sentinelPorts) {
+        try (TestRedis s = new TestRedis("redis://127.0.0.1:" + port, "x")) {
+          Waits.until("sentinel " + port + " to see the replica and the other sentinels", Duration.ofSeconds(30), () -> {
+            try {
+              String info = s.call("SENTINEL", "MASTER", MASTER_NAME).toString();
+              return info.contains("num-slaves: 1,") && info.contains("num-other-sentinels: 2,");
+            } catch (Throwable notYet) {
+              return false;
+            }
+          });
+        }
+      }
+    } catch (IOException e) {
+      close();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** {@code redis-sentinel://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3}. */
+  public String url() {
+    return "redis-sentinel://" + String.join(",", sentinelPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+  }
+
+  /** The port the sentinels currently name as master. */
+  public int masterPort() {
+    try (TestRedis s = new TestRedis("redis://127.0.0.1:" + sentinelPorts.get(0), "x")) {
+      return s.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME).get(1).toInteger();
+    }
+  }
+
+  /**
+   * After {@code master.kill()}: a separate redis-server (not known to the sentinels) on a copy of
+   * the killed master's data, to read what it had acknowledged.
+   */
+  public TestRedis openKilledMaster(String namespace) {
+    try {
+      Path copy = Files.createTempDirectory("redfleet-old-master");
+      try (var files = Files.walk(master.dir())) {
+        for (Path p : files.toList()) {
+          Path target = copy.resolve(master.dir().relativize(p).toString());
+          if (Files.isDirectory(p)) {
+            Files.createDirectories(target);
+          } else if (!p.getFileName().toString().endsWith(".log")) {
+            Files.copy(p, target);
+          }
+        }
+      }
+      reopened = RedisServer.start("--appendonly", "yes", "--dir", copy.toString());
+      TestRedis old = new TestRedis(reopened.url(), namespace);
+      Waits.until("the old master's data to load", Duration.ofSeconds(30), () -> {
+        try {
+          return old.string("INFO", "persistence").contains("loading:0");
+        } catch (Throwable stillLoading) {
+          return false;
+        }
+      });
+      return old;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Process s : sentinels) {
+      s.destroyForcibly();
+      try {
+        s.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    for (RedisServer r : new RedisServer[] {master, replica, reopened}) {
+      if (r != null) {
+        r.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,288 @@
+package dev.redfleet.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import dev.redfleet.testing.RedisTestBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 7, items 1-3, 9 and 10 at the script level: entries the generator never made, and keys of
+ * the wrong type. Every refused script must leave Redis exactly as it was.
+ */
+class HostileInputScriptTest extends RedisTestBase {
+  private static final String NODE = "w1";
+  private int claims;
+
+  private Keys k() {
+    return redis.keys;
+  }
+
+  @BeforeEach
+  void generatorState() {
+    redis.call("SET", k().seq(), 100);
+    redis.call("SET", k().epoch(), 1);
+  }
+
+  private static String message(long id) {
+    return "{\"id\":" + id + ",\"epoch\":1,\"ts\":1700000000000,\"body\":\"b" + id + "\"}";
+  }
+
+  private Response claim(long fromQueue) {
+    return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, "slot1", "t" + (++claims)));
+  }
+
+  private Response finish(String... idsAndOutcomes) {
+    List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 7));
+    args.addAll(List.of(idsAndOutcomes));
+    return redis.run(Script.FINISH, k().finish(NODE), args);
+  }
+
+  private List<String> claimedIds(Response claimed) {
+    List<String> ids = new ArrayList<>();
+    for (Response m : claimed.get(0)) {
+      ids.add(Message.canonicalId(m.toString()));
+    }
+    return ids;
+  }
+
+  private List<JsonObject> errors() {
+    List<JsonObject> list = new ArrayList<>();
+    for (Response e : redis.call("LRANGE", k().errors(), 0, -1)) {
+      list.add(new JsonObject(e.toString()));
+    }
+    return list;
+  }
+
+  /** Every key with its type and full content: what "nothing was written" is compared against. */
+  private Map<String, String> snapshot() {
+    Map<String, String> all = new TreeMap<>();
+    for (Response key : redis.call("KEYS", "*")) {
+      String name = key.toString();
+      String type = redis.call("TYPE", name).toString();
+      String content = switch (type) {
+        case "string" -> redis.string("GET", name);
+        case "list" -> String.valueOf(redis.call("LRANGE", name, 0, -1));
+        case "hash" -> String.valueOf(redis.call("HGETALL", name));
+        case "zset" -> String.valueOf(redis.call("ZRANGE", name, 0, -1, "WITHSCORES"));
+        default -> "?";
+      };
+      all.put(name, type + " " + content);
+    }
+    return all;
+  }
+
+  private long usedMemory() {
+    String info = redis.string("INFO", "memory");
+    for (String line : info.split("\r?\n")) {
+      if (line.startsWith("used_memory:")) {
+        return Long.parseLong(line.substring("used_memory:".length()).trim());
+      }
+    }
+    throw new AssertionError("no used_memory in INFO");
+  }
+
+  // ---- items 1-3: poison messages
+
+  @Test
+  void idsTheGeneratorNeverMadeAreMalformedKeptByteForByteAndNeverReachTheAuditBitmap() {
+    long before = usedMemory();
+    List<String> forged = List.of(
+        "{\"id\":1000000000000,\"epoch\":1,\"body\":\"x\"}",
+        "{\"id\":4294967295,\"epoch\":1,\"body\":\"x\"}",
+        "{\"id\":0,\"epoch\":1,\"body\":\"x\"}",
+        "{\"id\":007,\"epoch\":1,\"body\":\"x\"}",
+        "{\"id\":101,\"epoch\":1,\"body\":\"beyond seq\"}",
+        "{\"id\":8,\"epoch\":2,\"body\":\"epoch not handed out\"}",
+        "{\"id\":9,\"epoch\":1,\"body\":\"no end\"",
+        "{\"id\":-4,\"epoch\":1,\"body\":\"x\"}");
+    for (String entry : forged) {
+      redis.call("LPUSH", k().queue(), entry);
+    }
+    redis.call("LPUSH", k().queue(), message(5));
+    assertThat(claimedIds(claim(20))).containsExactly("5");
+    assertThat(errors()).allSatisfy(e -> assertThat(e.getString("error")).isEqualTo("malformed"));
+    assertThat(errors().stream().map(e -> e.getString("raw")).toList()).containsExactlyInAnyOrderElementsOf(forged);
+    assertThat(redis.stat("malformed")).isEqualTo(forged.size());
+
+    // the real one is recorded; the bitmap spans id 5, not 2^32
+    assertThat(finish("5", "").get(0).toLong()).isEqualTo(1);
+    assertThat(redis.number("STRLEN", k().audit())).isLessThanOrEqualTo(1);
+    assertThat(usedMemory() - before).as("used_memory growth").isLessThan(1_000_000);
+  }
+
+  @Test
+  void finishRecordsAForgedInFlightIdAboveSeqAsMalformedWithoutTouchingTheBitmapOrTheRestOfTheBatch() {
+    redis.call("LPUSH", k().queue(), message(1));
+    redis.call("LPUSH", k().queue(), message(2));
+    claim(2);
+    // written straight into the in-flight hash, bypassing claim
+    redis.call("HSET", k().inflight(NODE), "4294967295", "{\"id\":4294967295,\"epoch\":1,\"body\":\"x\"}");
+    redis.call("HSET", k().inflight(NODE), "1000000000000", "{\"id\":1000000000000,\"epoch\":1,\"body\":\"x\"}");
+    Response r = finish("1", "", "4294967295", "boom", "1000000000000", "", "2", "boom");
+    assertThat(r.get(0).toLong()).isEqualTo(4);
+    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(2);
+    assertThat(redis.number("STRLEN", k().audit())).isEqualTo(1);
+    assertThat(redis.stat("malformed")).isEqualTo(2);
+    assertThat(redis.stat("processed")).isEqualTo(2);
+    assertThat(redis.stat("failed")).isEqualTo(1);
+    assertThat(redis.number("HLEN", k().inflight(NODE))).isZero();
+  }
+
+  @Test
+  void aForgedCopyOfAnIdInFlightIsMalformedAndDoesNotOverwriteTheRealMessage() {
+    redis.call("LPUSH", k().queue(), message(5));
+    claim(1);
+    String forged = "{\"id\":5,\"epoch\":1,\"ts\":1,\"body\":\"forged\"}";
+    String twin = "{\"id\":6,\"epoch\":1,\"ts\":1,\"body\":\"second copy in one claim\"}";
+    redis.call("LPUSH", k().queue(), forged);
+    redis.call("LPUSH", k().queue(), message(6));
+    redis.call("LPUSH", k().queue(), twin);
+    assertThat(claimedIds(claim(10))).containsExactly("6");
+    assertThat(redis.string("HGET", k().inflight(NODE), "5")).isEqualTo(message(5));
+    assertThat(redis.string("HGET", k().inflight(NODE), "6")).isEqualTo(message(6));
+    assertThat(errors().stream().map(e -> e.getString("raw")).toList()).containsExactlyInAnyOrder(forged, twin);
+    // the real message's failure reaches the errors list, not a silent duplicate
+    finish("5", "boom");
+    assertThat(redis.stat("failed")).isEqualTo(1);
+    assertThat(redis.stat("duplicates")).isZero();
+  }
+
+  // ---- item 9: a key of the wrong type fails the script before its first write
+
+  private void assertRefusedAndNothingChanged(Runnable script) {
+    Map<String, String> before = snapshot();
+    assertThatThrownBy(script::run).hasMessageContaining("redfleet:").hasMessageContaining("nothing was changed");
+    assertThat(snapshot()).isEqualTo(before);
+  }
+
+  /** Messages 1..4 queued, 5..6 in flight on NODE, 7 landed for NODE, one retry waiting. */
+  private void busyFleet() {
+    for (long id = 1; id <= 6; id++) {
+      redis.call("LPUSH", k().queue(), message(id));
+    }
+    claim(0);
+    redis.call("RPOP", k().queue());
+    redis.call("RPOP", k().queue());
+    redis.call("HSET", k().inflight(NODE), "5", message(5), "6", message(6));
+    redis.call("LPUSH", k().landing(NODE), message(7));
+    redis.call("ZADD", k().delayed(), 0, message(8));
+    redis.call("HSET", k().stats(), "produced", 8);
+    redis.call("SETBIT", k().audit(), 1, 1);
+    redis.call("SET", k().leader(), "gen:1", "PX", 60_000);
+  }
+
+  @Test
+  void claimWithAnyKeyOfTheWrongTypeTakesNothing() {
+    for (String key : List.of(k().errors(), k().stats(), k().inflight(NODE), k().nodes(), k().claims(NODE), k().seq(),
+        k().queue(), k().landing(NODE))) {
+      redis.call("FLUSHALL");
+      generatorState();
+      busyFleet();
+      breakKey(key);
+      assertRefusedAndNothingChanged(() -> claim(10));
+    }
+    redis.call("FLUSHALL");
+    generatorState();
+    busyFleet();
+    redis.call("HSET", k().stats(), "malformed", "lots");
+    redis.call("LPUSH", k().queue(), "garbage");
+    assertRefusedAndNothingChanged(() -> claim(10));
+  }
+
+  @Test
+  void finishWithAnyKeyOfTheWrongTypeRecordsNothingAndLosesNothing() {
+    for (String key : List.of(k().errors(), k().stats(), k().audit(), k().inflight(NODE), k().seq(), k().delayed())) {
+      redis.call("FLUSHALL");
+      generatorState();
+      busyFleet();
+      breakKey(key);
+      assertRefusedAndNothingChanged(() -> finish("5", "boom", "6", ""));
+    }
+    redis.call("FLUSHALL");
+    generatorState();
+    busyFleet();
+    redis.call("HSET", k().stats(), "failed", "x");
+    assertRefusedAndNothingChanged(() -> finish("5", "boom", "6", ""));
+  }
+
+  @Test
+  void produceRequeueUnlandRetryDueAndAcquireWithAKeyOfTheWrongTypeChangeNothing() {
+    busyFleet();
+    breakKey(k().queue());
+    assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, List.of(k().leader(), k().seq(), k().queue(), k().stats()),
+        List.of("gen:1", 1, 0, 1000, "\"a\"", "\"b\"")));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0)));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.UNLAND, List.of(k().landing(NODE), k().queue()), List.of()));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.RETRY_DUE, List.of(k().delayed(), k().queue()), List.of(100)));
+
+    redis.call("FLUSHALL");
+    generatorState();
+    busyFleet();
+    breakKey(k().stats());
+    assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, List.of(k().leader(), k().seq(), k().queue(), k().stats()),
+        List.of("gen:1", 1, 0, 1000, "\"a\"")));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0)));
+
+    redis.call("FLUSHALL");
+    generatorState();
+    busyFleet();
+    redis.call("SET", k().seq(), "not a number");
+    assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, List.of(k().leader(), k().seq(), k().queue(), k().stats()),
+        List.of("gen:1", 1, 0, 1000, "\"a\"")));
+    assertRefusedAndNothingChanged(() -> claim(10));
+
+    redis.call("FLUSHALL");
+    breakKey(k().epoch());
+    redis.call("DEL", k().leader());
+    assertRefusedAndNothingChanged(() -> redis.run(Script.ACQUIRE_LEASE, List.of(k().leader(), k().epoch()), List.of("n", 2000)));
+  }
+
+  /** Replaces a key with a value of another type than redfleet's. */
+  private void breakKey(String key) {
+    String type = redis.call("TYPE", key).toString();
+    redis.call("DEL", key);
+    if (type.equals("string")) {
+      redis.call("RPUSH", key, "intruder");
+    } else {
+      redis.call("SET", key, "intruder");
+    }
+  }
+
+  // ---- item 10: a leader key no node can hold
+
+  @Test
+  void aLeaderValueWithoutTtlOrNotNodeColonEpochIsReplacedAndReported() {
+    for (String garbage : List.of("garbage", "w9:3", "no-epoch:x")) {
+      redis.call("SET", k().leader(), garbage);
+      Response r = redis.run(Script.ACQUIRE_LEASE, List.of(k().leader(), k().epoch()), List.of("n1", 2000));
+      assertThat(r.get(0).toLong()).as(garbage).isEqualTo(1);
+      assertThat(r.get(2).toString()).isEqualTo(garbage);
+      assertThat(redis.string("GET", k().leader())).isEqualTo("n1:" + r.get(1).toLong());
+      assertThat(redis.number("PTTL", k().leader())).isPositive();
+    }
+    redis.call("SET", k().leader(), "w9:3", "PX", 60_000);
+    redis.call("SET", k().leader() + "x", "1");
+    Response held = redis.run(Script.ACQUIRE_LEASE, List.of(k().leader(), k().epoch()), List.of("n1", 2000));
+    assertThat(held.get(0).toLong()).as("a real lease is respected").isZero();
+    assertThat(held.get(1).toString()).isEqualTo("w9:3");
+  }
+
+  @Test
+  void statusNamesAKeyOfTheWrongTypeInsteadOfFailingOnIt() {
+    busyFleet();
+    breakKey(k().stats());
+    assertThatThrownBy(() -> redis.run(Script.STATUS, List.of(k().leader(), k().epoch(), k().seq(), k().queue(), k().nodes(),
+        k().stats(), k().audit(), k().errors(), k().delayed()), List.of(k().prefix())))
+        .hasMessageContaining("WRONGTYPE redfleet: " + k().stats() + " is a string, not a hash");
+  }
+}

@@ -1,0 +1,78 @@
+package dev.redfleet.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import dev.redfleet.testing.RedisTestBase;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 7 item 12 at the script level, on a real redis-server at maxmemory with noeviction: the
+ * generator's produce is refused and writes nothing, while claim, finish and retry-due go on, so
+ * the queue that would free the memory drains.
+ */
+class MemoryLimitScriptTest extends RedisTestBase {
+  private static final String NODE = "w1";
+
+  private Keys k() {
+    return redis.keys;
+  }
+
+  @AfterEach
+  void noLimit() {
+    redis.call("CONFIG", "SET", "maxmemory", "0");
+  }
+
+  private Response produce() {
+    return redis.run(Script.PRODUCE, List.of(k().leader(), k().seq(), k().queue(), k().stats()),
+        List.of("gen:1", 1, 0, 1_000_000, "\"x\""));
+  }
+
+  private static String message(long id) {
+    return "{\"id\":" + id + ",\"epoch\":1,\"ts\":1700000000000,\"body\":\"b" + id + "\"}";
+  }
+
+  @Test
+  void atMaxmemoryProduceIsRefusedWhileClaimFinishAndRetriesGoOn() {
+    List<String> queued = new ArrayList<>();
+    for (long id = 1; id <= 2000; id++) {
+      queued.add(message(id));
+    }
+    redis.pushAll(k().queue(), queued);
+    redis.call("SET", k().seq(), 2000);
+    redis.call("SET", k().epoch(), 1);
+    redis.call("SET", k().leader(), "gen:1", "PX", 60_000);
+    redis.call("ZADD", k().delayed(), 0, "{\"id\":2001,\"epoch\":1,\"ts\":1,\"attempt\":2,\"body\":\"r\"}");
+    redis.call("SET", k().seq(), 2001);
+
+    redis.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    redis.call("CONFIG", "SET", "maxmemory", "1");
+
+    assertThatThrownBy(this::produce).hasMessageStartingWith("OOM");
+    assertThat(redis.number("LLEN", k().queue())).isEqualTo(2000);
+    assertThat(redis.string("GET", k().seq())).isEqualTo("2001");
+
+    // a fresh node: its first claim's heartbeat would be a write that grows memory
+    assertThat(redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, 500, "slot1", "t1")).get(0).size()).isEqualTo(500);
+    List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 1));
+    for (long id = 1; id <= 500; id++) {
+      args.add(Long.toString(id));
+      args.add(id % 10 == 0 ? "boom" : "");
+    }
+    assertThat(redis.run(Script.FINISH, k().finish(NODE), args).get(0).toLong()).isEqualTo(500);
+    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(500);
+    assertThat(redis.number("LLEN", k().errors())).isEqualTo(50);
+    assertThat(redis.number("HLEN", k().inflight(NODE))).isZero();
+
+    assertThat(redis.run(Script.RETRY_DUE, List.of(k().delayed(), k().queue()), List.of(100)).get(0).toLong()).isEqualTo(1);
+    // an empty claim (nothing to take) is not refused either
+    redis.call("DEL", k().queue());
+    assertThat(redis.run(Script.CLAIM, k().claim("w2"), List.of("w2", 10, "slot1", "t2")).get(0).size()).isZero();
+  }
+}

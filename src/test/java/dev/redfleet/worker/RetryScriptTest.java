@@ -1,0 +1,184 @@
+package dev.redfleet.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import dev.redfleet.testing.RedisTestBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Issue 8 section 2 at the script level: finish schedules retries, retry-due brings them back. */
+class RetryScriptTest extends RedisTestBase {
+  private static final int ATTEMPTS = 3;
+  private static final long BASE_MS = 400;
+  private int claims;
+
+  private Keys k() {
+    return redis.keys;
+  }
+
+  @BeforeEach
+  void generatorState() {
+    redis.call("SET", k().seq(), 100);
+    redis.call("SET", k().epoch(), 1);
+  }
+
+  private static String message(long id) {
+    return "{\"id\":" + id + ",\"epoch\":1,\"ts\":1700000000000,\"body\":\"b" + id + "\"}";
+  }
+
+  private Response claim(String node, long fromQueue) {
+    return redis.run(Script.CLAIM, k().claim(node), List.of(node, fromQueue, "slot1", "t" + (++claims)));
+  }
+
+  private Response finish(String node, String... idsAndOutcomes) {
+    List<Object> args = new ArrayList<>(List.of(node, ATTEMPTS, BASE_MS, 10_000, 42));
+    args.addAll(List.of(idsAndOutcomes));
+    return redis.run(Script.FINISH, k().finish(node), args);
+  }
+
+  private Response retryDue() {
+    return redis.run(Script.RETRY_DUE, List.of(k().delayed(), k().queue()), List.of(1000));
+  }
+
+  private long now() {
+    Response t = redis.call("TIME");
+    return Long.parseLong(t.get(0).toString()) * 1000 + Long.parseLong(t.get(1).toString()) / 1000;
+  }
+
+  /** Makes every delayed retry due now. */
+  private void makeAllDue() {
+    for (Response member : redis.call("ZRANGE", k().delayed(), 0, -1)) {
+      redis.call("ZADD", k().delayed(), 0, member.toString());
+    }
+  }
+
+  @Test
+  void aFailureWithAttemptsLeftWaitsInTheDelayedSetWithoutAuditBitThenComesBackWhenDue() {
+    redis.call("LPUSH", k().queue(), message(1));
+    claim("w1", 1);
+    long before = now();
+    Response r = finish("w1", "1", "boom");
+    assertThat(r.get(3).toLong()).as("retried").isEqualTo(1);
+    assertThat(redis.number("HLEN", k().inflight("w1"))).isZero();
+    assertThat(redis.number("BITCOUNT", k().audit())).isZero();
+    assertThat(redis.number("LLEN", k().errors())).isZero();
+    assertThat(redis.stat("retried")).isEqualTo(1);
+    assertThat(redis.stat("processed")).isZero();
+    String member = "{\"id\":1,\"epoch\":1,\"ts\":1700000000000,\"attempt\":2,\"body\":\"b1\"}";
+    assertThat(redis.call("ZRANGE", k().delayed(), 0, -1).get(0).toString()).isEqualTo(member);
+    long due = Math.round(redis.call("ZSCORE", k().delayed(), member).toDouble());
+    // equal jitter: in [base/2, base] after the failure
+    assertThat(due - before).isBetween(BASE_MS / 2 - 5, BASE_MS + 50);
+
+    // not due yet: nothing moves
+    assertThat(retryDue().get(0).toLong()).isZero();
+    assertThat(redis.number("LLEN", k().queue())).isZero();
+    makeAllDue();
+    assertThat(retryDue().get(0).toLong()).isEqualTo(1);
+    assertThat(redis.number("ZCARD", k().delayed())).isZero();
+
+    // attempt 2 fails again on another node: the delay doubles
+    Message second = Message.parse("1", claim("w2", 1).get(0).get(0).toString());
+    assertThat(second.attempt()).isEqualTo(2);
+    assertThat(second.producedAt()).isEqualTo(1700000000000L);
+    before = now();
+    finish("w2", "1", "boom again");
+    due = Math.round(redis.call("ZSCORE", k().delayed(), member.replace("\"attempt\":2", "\"attempt\":3")).toDouble());
+    assertThat(due - before).isBetween(BASE_MS - 5, 2 * BASE_MS + 50);
+    makeAllDue();
+    retryDue();
+
+    // attempt 3 is the last: its failure is the outcome, in the errors list with attempts 3
+    assertThat(Message.parse("1", claim("w1", 1).get(0).get(0).toString()).attempt()).isEqualTo(3);
+    finish("w1", "1", "third strike");
+    assertThat(redis.number("ZCARD", k().delayed())).isZero();
+    assertThat(redis.number("GETBIT", k().audit(), 1)).isEqualTo(1);
+    JsonObject error = new JsonObject(redis.string("LINDEX", k().errors(), 0));
+    assertThat(error.getInteger("attempts")).isEqualTo(3);
+    assertThat(error.getString("error")).isEqualTo("third strike");
+    assertThat(error.getLong("id")).isEqualTo(1);
+    assertThat(redis.stat("failed")).isEqualTo(1);
+    assertThat(redis.stat("processed")).isEqualTo(1);
+    assertThat(redis.stat("retried")).isEqualTo(2);
+  }
+
+  @Test
+  void aRetryThatSucceedsIsProcessedOnceAndTheDefaultOfOneAttemptNeverRetries() {
+    redis.call("LPUSH", k().queue(), message(1));
+    redis.call("LPUSH", k().queue(), message(2));
+    claim("w1", 2);
+    List<Object> oneAttempt = new ArrayList<>(List.of("w1", 1, BASE_MS, 10_000, 1, "2", "boom"));
+    redis.run(Script.FINISH, k().finish("w1"), oneAttempt);
+    assertThat(redis.number("ZCARD", k().delayed())).isZero();
+    JsonObject error = new JsonObject(redis.string("LINDEX", k().errors(), 0));
+    assertThat(error.containsKey("attempts")).as("today's entry, unchanged").isFalse();
+
+    finish("w1", "1", "boom");
+    makeAllDue();
+    retryDue();
+    claim("w2", 1);
+    finish("w2", "1", "");
+    assertThat(redis.stat("processed")).isEqualTo(2);
+    assertThat(redis.stat("failed")).isEqualTo(1);
+    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(2);
+  }
+
+  @Test
+  void aReapedNodesRetriesSurviveAndItsInFlightRetryKeepsItsAttemptNumber() {
+    for (long id = 1; id <= 3; id++) {
+      redis.call("LPUSH", k().queue(), message(id));
+    }
+    claim("w1", 3);
+    finish("w1", "1", "boom");
+    // w1 dies holding 2 and 3; one retry of its own (1) waits in the delayed set
+    redis.run(Script.REQUEUE_NODE, k().requeueNode("w1"), List.of("w1", 0, 0));
+    assertThat(redis.number("ZCARD", k().delayed())).as("a retry belongs to no node").isEqualTo(1);
+    assertThat(redis.number("LLEN", k().queue())).isEqualTo(2);
+    // w1's late outcome for 2 is dropped, no retry is scheduled from it
+    assertThat(finish("w1", "2", "late").get(1).toLong()).isEqualTo(1);
+    assertThat(redis.number("ZCARD", k().delayed())).isEqualTo(1);
+
+    makeAllDue();
+    retryDue();
+    Response claimed = claim("w2", 10);
+    List<Integer> attempts = new ArrayList<>();
+    for (Response m : claimed.get(0)) {
+      Message parsed = Message.parse(Message.canonicalId(m.toString()), m.toString());
+      attempts.add(parsed.id() == 1 ? parsed.attempt() : -parsed.attempt());
+    }
+    // the retry (attempt 2) was due and is taken first, then 2 and 3 as first attempts
+    assertThat(attempts).containsExactly(2, -1, -1);
+
+    // a node holding an attempt-2 message is reaped: the message returns with attempt 2
+    redis.run(Script.REQUEUE_NODE, k().requeueNode("w2"), List.of("w2", 0, 0));
+    Response again = claim("w3", 10);
+    boolean found = false;
+    for (Response m : again.get(0)) {
+      if (m.toString().startsWith("{\"id\":1,")) {
+        assertThat(Message.parse("1", m.toString()).attempt()).isEqualTo(2);
+        found = true;
+      }
+    }
+    assertThat(found).isTrue();
+    finish("w3", "1", "", "2", "", "3", "");
+    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(3);
+    assertThat(redis.stat("duplicates")).isZero();
+  }
+
+  @Test
+  void aRetryWhoseOutcomeWasAlreadyRecordedIsADuplicateNotARetry() {
+    redis.call("LPUSH", k().queue(), message(1));
+    claim("w1", 1);
+    redis.call("SETBIT", k().audit(), 1, 1);
+    Response r = finish("w1", "1", "boom");
+    assertThat(r.get(2).toLong()).isEqualTo(1);
+    assertThat(redis.number("ZCARD", k().delayed())).isZero();
+    assertThat(new JsonObject(redis.string("LINDEX", k().errors(), 0)).getString("error")).isEqualTo("duplicate");
+  }
+}
