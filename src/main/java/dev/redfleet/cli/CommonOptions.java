@@ -106,7 +106,7 @@ public final class CommonOptions {
       String reason = options.scrub(permanent.get().reason()) + " (" + options.describe() + ")";
       return permanent.get().kind() == RedisFailures.Kind.BAD_CONFIG
           ? new ConfigException(reason)
-          : new RedisRefusedException("Redis refused the connection: " + reason);
+          : new RedisRefusedException("Redis refused this client: " + reason);
     }
     String reason = Backoff.oneLine(e);
     if (options.tls() && reason.contains("Connection is closed")) {

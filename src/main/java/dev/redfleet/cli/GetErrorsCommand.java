@@ -5,6 +5,7 @@ import dev.redfleet.config.RedisUrls;
 import dev.redfleet.errors.ErrorsOutput;
 import dev.redfleet.errors.ErrorsVerticle;
 import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.RedisFailures;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import java.time.Duration;
@@ -53,6 +54,10 @@ public final class GetErrorsCommand implements Callable<Integer> {
         // no time limit: a slow consumer is waited for (the reader keeps its lease meanwhile)
         printed = reader.done().await();
       } catch (ErrorsVerticle.RedisFailed e) {
+        if (RedisFailures.permanent(e.getCause()).isPresent()) {
+          // refused for good (an ACL without a command the reader needs): exit 4 (or 2), as at connect
+          throw CommonOptions.failure(config.redis(), e.getCause());
+        }
         throw new RedisUnreachableException("lost Redis at " + RedisUrls.redact(config.redisUrl()) + " after "
             + e.delivered + " entries (" + e.getMessage() + "); the entries not yet deleted stay in Redis");
       } finally {

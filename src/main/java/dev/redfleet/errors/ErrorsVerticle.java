@@ -75,7 +75,8 @@ public final class ErrorsVerticle extends VerticleBase {
     public final long delivered;
 
     RedisFailed(long delivered, Throwable cause) {
-      super(Backoff.oneLine(cause), null, false, false);
+      // the cause is kept so a permanent refusal (an ACL without a command) can be told apart
+      super(Backoff.oneLine(cause), cause, false, false);
       this.delivered = delivered;
     }
   }

@@ -61,6 +61,19 @@ public final class RedisFailures {
         }
         return refused("the Redis ACL user lacks a permission: " + firstLine(m));
       }
+      if (m.contains("The user executing the script can't run this command")) {
+        // Redis 7.0 names the script and the line, not the command: find the command ourselves
+        Optional<String> command = scriptCommand(m);
+        if (command.isPresent()) {
+          return refused("the Redis ACL user may not run '" + command.get() + "' (called by the fleet's script "
+              + scriptName(m) + "): add the rule +" + command.get() + " to it (the rules the fleet needs are in docs/DEPLOYMENTS.md)");
+        }
+        return refused("the Redis ACL user may not run a command the fleet's script " + scriptName(m)
+            + " calls: give it the rules in docs/DEPLOYMENTS.md");
+      }
+      if (m.contains("The user executing the script can't access at least one of the keys")) {
+        return refused("the Redis ACL user may not use the fleet's keys: add the rule ~{<namespace>}:* to it");
+      }
       if (m.contains("DB index is out of range") || m.contains("invalid DB index")) {
         return Optional.of(new Permanent(Kind.BAD_CONFIG,
             "the database index in the Redis URL does not exist on this server (" + firstLine(m) + ")"));
@@ -74,6 +87,22 @@ public final class RedisFailures {
       }
     }
     return Optional.empty();
+  }
+
+  private static final Pattern SCRIPT_LINE = Pattern.compile("script: ([0-9a-fA-F]{40}), on @user_script:(\\d+)");
+
+  private static Optional<String> scriptCommand(String message) {
+    Matcher m = SCRIPT_LINE.matcher(message);
+    if (!m.find()) {
+      return Optional.empty();
+    }
+    int line = Integer.parseInt(m.group(2));
+    return Script.bySha(m.group(1)).flatMap(s -> s.commandAtLine(line));
+  }
+
+  private static String scriptName(String message) {
+    Matcher m = SCRIPT_LINE.matcher(message);
+    return m.find() ? Script.bySha(m.group(1)).map(s -> "'" + s.fileName() + "'").orElse("(unknown)") : "(unknown)";
   }
 
   private static String tls(String m) {

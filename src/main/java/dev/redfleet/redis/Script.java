@@ -76,6 +76,33 @@ public enum Script {
     return sha;
   }
 
+  private static final java.util.regex.Pattern CALL =
+      java.util.regex.Pattern.compile("redis\\.p?call\\(\\s*'([A-Za-z]+)'");
+
+  /** The script Redis knows by this SHA, if it is one of ours. */
+  public static java.util.Optional<Script> bySha(String sha) {
+    for (Script s : values()) {
+      if (s.sha.equalsIgnoreCase(sha)) {
+        return java.util.Optional.of(s);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * The Redis command called on line {@code line} (1-based, as Redis counts it in error replies) of
+   * the script as sent, in lower case: Redis 7.0 names the line, not the command, when an ACL
+   * refuses a call inside a script.
+   */
+  public java.util.Optional<String> commandAtLine(int line) {
+    String[] lines = source.split("\n", -1);
+    if (line < 1 || line > lines.length) {
+      return java.util.Optional.empty();
+    }
+    java.util.regex.Matcher m = CALL.matcher(lines[line - 1]);
+    return m.find() ? java.util.Optional.of(m.group(1).toLowerCase(java.util.Locale.ROOT)) : java.util.Optional.empty();
+  }
+
   private static String read(String resource) {
     try (InputStream in = Script.class.getResourceAsStream(resource)) {
       if (in == null) {

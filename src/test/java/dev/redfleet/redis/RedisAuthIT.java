@@ -40,6 +40,11 @@ class RedisAuthIT {
     List<Object> noblmove = new ArrayList<>(List.of("SETUSER", "noblmove"));
     noblmove.addAll(List.of(AclRules.rules("redfleet").replace(" +blmove", "").split(" ")));
     admin.call("ACL", noblmove.toArray());
+    // may connect and run the fleet's client commands, but not the one a getErrors script calls to register its reader
+    admin.call("ACL", "SETUSER", "nozadd", "reset", "on", ">" + FLEET_PASSWORD);
+    List<Object> nozadd = new ArrayList<>(List.of("SETUSER", "nozadd"));
+    nozadd.addAll(List.of(AclRules.rules("redfleet").replace(" +zadd", "").split(" ")));
+    admin.call("ACL", nozadd.toArray());
     admin.call("ACL", "SETUSER", "disabled", "reset", "off", ">" + FLEET_PASSWORD, "+@all", "~*");
   }
 
@@ -127,10 +132,29 @@ class RedisAuthIT {
     assertThat(log.lines().filter(l -> l.contains("refused this node for good")).count()).as(log).isEqualTo(1);
     assertThat(log).contains("may not run 'blmove': add the rule +blmove").doesNotContain(FLEET_PASSWORD);
 
+    // refused inside a script: Redis 7.0 names the script's line, not the command
+    FleetProcess inScript = FleetProcess.node(url("nozadd:" + FLEET_PASSWORD + "@"), "nozadd-node", List.of());
+    Waits.until("run to exit", Duration.ofSeconds(30), () -> !inScript.alive());
+    assertThat(exitCode(inScript)).isEqualTo(4);
+    assertThat(inScript.logText()).contains("may not run 'zadd'").contains("add the rule +zadd")
+        .doesNotContain(FLEET_PASSWORD);
+
     FleetProcess wrong = FleetProcess.node(url("fleet:Wr0ng-Pass@"), "wrongpass-node", List.of());
     Waits.until("run to exit", Duration.ofSeconds(30), () -> !wrong.alive());
     assertThat(exitCode(wrong)).isEqualTo(4);
     assertThat(wrong.logText()).contains("refused the credentials").doesNotContain("Wr0ng-Pass").doesNotContain("Exception");
+  }
+
+  @Test
+  void getErrorsRefusedACommandMidwayExitsFourWithOneLineAndKeepsTheEntries() {
+    admin.call("LPUSH", admin.keys.errors(), "{\"id\":1,\"epoch\":1,\"reason\":\"kept\"}");
+    try {
+      FleetProcess.Result r = FleetProcess.oneShot(List.of("getErrors", "--redis", url("nozadd:" + FLEET_PASSWORD + "@")));
+      assertOneLine(r, 4, "may not run 'zadd' (called by the fleet's script 'errors-claim.lua'): add the rule +zadd");
+      assertThat(admin.number("LLEN", admin.keys.errors())).as("nothing already in Redis is lost").isEqualTo(1);
+    } finally {
+      admin.call("DEL", admin.keys.errors());
+    }
   }
 
   /** The exit code of a process that already ended. */
