@@ -53,7 +53,7 @@ public abstract class RedisConnector {
    * borrows a live connection or opens a new one (on the current master, for Sentinel).
    */
   public Redis pooled(int maxConnections) {
-    return Redis.createClient(vertx, topology(common())
+    return client(topology(common())
         .setMaxPoolSize(maxConnections)
         .setMaxPoolWaiting(4096)
         .setMaxWaitingHandlers(65536));
@@ -67,7 +67,7 @@ public abstract class RedisConnector {
    * sentinels again.
    */
   public Redis dedicated() {
-    return Redis.createClient(vertx, topology(common())
+    return client(topology(common())
         .setMaxPoolSize(1)
         .setMaxPoolWaiting(16));
   }
@@ -85,7 +85,13 @@ public abstract class RedisConnector {
   /** Sets the type, endpoints and credentials of this topology. */
   protected abstract RedisOptions topology(RedisOptions base);
 
-  private RedisOptions common() {
+  /** A client with these options; a topology that needs more than Vert.x's own client overrides it. */
+  protected Redis client(RedisOptions clientOptions) {
+    return Redis.createClient(vertx, clientOptions);
+  }
+
+  /** TCP and TLS options, nothing else. */
+  protected RedisOptions common() {
     return new RedisOptions().setNetClientOptions(netOptions());
   }
 

@@ -41,6 +41,9 @@ public final class RedisFailures {
 
   public static Optional<Permanent> permanent(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SentinelMasterClient.SentinelRefused) {
+        return sentinelRefused(t);
+      }
       String m = t.getMessage() == null ? "" : t.getMessage();
       if (m.startsWith("NOAUTH")) {
         return refused("Redis requires authentication and no password was given: set redisPassword, "
@@ -87,6 +90,21 @@ public final class RedisFailures {
       }
     }
     return Optional.empty();
+  }
+
+  /** The sentinels, not the master, refused us: their own password is the one to check. */
+  private static Optional<Permanent> sentinelRefused(Throwable refused) {
+    String m = refused.getCause() == null || refused.getCause().getMessage() == null ? "" : refused.getCause().getMessage();
+    String where = firstLine(refused.getMessage().substring(0, refused.getMessage().indexOf(':')));
+    if (m.startsWith("NOAUTH")) {
+      return refused("the sentinels require a password of their own and none was given: set redisSentinelPassword, "
+          + "REDIS_SENTINEL_PASSWORD or --redis-sentinel-password (" + where + ")");
+    }
+    if (m.startsWith("WRONGPASS")) {
+      return refused("the sentinels refused the sentinel password (redisSentinelPassword) (" + where + ")");
+    }
+    Optional<Permanent> other = permanent(refused.getCause());
+    return other.map(p -> new Permanent(p.kind(), "the sentinels refused us: " + p.reason() + " (" + where + ")"));
   }
 
   private static final Pattern SCRIPT_LINE = Pattern.compile("script: ([0-9a-fA-F]{40}), on @user_script:(\\d+)");

@@ -1,14 +1,16 @@
 package dev.redfleet.redis;
 
 import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
-import io.vertx.redis.client.RedisRole;
 
 /**
- * A master found through Sentinel. Every connection asks the sentinels for the current master, so
- * a pooled connection opened after a failover reaches the new one; the dedicated blocking client is
- * rebuilt by its owner after a failure (see {@link RedisConnector#dedicated()}).
+ * A master found through Sentinel ({@link SentinelMasterClient}): every new connection goes to
+ * the master the sentinels name now, so a pooled connection opened after a failover reaches the
+ * new one; the dedicated blocking client is rebuilt by its owner after a failure (see
+ * {@link RedisConnector#dedicated()}). The sentinels get the sentinel password, the master the
+ * data user, password and db.
  */
 final class SentinelConnector extends RedisConnector {
   SentinelConnector(Vertx vertx, RedisConnectionOptions options) {
@@ -22,20 +24,12 @@ final class SentinelConnector extends RedisConnector {
 
   @Override
   protected RedisOptions topology(RedisOptions base) {
-    base.setType(RedisClientType.SENTINEL)
-        .setMasterName(options.masterName())
-        .setRole(RedisRole.MASTER)
-        .setAutoFailover(true)
-        .setEndpoints(options.endpoints().stream()
-            // the sentinels: their own password; Vert.x takes user, password and db of the master from the options
-            .map(e -> options.connectionString(e, null, options.sentinelPassword(), 0))
-            .toList());
-    if (options.user() != null) {
-      base.setUser(options.user());
-    }
-    if (options.password() != null) {
-      base.setPassword(options.password());
-    }
-    return base;
+    // the endpoint is the master the sentinels name, filled in per connection by SentinelMasterClient
+    return base.setType(RedisClientType.STANDALONE);
+  }
+
+  @Override
+  protected Redis client(RedisOptions clientOptions) {
+    return new SentinelMasterClient(vertx, options, clientOptions, common(), this::dataNode);
   }
 }

@@ -23,11 +23,29 @@ public final class SentinelRedis implements AutoCloseable {
   private final List<Integer> sentinelPorts = new ArrayList<>();
   private RedisServer reopened;
 
+  private final String sentinelUserInfo;
+
   public SentinelRedis() {
+    this(null, null);
+  }
+
+  /**
+   * With {@code password} the master and the replica require it ({@code requirepass},
+   * {@code masterauth}, {@code sentinel auth-pass}); with {@code sentinelPassword} the sentinels
+   * themselves require theirs ({@code requirepass} in sentinel.conf, also used between sentinels).
+   */
+  public SentinelRedis(String password, String sentinelPassword) {
+    sentinelUserInfo = sentinelPassword == null ? "" : ":" + sentinelPassword + "@";
+    String dataUserInfo = password == null ? "" : ":" + password + "@";
+    List<String> auth = password == null ? List.of() : List.of("--requirepass", password, "--masterauth", password);
     try {
-      master = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
-      replica = RedisServer.start("--replicaof", "127.0.0.1", Integer.toString(master.port()));
-      try (TestRedis r = new TestRedis(replica.url(), "x")) {
+      List<String> masterArgs = new ArrayList<>(List.of("--appendonly", "yes", "--appendfsync", "always"));
+      masterArgs.addAll(auth);
+      master = RedisServer.start(masterArgs.toArray(String[]::new));
+      List<String> replicaArgs = new ArrayList<>(List.of("--replicaof", "127.0.0.1", Integer.toString(master.port())));
+      replicaArgs.addAll(auth);
+      replica = RedisServer.start(replicaArgs.toArray(String[]::new));
+      try (TestRedis r = new TestRedis("redis://" + dataUserInfo + "127.0.0.1:" + replica.port(), "x")) {
         Waits.until("the replica to sync", Duration.ofSeconds(20), () -> {
           try {
             return r.string("INFO", "replication").contains("master_link_status:up");
@@ -49,13 +67,15 @@ public final class SentinelRedis implements AutoCloseable {
             "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + master.port() + " 2",
             "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
             "sentinel failover-timeout " + MASTER_NAME + " 5000",
-            "sentinel parallel-syncs " + MASTER_NAME + " 1", ""));
+            "sentinel parallel-syncs " + MASTER_NAME + " 1",
+            password == null ? "" : "sentinel auth-pass " + MASTER_NAME + " " + password,
+            sentinelPassword == null ? "" : "requirepass " + sentinelPassword, ""));
         sentinels.add(new ProcessBuilder(RedisServer.binary(), conf.toString(), "--sentinel")
             .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start());
         sentinelPorts.add(port);
       }
       for (int port : sentinelPorts) {
-        try (TestRedis s = new TestRedis("redis://127.0.0.1:" + port, "x")) {
+        try (TestRedis s = new TestRedis("redis://" + sentinelUserInfo + "127.0.0.1:" + port, "x")) {
           Waits.until("sentinel " + port + " to see the replica and the other sentinels", Duration.ofSeconds(30), () -> {
             try {
               String info = s.call("SENTINEL", "MASTER", MASTER_NAME).toString();
@@ -79,7 +99,7 @@ public final class SentinelRedis implements AutoCloseable {
 
   /** The port the sentinels currently name as master. */
   public int masterPort() {
-    try (TestRedis s = new TestRedis("redis://127.0.0.1:" + sentinelPorts.get(0), "x")) {
+    try (TestRedis s = new TestRedis("redis://" + sentinelUserInfo + "127.0.0.1:" + sentinelPorts.get(0), "x")) {
       return s.call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME).get(1).toInteger();
     }
   }
