@@ -1,19 +1,17 @@
 package dev.redfleet.redis;
 
+import static dev.redfleet.testing.FailoverAudit.retried;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.redfleet.testing.FailoverAudit;
 import dev.redfleet.testing.Fleet;
 import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.SentinelRedis;
 import dev.redfleet.testing.TestRedis;
 import dev.redfleet.testing.Waits;
-import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +23,6 @@ import org.junit.jupiter.api.Test;
  */
 class SentinelFailoverIT {
   private static final long LIMIT = 3000;
-  private static final Pattern CONTINUES = Pattern.compile("first produce after a Redis failure continues from id (\\d+)");
 
   @Test
   void theFleetFollowsAKilledMasterWithoutTheAcknowledgementOption() {
@@ -73,30 +70,15 @@ class SentinelFailoverIT {
       assertThat(settled(replica, nodes)).as("still settled 1.5 s later").isTrue();
 
       long seq = retried(() -> replica.number("GET", replica.keys.seq()));
-      BitSet outcomes = retried(() -> audit(replica));
-      long lost = 0;
-      for (int id = 1; id <= seq; id++) {
-        if (!outcomes.get(id)) {
-          lost++;
-        }
-      }
+      long lost = retried(() -> FailoverAudit.idsWithoutOutcome(replica, seq));
       long duplicated = replica.stat("duplicates");
       long oldSeq;
       try (TestRedis old = redis.openKilledMaster("redfleet")) {
         oldSeq = old.number("GET", old.keys.seq());
       }
-      long continuedFrom = 0;
-      for (FleetProcess node : nodes) {
-        // the first produce on the new master: the lowest id a produce continued from after the kill
-        for (String line : node.logText().lines().toList()) {
-          Matcher m = CONTINUES.matcher(line);
-          if (m.find() && !java.time.LocalTime.parse(line.substring(0, 12)).isBefore(killedAtClock)) {
-            long from = Long.parseLong(m.group(1));
-            continuedFrom = continuedFrom == 0 ? from : Math.min(continuedFrom, from);
-          }
-        }
-      }
-      long reused = continuedFrom == 0 ? 0 : Math.max(0, oldSeq - (continuedFrom - 1));
+      // the first produce on the new master: the lowest id a produce continued from after the kill
+      long continuedFrom = FailoverAudit.continuedFrom(nodes, killedAtClock);
+      long reused = FailoverAudit.idsReused(oldSeq, continuedFrom);
       System.out.printf("FIGURE sentinel-failover waitReplicas=%d messages=%d kill_to_first_message_on_new_master_ms=%d "
               + "old_master_seq=%d new_master_continued_from=%d final_seq=%d lost=%d duplicated=%d ids_reused=%d processed=%d%n",
           waitReplicas, LIMIT, firstMessageMs, oldSeq, continuedFrom, seq, lost, duplicated, reused, replica.stat("processed"));
@@ -117,19 +99,6 @@ class SentinelFailoverIT {
     }
   }
 
-  private static <T> T retried(java.util.concurrent.Callable<T> read) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return read.call();
-      } catch (Throwable e) {
-        if (attempt == 20) {
-          throw new AssertionError("Redis read kept failing", e);
-        }
-        Waits.pause(250);
-      }
-    }
-  }
-
   private static boolean settled(TestRedis redis, List<FleetProcess> nodes) {
     try {
       if (redis.number("GET", redis.keys.seq()) < LIMIT || redis.number("LLEN", redis.keys.queue()) > 0) {
@@ -144,15 +113,5 @@ class SentinelFailoverIT {
     } catch (Throwable notYet) {
       return false;
     }
-  }
-
-  private static BitSet audit(TestRedis redis) {
-    Response bitmap = redis.call("GET", redis.keys.audit());
-    BitSet raw = BitSet.valueOf(bitmap == null ? new byte[0] : bitmap.toBytes());
-    BitSet ids = new BitSet();
-    for (int bit = raw.nextSetBit(0); bit >= 0; bit = raw.nextSetBit(bit + 1)) {
-      ids.set((bit / 8) * 8 + (7 - bit % 8));
-    }
-    return ids;
   }
 }

@@ -9,35 +9,58 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Redis Cluster of three masters, no replicas, on free loopback ports (each port + 10000, the
- * cluster bus, must be free too), created with {@code redis-cli --cluster create}.
+ * A Redis Cluster of three masters, with no replicas or one per master, on free loopback ports
+ * (each port + 10000, the cluster bus, must be free too), created with
+ * {@code redis-cli --cluster create}.
  */
 public final class ClusterRedis implements AutoCloseable {
+  /** The servers created as masters (after a failover one of them may be dead or a replica). */
   public final List<RedisServer> masters = new ArrayList<>();
+  /** The servers created as replicas, one per master when asked for. */
+  public final List<RedisServer> replicas = new ArrayList<>();
 
   public ClusterRedis() {
+    this(0);
+  }
+
+  /** @param replicasPerMaster 0 or 1 */
+  public ClusterRedis(int replicasPerMaster) {
     try {
-      for (int i = 0; i < 3; i++) {
+      for (int i = 0; i < 3 * (1 + replicasPerMaster); i++) {
         int port = RedisServer.freePort();
         while (port > 50_000) {
           port = RedisServer.freePort();
         }
         Path conf = Files.createTempDirectory("redfleet-cluster").resolve("nodes.conf");
-        masters.add(RedisServer.startOn(port, "--cluster-enabled", "yes", "--cluster-config-file", conf.toString(),
+        List<String> args = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-config-file", conf.toString(),
             "--cluster-node-timeout", "2000"));
+        if (replicasPerMaster > 0) {
+          // a failover test: append-only with fsync always, so a killed master's acknowledged writes can be read back
+          args.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
+        }
+        RedisServer server = RedisServer.startOn(port, args.toArray(String[]::new));
+        (i < 3 ? masters : replicas).add(server);
       }
+      // redis-cli makes the first three given the masters and pairs the rest with them as replicas
       List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
       masters.forEach(m -> create.add("127.0.0.1:" + m.port()));
-      create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+      replicas.forEach(r -> create.add("127.0.0.1:" + r.port()));
+      create.addAll(List.of("--cluster-replicas", Integer.toString(replicasPerMaster), "--cluster-yes"));
       Path log = Files.createTempFile("redfleet-cluster-create", ".log");
       Process p = new ProcessBuilder(create).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new IllegalStateException("redis-cli --cluster create failed: " + Files.readString(log));
       }
-      for (RedisServer m : masters) {
+      for (RedisServer m : all()) {
         try (TestRedis r = new TestRedis(m.url(), "x")) {
           Waits.until("cluster_state:ok on " + m.port(), Duration.ofSeconds(30),
               () -> r.string("CLUSTER", "INFO").contains("cluster_state:ok"));
+        }
+      }
+      for (RedisServer replica : replicas) {
+        try (TestRedis r = new TestRedis(replica.url(), "x")) {
+          Waits.until("replica " + replica.port() + " to sync", Duration.ofSeconds(30),
+              () -> r.string("INFO", "replication").contains("master_link_status:up"));
         }
       }
     } catch (IOException e) {
@@ -55,28 +78,60 @@ public final class ClusterRedis implements AutoCloseable {
     return "redis-cluster://" + String.join(",", masters.stream().map(m -> "127.0.0.1:" + m.port()).toList());
   }
 
-  /** The master that serves {@code key}'s slot. */
+  private List<RedisServer> all() {
+    List<RedisServer> all = new ArrayList<>(masters);
+    all.addAll(replicas);
+    return all;
+  }
+
+  /** The replica that follows {@code master}. */
+  public RedisServer replicaOf(RedisServer master) {
+    for (RedisServer replica : replicas) {
+      try (TestRedis r = new TestRedis(replica.url(), "x")) {
+        if (r.string("INFO", "replication").contains("master_port:" + master.port() + "\r")) {
+          return replica;
+        }
+      }
+    }
+    throw new IllegalStateException("no replica follows " + master.port());
+  }
+
+  /** The slot of {@code key}, asked of any live server. */
+  public long slotOf(String key) {
+    for (RedisServer m : all()) {
+      try (TestRedis r = new TestRedis(m.url(), "x")) {
+        return r.number("CLUSTER", "KEYSLOT", key);
+      } catch (Throwable dead) {
+        // a killed server: ask the next
+      }
+    }
+    throw new IllegalStateException("no live cluster node");
+  }
+
+  /** The live server that is master of {@code key}'s slot (after a failover, a promoted replica). */
   public RedisServer masterOf(String key) {
-    try (TestRedis any = new TestRedis(masters.get(0).url(), "x")) {
-      long slot = any.number("CLUSTER", "KEYSLOT", key);
-      for (RedisServer m : masters) {
-        try (TestRedis r = new TestRedis(m.url(), "x")) {
-          String nodes = r.string("CLUSTER", "NODES");
-          for (String line : nodes.split("\n")) {
-            if (line.contains("myself") && line.contains("master")) {
-              String[] fields = line.trim().split(" ");
-              for (int i = 8; i < fields.length; i++) {
-                String[] range = fields[i].split("-");
-                if (range[0].startsWith("[")) {
-                  continue;
-                }
-                long from = Long.parseLong(range[0]);
-                long to = range.length > 1 ? Long.parseLong(range[1]) : from;
-                if (slot >= from && slot <= to) {
-                  return m;
-                }
-              }
-            }
+    long slot = slotOf(key);
+    for (RedisServer m : all()) {
+      String nodes;
+      try (TestRedis r = new TestRedis(m.url(), "x")) {
+        nodes = r.string("CLUSTER", "NODES");
+      } catch (Throwable dead) {
+        continue;
+      }
+      for (String line : nodes.split("\n")) {
+        if (!line.contains("myself") || !line.contains("master")) {
+          continue;
+        }
+        String[] fields = line.trim().split(" ");
+        for (int i = 8; i < fields.length; i++) {
+          String[] range = fields[i].split("-");
+          if (range[0].startsWith("[")) {
+            continue;
+          }
+          long from = Long.parseLong(range[0]);
+          long to = range.length > 1 ? Long.parseLong(range[1]) : from;
+          if (slot >= from && slot <= to) {
+            return m;
           }
         }
       }
@@ -122,6 +177,6 @@ public final class ClusterRedis implements AutoCloseable {
 
   @Override
   public void close() {
-    masters.forEach(RedisServer::close);
+    all().forEach(RedisServer::close);
   }
 }

@@ -200,6 +200,30 @@ public final class RedisServer implements AutoCloseable {
     return dir;
   }
 
+  /**
+   * After {@link #kill()}: a separate, standalone redis-server (known to no sentinel or cluster) on
+   * a copy of this server's append-only data, to read exactly what it had acknowledged. Close it
+   * when done; the copy is a fresh temp directory.
+   */
+  public RedisServer openCopyOfData() {
+    try {
+      Path copy = Files.createTempDirectory("redfleet-killed-copy");
+      try (var files = Files.walk(dir)) {
+        for (Path p : files.toList()) {
+          Path target = copy.resolve(dir.relativize(p).toString());
+          if (Files.isDirectory(p)) {
+            Files.createDirectories(target);
+          } else if (!p.getFileName().toString().endsWith(".log")) {
+            Files.copy(p, target);
+          }
+        }
+      }
+      return start("--appendonly", "yes", "--dir", copy.toString());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Override
   public void close() {
     if (process != null) {

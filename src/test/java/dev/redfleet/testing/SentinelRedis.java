@@ -109,31 +109,8 @@ public final class SentinelRedis implements AutoCloseable {
    * the killed master's data, to read what it had acknowledged.
    */
   public TestRedis openKilledMaster(String namespace) {
-    try {
-      Path copy = Files.createTempDirectory("redfleet-old-master");
-      try (var files = Files.walk(master.dir())) {
-        for (Path p : files.toList()) {
-          Path target = copy.resolve(master.dir().relativize(p).toString());
-          if (Files.isDirectory(p)) {
-            Files.createDirectories(target);
-          } else if (!p.getFileName().toString().endsWith(".log")) {
-            Files.copy(p, target);
-          }
-        }
-      }
-      reopened = RedisServer.start("--appendonly", "yes", "--dir", copy.toString());
-      TestRedis old = new TestRedis(reopened.url(), namespace);
-      Waits.until("the old master's data to load", Duration.ofSeconds(30), () -> {
-        try {
-          return old.string("INFO", "persistence").contains("loading:0");
-        } catch (Throwable stillLoading) {
-          return false;
-        }
-      });
-      return old;
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    reopened = master.openCopyOfData();
+    return TestRedis.afterLoading(reopened.url(), namespace);
   }
 
   @Override

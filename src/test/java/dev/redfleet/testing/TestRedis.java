@@ -41,6 +41,19 @@ public final class TestRedis implements AutoCloseable {
     return await(redis.send(request));
   }
 
+  /** A client of a server that may still be loading its data: waits until it has loaded. */
+  public static TestRedis afterLoading(String url, String namespace) {
+    TestRedis r = new TestRedis(url, namespace);
+    Waits.until("the data to load", java.time.Duration.ofSeconds(30), () -> {
+      try {
+        return r.string("INFO", "persistence").contains("loading:0");
+      } catch (Throwable stillLoading) {
+        return false;
+      }
+    });
+    return r;
+  }
+
   public Response run(Script script, List<String> keys, List<?> args) {
     return await(scripts.run(script, keys, args));
   }
