@@ -71,6 +71,9 @@ public final class RunCommand implements Callable<Integer> {
   String blockMs;
   @Option(names = "--drain-ms", paramLabel = "MS", description = "On shutdown, how long running messages may finish (default 5000).")
   String drainMs;
+  @Option(names = "--generator-stall-ms", paramLabel = "MS",
+      description = "A generator whose produce calls all fail this long gives its lease up (default 15000).")
+  String generatorStallMs;
   // retries
   @Option(names = "--attempts", paramLabel = "N", description = "Attempts per message; a failure with attempts left is retried after a backoff (default 1: no retry).")
   String attempts;
@@ -208,6 +211,7 @@ public final class RunCommand implements Callable<Integer> {
     CommonOptions.put(cli, Setting.STALE_MS, staleMs);
     CommonOptions.put(cli, Setting.BLOCK_MS, blockMs);
     CommonOptions.put(cli, Setting.DRAIN_MS, drainMs);
+    CommonOptions.put(cli, Setting.GENERATOR_STALL_MS, generatorStallMs);
     // retries
     CommonOptions.put(cli, Setting.ATTEMPTS, attempts);
     CommonOptions.put(cli, Setting.BACKOFF_MS, backoffMs);

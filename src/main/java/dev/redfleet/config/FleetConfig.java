@@ -25,6 +25,7 @@ public record FleetConfig(
     int staleMs,
     int blockMs,
     int drainMs,
+    int generatorStallMs,
     // retries
     int attempts,
     int backoffMs,
@@ -75,6 +76,7 @@ public record FleetConfig(
         i(v, Setting.STALE_MS),
         i(v, Setting.BLOCK_MS),
         i(v, Setting.DRAIN_MS),
+        i(v, Setting.GENERATOR_STALL_MS),
         // retries
         i(v, Setting.ATTEMPTS),
         i(v, Setting.BACKOFF_MS),
@@ -131,6 +133,7 @@ public record FleetConfig(
     v.put(Setting.STALE_MS, staleMs);
     v.put(Setting.BLOCK_MS, blockMs);
     v.put(Setting.DRAIN_MS, drainMs);
+    v.put(Setting.GENERATOR_STALL_MS, generatorStallMs);
     // retries
     v.put(Setting.ATTEMPTS, attempts);
     v.put(Setting.BACKOFF_MS, backoffMs);

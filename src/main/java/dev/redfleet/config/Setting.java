@@ -25,6 +25,8 @@ public enum Setting {
   STALE_MS("staleMs", "REDFLEET_STALE_MS", "--stale-ms", Kind.INTEGER, 3000, 1, 3_600_000),
   BLOCK_MS("blockMs", "REDFLEET_BLOCK_MS", "--block-ms", Kind.INTEGER, 1000, 1, 60_000),
   DRAIN_MS("drainMs", "REDFLEET_DRAIN_MS", "--drain-ms", Kind.INTEGER, 5000, 0, 600_000),
+  /** A generator whose produce calls all fail this long gives its lease up (another node may reach Redis). */
+  GENERATOR_STALL_MS("generatorStallMs", "REDFLEET_GENERATOR_STALL_MS", "--generator-stall-ms", Kind.INTEGER, 15_000, 100, 3_600_000),
   // retries
   ATTEMPTS("attempts", "REDFLEET_ATTEMPTS", "--attempts", Kind.INTEGER, 1, 1, 100),
   BACKOFF_MS("backoffMs", "REDFLEET_BACKOFF_MS", "--backoff-ms", Kind.INTEGER, 1000, 1, 3_600_000),

@@ -181,7 +181,8 @@ public final class FleetNode {
         .compose(id -> {
           workers = id;
           return vertx.deployVerticle(new GeneratorVerticle(scripts, keys, new GeneratorVerticle.Settings(
-              config.intervalMs(), config.batchSize(), config.limit(), config.queueCap(), config.rate()), metrics));
+              config.intervalMs(), config.batchSize(), config.limit(), config.queueCap(), config.generatorStallMs(),
+              config.rate()), metrics));
         })
         .compose(id -> {
           generator = id;

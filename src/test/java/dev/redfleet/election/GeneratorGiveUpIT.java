@@ -16,8 +16,8 @@ class GeneratorGiveUpIT {
   @Test
   void aLeaderThatCannotProduceGivesTheLeaseUpAndAnotherNodeGenerates() throws Exception {
     try (RedisServer server = RedisServer.start(); TestRedis redis = new TestRedis(server.url(), "redfleet");
-         FleetProcess first = FleetProcess.node(server.url(), "first", List.of("--interval-ms", "100"));
-         FleetProcess second = FleetProcess.node(server.url(), "second", List.of("--interval-ms", "100"))) {
+         FleetProcess first = FleetProcess.node(server.url(), "first", List.of("--interval-ms", "100", "--generator-stall-ms", "3000"));
+         FleetProcess second = FleetProcess.node(server.url(), "second", List.of("--interval-ms", "100", "--generator-stall-ms", "3000"))) {
       Waits.until("a leader that generates", Duration.ofSeconds(60),
           () -> redis.string("GET", redis.keys.leader()) != null && redis.number("GET", redis.keys.seq()) > 0
               && redis.number("HLEN", redis.keys.anchors()) == 2);
@@ -34,10 +34,16 @@ class GeneratorGiveUpIT {
       redis.call("DEL", redis.keys.queue());
       long seq = redis.number("GET", redis.keys.seq());
       Waits.until("the new leader to generate", Duration.ofSeconds(10), () -> redis.number("GET", redis.keys.seq()) > seq);
-      System.out.println("FIGURE stalled generator: it gave the lease up " + tookMs + " ms after its produce calls began to fail");
+      System.out.println("FIGURE stalled generator (generatorStallMs 3000): it gave the lease up " + tookMs
+          + " ms after its produce calls began to fail");
+      assertThat(tookMs).as("ms from the first refused produce to the handover").isGreaterThanOrEqualTo(2_500L);
       String log = stuck.logText();
       assertThat(log).contains("WRONGTYPE");
       assertThat(log.lines().filter(l -> l.contains("giving the lease up")).count()).as(log).isEqualTo(1);
+      // the setting, not the 15 s default, decided: the node says how long its calls had failed
+      java.util.regex.Matcher stalled = java.util.regex.Pattern.compile("for (\\d+) s; giving the lease up").matcher(log);
+      assertThat(stalled.find()).as(log).isTrue();
+      assertThat(Long.parseLong(stalled.group(1))).as("seconds of failed produce calls before giving up").isBetween(3L, 14L);
       assertThat(stuck.alive()).isTrue();
       assertThat(redis.string("GET", redis.keys.leader())).startsWith(otherNode + ":");
     }
