@@ -30,13 +30,15 @@ class HostileKeysIT {
       fleet.start();
       Waits.until("outcomes recorded", Duration.ofSeconds(60), () -> fleet.redis.stat("processed") > 300);
       String errors = fleet.redis.keys.errors();
-      fleet.redis.call("RENAME", errors, errors + ":saved");
-      fleet.redis.call("SET", errors, "not a list");
+      // each swap in one script: between a RENAME and a SET sent apart, a finish could LPUSH into a
+      // fresh list that the SET (or the RENAME back) then destroys, losing entries the fleet did write
+      fleet.redis.call("EVAL", "redis.call('RENAME', KEYS[1], KEYS[2]) redis.call('SET', KEYS[1], 'not a list')",
+          2, errors, errors + ":saved");
       long processedBefore = fleet.redis.stat("processed");
       Waits.pause(4000);
       long processedDuring = fleet.redis.stat("processed") - processedBefore;
-      fleet.redis.call("DEL", errors);
-      fleet.redis.call("RENAME", errors + ":saved", errors);
+      fleet.redis.call("EVAL", "redis.call('DEL', KEYS[1]) redis.call('RENAME', KEYS[2], KEYS[1])",
+          2, errors, errors + ":saved");
 
       fleet.awaitOutcomes(messages, Duration.ofSeconds(120));
       fleet.assertEveryIdRecordedOnce(messages);
