@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.testing.Fleet;
 import dev.redfleet.testing.FleetProcess;
+import dev.redfleet.testing.Waits;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -108,9 +109,12 @@ class PluginIT {
       assertThat(perId.keySet()).allMatch(id -> id >= 1 && id <= MESSAGES);
       assertThat(lines).allMatch(l -> l.split("\t", 3)[1].equals("1"));
 
-      assertThat(PluginJars.text(log("w1"))).contains("handler: handler 'file-append' (com.example.FileAppendHandlerFactory)");
-      assertThat(PluginJars.text(log("w2"))).contains("handler: blocking handler com.example.FileAppendHandler");
-      System.out.println("FIGURE example plug-in: " + MESSAGES + " messages appended by FileAppendHandler in 3 run processes"
+      // a worker that started last may find the run already over: wait for its start line rather than read it at once
+      Waits.until("w1 to log its handler", Duration.ofSeconds(60), () -> PluginJars.text(log("w1"))
+          .contains("handler: handler 'file-append' (com.example.FileAppendHandlerFactory)"));
+      Waits.until("w2 to log its handler", Duration.ofSeconds(60), () -> PluginJars.text(log("w2"))
+          .contains("handler: blocking handler com.example.FileAppendHandler"));
+      System.out.println("FIGURE example plug-in: " + MESSAGES + " messages appended by FileAppendHandler, loaded in 3 run processes"
           + " (class path and --plugins), " + lines.size() + " lines, every id once, failed 0");
       for (Process p : processes) {
         p.destroy();
