@@ -1,6 +1,7 @@
 package dev.redfleet.bench;
 
 import dev.redfleet.config.RedisUrls;
+import dev.redfleet.redis.HashReply;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnector;
 import io.vertx.core.Vertx;
@@ -223,17 +224,7 @@ public final class Benchmark {
     do {
       merged = new LatencyHistogram();
       clockError = -1;
-      Response fields = call(redis, Request.cmd(Command.HGETALL).arg(keys.latency()));
-      java.util.Map<String, String> hash = new java.util.HashMap<>();
-      if (fields != null && fields.isMap()) {
-        for (String k : fields.getKeys()) {
-          hash.put(k, fields.get(k).toString());
-        }
-      } else if (fields != null) {
-        for (int i = 0; i + 1 < fields.size(); i += 2) {
-          hash.put(fields.get(i).toString(), fields.get(i + 1).toString());
-        }
-      }
+      java.util.Map<String, String> hash = HashReply.fields(call(redis, Request.cmd(Command.HGETALL).arg(keys.latency())));
       for (java.util.Map.Entry<String, String> e : hash.entrySet()) {
         if (e.getKey().endsWith("/clock-error-us")) {
           clockError = Math.max(clockError, Long.parseLong(e.getValue()));

@@ -4,6 +4,7 @@ import dev.redfleet.config.ConfigException;
 import dev.redfleet.election.Leadership;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.HashReply;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.Scripts;
@@ -245,7 +246,7 @@ public final class ObserveVerticle extends VerticleBase {
     JsonObject rates = new JsonObject();
     double seconds = previousTotalsAt > 0 ? Math.max(0.001, (now - previousTotalsAt) / 1000.0) : 0;
     List<String> gone = new java.util.ArrayList<>();
-    for (Map.Entry<String, String> entry : fields(totals).entrySet()) {
+    for (Map.Entry<String, String> entry : HashReply.fields(totals).entrySet()) {
       String node = entry.getKey();
       String[] parts = entry.getValue().split(" ");
       long[] value = {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
@@ -289,21 +290,6 @@ public final class ObserveVerticle extends VerticleBase {
     nodeRates = rates;
     latestErrors = latest;
     status = s;
-  }
-
-  /** An HGETALL answer: a map in RESP3, a flat field/value array in RESP2. */
-  private static Map<String, String> fields(Response hash) {
-    Map<String, String> fields = new HashMap<>();
-    if (hash.type() == io.vertx.redis.client.ResponseType.MULTI && hash.size() > 0 && hash.isMap()) {
-      for (String key : hash.getKeys()) {
-        fields.put(key, hash.get(key).toString());
-      }
-    } else {
-      for (int i = 0; i + 1 < hash.size(); i += 2) {
-        fields.put(hash.get(i).toString(), hash.get(i + 1).toString());
-      }
-    }
-    return fields;
   }
 
   private void serve(HttpServerRequest request) {

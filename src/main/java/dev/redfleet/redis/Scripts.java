@@ -279,21 +279,6 @@ public final class Scripts {
 
   /** The fields and values of a hash, whichever protocol (RESP2 list, RESP3 map) answered. */
   public Future<java.util.Map<String, String>> hash(String key) {
-    return send(Request.cmd(Command.HGETALL).arg(key)).map(r -> {
-      java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
-      if (r == null) {
-        return fields;
-      }
-      if (r.isMap()) {
-        for (String field : r.getKeys()) {
-          fields.put(field, r.get(field).toString());
-        }
-      } else {
-        for (int i = 0; i + 1 < r.size(); i += 2) {
-          fields.put(r.get(i).toString(), r.get(i + 1).toString());
-        }
-      }
-      return fields;
-    });
+    return send(Request.cmd(Command.HGETALL).arg(key)).map(HashReply::fields);
   }
 }
