@@ -65,11 +65,7 @@ class RedisAuthIT {
   }
 
   private static void assertOneLine(FleetProcess.Result r, int exit, String expected) {
-    assertThat(r.exitCode()).as(r.stderr()).isEqualTo(exit);
-    assertThat(r.stderr().lines().filter(l -> !l.isBlank()).toList()).as(r.stderr()).hasSize(1);
-    assertThat(r.stderr()).startsWith("redfleet: ").contains(expected)
-        .doesNotContain("Exception").doesNotContain(ADMIN_PASSWORD).doesNotContain(FLEET_PASSWORD);
-    assertThat(r.stdout()).doesNotContain(ADMIN_PASSWORD).doesNotContain(FLEET_PASSWORD);
+    r.assertOneLineError(exit, expected, ADMIN_PASSWORD, FLEET_PASSWORD);
   }
 
   @Test

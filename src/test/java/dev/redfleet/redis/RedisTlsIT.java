@@ -52,12 +52,6 @@ class RedisTlsIT {
     return FleetProcess.oneShot(args);
   }
 
-  private static void assertOneLine(FleetProcess.Result r, int exit, String expected) {
-    assertThat(r.exitCode()).as(r.stderr()).isEqualTo(exit);
-    assertThat(r.stderr().lines().filter(l -> !l.isBlank()).toList()).as(r.stderr()).hasSize(1);
-    assertThat(r.stderr()).startsWith("redfleet: ").contains(expected).doesNotContain("Exception");
-  }
-
   private static List<String> trust(Certificates c) {
     return List.of("--redis-tls-ca-file", c.ca().toString());
   }
@@ -81,21 +75,21 @@ class RedisTlsIT {
     assertThat(ok.exitCode()).as(ok.stderr()).isZero();
     assertThat(ok.stdout()).contains("audit");
 
-    assertOneLine(status(url), 4, "certificate is not trusted");
-    assertOneLine(status(url, args(trust(otherCa))), 4, "certificate is not trusted");
-    assertOneLine(status("redis://localhost:" + tls.port()), 3, "try rediss://");
+    status(url).assertOneLineError(4, "certificate is not trusted");
+    status(url, args(trust(otherCa))).assertOneLineError(4, "certificate is not trusted");
+    status("redis://localhost:" + tls.port()).assertOneLineError(3, "try rediss://");
 
     // a TLS client against a plain port
     try (RedisServer plain = RedisServer.start()) {
-      assertOneLine(status("rediss://localhost:" + plain.port(), args(trust(certs))), 4, "is this a TLS port");
+      status("rediss://localhost:" + plain.port(), args(trust(certs))).assertOneLineError(4, "is this a TLS port");
     }
   }
 
   @Test
   void mutualTlsNeedsTheClientCertificateAndRunsAWholeFleet() {
     String url = "rediss://localhost:" + mutual.port();
-    assertOneLine(status(url, args(trust(certs))), 4, "refused our client certificate");
-    assertOneLine(status(url, args(trust(certs), clientCert(otherCa))), 4, "client certificate");
+    status(url, args(trust(certs))).assertOneLineError(4, "refused our client certificate");
+    status(url, args(trust(certs), clientCert(otherCa))).assertOneLineError(4, "client certificate");
 
     long limit = 400;
     RedisConnectionOptions options = RedisConnectionOptions.parse(url).with(null, certs.ca().toString(),
@@ -118,7 +112,7 @@ class RedisTlsIT {
   @Test
   void hostnameVerificationIsOnByDefaultAndTurningItOffIsLoggedAsAWarning() {
     String url = "rediss://localhost:" + misnamed.port();
-    assertOneLine(status(url, args(trust(wrongName))), 4, "does not name the host");
+    status(url, args(trust(wrongName))).assertOneLineError(4, "does not name the host");
 
     FleetProcess.Result off = status(url, args(trust(wrongName), List.of("--redis-tls-verify-hostname", "false")));
     assertThat(off.exitCode()).as(off.stderr()).isZero();

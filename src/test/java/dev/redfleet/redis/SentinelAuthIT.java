@@ -41,10 +41,7 @@ class SentinelAuthIT {
   }
 
   private static void assertRefused(FleetProcess.Result r, String expected) {
-    assertThat(r.exitCode()).as(r.stderr()).isEqualTo(4);
-    assertThat(r.stderr().lines().filter(l -> !l.isBlank()).toList()).as(r.stderr()).hasSize(1);
-    assertThat(r.stderr()).startsWith("redfleet: ").contains(expected).doesNotContain("Exception")
-        .doesNotContain(DATA_PASSWORD).doesNotContain(SENTINEL_PASSWORD);
+    r.assertOneLineError(4, expected, DATA_PASSWORD, SENTINEL_PASSWORD);
   }
 
   @Test

@@ -59,6 +59,21 @@ public final class FleetProcess implements AutoCloseable {
     public List<String> lines() {
       return stdout.lines().filter(l -> !l.isBlank()).toList();
     }
+
+    /**
+     * The command failed the way a refused or unreachable Redis must end it: exit code
+     * {@code exit}, and stderr exactly one line, {@code redfleet: ...} with {@code expected} in it
+     * and no Java exception; none of {@code secrets} printed anywhere.
+     */
+    public void assertOneLineError(int exit, String expected, String... secrets) {
+      org.assertj.core.api.Assertions.assertThat(exitCode).as(stderr).isEqualTo(exit);
+      org.assertj.core.api.Assertions.assertThat(stderr.lines().filter(l -> !l.isBlank()).toList()).as(stderr).hasSize(1);
+      org.assertj.core.api.Assertions.assertThat(stderr).startsWith("redfleet: ").contains(expected).doesNotContain("Exception");
+      for (String secret : secrets) {
+        org.assertj.core.api.Assertions.assertThat(stderr).doesNotContain(secret);
+        org.assertj.core.api.Assertions.assertThat(stdout).doesNotContain(secret);
+      }
+    }
   }
 
   /** Runs a one-shot command to its end, keeping stdout and stderr apart. */
