@@ -66,12 +66,14 @@ public final class RedisFailures {
       }
       if (m.contains("The user executing the script can't run this command")) {
         // Redis 7.0 names the script and the line, not the command: find the command ourselves
-        Optional<String> command = scriptCommand(m);
+        Optional<ScriptLine> at = scriptLine(m);
+        String script = at.map(a -> "'" + a.script().fileName() + "'").orElse("(unknown)");
+        Optional<String> command = at.flatMap(a -> a.script().commandAtLine(a.line()));
         if (command.isPresent()) {
           return refused("the Redis ACL user may not run '" + command.get() + "' (called by the fleet's script "
-              + scriptName(m) + "): add the rule +" + command.get() + " to it (the rules the fleet needs are in docs/DEPLOYMENTS.md)");
+              + script + "): add the rule +" + command.get() + " to it (the rules the fleet needs are in docs/DEPLOYMENTS.md)");
         }
-        return refused("the Redis ACL user may not run a command the fleet's script " + scriptName(m)
+        return refused("the Redis ACL user may not run a command the fleet's script " + script
             + " calls: give it the rules in docs/DEPLOYMENTS.md");
       }
       if (m.contains("The user executing the script can't access at least one of the keys")) {
@@ -109,18 +111,16 @@ public final class RedisFailures {
 
   private static final Pattern SCRIPT_LINE = Pattern.compile("script: ([0-9a-fA-F]{40}), on @user_script:(\\d+)");
 
-  private static Optional<String> scriptCommand(String message) {
+  /** Where in which of our scripts Redis refused a call. */
+  private record ScriptLine(Script script, int line) {}
+
+  private static Optional<ScriptLine> scriptLine(String message) {
     Matcher m = SCRIPT_LINE.matcher(message);
     if (!m.find()) {
       return Optional.empty();
     }
     int line = Integer.parseInt(m.group(2));
-    return Script.bySha(m.group(1)).flatMap(s -> s.commandAtLine(line));
-  }
-
-  private static String scriptName(String message) {
-    Matcher m = SCRIPT_LINE.matcher(message);
-    return m.find() ? Script.bySha(m.group(1)).map(s -> "'" + s.fileName() + "'").orElse("(unknown)") : "(unknown)";
+    return Script.bySha(m.group(1)).map(s -> new ScriptLine(s, line));
   }
 
   private static String tls(String m) {
