@@ -22,7 +22,8 @@
 -- with {"id":<id>, and odd is always empty (kept for callers that read positions from it).
 --
 -- A message is what the generator made: it starts with {"id":N,"epoch":E, where N is canonical
--- (no sign, no leading zero) and 1 <= N <= seq, 1 <= E <= epoch, and it ends with "}. Anything
+-- (no sign, no leading zero) and 1 <= N <= seq, 0 <= E <= epoch (0: sent by a client), and it
+-- ends with "}. Anything
 -- else, and an entry whose id is already in this node's in-flight hash or earlier in the same
 -- claim (a forged copy must not overwrite the real message), goes to the errors list as
 -- {"error":"malformed","raw":...,"node":...,"at":...}, raw kept byte for byte. The worker checks
@@ -113,8 +114,9 @@ local function message_id(raw)
   local at = #id + 16
   -- the common case: the current epoch
   if string.find(raw, epochComma, at, true) ~= at then
-    local e = string.match(raw, '^([1-9]%d*),', at)
-    if not e or not at_most(e, epochComma:sub(1, -2)) then
+    -- epoch 0: a message sent by a client (send, HTTP, the Java client), not by a generator
+    local e = string.match(raw, '^(%d+),', at)
+    if not e or (e ~= '0' and (string.byte(e, 1) == 48 or not at_most(e, epochComma:sub(1, -2)))) then
       return nil
     end
   end

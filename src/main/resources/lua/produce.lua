@@ -1,34 +1,52 @@
 -- produce: the generator's only write. Appends a batch of new messages to the queue,
--- fenced by the lease, bounded by the fleet-wide limit and by the queue cap.
+-- fenced by the lease, bounded by the fleet-wide limit and by the queue cap, and, for a source
+-- with a position, commits the source's cursor in the same script as the batch.
 --
--- KEYS[1]  <ns>:leader  must still hold ARGV[1], or nothing is written
--- KEYS[2]  <ns>:seq     last message id assigned (ids are gap-free across generators)
--- KEYS[3]  <ns>:queue   list; producers LPUSH, consumers take from the right
--- KEYS[4]  <ns>:stats   hash; 'produced' is incremented
+-- KEYS[1]  <ns>:leader         must still hold ARGV[1], or nothing is written
+-- KEYS[2]  <ns>:seq            last message id assigned (ids are gap-free across generators)
+-- KEYS[3]  <ns>:queue          list; producers LPUSH, consumers take from the right
+-- KEYS[4]  <ns>:stats          hash; 'produced' is incremented
+-- KEYS[5]  <ns>:source:cursor  string; the source's committed position
+-- KEYS[6]  <ns>:paused         present while the fleet is paused: nothing is written
 -- ARGV[1]  token "<nodeId>:<epoch>"
 -- ARGV[2]  epoch, written into every message
 -- ARGV[3]  limit: total messages the fleet may ever produce (0 = unbounded)
 -- ARGV[4]  queue cap: the queue never grows past this many entries
--- ARGV[5..] message bodies, each already a JSON string literal ("...", escaped)
+-- ARGV[5]  the cursor this batch was read from ('' = the source has no position)
+-- ARGV[6]  the cursor after this batch; written only with the whole batch
+-- ARGV[7..] the messages, each either a JSON string literal (the body: "...") or a message tail
+--          ("headers":{...},"body":"...", see send.lua): both already escaped
 --
 -- Returns {count, lastId, status}
 --   count   messages appended by this call
 --   lastId  the value of seq after the call
 --   status  'ok'     all bodies were used
---           'full'   the queue cap cut the batch (possibly to zero): back off
+--           'full'   the queue cap cut the batch (possibly to zero): back off. A batch with a
+--                    cursor is all or nothing: it is cut to zero
 --           'limit'  seq reached the limit: nothing more will ever be produced
 --           'fenced' the caller does not hold the lease: nothing was written
+--           'paused' the fleet is paused: nothing was written
+--           'moved'  the committed cursor is not ARGV[5] (another generator went on from it):
+--                    nothing was written; read the cursor again
 --
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type, seq is
 -- not an integer or the 'produced' counter is not one. At maxmemory with noeviction the first
 -- write (LPUSH) is refused by Redis: nothing is produced, and the generator backs off.
 --#include key-types
-local refused = check_key_types({'string', 'string', 'list', 'hash'})
+local refused = check_key_types({'string', 'string', 'list', 'hash', 'string'})
 if refused then
   return refused
 end
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'fenced'}
+end
+
+if redis.call('EXISTS', KEYS[6]) == 1 then
+  return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'paused'}
+end
+local withCursor = ARGV[6] ~= ''
+if withCursor and (redis.call('GET', KEYS[5]) or '') ~= ARGV[5] then
+  return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'moved'}
 end
 
 local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -37,7 +55,8 @@ if not seq or (produced and not string.match(produced, '^%-?%d+$')) then
   return redis.error_reply('ERR redfleet: ' .. KEYS[2] .. ' or field produced of ' .. KEYS[4] .. ' is not an integer; nothing was changed')
 end
 local limit = tonumber(ARGV[3])
-local wanted = #ARGV - 4
+local FIRST = 7
+local wanted = #ARGV - FIRST + 1
 local n = wanted
 if limit > 0 and limit - seq < n then
   n = limit - seq
@@ -48,7 +67,7 @@ if room < n then
   n = room
   status = 'full'
 end
-if n < 0 then
+if n < 0 or (withCursor and n < wanted) then
   n = 0
 end
 if limit > 0 and seq + n >= limit then
@@ -62,10 +81,16 @@ end
 -- ts is the produce time on the Redis clock (ms), from which pickup latency is measured.
 local now = redis.call('TIME')
 local ts = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
-local middle = ',"epoch":' .. ARGV[2] .. ',"ts":' .. ts .. ',"body":'
+local middle = ',"epoch":' .. ARGV[2] .. ',"ts":' .. ts .. ','
 local messages = {}
 for i = 1, n do
-  messages[i] = '{"id":' .. (seq + i) .. middle .. ARGV[4 + i] .. '}'
+  local item = ARGV[FIRST - 1 + i]
+  -- a body literal's only bare quotes are its first and last character, so it never looks like
+  -- the start of a tail ("name":)
+  if not string.find(item, '^"%a+":') then
+    item = '"body":' .. item
+  end
+  messages[i] = '{"id":' .. (seq + i) .. middle .. item .. '}'
 end
 -- unpack() is bounded by Lua's C stack: push in chunks
 for i = 1, n, 1000 do
@@ -73,4 +98,7 @@ for i = 1, n, 1000 do
 end
 redis.call('SET', KEYS[2], string.format('%d', seq + n))
 redis.call('HINCRBY', KEYS[4], 'produced', n)
+if withCursor then
+  redis.call('SET', KEYS[5], ARGV[6])
+end
 return {n, seq + n, status}

@@ -9,15 +9,36 @@ public interface Message {
   /** The message id: unique in the fleet's namespace, gap-free from 1. */
   long id();
 
-  /** The generator's lease epoch (fencing token) under which the message was produced. */
+  /**
+   * The generator's lease epoch (fencing token) under which the message was produced; 0 for a
+   * message sent from outside the fleet.
+   */
   long epoch();
 
   /** Which attempt this is: 1 for the first, higher when a failed message is retried. */
   int attempt();
 
-  /** When the message was produced, in ms on the Redis clock; 0 when not known. */
+  /** When the message was produced or became due, in ms on the Redis clock; 0 when not known. */
   long producedAt();
 
-  /** The payload, as produced. */
+  /** The payload, as produced or sent. */
   String body();
+
+  /**
+   * The dedup key it was sent with ({@code send --key}, {@code "key"} of POST /messages,
+   * {@link SendOptions#setKey}), or null.
+   */
+  String key();
+
+  /**
+   * The headers it was sent with, unchanged (a W3C {@code traceparent} among them passes through
+   * as sent); empty for generated messages. Never null, read-only.
+   */
+  java.util.Map<String, String> headers();
+
+  /**
+   * When it entered the fleet, in ms on the Redis clock: the send (for a delayed message, the send,
+   * not the due time) or the produce. {@link #producedAt()} is when it became due.
+   */
+  long sentAt();
 }

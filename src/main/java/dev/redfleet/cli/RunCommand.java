@@ -113,6 +113,27 @@ public final class RunCommand implements Callable<Integer> {
   String waitReplicas;
   @Option(names = "--wait-timeout-ms", paramLabel = "MS", description = "Longest WAIT for --wait-replicas (default 1000).")
   String waitTimeoutMs;
+  // messages in: sources, the leader handling, HTTP sends
+  @Option(names = "--source", paramLabel = "NAME",
+      description = "What the elected generator emits: simulated (default), none, lines, schedule, or a Source plug-in's name or class. See docs/SOURCES.md.")
+  String source;
+  @Option(names = "--source-file", paramLabel = "FILE", description = "The file of --source lines: each line once, appends followed.")
+  String sourceFile;
+  @Option(names = "--schedule", paramLabel = "CRON",
+      description = "The cron expression of --source schedule: 5 Unix fields, or 6 with seconds first.")
+  String schedule;
+  @Option(names = "--schedule-body", paramLabel = "TEXT", description = "The body of each --source schedule message.")
+  String scheduleBody;
+  @Option(names = "--leader-handles", paramLabel = "auto|true|false",
+      description = "Whether the elected node also runs workers (default auto: yes unless --source simulated).")
+  String leaderHandles;
+  @Option(names = "--http-token-file", paramLabel = "FILE",
+      description = "File whose first line is the bearer token POST /messages requires (env REDFLEET_HTTP_TOKEN).")
+  String httpTokenFile;
+  @Option(names = "--max-body-bytes", paramLabel = "N", description = "Largest message body accepted over HTTP, in bytes (default 1048576).")
+  String maxBodyBytes;
+  @Option(names = "--dedup-window-ms", paramLabel = "MS", description = "How long a message key deduplicates sends (default 86400000).")
+  String dedupWindowMs;
 
   @Override
   public Integer call() throws Exception {
@@ -230,6 +251,15 @@ public final class RunCommand implements Callable<Integer> {
     CommonOptions.put(cli, Setting.LATENCY_REPORT_MS, latencyReportMs);
     CommonOptions.put(cli, Setting.WAIT_REPLICAS, waitReplicas);
     CommonOptions.put(cli, Setting.WAIT_TIMEOUT_MS, waitTimeoutMs);
+    // messages in
+    CommonOptions.put(cli, Setting.SOURCE, source);
+    CommonOptions.put(cli, Setting.SOURCE_FILE, sourceFile);
+    CommonOptions.put(cli, Setting.SCHEDULE, schedule);
+    CommonOptions.put(cli, Setting.SCHEDULE_BODY, scheduleBody);
+    CommonOptions.put(cli, Setting.LEADER_HANDLES, leaderHandles);
+    CommonOptions.put(cli, Setting.HTTP_TOKEN_FILE, httpTokenFile);
+    CommonOptions.put(cli, Setting.MAX_BODY_BYTES, maxBodyBytes);
+    CommonOptions.put(cli, Setting.DEDUP_WINDOW_MS, dedupWindowMs);
     return cli;
   }
 }

@@ -150,7 +150,7 @@ public final class ConfigLoader {
     switch (s.kind) {
       case TEXT, NAME -> {
         if (!(raw instanceof String text)) {
-          boolean secret = s == Setting.REDIS_PASSWORD || s == Setting.REDIS_SENTINEL_PASSWORD;
+          boolean secret = s == Setting.REDIS_PASSWORD || s == Setting.REDIS_SENTINEL_PASSWORD || s == Setting.HTTP_TOKEN;
           throw new ConfigException(s.key + " must be text, got " + (secret ? "another type" : describe(raw)) + where);
         }
         if (text.length() > s.max) {
@@ -223,6 +223,9 @@ public final class ConfigLoader {
   private static void checkTimings(FleetConfig c) {
     if (c.renewMs() >= c.leaseMs()) {
       throw new ConfigException("renewMs (" + c.renewMs() + ") must be shorter than leaseMs (" + c.leaseMs() + ")");
+    }
+    if (!java.util.Set.of("auto", "true", "false").contains(c.leaderHandlesSetting())) {
+      throw new ConfigException("leaderHandles must be auto, true or false, got '" + c.leaderHandlesSetting() + "'");
     }
     if (c.staleMs() <= c.heartbeatMs() * 2L) {
       throw new ConfigException("staleMs (" + c.staleMs() + ") must be more than twice heartbeatMs (" + c.heartbeatMs() + ")");

@@ -52,7 +52,17 @@ public record FleetConfig(
     String redisMasterName,
     String redisSentinelPassword,
     int waitReplicas,
-    int waitTimeoutMs) {
+    int waitTimeoutMs,
+    // messages in
+    int maxBodyBytes,
+    int dedupWindowMs,
+    String source,
+    String sourceFile,
+    String schedule,
+    String scheduleBody,
+    String leaderHandlesSetting,
+    String httpToken,
+    String httpTokenFile) {
 
   static FleetConfig of(Map<Setting, Object> v) {
     return new FleetConfig(
@@ -103,7 +113,17 @@ public record FleetConfig(
         (String) v.get(Setting.REDIS_MASTER_NAME),
         (String) v.get(Setting.REDIS_SENTINEL_PASSWORD),
         i(v, Setting.WAIT_REPLICAS),
-        i(v, Setting.WAIT_TIMEOUT_MS));
+        i(v, Setting.WAIT_TIMEOUT_MS),
+        // messages in
+        i(v, Setting.MAX_BODY_BYTES),
+        i(v, Setting.DEDUP_WINDOW_MS),
+        (String) v.get(Setting.SOURCE),
+        (String) v.get(Setting.SOURCE_FILE),
+        (String) v.get(Setting.SCHEDULE),
+        (String) v.get(Setting.SCHEDULE_BODY),
+        (String) v.get(Setting.LEADER_HANDLES),
+        (String) v.get(Setting.HTTP_TOKEN),
+        (String) v.get(Setting.HTTP_TOKEN_FILE));
   }
 
   private static int i(Map<Setting, Object> v, Setting s) {
@@ -161,6 +181,16 @@ public record FleetConfig(
     v.put(Setting.REDIS_SENTINEL_PASSWORD, redisSentinelPassword);
     v.put(Setting.WAIT_REPLICAS, waitReplicas);
     v.put(Setting.WAIT_TIMEOUT_MS, waitTimeoutMs);
+    // messages in
+    v.put(Setting.MAX_BODY_BYTES, maxBodyBytes);
+    v.put(Setting.DEDUP_WINDOW_MS, dedupWindowMs);
+    v.put(Setting.SOURCE, source);
+    v.put(Setting.SOURCE_FILE, sourceFile);
+    v.put(Setting.SCHEDULE, schedule);
+    v.put(Setting.SCHEDULE_BODY, scheduleBody);
+    v.put(Setting.LEADER_HANDLES, leaderHandlesSetting);
+    v.put(Setting.HTTP_TOKEN, httpToken);
+    v.put(Setting.HTTP_TOKEN_FILE, httpTokenFile);
     v.put(setting, value);
     return of(v);
   }
@@ -168,6 +198,19 @@ public record FleetConfig(
   /** The Redis deployment these settings describe (topology, endpoints, credentials, TLS). */
   public dev.redfleet.redis.RedisConnectionOptions redis() {
     return RedisDeployment.options(this);
+  }
+
+  /**
+   * Whether the elected node also runs workers: {@code leaderHandles} true or false, or for
+   * {@code auto} (the default) yes for every source but {@code simulated}, whose generator keeps
+   * the original rule of handling nothing.
+   */
+  public boolean leaderHandles() {
+    return switch (leaderHandlesSetting) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> !"simulated".equals(source);
+    };
   }
 
   /** Secrets must never be printed: the record's own toString would show them. */

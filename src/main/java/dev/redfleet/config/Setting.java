@@ -56,7 +56,26 @@ public enum Setting {
   REDIS_MASTER_NAME("redisMasterName", "REDIS_MASTER_NAME", "--redis-master-name", Kind.NAME, "mymaster", 0, 0),
   REDIS_SENTINEL_PASSWORD("redisSentinelPassword", "REDIS_SENTINEL_PASSWORD", "--redis-sentinel-password", Kind.TEXT, "", 0, 0),
   WAIT_REPLICAS("waitReplicas", "REDFLEET_WAIT_REPLICAS", "--wait-replicas", Kind.INTEGER, 0, 0, 16),
-  WAIT_TIMEOUT_MS("waitTimeoutMs", "REDFLEET_WAIT_TIMEOUT_MS", "--wait-timeout-ms", Kind.INTEGER, 1000, 1, 60_000);
+  WAIT_TIMEOUT_MS("waitTimeoutMs", "REDFLEET_WAIT_TIMEOUT_MS", "--wait-timeout-ms", Kind.INTEGER, 1000, 1, 60_000),
+  // messages in: send, sources, the leader handling
+  /** The largest body a message may have (UTF-8 bytes); a larger one is refused at send. */
+  MAX_BODY_BYTES("maxBodyBytes", "REDFLEET_MAX_BODY_BYTES", "--max-body-bytes", Kind.INTEGER, 1_048_576, 1, 536_870_912),
+  /** How long a dedup key keeps answering with its first message's id. */
+  DEDUP_WINDOW_MS("dedupWindowMs", "REDFLEET_DEDUP_WINDOW_MS", "--dedup-window-ms", Kind.INTEGER, 86_400_000, 1, 2_147_483_647),
+  /** What the elected generator emits: simulated, none, lines, schedule, or a plug-in's name or class. */
+  SOURCE("source", "REDFLEET_SOURCE", "--source", Kind.TEXT, "simulated", 0, 0),
+  /** The file of the lines source. */
+  SOURCE_FILE("sourceFile", "REDFLEET_SOURCE_FILE", "--source-file", Kind.TEXT, "", 0, 0),
+  /** The cron expression of the schedule source (Unix 5 fields, or 6 with seconds first). */
+  SCHEDULE("schedule", "REDFLEET_SCHEDULE", "--schedule", Kind.TEXT, "", 0, 0),
+  /** The body of each message of the schedule source. */
+  SCHEDULE_BODY("scheduleBody", "REDFLEET_SCHEDULE_BODY", "--schedule-body", Kind.TEXT, "", 0, 0),
+  /** Whether the elected node also runs workers: auto (yes unless the source is simulated), true, false. */
+  LEADER_HANDLES("leaderHandles", "REDFLEET_LEADER_HANDLES", "--leader-handles", Kind.TEXT, "auto", 0, 0),
+  /** Bearer token that POST /messages and the page's actions require; "" = none (loopback only). */
+  HTTP_TOKEN("httpToken", "REDFLEET_HTTP_TOKEN", "--http-token", Kind.TEXT, "", 0, 0),
+  /** File whose first line is the HTTP token. */
+  HTTP_TOKEN_FILE("httpTokenFile", "REDFLEET_HTTP_TOKEN_FILE", "--http-token-file", Kind.TEXT, "", 0, 0);
 
   /** How a raw value is read and checked. */
   public enum Kind { TEXT, NAME, INTEGER, FRACTION, FLAG }

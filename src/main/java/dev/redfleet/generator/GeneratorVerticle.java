@@ -34,6 +34,8 @@ public final class GeneratorVerticle extends VerticleBase {
   private static final int BODY_LENGTH = 16;
   /** Pause before trying again when the queue is at its cap. */
   private static final long FULL_QUEUE_PAUSE_MS = 20;
+  /** While the fleet is paused, how often a continuous generator asks again. */
+  private static final long PAUSED_POLL_MS = 250;
   /**
    * Produce calls in flight at once at interval 0: while Redis runs one, the next batch is built
    * and on the wire. Ids stay gap-free: each call takes its ids from seq inside the script.
@@ -86,6 +88,8 @@ public final class GeneratorVerticle extends VerticleBase {
   /** At interval 0: a pause is scheduled (queue full, or Redis failing). */
   private boolean waiting;
   private boolean full;
+  /** The last produce call found the fleet paused. */
+  private boolean fleetPaused;
   private long timer = -1;
   private long watchdog = -1;
   /** When the last produce call answered (nanoTime ms), or generation started. */
@@ -216,7 +220,7 @@ public final class GeneratorVerticle extends VerticleBase {
     producing++;
     Future<Response> call;
     try {
-      call = scripts.run(Script.PRODUCE, List.of(keys.leader(), keys.seq(), keys.queue(), keys.stats()),
+      call = scripts.run(Script.PRODUCE, keys.produce(),
           arguments(count));
     } catch (RuntimeException | OutOfMemoryError e) {
       // a batch that cannot even be built: the watchdog gives the lease up
@@ -247,6 +251,8 @@ public final class GeneratorVerticle extends VerticleBase {
     args.add(leadership.epoch());
     args.add(settings.limit());
     args.add(settings.queueCap());
+    args.add("");
+    args.add("");
     ThreadLocalRandom random = ThreadLocalRandom.current();
     for (int i = 0; i < count; i++) {
       args.add(randomBody(random));
@@ -257,6 +263,10 @@ public final class GeneratorVerticle extends VerticleBase {
   private void produced(long thisRun, Response result) {
     metrics.produced(result.get(0).toLong());
     String status = result.get(2).toString();
+    if (!"paused".equals(status) && fleetPaused) {
+      fleetPaused = false;
+      log.info("the fleet is resumed; generation goes on");
+    }
     if (!"full".equals(status) && full) {
       full = false;
       log.info("queue below its cap again; generation resumes");
@@ -274,6 +284,15 @@ public final class GeneratorVerticle extends VerticleBase {
         }
         if (settings.continuous()) {
           later(thisRun, FULL_QUEUE_PAUSE_MS);
+        }
+      }
+      case "paused" -> {
+        if (!fleetPaused) {
+          fleetPaused = true;
+          log.info("the fleet is paused: generation waits for resume");
+        }
+        if (settings.continuous()) {
+          later(thisRun, PAUSED_POLL_MS);
         }
       }
       case "limit" -> {

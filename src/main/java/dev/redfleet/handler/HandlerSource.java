@@ -149,15 +149,20 @@ public final class HandlerSource {
     }
   }
 
-  /** The settings by file key, read from the record's accessors; the Redis URL is left out. */
+  /** Settings a handler never sees: the Redis URL may hold a password, the others are secrets. */
+  private static final java.util.Set<String> HIDDEN = java.util.Set.of(Setting.REDIS_URL.key,
+      Setting.REDIS_PASSWORD.key, Setting.REDIS_SENTINEL_PASSWORD.key, Setting.HTTP_TOKEN.key);
+
+  /** The settings by file key, read from the record's accessors; the secrets are left out. */
   static JsonObject settingsOf(FleetConfig config) {
     JsonObject json = new JsonObject();
     for (RecordComponent component : FleetConfig.class.getRecordComponents()) {
-      if (component.getName().equals(Setting.REDIS_URL.key)) {
+      if (HIDDEN.contains(component.getName())) {
         continue;
       }
       try {
-        json.put(component.getName(), component.getAccessor().invoke(config));
+        String key = component.getName().equals("leaderHandlesSetting") ? Setting.LEADER_HANDLES.key : component.getName();
+        json.put(key, component.getAccessor().invoke(config));
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException(e);
       }

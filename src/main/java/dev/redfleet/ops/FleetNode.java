@@ -152,7 +152,7 @@ public final class FleetNode {
     log.info("handler: {}", handlers.description());
     WorkerVerticle.Settings workerSettings = new WorkerVerticle.Settings(connector, config.concurrency(),
         config.blockMs(), config.handlerTimeoutMs(), config.drainMs(),
-        config.attempts(), config.backoffMs(), config.backoffMaxMs());
+        config.attempts(), config.backoffMs(), config.backoffMaxMs(), config.leaderHandles());
     // the Redis clock has its first sample before any message is taken, so every pickup is
     // measured; a Redis that is down does not hold the start up (it waits 2 s at most)
     return vertx.deployVerticle(clock)

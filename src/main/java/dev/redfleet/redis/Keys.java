@@ -152,4 +152,36 @@ public final class Keys {
   public String latencyFrom() {
     return prefix + "latency:from";
   }
+
+  // messages in: send, sources, pause
+
+  /** String with PX TTL: the id of the message first sent with dedup key {@code key}. */
+  public String dedup(String key) {
+    return prefix + "dedup:" + key;
+  }
+
+  /** String, present while the fleet is paused: workers claim nothing, the generator emits nothing. */
+  public String paused() {
+    return prefix + "paused";
+  }
+
+  /** String: the generator's source position (cursor), committed with each produced batch. */
+  public String sourceCursor() {
+    return prefix + "source:cursor";
+  }
+
+  /** The keys {@code produce.lua} takes, in its order. */
+  public List<String> produce() {
+    return List.of(leader(), seq(), queue(), stats(), sourceCursor(), paused());
+  }
+
+  /** The fixed keys {@code send.lua} takes before the dedup keys, in its order. */
+  public List<String> send() {
+    return List.of(seq(), queue(), delayed(), stats());
+  }
+
+  /** The keys {@code requeue-error.lua} takes, in its order. */
+  public List<String> requeueError() {
+    return List.of(errors(), seq(), queue(), stats());
+  }
 }

@@ -32,7 +32,10 @@ public enum Script {
   LEASE_TAKEOVER("lease-takeover"),
   ANCHOR_SWAP("anchor-swap"),
   // Redis deployments
-  RAISE_FLOORS("raise-floors");
+  RAISE_FLOORS("raise-floors"),
+  // messages in
+  SEND("send"),
+  REQUEUE_ERROR("requeue-error");
 
   private final String fileName;
   private final String source;

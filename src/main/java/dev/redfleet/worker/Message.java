@@ -2,6 +2,8 @@ package dev.redfleet.worker;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A message as produced by the generator:
@@ -9,14 +11,25 @@ import io.vertx.core.json.JsonObject;
  * on the Redis clock (ms). A message handed out again after a failed attempt also carries
  * {@code "attempt":N} (N >= 2) between {@code ts} and {@code body}; without it the attempt is 1.
  * Entries without {@code ts} (written by an older version) read as {@code producedAt} 0.
+ *
+ * <p>A message sent from outside the fleet (send, POST /messages, the Java client) has epoch 0 and
+ * may carry, between {@code ts} (or {@code attempt}) and {@code body}: {@code "sent":S} (when it was
+ * delayed: ts is then its due time), {@code "key":"..."} and {@code "headers":{"name":"value",...}}.
+ * Those take the JSON path of {@link #parse}.
  */
-public record Message(long id, long epoch, long producedAt, int attempt, String body)
+public record Message(long id, long epoch, long producedAt, int attempt, String body, String key,
+    Map<String, String> headers, long sentAt)
     // handlers get this very object through the public interface: no copy per message
     implements dev.redfleet.api.Message {
 
   /** A first attempt with no produce time. */
   public Message(long id, long epoch, String body) {
     this(id, epoch, 0, 1, body);
+  }
+
+  /** A generator's message: no key, no headers, sent when produced. */
+  public Message(long id, long epoch, long producedAt, int attempt, String body) {
+    this(id, epoch, producedAt, attempt, body, null, Map.of(), producedAt);
   }
 
   /**
@@ -137,6 +150,24 @@ public record Message(long id, long epoch, long producedAt, int attempt, String 
         || !Long.toString(id.longValue()).equals(claimedId)) {
       return null;
     }
+    Object keyValue = json.getValue("key");
+    Object headersValue = json.getValue("headers");
+    Object sentValue = json.getValue("sent");
+    if ((keyValue != null && !(keyValue instanceof String)) || (headersValue != null && !(headersValue instanceof JsonObject))
+        || (sentValue != null && !(sentValue instanceof Number))) {
+      return null;
+    }
+    Map<String, String> headers = Map.of();
+    if (headersValue instanceof JsonObject object && !object.isEmpty()) {
+      Map<String, String> read = new LinkedHashMap<>();
+      for (Map.Entry<String, Object> header : object) {
+        if (!(header.getValue() instanceof String text)) {
+          return null;
+        }
+        read.put(header.getKey(), text);
+      }
+      headers = java.util.Collections.unmodifiableMap(read);
+    }
     Object ts = json.getValue("ts", 0L);
     Object attempt = json.getValue("attempt", 1);
     if (!(ts instanceof Number producedAt) || producedAt.doubleValue() != Math.rint(producedAt.doubleValue())
@@ -144,6 +175,8 @@ public record Message(long id, long epoch, long producedAt, int attempt, String 
         || n.longValue() < 1 || n.longValue() > Integer.MAX_VALUE) {
       return null;
     }
-    return new Message(id.longValue(), epoch.longValue(), producedAt.longValue(), n.intValue(), body);
+    long sentAt = sentValue instanceof Number sent ? sent.longValue() : producedAt.longValue();
+    return new Message(id.longValue(), epoch.longValue(), producedAt.longValue(), n.intValue(), body,
+        (String) keyValue, headers, sentAt);
   }
 }

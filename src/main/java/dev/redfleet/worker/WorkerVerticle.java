@@ -60,11 +60,17 @@ public final class WorkerVerticle extends VerticleBase {
    * @param attempts a failed attempt with attempts left is retried after a backoff (1 = never)
    * @param backoffMs the first retry's delay; it doubles per attempt (with jitter) up to backoffMaxMs
    */
+  /** @param leaderHandles whether the worker keeps handling while its node is the elected generator */
   public record Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs,
-      int attempts, long backoffMs, long backoffMaxMs) {
+      int attempts, long backoffMs, long backoffMaxMs, boolean leaderHandles) {
     /** No retries. */
     public Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs) {
-      this(redis, concurrency, blockMs, handlerTimeoutMs, drainMs, 1, 1000, 60_000);
+      this(redis, concurrency, blockMs, handlerTimeoutMs, drainMs, 1, 1000, 60_000, false);
+    }
+
+    public Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs,
+        int attempts, long backoffMs, long backoffMaxMs) {
+      this(redis, concurrency, blockMs, handlerTimeoutMs, drainMs, attempts, backoffMs, backoffMaxMs, false);
     }
   }
 
@@ -188,7 +194,7 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void setPaused(boolean leader) {
-    paused = leader;
+    paused = leader && !settings.leaderHandles();
     if (!paused) {
       pump();
     }

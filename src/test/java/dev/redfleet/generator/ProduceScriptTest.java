@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 class ProduceScriptTest extends RedisTestBase {
 
   private Response produce(String token, long epoch, long limit, long cap, int count) {
-    List<Object> args = new ArrayList<>(List.of(token, epoch, limit, cap));
+    List<Object> args = new ArrayList<>(List.of(token, epoch, limit, cap, "", ""));
     for (int i = 0; i < count; i++) {
       args.add("\"body-" + i + "\"");
     }
     return redis.run(Script.PRODUCE,
-        List.of(redis.keys.leader(), redis.keys.seq(), redis.keys.queue(), redis.keys.stats()), args);
+        redis.keys.produce(), args);
   }
 
   private void lease(String token) {

@@ -63,10 +63,10 @@ class FloorsTest {
   }
 
   private static Response produce(Fleetlike redis, String token, long epoch, int count) {
-    List<Object> args = new ArrayList<>(List.of(token, epoch, 0, 1_000_000));
+    List<Object> args = new ArrayList<>(List.of(token, epoch, 0, 1_000_000, "", ""));
     for (int i = 0; i < count; i++) {
       args.add("\"b\"");
     }
-    return redis.run(Script.PRODUCE, List.of(redis.keys.leader(), redis.keys.seq(), redis.keys.queue(), redis.keys.stats()), args);
+    return redis.run(Script.PRODUCE, redis.keys.produce(), args);
   }
 }

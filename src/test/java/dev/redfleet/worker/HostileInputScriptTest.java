@@ -219,8 +219,8 @@ class HostileInputScriptTest extends RedisTestBase {
   void produceRequeueUnlandRetryDueAndAcquireWithAKeyOfTheWrongTypeChangeNothing() {
     busyFleet();
     breakKey(k().queue());
-    assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, List.of(k().leader(), k().seq(), k().queue(), k().stats()),
-        List.of("gen:1", 1, 0, 1000, "\"a\"", "\"b\"")));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, k().produce(),
+        List.of("gen:1", 1, 0, 1000, "", "", "\"a\"", "\"b\"")));
     assertRefusedAndNothingChanged(() -> redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0)));
     assertRefusedAndNothingChanged(() -> redis.run(Script.UNLAND, List.of(k().landing(NODE), k().queue()), List.of()));
     assertRefusedAndNothingChanged(() -> redis.run(Script.RETRY_DUE, List.of(k().delayed(), k().queue()), List.of(100)));
@@ -229,16 +229,16 @@ class HostileInputScriptTest extends RedisTestBase {
     generatorState();
     busyFleet();
     breakKey(k().stats());
-    assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, List.of(k().leader(), k().seq(), k().queue(), k().stats()),
-        List.of("gen:1", 1, 0, 1000, "\"a\"")));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, k().produce(),
+        List.of("gen:1", 1, 0, 1000, "", "", "\"a\"")));
     assertRefusedAndNothingChanged(() -> redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0)));
 
     redis.call("FLUSHALL");
     generatorState();
     busyFleet();
     redis.call("SET", k().seq(), "not a number");
-    assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, List.of(k().leader(), k().seq(), k().queue(), k().stats()),
-        List.of("gen:1", 1, 0, 1000, "\"a\"")));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, k().produce(),
+        List.of("gen:1", 1, 0, 1000, "", "", "\"a\"")));
     assertRefusedAndNothingChanged(() -> claim(10));
 
     redis.call("FLUSHALL");

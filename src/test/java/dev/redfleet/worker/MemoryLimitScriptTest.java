@@ -30,8 +30,8 @@ class MemoryLimitScriptTest extends RedisTestBase {
   }
 
   private Response produce() {
-    return redis.run(Script.PRODUCE, List.of(k().leader(), k().seq(), k().queue(), k().stats()),
-        List.of("gen:1", 1, 0, 1_000_000, "\"x\""));
+    return redis.run(Script.PRODUCE, k().produce(),
+        List.of("gen:1", 1, 0, 1_000_000, "", "", "\"x\""));
   }
 
   private static String message(long id) {

@@ -1,0 +1,181 @@
+package dev.redfleet.send;
+
+import dev.redfleet.api.NewMessage;
+import dev.redfleet.api.SendOptions;
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Sends messages from outside the fleet with {@code send.lua}: the one implementation behind the
+ * send command, POST /messages and the Java client. It checks each message ({@link #check}),
+ * encodes it as a message tail, and sends a list in chunks of {@link #CHUNK} messages, all chunks
+ * on the wire at once (pipelined over the pool). Ids come back in the order of the list.
+ */
+public final class Sender {
+  /** Messages per script call: big enough to amortise the call, small enough not to stall Redis (about 1 ms). */
+  public static final int CHUNK = 500;
+  public static final int MAX_KEY_CHARS = 1024;
+  public static final int MAX_HEADERS = 64;
+  public static final int MAX_HEADER_NAME_CHARS = 256;
+  public static final int MAX_HEADER_VALUE_CHARS = 8192;
+  public static final Duration MAX_DELAY = Duration.ofDays(3653);
+  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+
+  private final Scripts scripts;
+  private final Keys keys;
+  private final long maxBodyBytes;
+  private final long dedupWindowMs;
+
+  public Sender(Scripts scripts, Keys keys, long maxBodyBytes, long dedupWindowMs) {
+    this.scripts = scripts;
+    this.keys = keys;
+    this.maxBodyBytes = maxBodyBytes;
+    this.dedupWindowMs = dedupWindowMs;
+  }
+
+  public long maxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  /** Why this message cannot be sent, in one line, or null when it can. */
+  public String check(NewMessage message) {
+    if (message == null) {
+      return "no message";
+    }
+    String body = message.body();
+    // chars are at least one byte each and at most three: only a body near the limit is counted
+    if (body.length() > maxBodyBytes || (body.length() * 3L > maxBodyBytes && JsonText.utf8Length(body) > maxBodyBytes)) {
+      return "body is " + JsonText.utf8Length(body) + " bytes, more than maxBodyBytes (" + maxBodyBytes + ")";
+    }
+    SendOptions options = message.options();
+    String key = options.getKey();
+    if (key != null && (key.isEmpty() || key.length() > MAX_KEY_CHARS)) {
+      return "key must be 1 to " + MAX_KEY_CHARS + " characters, got " + key.length();
+    }
+    Map<String, String> headers = options.getHeaders();
+    if (headers.size() > MAX_HEADERS) {
+      return "at most " + MAX_HEADERS + " headers, got " + headers.size();
+    }
+    for (Map.Entry<String, String> header : headers.entrySet()) {
+      String name = header.getKey();
+      if (name.length() > MAX_HEADER_NAME_CHARS || !HEADER_NAME.matcher(name).matches()) {
+        return "header name must be 1 to " + MAX_HEADER_NAME_CHARS + " characters of A-Z a-z 0-9 !#$%&'*+-.^_`|~";
+      }
+      if (header.getValue().length() > MAX_HEADER_VALUE_CHARS) {
+        return "header '" + name + "' is longer than " + MAX_HEADER_VALUE_CHARS + " characters";
+      }
+    }
+    Duration delay = options.getDelay();
+    if (delay != null && (delay.isNegative() || delay.compareTo(MAX_DELAY) > 0)) {
+      return "delay must be between 0 ms and 10 years";
+    }
+    Instant at = options.getAt();
+    if (at != null && (at.toEpochMilli() < 0 || at.isAfter(Instant.now().plus(MAX_DELAY)))) {
+      return "at must be a time between 1970 and 10 years from now";
+    }
+    return null;
+  }
+
+  /** Sends one message; fails with an IllegalArgumentException (one line) when {@link #check} refuses it. */
+  public Future<Long> send(NewMessage message) {
+    return sendAll(List.of(message)).map(ids -> ids.get(0));
+  }
+
+  /**
+   * Sends every message, or none when one of them is refused by {@link #check} (an
+   * IllegalArgumentException naming its position). Each chunk is one atomic script; the chunks are
+   * independent, so a failure (Redis down) may leave some chunks sent and others not.
+   */
+  public Future<List<Long>> sendAll(List<NewMessage> messages) {
+    for (int i = 0; i < messages.size(); i++) {
+      String refused = check(messages.get(i));
+      if (refused != null) {
+        return Future.failedFuture(new IllegalArgumentException(
+            (messages.size() > 1 ? "message " + (i + 1) + ": " : "") + refused));
+      }
+    }
+    if (messages.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    List<Future<Response>> chunks = new ArrayList<>();
+    for (int from = 0; from < messages.size(); from += CHUNK) {
+      chunks.add(sendChecked(messages.subList(from, Math.min(messages.size(), from + CHUNK))));
+    }
+    return Future.all(chunks).map(all -> {
+      List<Long> ids = new ArrayList<>(messages.size());
+      for (Future<Response> chunk : chunks) {
+        Response answer = chunk.result().get(0);
+        for (int i = 0; i < answer.size(); i++) {
+          ids.add(answer.get(i).toLong());
+        }
+      }
+      return ids;
+    });
+  }
+
+  /** One script call for messages that passed {@link #check}: at most {@link #CHUNK} of them. */
+  public Future<Response> sendChecked(List<NewMessage> messages) {
+    List<String> callKeys = new ArrayList<>(keys.send());
+    List<Object> args = new ArrayList<>(1 + 3 * messages.size());
+    args.add(dedupWindowMs);
+    for (NewMessage message : messages) {
+      SendOptions options = message.options();
+      args.add(due(options));
+      if (options.getKey() != null) {
+        callKeys.add(keys.dedup(options.getKey()));
+        args.add("1");
+      } else {
+        args.add("0");
+      }
+      args.add(tail(message.body(), options.getKey(), options.getHeaders()));
+    }
+    return scripts.run(Script.SEND, callKeys, args);
+  }
+
+  private static String due(SendOptions options) {
+    if (options.getDelay() != null && !options.getDelay().isZero()) {
+      return "d" + options.getDelay().toMillis();
+    }
+    if (options.getAt() != null) {
+      return "a" + options.getAt().toEpochMilli();
+    }
+    return "";
+  }
+
+  /**
+   * The part of a message after its header fields (see send.lua): the body literal alone, or
+   * {@code "key":...,"headers":{...},"body":...}.
+   */
+  public static String tail(String body, String key, Map<String, String> headers) {
+    String quoted = JsonText.quote(body);
+    if (key == null && headers.isEmpty()) {
+      return quoted;
+    }
+    StringBuilder tail = new StringBuilder(quoted.length() + 64);
+    if (key != null) {
+      tail.append("\"key\":").append(JsonText.quote(key)).append(',');
+    }
+    if (!headers.isEmpty()) {
+      tail.append("\"headers\":{");
+      boolean first = true;
+      for (Map.Entry<String, String> header : headers.entrySet()) {
+        if (!first) {
+          tail.append(',');
+        }
+        first = false;
+        tail.append(JsonText.quote(header.getKey())).append(':').append(JsonText.quote(header.getValue()));
+      }
+      tail.append("},");
+    }
+    return tail.append("\"body\":").append(quoted).toString();
+  }
+}

@@ -1,0 +1,39 @@
+-- requeue-error: moves one entry of the errors list back into the queue as a new message, in one
+-- step: the entry is removed and the new message added together, or neither. A crash of the
+-- caller between two calls therefore loses no entry and doubles none.
+--
+-- KEYS[1]  <ns>:errors
+-- KEYS[2]  <ns>:seq     the new message gets the next id
+-- KEYS[3]  <ns>:queue
+-- KEYS[4]  <ns>:stats   'produced' and 'requeued_errors' are incremented
+-- ARGV[1]  the errors entry, byte for byte as read (LREM removes one copy of it)
+-- ARGV[2]  the new message's tail (see send.lua): its body, key and headers, the original id among
+--          the headers
+--
+-- Returns the new message's id, or 0 when the entry was no longer in the list (another
+-- requeue-errors, or a getErrors reader, took it first): nothing was written.
+--
+-- Fails before its first write (error reply, nothing changed) if a key has the wrong type or seq
+-- is not an integer.
+--#include key-types
+local refused = check_key_types({'list', 'string', 'list', 'hash'})
+if refused then
+  return refused
+end
+local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
+local produced = redis.call('HGET', KEYS[4], 'produced')
+if not seq or (produced and not string.match(produced, '^%-?%d+$')) then
+  return redis.error_reply('ERR redfleet: ' .. KEYS[2] .. ' or field produced of ' .. KEYS[4] .. ' is not an integer; nothing was changed')
+end
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
+  return 0
+end
+local t = redis.call('TIME')
+local now = string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+seq = seq + 1
+local id = string.format('%d', seq)
+redis.call('LPUSH', KEYS[3], '{"id":' .. id .. ',"epoch":0,"ts":' .. now .. ',' .. ARGV[2] .. '}')
+redis.call('SET', KEYS[2], id)
+redis.call('HINCRBY', KEYS[4], 'produced', 1)
+redis.call('HINCRBY', KEYS[4], 'requeued_errors', 1)
+return seq

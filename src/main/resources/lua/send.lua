@@ -1,0 +1,112 @@
+-- send: adds messages from outside the fleet (the send command, POST /messages, the Java client,
+-- requeue-errors goes through its own script). Not fenced: anyone allowed to write the namespace
+-- may send. Each message gets the next id from seq, so ids stay unique and gap-free whoever
+-- hands them out (generator or sender).
+--
+-- KEYS[1]  <ns>:seq      last message id assigned
+-- KEYS[2]  <ns>:queue    list; a message due now is LPUSHed (consumers take from the right)
+-- KEYS[3]  <ns>:delayed  sorted set; a delayed message waits here, scored by its due time, until
+--                        retry-due.lua moves it to the queue (the same path as retries)
+-- KEYS[4]  <ns>:stats    hash; 'produced' and 'sent' are incremented by the messages created
+-- KEYS[5..] <ns>:dedup:<key>  one per message that has a dedup key, in the order of those messages
+-- ARGV[1]  dedup window (ms): how long a key answers with its first message's id
+-- ARGV[2..] three per message:
+--          due   '' = now; 'd<ms>' = after that many ms; 'a<ms>' = at that Redis time (ms)
+--          key   '1' = the next of KEYS[5..] is this message's dedup key; '0' = none
+--          tail  the message's JSON after its header fields, already escaped: either a body
+--                literal ("...") or fields ending with the body ("key":"k","headers":{...},"body":"...")
+--
+-- Returns {ids, created}: ids[i] is message i's id (for a dedup key seen inside the window, the id
+-- of the message first sent with it: nothing new is added); created = how many messages were added.
+--
+-- A message is {"id":N,"epoch":0,"ts":T[,"sent":S],<tail>}: epoch 0 says no generator produced it;
+-- T is when it is due (Redis clock, ms), S when it was sent, written only when it was delayed.
+--
+-- Fails before its first write (error reply, nothing changed) if a key has the wrong type (a dedup
+-- key that is not a string included) or seq is not an integer.
+--#include key-types
+local refused = check_key_types({'string', 'list', 'zset', 'hash'})
+if refused then
+  return refused
+end
+local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+local produced = redis.call('HGET', KEYS[4], 'produced')
+if not seq or (produced and not string.match(produced, '^%-?%d+$')) then
+  return redis.error_reply('ERR redfleet: ' .. KEYS[1] .. ' or field produced of ' .. KEYS[4] .. ' is not an integer; nothing was changed')
+end
+local window = tonumber(ARGV[1])
+local n = (#ARGV - 1) / 3
+
+-- first every read, so that a wrong-typed dedup key fails the call before anything is written
+local known = {}
+for k = 5, #KEYS do
+  local bad = wrong_type(KEYS[k], 'string')
+  if bad then
+    return redis.error_reply(bad)
+  end
+end
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nowText = string.format('%d', now)
+local ids = {}
+local queued = {}
+local delayed = {}
+local created = 0
+local nextKey = 5
+for i = 1, n do
+  local due = ARGV[3 * i - 1]
+  local hasKey = ARGV[3 * i] == '1'
+  local tail = ARGV[3 * i + 1]
+  local dedupKey
+  local existing
+  if hasKey then
+    dedupKey = KEYS[nextKey]
+    nextKey = nextKey + 1
+    existing = known[dedupKey] or redis.call('GET', dedupKey)
+  end
+  if existing then
+    ids[i] = tonumber(existing)
+  else
+    seq = seq + 1
+    created = created + 1
+    local id = string.format('%d', seq)
+    ids[i] = seq
+    if dedupKey then
+      known[dedupKey] = id
+    end
+    if not string.find(tail, '^"%a+":') then
+      tail = '"body":' .. tail
+    end
+    local at = now
+    local kind = string.sub(due, 1, 1)
+    if kind == 'd' then
+      at = now + tonumber(string.sub(due, 2))
+    elseif kind == 'a' then
+      at = tonumber(string.sub(due, 2))
+    end
+    if at > now then
+      local atText = string.format('%d', at)
+      delayed[#delayed + 1] = atText
+      delayed[#delayed + 1] = '{"id":' .. id .. ',"epoch":0,"ts":' .. atText .. ',"sent":' .. nowText .. ',' .. tail .. '}'
+    else
+      queued[#queued + 1] = '{"id":' .. id .. ',"epoch":0,"ts":' .. nowText .. ',' .. tail .. '}'
+    end
+  end
+end
+
+for i = 1, #queued, 1000 do
+  redis.call('LPUSH', KEYS[2], unpack(queued, i, math.min(i + 999, #queued)))
+end
+for i = 1, #delayed, 1000 do
+  redis.call('ZADD', KEYS[3], unpack(delayed, i, math.min(i + 999, #delayed)))
+end
+for key, id in pairs(known) do
+  redis.call('SET', key, id, 'PX', window)
+end
+if created > 0 then
+  redis.call('SET', KEYS[1], string.format('%d', seq))
+  redis.call('HINCRBY', KEYS[4], 'produced', created)
+  redis.call('HINCRBY', KEYS[4], 'sent', created)
+end
+return {ids, created}
