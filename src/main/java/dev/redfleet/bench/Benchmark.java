@@ -45,12 +45,14 @@ public final class Benchmark {
                         double errorRate, int batchSize, long idleSeconds, String redisUrl, String namespace,
                         boolean metrics, long rate,
                         // Redis deployments
-                        int replicas, int waitReplicas) {
+                        int replicas, int waitReplicas,
+                        // messages in: sent by the bench through the Sender, the fleet running --source none
+                        boolean send) {
     /** In the default namespace prefix, without the metrics switch (each node's HTTP port and meters off), not paced. */
     public Options(int processes, long messages, int workers, int concurrency, int maxDelayMs,
                    double errorRate, int batchSize, long idleSeconds, String redisUrl) {
       this(processes, messages, workers, concurrency, maxDelayMs, errorRate, batchSize, idleSeconds, redisUrl, "bench",
-          false, 0, 0, 0);
+          false, 0, 0, 0, false);
     }
   }
 
@@ -101,6 +103,12 @@ public final class Benchmark {
       for (int i = 0; i < options.processes(); i++) {
         fleet.add(startNode(url, namespace, i));
       }
+      BenchSender sender = null;
+      if (options.send() && options.idleSeconds() == 0) {
+        sender = new BenchSender(redis, keys, options.messages() + warmUpMessages(), options.rate(), options.batchSize());
+        senderThread = sender.start();
+        this.sender = sender;
+      }
       JsonObject report = options.idleSeconds() > 0
           ? idle(redis, keys, fleet, launched)
           : throughput(redis, keys, fleet, launched);
@@ -129,6 +137,8 @@ public final class Benchmark {
   }
 
   private boolean measuring;
+  private BenchSender sender;
+  private Thread senderThread;
 
   /** Paced: the warm-up; otherwise measure from the start (as the fleet starts). */
   private long warmUpMessages() {
@@ -156,6 +166,9 @@ public final class Benchmark {
         Response time = call(redis, Request.cmd(Command.TIME));
         long redisMs = time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
         call(redis, Request.cmd(Command.SET).arg(keys.latencyFrom()).arg(redisMs + 1000));
+      }
+      if (sender != null && sender.failure() != null) {
+        throw new IllegalStateException("the bench's sender failed: " + sender.failure());
       }
       for (Process p : fleet) {
         if (!p.isAlive()) {
@@ -201,7 +214,8 @@ public final class Benchmark {
         .put("missing", target - audited)
         .put("requeued", number(stats.get(4)))
         .put("stale_dropped", number(stats.get(5)))
-        .put("metrics", options.metrics());
+        .put("metrics", options.metrics())
+        .put("source", options.send() ? "sent by the bench (Sender), fleet --source none" : "simulated generator");
     if (options.rate() > 0) {
       report.put("rate_target", options.rate()).put("warm_up_messages", warmUpMessages());
     }
@@ -301,6 +315,9 @@ public final class Benchmark {
     }
     if (options.idleSeconds() > 0) {
       args.addAll(List.of("--interval-ms", "500"));
+    } else if (options.send()) {
+      args.addAll(List.of("--source", "none", "--leader-handles", "false",
+          "--latency-report-ms", Integer.toString(LATENCY_REPORT_MS)));
     } else if (options.rate() > 0) {
       args.addAll(List.of("--rate", Long.toString(options.rate()),
           "--limit", Long.toString(options.messages() + warmUpMessages()),

@@ -60,6 +60,10 @@ public final class BenchCommand implements Callable<Integer> {
   // HTTP: metrics, health, the live page
   @Option(names = "--metrics", description = "Give every fleet process an HTTP port (a free one), so its meters count: compare with a run without.")
   boolean metrics;
+  // messages in
+  @Option(names = "--send", description = {"The bench itself sends the messages (as send and the Java client do, --rate paced",
+      "or as fast as Redis takes them in lists of --batch-size); the fleet runs --source none."})
+  boolean send;
 
   @Override
   public Integer call() throws Exception {
@@ -89,7 +93,7 @@ public final class BenchCommand implements Callable<Integer> {
     // against a Redis it was not pointed at explicitly
     String redis = common.redis == null ? null : config.redisUrl();
     JsonObject report = new Benchmark(new Benchmark.Options(processes, messages, workers, concurrency, maxDelayMs,
-        errorRate, batchSize, idleSeconds, redis, config.namespace(), metrics, rate, replicas, waitReplicas), System.err).run();
+        errorRate, batchSize, idleSeconds, redis, config.namespace(), metrics, rate, replicas, waitReplicas, send), System.err).run();
     System.out.println(json ? report.encode() : human(report));
     return 0;
   }
