@@ -90,14 +90,14 @@ public final class ElectionVerticle extends VerticleBase {
     state = State.FOLLOWER;
     log.info("node {} joins the election (lease {} ms, renewed every {} ms, followers try every {} ms)",
         nodeId, timings.leaseMs(), timings.renewMs(), timings.retryMs());
-    giveUpConsumer = vertx.eventBus().localConsumer(Leadership.GIVE_UP_ADDRESS,
+    giveUpConsumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.GIVE_UP_ADDRESS),
         message -> giveUp(message.body().getLong("epoch", 0L), message.body().getString("reason", "unknown")));
     scheduleAttempt(0);
     if (anchor == null) {
       return giveUpConsumer.completion();
     }
     watchTimer = vertx.setPeriodic(timings.livenessMs(), id -> watchLeader());
-    anchorChanges = vertx.eventBus().localConsumer(Anchor.ADDRESS, m -> anchorChanged(m.body()));
+    anchorChanges = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Anchor.ADDRESS), m -> anchorChanged(m.body()));
     return Future.all(giveUpConsumer.completion(), anchorChanges.completion());
   }
 
@@ -350,7 +350,7 @@ public final class ElectionVerticle extends VerticleBase {
   }
 
   private void announce(Leadership leadership) {
-    vertx.eventBus().publish(Leadership.ADDRESS, leadership.toJson());
+    vertx.eventBus().publish(dev.redfleet.redis.NodeScope.address(config(), Leadership.ADDRESS), leadership.toJson());
   }
 
   private static long nowMs() {

@@ -109,7 +109,7 @@ public final class GeneratorVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().localConsumer(Leadership.ADDRESS,
+    consumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.ADDRESS),
         message -> onLeadership(Leadership.fromJson(message.body())));
     return consumer.completion();
   }
@@ -189,7 +189,7 @@ public final class GeneratorVerticle extends VerticleBase {
         + " s; giving the lease up so that another node can generate");
     long epoch = leadership.epoch();
     stopGenerating();
-    vertx.eventBus().publish(Leadership.GIVE_UP_ADDRESS, new JsonObject().put("epoch", epoch).put("reason", lastFailure));
+    vertx.eventBus().publish(dev.redfleet.redis.NodeScope.address(config(), Leadership.GIVE_UP_ADDRESS), new JsonObject().put("epoch", epoch).put("reason", lastFailure));
   }
 
   /** Paced: produces what the rate makes due by now (the first message at once), in batches of batchSize at most. */

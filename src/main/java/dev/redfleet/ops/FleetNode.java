@@ -12,6 +12,7 @@ import dev.redfleet.redis.Anchor;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.NodeScope;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
@@ -113,7 +114,7 @@ public final class FleetNode {
 
   /** Completes when every verticle runs; fails with {@link IdentityVerticle.NodeIdInUseException}. */
   public Future<Void> start() {
-    return vertx.deployVerticle(anchor)
+    return vertx.deployVerticle(anchor, scoped())
         .compose(id -> {
           anchorDeployment = id;
           return stopping ? Future.failedFuture("stopped while starting") : claimIdentity();
@@ -127,7 +128,7 @@ public final class FleetNode {
   /** Deploys the identity, retrying while Redis is unreachable; a live holder of the id fails it at once. */
   private Future<String> claimIdentity() {
     return vertx.deployVerticle(new IdentityVerticle(redis, scripts, keys, config.nodeId(), anchor, liveness,
-            config.staleMs()))
+            config.staleMs()), scoped())
         .recover(e -> {
           if (e instanceof IdentityVerticle.NodeIdInUseException || stopping) {
             return Future.failedFuture(e);
@@ -155,7 +156,7 @@ public final class FleetNode {
         config.attempts(), config.backoffMs(), config.backoffMaxMs(), config.leaderHandles());
     // the Redis clock has its first sample before any message is taken, so every pickup is
     // measured; a Redis that is down does not hold the start up (it waits 2 s at most)
-    return vertx.deployVerticle(clock)
+    return vertx.deployVerticle(clock, scoped())
         .compose(id -> {
           clockDeployment = id;
           return MemoryPolicy.check(redis);
@@ -165,46 +166,46 @@ public final class FleetNode {
         .compose(v -> metrics.enabled()
             ? vertx.deployVerticle(new ObserveVerticle(redis, scripts, keys, nodeId,
                 new ObserveVerticle.Settings(config.httpHost(), config.httpPort(), config.httpPortFile(), config.staleMs()),
-                metrics, clock))
+                metrics, clock), scoped())
             : Future.succeededFuture((String) null))
         .compose(id -> {
           observe = id;
-          return vertx.deployVerticle(new HeartbeatVerticle(scripts, keys, nodeId, config.heartbeatMs()));
+          return vertx.deployVerticle(new HeartbeatVerticle(scripts, keys, nodeId, config.heartbeatMs()), scoped());
         })
         .compose(id -> {
           heartbeat = id;
           return vertx.deployVerticle(
               () -> new WorkerVerticle(scripts, keys, nodeId, workerSettings, handler, activity, metrics,
                   clock, config.latencyReportMs()),
-              new DeploymentOptions().setInstances(config.workers()));
+              scoped().setInstances(config.workers()));
         })
         .compose(id -> {
           workers = id;
           return vertx.deployVerticle(new GeneratorVerticle(scripts, keys, new GeneratorVerticle.Settings(
               config.intervalMs(), config.batchSize(), config.limit(), config.queueCap(), config.generatorStallMs(),
-              config.rate()), metrics));
+              config.rate()), metrics), scoped());
         })
         .compose(id -> {
           generator = id;
           return vertx.deployVerticle(new ReaperVerticle(scripts, keys, nodeId,
               new ReaperVerticle.Settings(config.heartbeatMs(), config.staleMs(), config.forgetMs(),
-                  config.livenessMs()), liveness, anchor));
+                  config.livenessMs()), liveness, anchor), scoped());
         })
         .compose(id -> {
           reaper = id;
-          return vertx.deployVerticle(new RetryVerticle(scripts, keys, RetryVerticle.intervalFor(config.backoffMs())));
+          return vertx.deployVerticle(new RetryVerticle(scripts, keys, RetryVerticle.intervalFor(config.backoffMs())), scoped());
         })
         .compose(id -> {
           retries = id;
           return vertx.deployVerticle(new ElectionVerticle(scripts, keys, nodeId,
               new ElectionTimings(config.leaseMs(), config.renewMs(), config.retryMs(), config.livenessMs()),
-              anchor, liveness));
+              anchor, liveness), scoped());
         })
         .compose(id -> {
           election = id;
           // last: its role line comes after the first election attempt
           return vertx.deployVerticle(new NodeSummaryVerticle(redis, keys, nodeId, activity, new NodeSummaryVerticle.Settings(
-              SUMMARY_PERIOD_MS, Math.max(1000, 4L * config.retryMs()), ALONE_WARNING_MS, config.staleMs())));
+              SUMMARY_PERIOD_MS, Math.max(1000, 4L * config.retryMs()), ALONE_WARNING_MS, config.staleMs())), scoped());
         })
         .map(id -> {
           summary = id;
@@ -220,7 +221,7 @@ public final class FleetNode {
     stopping = true;
     // before the election lets the lease go: a generator node that becomes a follower now must not
     // start claiming (event bus delivery keeps this order for every listener)
-    vertx.eventBus().publish(Leadership.LEAVING_ADDRESS, null);
+    vertx.eventBus().publish(NodeScope.address(scope(), Leadership.LEAVING_ADDRESS), null);
     return undeploy(election)
         .eventually(() -> Future.join(undeploy(generator), undeploy(reaper), undeploy(retries), undeploy(workers),
             undeploy(summary), undeploy(observe)))
@@ -231,6 +232,18 @@ public final class FleetNode {
         .eventually(handlers::close)
         .eventually(redis::close)
         .mapEmpty();
+  }
+
+  /**
+   * This node's event-bus scope: namespace and node id, so that two nodes sharing one Vert.x (two
+   * queues in one process) never hear each other's leadership.
+   */
+  private String scope() {
+    return config.namespace() + "/" + config.nodeId();
+  }
+
+  private DeploymentOptions scoped() {
+    return NodeScope.deployment(scope());
   }
 
   private Future<Void> undeploy(String deploymentId) {

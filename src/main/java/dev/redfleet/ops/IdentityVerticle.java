@@ -77,7 +77,7 @@ public final class IdentityVerticle extends VerticleBase {
       return Future.failedFuture(new IllegalStateException("the anchor connection is not established"));
     }
     return claim(mine, ATTEMPTS).onSuccess(v -> {
-      anchorChanges = vertx.eventBus().localConsumer(Anchor.ADDRESS, m -> reRegister(m.body()));
+      anchorChanges = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Anchor.ADDRESS), m -> reRegister(m.body()));
     });
   }
 

@@ -60,7 +60,7 @@ public final class NodeSummaryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().localConsumer(Leadership.ADDRESS, m -> leader = Leadership.fromJson(m.body()).leader());
+    consumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.ADDRESS), m -> leader = Leadership.fromJson(m.body()).leader());
     roleTimer = vertx.setTimer(Math.max(1, settings.roleAfterMs()), id -> sayRole());
     periodic = vertx.setPeriodic(settings.periodMs(), id -> summary());
     return consumer.completion();

@@ -112,7 +112,7 @@ public final class ObserveVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().localConsumer(Leadership.ADDRESS,
+    consumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.ADDRESS),
         message -> generator = Leadership.fromJson(message.body()).leader());
     return consumer.completion()
         .compose(v -> vertx.executeBlocking(this::loadWeb))

@@ -80,7 +80,7 @@ public final class ReaperVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().localConsumer(Leadership.ADDRESS, message -> {
+    consumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.ADDRESS), message -> {
       if (Leadership.fromJson(message.body()).leader()) {
         startReaping();
       } else {

@@ -111,7 +111,7 @@ public final class Anchor extends VerticleBase {
           backoff.succeeded();
           identity = id;
           log.debug("anchor connection is Redis client {}", id);
-          vertx.eventBus().publish(ADDRESS, id);
+          vertx.eventBus().publish(NodeScope.address(config(), ADDRESS), id);
         })
         .onFailure(e -> {
           if (mine == generation) {

@@ -45,7 +45,7 @@ public final class RetryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().localConsumer(Leadership.ADDRESS, message -> {
+    consumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.ADDRESS), message -> {
       if (Leadership.fromJson(message.body()).leader()) {
         startMoving();
       } else {

@@ -158,9 +158,9 @@ public final class WorkerVerticle extends VerticleBase {
     if (latencyReportMs > 0) {
       latencyTimer = vertx.setPeriodic(latencyReportMs, id -> reportLatency());
     }
-    consumer = vertx.eventBus().localConsumer(Leadership.ADDRESS,
+    consumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.ADDRESS),
         message -> setPaused(Leadership.fromJson(message.body()).leader()));
-    leavingConsumer = vertx.eventBus().localConsumer(Leadership.LEAVING_ADDRESS, message -> leaving = true);
+    leavingConsumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.LEAVING_ADDRESS), message -> leaving = true);
     return Future.join(consumer.completion(), leavingConsumer.completion()).onSuccess(v -> pump());
   }
 
