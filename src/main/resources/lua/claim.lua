@@ -11,6 +11,7 @@
 --                                and 'maxid' -> the highest id this node has claimed
 -- KEYS[8]  <ns>:seq      a message's id is at most this (no id the generator did not hand out)
 -- KEYS[9]  <ns>:epoch    a message's epoch is at most this
+-- KEYS[10] <ns>:paused   present (any type) while the fleet is paused: the claim takes nothing
 -- ARGV[1]  nodeId
 -- ARGV[2]  how many to take from the queue besides what landed (0 = landing only)
 -- ARGV[3]  the calling worker's slot (one per worker verticle)
@@ -19,7 +20,14 @@
 --          so a lost answer cannot strand messages in the in-flight hash of a live node
 --
 -- Returns {messages, odd}: messages = the claimed messages (raw JSON), oldest first; each starts
--- with {"id":<id>, and odd is always empty (kept for callers that read positions from it).
+-- with {"id":<id>. odd is empty (kept for callers that read positions from it), or {'paused'}
+-- while the fleet is paused.
+--
+-- While the fleet is paused a new claim takes nothing: what the node's BLMOVE landed goes back to
+-- the consumer end of the queue (as unland does), the token is recorded with no ids, and the
+-- answer is {{}, {'paused'}}: the worker then polls instead of blocking. A repeated token still
+-- gets its claim back (the messages are the node's already), with the 'paused' marker. The cost
+-- on the hot path is one EXISTS.
 --
 -- A message is what the generator made: it starts with {"id":N,"epoch":E, where N is canonical
 -- (no sign, no leading zero) and 1 <= N <= seq, 0 <= E <= epoch (0: sent by a client), and it
@@ -32,7 +40,8 @@
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type. Under
 -- maxmemory with noeviction the first write is an RPOP (never refused, it frees memory); the
 -- writes that follow are allowed once the script has written, and the heartbeat of a claim that
--- took nothing is best effort (redis.pcall), so a full Redis still drains.
+-- took nothing is best effort (redis.pcall), so a full Redis still drains. While paused the first
+-- write is the DEL of the landing list, for the same reason.
 --#include key-types
 local refused = check_key_types({'list', 'list', 'hash', 'zset', 'list', 'hash', 'hash', 'string', 'string'})
 if refused then
@@ -52,6 +61,10 @@ end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
+-- EXISTS, not GET: a paused key of any type pauses, as in produce.lua (it is only ever read here)
+local paused = redis.call('EXISTS', KEYS[10]) == 1
+local marker = paused and {'paused'} or {}
+
 local previous = redis.call('HGET', KEYS[7], ARGV[3])
 if previous then
   local bar = string.find(previous, '|', 1, true)
@@ -70,8 +83,24 @@ if previous then
       end
     end
     redis.pcall('ZADD', KEYS[4], now, ARGV[1])
-    return {again, {}}
+    return {again, marker}
   end
+end
+
+if paused then
+  -- the landing list is newest first: pushed in that order, its oldest ends up at the right end,
+  -- the next to be taken. DEL first: at maxmemory Redis refuses a script's first write if it may
+  -- grow memory, and allows the rest once the script has written
+  local landed = redis.call('LRANGE', KEYS[2], 0, -1)
+  if #landed > 0 then
+    redis.call('DEL', KEYS[2])
+  end
+  for i = 1, #landed, 1000 do
+    redis.call('RPUSH', KEYS[1], unpack(landed, i, math.min(i + 999, #landed)))
+  end
+  redis.pcall('ZADD', KEYS[4], now, ARGV[1])
+  redis.pcall('HSET', KEYS[7], ARGV[3], ARGV[4] .. '|')
+  return {{}, marker}
 end
 
 local taken = {}

@@ -6,7 +6,8 @@
 -- KEYS[2]  <ns>:seq     the new message gets the next id
 -- KEYS[3]  <ns>:queue
 -- KEYS[4]  <ns>:stats   'produced' and 'requeued_errors' are incremented
--- ARGV[1]  the errors entry, byte for byte as read (LREM removes one copy of it)
+-- ARGV[1]  the errors entry, byte for byte as read (LREM removes one copy of it, the one nearest
+--          the right end)
 -- ARGV[2]  the new message's tail (see send.lua): its body, key and headers, the original id among
 --          the headers
 --
@@ -25,7 +26,9 @@ local produced = redis.call('HGET', KEYS[4], 'produced')
 if not seq or (produced and not string.match(produced, '^%-?%d+$')) then
   return redis.error_reply('ERR redfleet: ' .. KEYS[2] .. ' or field produced of ' .. KEYS[4] .. ' is not an integer; nothing was changed')
 end
-if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then
+-- -1: the search starts at the right end, where requeue-errors reads (oldest first); from the
+-- left every call would walk the whole list
+if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 0 then
   return 0
 end
 local t = redis.call('TIME')

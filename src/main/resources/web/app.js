@@ -23,6 +23,11 @@ function render(s) {
     return;
   }
   text('namespace', "'" + s.namespace + "'");
+  // the whole fleet is paused (redfleet pause): nothing moves until redfleet resume
+  const paused = $('paused');
+  paused.hidden = !s.paused;
+  paused.title = s.paused ? 'since ' + (s.pausedAt ? new Date(s.pausedAt).toISOString() : '(unknown)')
+      + ' by ' + s.pausedBy + '; redfleet resume ends it' : '';
   text('generator', s.leader ? s.leader.node : 'none');
   $('generator').title = s.leader ? 'lease ' + s.leader.ttlMs + ' ms left' : 'no generator';
   text('epoch', fmt(s.epoch));

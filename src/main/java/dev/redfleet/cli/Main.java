@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
     versionProvider = Main.Version.class,
     description = "A Redis-coordinated generator/worker fleet.",
     subcommands = {RunCommand.class, GetErrorsCommand.class, StatusCommand.class, BenchCommand.class,
-        DemoCommand.class},
+        DemoCommand.class, RequeueErrorsCommand.class, PauseCommand.class, ResumeCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",

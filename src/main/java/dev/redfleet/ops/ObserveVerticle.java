@@ -171,6 +171,8 @@ public final class ObserveVerticle extends VerticleBase {
         .description("The last epoch handed out (fencing token); it grows by one per leader change").register(registry);
     FunctionCounter.builder("redfleet.leader.changes", leaderChanges, AtomicLong::get)
         .description("Leader changes (epoch increases) this node has seen in Redis since it started").register(registry);
+    Gauge.builder("redfleet.paused", this, o -> o.status != null && o.status.getBoolean("paused", false) ? 1 : 0)
+        .description("1 while the fleet is paused (redfleet pause; redfleet resume ends it)").register(registry);
     Gauge.builder("redfleet.ready", this, o -> o.ready() ? 1 : 0)
         .description("1 when this node reaches Redis and is alive in the fleet (what /health answers)").register(registry);
   }

@@ -19,10 +19,7 @@ public final class StatusReport {
    * @param staleMs nodes silent longer than this are reported as not alive
    */
   public static Future<JsonObject> take(Scripts scripts, Keys keys, long staleMs) {
-    return scripts.run(Script.STATUS,
-            List.of(keys.leader(), keys.epoch(), keys.seq(), keys.queue(), keys.nodes(), keys.stats(),
-                keys.audit(), keys.errors(), keys.delayed()),
-            List.of(keys.prefix()))
+    return scripts.run(Script.STATUS, keys.status(), List.of(keys.prefix()))
         .map(r -> toJson(r, keys, staleMs));
   }
 
@@ -102,6 +99,7 @@ public final class StatusReport {
     long audited = r.get(9).toLong();
     long delayed = r.size() > 10 ? r.get(10).toLong() : 0;
     json.put("delayed", delayed);
+    putPaused(json, r.size() > 11 ? r.get(11) : null);
     long produced = stats.getValue("produced") instanceof Long p ? p : 0;
     json.put("audit", new JsonObject()
         .put("audited", audited)
@@ -109,6 +107,32 @@ public final class StatusReport {
         // only meaningful once nothing is queued, in flight or waiting for a retry
         .put("unaccounted", produced - audited - queue - inFlight - delayed));
     return json;
+  }
+
+  /**
+   * {@code "paused": true|false}, and while paused {@code "pausedBy"} and {@code "pausedAt"} (Redis
+   * time, ms) from the key's {@code {"by":...,"at":...}}; a value in another shape (written by hand)
+   * still means paused, by "unknown".
+   */
+  private static void putPaused(JsonObject json, Response paused) {
+    json.put("paused", paused != null);
+    if (paused == null) {
+      return;
+    }
+    String by = "unknown";
+    Long at = null;
+    try {
+      JsonObject value = new JsonObject(paused.toString());
+      if (value.getValue("by") instanceof String who) {
+        by = who;
+      }
+      if (value.getValue("at") instanceof Number when) {
+        at = when.longValue();
+      }
+    } catch (RuntimeException notOurs) {
+      // set by hand (SET paused 1): paused all the same
+    }
+    json.put("pausedBy", by).put("pausedAt", at);
   }
 
   public static String human(JsonObject s) {
@@ -121,6 +145,12 @@ public final class StatusReport {
             + leader.getLong("ttlMs") + "), not a lease; the next node to try replaces it"
         : leader.getString("node") + " (epoch " + leader.getLong("epoch") + ", lease " + leader.getLong("ttlMs") + " ms left)")
         .append('\n');
+    if (s.getBoolean("paused", false)) {
+      Long at = s.getLong("pausedAt");
+      b.append("  PAUSED      since ").append(at == null ? "(unknown)" : Instant.ofEpochMilli(at).toString())
+          .append(" by ").append(s.getString("pausedBy")).append(": workers take nothing new, the generator waits;"
+          + " 'redfleet resume' ends it\n");
+    }
     b.append("  nodes       ").append(s.getLong("liveNodes")).append(" alive of ").append(s.getJsonArray("nodes").size())
         .append(" known\n");
     for (Object o : s.getJsonArray("nodes")) {

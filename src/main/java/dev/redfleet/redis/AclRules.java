@@ -3,7 +3,8 @@ package dev.redfleet.redis;
 import java.util.List;
 
 /**
- * The smallest Redis ACL rule set a fleet needs ({@code run}, {@code status}, {@code getErrors}):
+ * The smallest Redis ACL rule set a fleet needs ({@code run}, {@code status}, {@code getErrors},
+ * {@code requeue-errors}, {@code pause}, {@code resume}):
  * the commands the clients send, and every command the Lua scripts call (ACLs apply inside
  * scripts too). Documented in docs/DEPLOYMENTS.md and tested with a real fleet run.
  */
@@ -22,8 +23,8 @@ public final class AclRules {
 
   /** Commands called inside the scripts under src/main/resources/lua/. */
   public static final List<String> SCRIPT_COMMANDS = List.of(
-      "time", "type", "get", "set", "del", "incr", "pexpire", "pttl", "getrange", "setrange", "getbit", "bitcount",
-      "bitfield", "lpush", "rpush", "lpop", "rpop", "llen", "lrange",
+      "time", "type", "get", "set", "del", "exists", "incr", "pexpire", "pttl", "getrange", "setrange", "getbit", "bitcount",
+      "bitfield", "lpush", "rpush", "lpop", "rpop", "lrem", "llen", "lrange",
       "hget", "hset", "hmget", "hgetall", "hdel", "hincrby", "hlen", "hvals",
       "zadd", "zrem", "zcard", "zrange", "zrangebyscore", "zscore");
 

@@ -107,7 +107,13 @@ public final class Keys {
 
   /** The keys {@code claim.lua} takes for one node, in its order. */
   public List<String> claim(String nodeId) {
-    return List.of(queue(), landing(nodeId), inflight(nodeId), nodes(), errors(), stats(), claims(nodeId), seq(), epoch());
+    return List.of(queue(), landing(nodeId), inflight(nodeId), nodes(), errors(), stats(), claims(nodeId), seq(), epoch(),
+        paused());
+  }
+
+  /** The keys {@code status.lua} takes, in its order. */
+  public List<String> status() {
+    return List.of(leader(), epoch(), seq(), queue(), nodes(), stats(), audit(), errors(), delayed(), paused());
   }
 
   /** The keys {@code finish.lua} takes for one node, in its order. */

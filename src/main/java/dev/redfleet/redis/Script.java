@@ -35,7 +35,10 @@ public enum Script {
   RAISE_FLOORS("raise-floors"),
   // messages in
   SEND("send"),
-  REQUEUE_ERROR("requeue-error");
+  REQUEUE_ERROR("requeue-error"),
+  // operations: pause and resume
+  PAUSE("pause"),
+  RESUME("resume");
 
   private final String fileName;
   private final String source;

@@ -45,11 +45,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The worker takes nothing new while its node is the generator: a message that a pending BLMOVE
  * lands meanwhile goes straight back to the head of the queue.
+ *
+ * <p>While the fleet is paused ({@code <ns>:paused} exists) the claim script takes nothing and
+ * says so; the worker then does not block in BLMOVE but claims again every {@code pausedPollMs}
+ * (one EXISTS in Redis each time) until the fleet is resumed. Running handlers finish and their
+ * outcomes are recorded as usual.
  */
 public final class WorkerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
   /** Most messages one claim or one finish call carries. */
   static final int MAX_BATCH = 1000;
+  /** While the fleet is paused, how often a worker asks again (default of {@link Settings#pausedPollMs}). */
+  public static final long PAUSED_POLL_MS = 250;
   private static final int MAX_REASON_LENGTH = 200;
 
   /**
@@ -60,9 +67,18 @@ public final class WorkerVerticle extends VerticleBase {
    * @param attempts a failed attempt with attempts left is retried after a backoff (1 = never)
    * @param backoffMs the first retry's delay; it doubles per attempt (with jitter) up to backoffMaxMs
    */
-  /** @param leaderHandles whether the worker keeps handling while its node is the elected generator */
+  /**
+   * @param leaderHandles whether the worker keeps handling while its node is the elected generator
+   * @param pausedPollMs while the fleet is paused, how often the worker claims again to learn it was resumed
+   */
   public record Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs,
-      int attempts, long backoffMs, long backoffMaxMs, boolean leaderHandles) {
+      int attempts, long backoffMs, long backoffMaxMs, boolean leaderHandles, long pausedPollMs) {
+    public Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs,
+        int attempts, long backoffMs, long backoffMaxMs, boolean leaderHandles) {
+      this(redis, concurrency, blockMs, handlerTimeoutMs, drainMs, attempts, backoffMs, backoffMaxMs, leaderHandles,
+          PAUSED_POLL_MS);
+    }
+
     /** No retries. */
     public Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs) {
       this(redis, concurrency, blockMs, handlerTimeoutMs, drainMs, 1, 1000, 60_000, false);
@@ -104,7 +120,12 @@ public final class WorkerVerticle extends VerticleBase {
   /** Messages whose handler is running: id -> start (nanoTime), oldest first. */
   private final LinkedHashMap<String, Long> running = new LinkedHashMap<>();
   private long sweepTimer = -1;
-  private boolean paused;
+  /** This node is the generator and leaderHandles is off: it takes nothing new. */
+  private boolean standingAside;
+  /** The last claim found the fleet paused: no BLMOVE, claim again after pausedPollMs. */
+  private boolean fleetPaused;
+  /** The pending claim-again timer while the fleet is paused; -1 = none. */
+  private long pausedTimer = -1;
   private boolean stopping;
   /** A claim or a BLMOVE is outstanding: at most one at a time. */
   private boolean fetching;
@@ -159,8 +180,9 @@ public final class WorkerVerticle extends VerticleBase {
       latencyTimer = vertx.setPeriodic(latencyReportMs, id -> reportLatency());
     }
     consumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.ADDRESS),
-        message -> setPaused(Leadership.fromJson(message.body()).leader()));
-    leavingConsumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.LEAVING_ADDRESS), message -> leaving = true);
+        message -> standAside(Leadership.fromJson(message.body()).leader()));
+    leavingConsumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.LEAVING_ADDRESS),
+        message -> leaving = true);
     return Future.join(consumer.completion(), leavingConsumer.completion()).onSuccess(v -> pump());
   }
 
@@ -187,22 +209,24 @@ public final class WorkerVerticle extends VerticleBase {
         .onComplete(ar -> {
           vertx.cancelTimer(drainTimer);
           vertx.cancelTimer(sweepTimer);
+          vertx.cancelTimer(pausedTimer);
           if (latencyTimer != -1) {
             vertx.cancelTimer(latencyTimer);
           }
         });
   }
 
-  private void setPaused(boolean leader) {
-    paused = leader && !settings.leaderHandles();
-    if (!paused) {
+  private void standAside(boolean leader) {
+    standingAside = leader && !settings.leaderHandles();
+    if (!standingAside) {
       pump();
     }
   }
 
   /** Takes more messages if there is room and nothing is being fetched already. */
   private void pump() {
-    if (stopping || fetching) {
+    // while paused, finishing handlers must not each start a claim: the timer asks again
+    if (stopping || fetching || pausedTimer != -1) {
       return;
     }
     if (unansweredClaim != null) {
@@ -210,7 +234,7 @@ public final class WorkerVerticle extends VerticleBase {
       claim(0);
       return;
     }
-    if (paused || leaving) {
+    if (standingAside || leaving) {
       return;
     }
     int free = settings.concurrency() - running.size();
@@ -238,7 +262,9 @@ public final class WorkerVerticle extends VerticleBase {
         // left in the in-flight hash: the node's leave returns them to the queue
         return;
       }
-      Map<Integer, String> oddIds = oddIds(ar.result().get(1));
+      Response odd = ar.result().get(1);
+      notePaused(odd.size() == 1 && "paused".equals(odd.get(0).toString()));
+      Map<Integer, String> oddIds = fleetPaused ? Map.of() : oddIds(odd);
       long pickedUpAt = metrics.pickedUpAt();
       for (int i = 0; i < claimed.size(); i++) {
         String raw = claimed.get(i).toString();
@@ -247,10 +273,23 @@ public final class WorkerVerticle extends VerticleBase {
       }
       if (claimed.size() > 0) {
         pump();
+      } else if (fleetPaused) {
+        pausedTimer = vertx.setTimer(settings.pausedPollMs(), id -> {
+          pausedTimer = -1;
+          pump();
+        });
       } else {
         blockingPop();
       }
     });
+  }
+
+  private void notePaused(boolean paused) {
+    if (paused != fleetPaused) {
+      log.info(paused ? "the fleet is paused: this worker takes nothing new until it is resumed"
+          : "the fleet is resumed: this worker takes messages again");
+    }
+    fleetPaused = paused;
   }
 
   /** Position (1-based) -> id, for claimed messages whose id is not in the leading {"id":N, prefix. */
@@ -267,7 +306,7 @@ public final class WorkerVerticle extends VerticleBase {
 
   /** Waits on the worker's own connection until a message lands in the node's landing list. */
   private void blockingPop() {
-    if (stopping || paused || leaving || running.size() >= settings.concurrency()) {
+    if (stopping || standingAside || fleetPaused || leaving || running.size() >= settings.concurrency()) {
       return;
     }
     fetching = true;
@@ -294,7 +333,7 @@ public final class WorkerVerticle extends VerticleBase {
           }
           if (ar.result() == null) {
             pump();
-          } else if (paused) {
+          } else if (standingAside) {
             // this node became the generator while the pop was pending: it takes nothing new
             unland();
           } else {
