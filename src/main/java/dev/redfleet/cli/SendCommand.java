@@ -37,10 +37,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "send", mixinStandardHelpOptions = true,
-    description = {"Send messages to the fleet's queue: BODY as one message (prints its id), or without BODY",
-        "each line of stdin (UTF-8) as one message, printing one line per input line in input order:",
-        "the id, or '-' for a line that was refused (its reason goes to stderr as 'line N: ...', and the",
-        "command exits 2 after sending the other lines). See docs/SENDING.md."})
+    description = {"Send messages to the fleet's queue (docs/SENDING.md).",
+        "With BODY: one message; prints its id.",
+        "Without BODY: each line of stdin (UTF-8) is one message; prints one line per input line, in input order: "
+            + "the id, or '-' for a refused line (its reason goes to stderr as 'line N: ...'; the other lines are sent, "
+            + "then the command exits 2)."})
 public final class SendCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -113,6 +114,10 @@ public final class SendCommand implements Callable<Integer> {
     LineSender.Result result;
     try {
       result = new LineSender(sender).send(lines, options, out, refusal -> System.err.println("redfleet: " + refusal));
+    } catch (java.io.IOException e) {
+      // usually stdout went away (send ... | head): nothing more can be reported, so nothing more is read
+      throw new IllegalStateException("stdin or stdout failed (" + e.getMessage() + "): stopped reading; "
+          + "lines whose ids were not printed may or may not have been sent");
     } catch (LineSender.CallFailed e) {
       throw failed(config, e.getCause(), " after " + e.idsWritten + " ids were printed (the lines from line "
           + e.firstUnconfirmedLine + " on may or may not have been sent)");
