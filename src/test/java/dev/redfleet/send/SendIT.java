@@ -202,6 +202,43 @@ class SendIT {
     }
   }
 
+  @Test
+  void redisLostHalfWayThroughStdinExitsThreeNamingTheFirstLineNotConfirmed() throws Exception {
+    RedisServer server = RedisServer.start();
+    try {
+      Path out = dir.resolve("ids.txt");
+      Path err = dir.resolve("err.txt");
+      ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx256m", "-XX:+UseSerialGC", "-jar", FleetProcess.JAR.toString(), "send", "--redis", server.url())
+          .redirectOutput(out.toFile()).redirectError(err.toFile());
+      builder.environment().keySet().removeIf(k -> k.startsWith("REDIS_") || k.startsWith("REDFLEET_"));
+      Process send = builder.start();
+      try (java.io.Writer stdin = new java.io.OutputStreamWriter(send.getOutputStream(), StandardCharsets.UTF_8)) {
+        stdin.write("a\nb\n");
+        stdin.flush();
+        // a slow input: the ids of what was read come out before more input arrives
+        Waits.until("the first two ids", Duration.ofSeconds(60), () -> read(out).equals("1\n2\n"));
+        server.kill();
+        stdin.write("c\n");
+      }
+      assertThat(send.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("send ends").isTrue();
+      FleetProcess.Result r = new FleetProcess.Result(send.exitValue(), read(out), read(err));
+      r.assertOneLineError(3, "lost Redis at " + server.url()
+          + " after 2 ids were printed (the lines from line 3 on may or may not have been sent)");
+      assertThat(r.stdout()).isEqualTo("1\n2\n");
+    } finally {
+      server.close();
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static void aclUser(TestRedis redis, String name, String password, String rules) {
     List<Object> args = new ArrayList<>(List.of("SETUSER", name, "reset", "on", ">" + password));
     args.addAll(List.of(rules.split(" ")));
