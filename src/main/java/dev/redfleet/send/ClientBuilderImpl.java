@@ -8,6 +8,7 @@ import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Setting;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnector;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -100,6 +101,7 @@ public final class ClientBuilderImpl implements ClientBuilder {
       return Future.failedFuture(new IllegalStateException("connect() was called already on this builder"));
     }
     connected = true;
+    Context caller = Vertx.currentContext();
     boolean own = vertx == null;
     Vertx vx = own ? Vertx.vertx() : vertx;
     // reading the settings waits on vertx-config: on a thread of its own, never an event loop
@@ -113,10 +115,17 @@ public final class ClientBuilderImpl implements ClientBuilder {
     }, "redfleet-client-connect");
     reader.setDaemon(true);
     reader.start();
-    return loaded.future()
+    Future<RedfleetClient> client = loaded.future()
         .compose(config -> open(vx, own, config))
         .recover(e -> (own ? ClientImpl.closeVertx(vx) : Future.<Void>succeededFuture())
             .transform(ignored -> Future.failedFuture(e)));
+    if (caller == null) {
+      return client;
+    }
+    // called on a Vert.x context: its callbacks run there, as those of the client's sends do
+    Promise<RedfleetClient> onCaller = Promise.promise();
+    client.onComplete(result -> caller.runOnContext(v -> onCaller.handle(result)));
+    return onCaller.future();
   }
 
   private FleetConfig load(Vertx vx) {

@@ -192,9 +192,14 @@ class ClientTest extends RedisTestBase {
   void onTheCallersVertxItsFuturesCompleteOnTheCallersContextAndCloseLeavesItsVertxOpen() throws Exception {
     Vertx mine = Vertx.vertx();
     try {
-      RedfleetClient shared = Redfleet.client().vertx(mine).redis(server.url()).namespace("test").env(Map.of())
-          .connect().await();
       Context context = mine.getOrCreateContext();
+      // connected from the event loop too: connect() must not block it (Vert.x refuses an await there)
+      Promise<RedfleetClient> connected = Promise.promise();
+      context.runOnContext(v -> Redfleet.client().vertx(mine).redis(server.url()).namespace("test").env(Map.of())
+          .connect()
+          .onComplete(result -> connected.handle(Vertx.currentContext() == context ? result
+              : Future.failedFuture(new AssertionError("connect() completed off the caller's context")))));
+      RedfleetClient shared = connected.future().await(20, TimeUnit.SECONDS);
       Promise<Boolean> sameContext = Promise.promise();
       // sends from this thread first, so that the event loop's send waits its turn and goes out
       // with a call started elsewhere: its answer must still come back on the event loop's context
