@@ -44,7 +44,8 @@ public interface ClientBuilder {
    * Reads the settings and checks that Redis answers. Fails with a one-line message free of
    * passwords: {@link IllegalArgumentException} for a bad setting, {@link IllegalStateException}
    * when Redis refuses the credentials, {@link java.io.UncheckedIOException} when Redis is
-   * unreachable. Call it once per builder.
+   * unreachable. Call it once per builder. Never blocks: called on a Vert.x context, the future
+   * completes on that context.
    */
   Future<RedfleetClient> connect();
 }
