@@ -3,7 +3,8 @@ package dev.redfleet.api;
 import java.util.ServiceLoader;
 
 /**
- * Entry point for embedding a node in your own program:
+ * Entry points: {@link #client()} to send messages to a fleet, {@link #node()} to embed a node in
+ * your own program:
  *
  * <pre>{@code
  * Redfleet.node()
@@ -25,5 +26,19 @@ public final class Redfleet {
   public static NodeBuilder node() {
     return ServiceLoader.load(NodeBuilder.class, Redfleet.class.getClassLoader()).findFirst()
         .orElseThrow(() -> new IllegalStateException("no redfleet node implementation on the class path"));
+  }
+
+  /**
+   * A builder for a client that sends messages to a fleet (the Java side of the {@code send}
+   * command). Found through {@link ServiceLoader} like {@link #node()}.
+   *
+   * <pre>{@code
+   * RedfleetClient client = Redfleet.client().redis("redis://localhost:6379").namespace("orders").connect().await();
+   * long id = client.send("hello", new SendOptions().setKey("order-42")).await();
+   * }</pre>
+   */
+  public static ClientBuilder client() {
+    return ServiceLoader.load(ClientBuilder.class, Redfleet.class.getClassLoader()).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no redfleet client implementation on the class path"));
   }
 }

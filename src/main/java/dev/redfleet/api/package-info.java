@@ -8,6 +8,10 @@
  * or put your class on the class path of {@code run} and name it with {@code --handler}; a
  * {@link dev.redfleet.api.HandlerFactory} gives it a short name through {@link java.util.ServiceLoader}.
  *
+ * <p>To put messages in from outside the fleet, connect a {@link dev.redfleet.api.RedfleetClient}
+ * with {@link dev.redfleet.api.Redfleet#client()} and send {@link dev.redfleet.api.NewMessage}s,
+ * each with its {@link dev.redfleet.api.SendOptions} (docs/SENDING.md).
+ *
  * <p>Everything outside this package is internal and may change.
  */
 package dev.redfleet.api;

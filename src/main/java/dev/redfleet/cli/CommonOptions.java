@@ -81,8 +81,13 @@ public final class CommonOptions {
 
   /** A pooled client for a one-shot command, after checking that Redis answers at all. */
   static Redis connect(Vertx vertx, FleetConfig config) {
+    return connect(vertx, config, 2);
+  }
+
+  /** As {@link #connect(Vertx, FleetConfig)}, with at most {@code connections} connections. */
+  static Redis connect(Vertx vertx, FleetConfig config, int connections) {
     RedisConnectionOptions options = config.redis();
-    Redis redis = RedisConnector.create(vertx, options).pooled(2);
+    Redis redis = RedisConnector.create(vertx, options).pooled(connections);
     try {
       redis.send(Request.cmd(Command.PING)).await(Duration.ofSeconds(10));
     } catch (Throwable e) {

@@ -17,13 +17,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A Redis-coordinated generator/worker fleet.",
-    subcommands = {RunCommand.class, GetErrorsCommand.class, StatusCommand.class, BenchCommand.class,
-        DemoCommand.class, RequeueErrorsCommand.class, PauseCommand.class, ResumeCommand.class},
+    subcommands = {RunCommand.class, SendCommand.class, GetErrorsCommand.class, StatusCommand.class,
+        RequeueErrorsCommand.class, PauseCommand.class, ResumeCommand.class, BenchCommand.class, DemoCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",
-        "1:unexpected failure",
-        "2:bad usage or bad configuration; run: the node id is in use by a live process",
+        "1:unexpected failure; send: Redis answered the send with an error (a fleet key of the wrong type)",
+        "2:bad usage or bad configuration; run: the node id is in use by a live process; send: a message or line was refused (too big, not UTF-8)",
         "3:Redis unreachable (one-shot commands)",
         "4:Redis refused us for good: credentials, ACL permissions or TLS (all commands)"})
 public final class Main implements Runnable {

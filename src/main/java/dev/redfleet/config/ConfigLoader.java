@@ -40,7 +40,19 @@ public final class ConfigLoader {
    * @param cli values given on the command line, as typed
    */
   public static FleetConfig load(Vertx vertx, Path file, Map<String, String> env, Map<Setting, String> cli) {
-    Path path = fileToRead(file);
+    return loadFrom(vertx, fileToRead(file), env, cli);
+  }
+
+  /**
+   * As {@link #load}, but without a file no file is read, not even {@link #DEFAULT_FILE}: for the
+   * Java client, which runs inside someone else's program, whose {@code conf/config.json} (the
+   * Vert.x convention) is not ours.
+   */
+  public static FleetConfig loadWithoutDefaultFile(Vertx vertx, Path file, Map<String, String> env, Map<Setting, String> cli) {
+    return loadFrom(vertx, file == null ? null : fileToRead(file), env, cli);
+  }
+
+  private static FleetConfig loadFrom(Vertx vertx, Path path, Map<String, String> env, Map<Setting, String> cli) {
     // the file and the environment are read apart: a file may only use the documented keys, never
     // the names of environment variables
     JsonObject fromFile = path == null ? new JsonObject() : readFile(vertx, path);

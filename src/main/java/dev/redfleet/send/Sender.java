@@ -56,7 +56,11 @@ public final class Sender {
     if (body.length() > maxBodyBytes || (body.length() * 3L > maxBodyBytes && JsonText.utf8Length(body) > maxBodyBytes)) {
       return "body is " + JsonText.utf8Length(body) + " bytes, more than maxBodyBytes (" + maxBodyBytes + ")";
     }
-    SendOptions options = message.options();
+    return checkOptions(message.options());
+  }
+
+  /** Why these options cannot be sent, in one line, or null when they can (the body aside). */
+  public static String checkOptions(SendOptions options) {
     String key = options.getKey();
     if (key != null && (key.isEmpty() || key.length() > MAX_KEY_CHARS)) {
       return "key must be 1 to " + MAX_KEY_CHARS + " characters, got " + key.length();
@@ -79,7 +83,7 @@ public final class Sender {
       return "delay must be between 0 ms and 10 years";
     }
     Instant at = options.getAt();
-    if (at != null && (at.toEpochMilli() < 0 || at.isAfter(Instant.now().plus(MAX_DELAY)))) {
+    if (at != null && (at.isBefore(Instant.EPOCH) || at.isAfter(Instant.now().plus(MAX_DELAY)))) {
       return "at must be a time between 1970 and 10 years from now";
     }
     return null;
@@ -113,9 +117,8 @@ public final class Sender {
     return Future.all(chunks).map(all -> {
       List<Long> ids = new ArrayList<>(messages.size());
       for (Future<Response> chunk : chunks) {
-        Response answer = chunk.result().get(0);
-        for (int i = 0; i < answer.size(); i++) {
-          ids.add(answer.get(i).toLong());
+        for (long id : ids(chunk.result())) {
+          ids.add(id);
         }
       }
       return ids;
@@ -124,21 +127,55 @@ public final class Sender {
 
   /** One script call for messages that passed {@link #check}: at most {@link #CHUNK} of them. */
   public Future<Response> sendChecked(List<NewMessage> messages) {
+    List<Encoded> encoded = new ArrayList<>(messages.size());
+    for (NewMessage message : messages) {
+      encoded.add(encode(message));
+    }
+    return sendEncoded(encoded);
+  }
+
+  /**
+   * A message that passed {@link #check}, as send.lua takes it: encoded when it is handed over,
+   * so that options changed later by the caller (they are mutable) cannot change what is sent.
+   *
+   * @param due '' = now, 'd<ms>' = after a delay, 'a<ms>' = at a Redis time
+   * @param dedupKey the Redis key of its dedup key, or null
+   * @param tail the JSON after the message's header fields (see send.lua)
+   */
+  public record Encoded(String due, String dedupKey, String tail) {}
+
+  public Encoded encode(NewMessage message) {
+    SendOptions options = message.options();
+    String key = options.getKey();
+    return new Encoded(due(options), key == null ? null : keys.dedup(key), tail(message.body(), key, options.getHeaders()));
+  }
+
+  /** One script call for encoded messages: at most {@link #CHUNK} of them. */
+  public Future<Response> sendEncoded(List<Encoded> messages) {
     List<String> callKeys = new ArrayList<>(keys.send());
     List<Object> args = new ArrayList<>(1 + 3 * messages.size());
     args.add(dedupWindowMs);
-    for (NewMessage message : messages) {
-      SendOptions options = message.options();
-      args.add(due(options));
-      if (options.getKey() != null) {
-        callKeys.add(keys.dedup(options.getKey()));
+    for (Encoded message : messages) {
+      args.add(message.due());
+      if (message.dedupKey() != null) {
+        callKeys.add(message.dedupKey());
         args.add("1");
       } else {
         args.add("0");
       }
-      args.add(tail(message.body(), options.getKey(), options.getHeaders()));
+      args.add(message.tail());
     }
     return scripts.run(Script.SEND, callKeys, args);
+  }
+
+  /** The ids of a send.lua answer, in the order of the messages sent. */
+  public static long[] ids(Response answer) {
+    Response list = answer.get(0);
+    long[] ids = new long[list.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = list.get(i).toLong();
+    }
+    return ids;
   }
 
   private static String due(SendOptions options) {

@@ -83,6 +83,11 @@ public final class FleetProcess implements AutoCloseable {
 
   /** Runs a one-shot command with extra environment variables (REDIS_PASSWORD, say). */
   public static Result oneShot(List<String> args, java.util.Map<String, String> env) {
+    return oneShot(args, env, null);
+  }
+
+  /** Runs a one-shot command with its stdin read from {@code stdin} (null: none). */
+  public static Result oneShot(List<String> args, java.util.Map<String, String> env, Path stdin) {
     try {
       Files.createDirectories(LOGS);
       Path out = Files.createTempFile(LOGS, "stdout", ".txt");
@@ -91,6 +96,9 @@ public final class FleetProcess implements AutoCloseable {
       command.addAll(args);
       ProcessBuilder builder = new ProcessBuilder(command).directory(LOGS.toFile())
           .redirectOutput(out.toFile()).redirectError(err.toFile());
+      if (stdin != null) {
+        builder.redirectInput(stdin.toFile());
+      }
       builder.environment().keySet().removeIf(k -> k.startsWith("REDIS_") || k.startsWith("REDFLEET_"));
       builder.environment().putAll(env);
       Process p = builder.start();
