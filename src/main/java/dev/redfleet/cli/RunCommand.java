@@ -130,7 +130,7 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--http-token-file", paramLabel = "FILE",
       description = "File whose first line is the bearer token POST /messages requires (env REDFLEET_HTTP_TOKEN).")
   String httpTokenFile;
-  @Option(names = "--max-body-bytes", paramLabel = "N", description = "Largest message body accepted over HTTP, in bytes (default 1048576).")
+  @Option(names = "--max-body-bytes", paramLabel = "N", description = "Largest message body POST /messages on this node accepts, in bytes (default 1048576).")
   String maxBodyBytes;
   @Option(names = "--dedup-window-ms", paramLabel = "MS", description = "How long a message key deduplicates sends (default 86400000).")
   String dedupWindowMs;

@@ -205,7 +205,7 @@ public final class FleetNode {
           election = id;
           // last: its role line comes after the first election attempt
           return vertx.deployVerticle(new NodeSummaryVerticle(redis, keys, nodeId, activity, new NodeSummaryVerticle.Settings(
-              SUMMARY_PERIOD_MS, Math.max(1000, 4L * config.retryMs()), ALONE_WARNING_MS, config.staleMs())), scoped());
+              SUMMARY_PERIOD_MS, Math.max(1000, 4L * config.retryMs()), ALONE_WARNING_MS, config.staleMs(), config.leaderHandles())), scoped());
         })
         .map(id -> {
           summary = id;

@@ -33,7 +33,11 @@ public final class NodeSummaryVerticle extends VerticleBase {
    * @param aloneMs how long a node may be the only live one before it warns
    * @param staleMs a node whose heartbeat is older than this is not counted as live
    */
-  public record Settings(long periodMs, long roleAfterMs, long aloneMs, long staleMs) {}
+  public record Settings(long periodMs, long roleAfterMs, long aloneMs, long staleMs, boolean leaderHandles) {
+    public Settings(long periodMs, long roleAfterMs, long aloneMs, long staleMs) {
+      this(periodMs, roleAfterMs, aloneMs, staleMs, false);
+    }
+  }
 
   private final Redis redis;
   private final Keys keys;
@@ -83,7 +87,9 @@ public final class NodeSummaryVerticle extends VerticleBase {
       // deployed after the election: an announcement may have come before this verticle listened
       leader = token != null && token.startsWith(nodeId + ":");
       if (leader) {
-        log.info("node {} is the generator: it produces messages, the other nodes handle them", nodeId);
+        log.info(settings.leaderHandles()
+            ? "node {} is the generator: it runs the source and handles messages too (leaderHandles)"
+            : "node {} is the generator: it runs the source, the other nodes handle the messages", nodeId);
       } else if (token == null) {
         log.info("node {} is a worker; no generator is elected yet", nodeId);
       } else {
@@ -136,7 +142,8 @@ public final class NodeSummaryVerticle extends VerticleBase {
       long others = own == null ? 0 : heartbeats.entrySet().stream()
           .filter(e -> !e.getKey().equals(nodeId) && e.getValue() >= own - settings.staleMs()).count();
       long now = System.nanoTime() / 1_000_000;
-      if (others > 0 || own == null) {
+      // a generator that handles its messages too is a complete fleet on its own
+      if (others > 0 || own == null || (leader && settings.leaderHandles())) {
         if (aloneSinceMs >= 0 && now - aloneSinceMs >= settings.aloneMs()) {
           log.info("node {} is no longer alone: {} other live node(s)", nodeId, others);
         }

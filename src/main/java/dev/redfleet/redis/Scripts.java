@@ -38,7 +38,8 @@ public final class Scripts {
   public static final long CALL_TIMEOUT_MS = 10_000;
 
   /** The writes whose loss in a failover would break fencing, gap-free ids or the audit. */
-  static final Set<Script> DURABLE = EnumSet.of(Script.ACQUIRE_LEASE, Script.PRODUCE, Script.FINISH);
+  static final Set<Script> DURABLE = EnumSet.of(Script.ACQUIRE_LEASE, Script.PRODUCE, Script.FINISH, Script.SEND,
+      Script.REQUEUE_ERROR);
 
   /** How often a call answered MOVED, ASK, TRYAGAIN or CLUSTERDOWN is repeated, 50 ms apart. */
   static final int CLUSTER_RETRIES = 20;
