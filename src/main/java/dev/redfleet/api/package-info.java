@@ -8,6 +8,11 @@
  * or put your class on the class path of {@code run} and name it with {@code --handler}; a
  * {@link dev.redfleet.api.HandlerFactory} gives it a short name through {@link java.util.ServiceLoader}.
  *
+ * <p>Bring your own messages with a {@link dev.redfleet.api.Source} (or a
+ * {@link dev.redfleet.api.BlockingSource}): what the elected generator emits, read from a cursor
+ * that is committed with each batch, so that every item is produced once across failovers. Name it
+ * with {@code run --source}; a {@link dev.redfleet.api.SourceFactory} gives it a short name.
+ *
  * <p>Everything outside this package is internal and may change.
  */
 package dev.redfleet.api;
