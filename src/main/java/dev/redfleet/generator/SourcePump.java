@@ -234,7 +234,7 @@ final class SourcePump {
       }
       String refused = checks.check(NewMessage.of(item.body(), options));
       if (refused != null) {
-        return "item " + (i + 1) + " of the batch after cursor " + shortened(from) + ": " + refused;
+        return "item " + (i + 1) + " of the batch after " + (from.isEmpty() ? "the start" : "cursor " + shortened(from)) + ": " + refused;
       }
     }
     return null;
