@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.api.PluginJars;
 import dev.redfleet.testing.Fleet;
-import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.Waits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

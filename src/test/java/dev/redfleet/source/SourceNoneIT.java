@@ -10,7 +10,6 @@ import dev.redfleet.send.Sender;
 import dev.redfleet.testing.Fleet;
 import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.TestRedis;
-import dev.redfleet.testing.Waits;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
