@@ -23,11 +23,14 @@
 --   status  'ok'     all bodies were used
 --           'full'   the queue cap cut the batch (possibly to zero): back off. A batch with a
 --                    cursor is all or nothing: it is cut to zero
---           'limit'  seq reached the limit: nothing more will ever be produced
+--           'limit'  seq reached the limit: nothing more will ever be produced. A batch with a
+--                    cursor that does not fit under the limit is not written at all, and lastId
+--                    (below the limit then) tells how many messages still would
 --           'fenced' the caller does not hold the lease: nothing was written
 --           'paused' the fleet is paused: nothing was written
 --           'moved'  the committed cursor is not ARGV[5] (another generator went on from it):
---                    nothing was written; read the cursor again
+--                    nothing was written; a fourth element is the committed cursor ('' = none)
+-- A batch with a cursor and no message (ARGV[7] absent) only moves the cursor: {0, seq, 'ok'}.
 --
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type, seq is
 -- not an integer or the 'produced' counter is not one. At maxmemory with noeviction the first
@@ -45,8 +48,11 @@ if redis.call('EXISTS', KEYS[6]) == 1 then
   return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'paused'}
 end
 local withCursor = ARGV[6] ~= ''
-if withCursor and (redis.call('GET', KEYS[5]) or '') ~= ARGV[5] then
-  return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'moved'}
+if withCursor then
+  local committed = redis.call('GET', KEYS[5]) or ''
+  if committed ~= ARGV[5] then
+    return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'moved', committed}
+  end
 end
 
 local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -57,8 +63,14 @@ end
 local limit = tonumber(ARGV[3])
 local FIRST = 7
 local wanted = #ARGV - FIRST + 1
+if withCursor and wanted == 0 then
+  -- no message, only a new position (a source recording where it starts)
+  redis.call('SET', KEYS[5], ARGV[6])
+  return {0, seq, 'ok'}
+end
 local n = wanted
-if limit > 0 and limit - seq < n then
+local limitCut = limit > 0 and limit - seq < n
+if limitCut then
   n = limit - seq
 end
 local room = tonumber(ARGV[4]) - redis.call('LLEN', KEYS[3])
@@ -67,8 +79,15 @@ if room < n then
   n = room
   status = 'full'
 end
-if n < 0 or (withCursor and n < wanted) then
+if n < 0 then
   n = 0
+end
+if withCursor and n < wanted then
+  -- all or nothing; a batch the limit cuts answers 'limit' with seq still below it: ask for fewer
+  n = 0
+  if limitCut then
+    status = 'limit'
+  end
 end
 if limit > 0 and seq + n >= limit then
   status = 'limit'

@@ -12,6 +12,11 @@
  * with {@link dev.redfleet.api.Redfleet#client()} and send {@link dev.redfleet.api.NewMessage}s,
  * each with its {@link dev.redfleet.api.SendOptions} (docs/SENDING.md).
  *
+ * <p>Bring your own messages with a {@link dev.redfleet.api.Source} (or a
+ * {@link dev.redfleet.api.BlockingSource}): what the elected generator emits, read from a cursor
+ * that is committed with each batch, so that every item is produced once across failovers. Name it
+ * with {@code run --source}; a {@link dev.redfleet.api.SourceFactory} gives it a short name.
+ *
  * <p>Everything outside this package is internal and may change.
  */
 package dev.redfleet.api;

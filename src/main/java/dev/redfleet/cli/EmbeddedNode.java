@@ -10,6 +10,7 @@ import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Setting;
 import dev.redfleet.handler.HandlerSource;
 import dev.redfleet.ops.FleetNode;
+import dev.redfleet.source.SourceSetup;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -162,13 +163,13 @@ public final class EmbeddedNode implements RedfleetNode {
       reader.setDaemon(true);
       reader.start();
       return prepared.future()
-          .compose(p -> FleetNode.start(vx, p.config(), p.handlers()))
+          .compose(p -> FleetNode.start(vx, p.config(), p.handlers(), p.sources()))
           .<RedfleetNode>map(node -> new EmbeddedNode(node, vx, own))
           .recover(e -> (own ? close(vx) : Future.<Void>succeededFuture())
               .transform(ignored -> Future.failedFuture(oneLine(e))));
     }
 
-    private record Prepared(FleetConfig config, HandlerSource handlers) {}
+    private record Prepared(FleetConfig config, HandlerSource handlers, SourceSetup sources) {}
 
     private Prepared prepare(Vertx vx) {
       if (!unknownKeys.isEmpty()) {
@@ -191,7 +192,7 @@ public final class EmbeddedNode implements RedfleetNode {
       HandlerSource handlers = handler != null ? HandlerSource.of(handler)
           : blockingHandler != null ? HandlerSource.of(blockingHandler)
           : HandlerSource.named(config);
-      return new Prepared(config, handlers);
+      return new Prepared(config, handlers, SourceSetup.named(config));
     }
 
     /** Settings and handler problems become one-line IllegalArgumentExceptions; the rest passes. */

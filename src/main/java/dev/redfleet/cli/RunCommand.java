@@ -8,6 +8,7 @@ import dev.redfleet.ops.FleetNode;
 import dev.redfleet.ops.IdentityVerticle;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.RedisFailures;
+import dev.redfleet.source.SourceSetup;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -124,6 +125,9 @@ public final class RunCommand implements Callable<Integer> {
   String schedule;
   @Option(names = "--schedule-body", paramLabel = "TEXT", description = "The body of each --source schedule message.")
   String scheduleBody;
+  @Option(names = "--source-poll-ms", paramLabel = "MS",
+      description = "How long the generator waits before asking a source that had nothing again (default 100).")
+  String sourcePollMs;
   @Option(names = "--leader-handles", paramLabel = "auto|true|false",
       description = "Whether the elected node also runs workers (default auto: yes unless --source simulated).")
   String leaderHandles;
@@ -150,7 +154,7 @@ public final class RunCommand implements Callable<Integer> {
         log.info("configuration file: {}", file.toAbsolutePath());
       }
       handlers = HandlerSource.named(config);
-      node = FleetNode.create(vertx, config, handlers);
+      node = FleetNode.create(vertx, config, handlers, SourceSetup.named(config));
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
@@ -256,6 +260,7 @@ public final class RunCommand implements Callable<Integer> {
     CommonOptions.put(cli, Setting.SOURCE_FILE, sourceFile);
     CommonOptions.put(cli, Setting.SCHEDULE, schedule);
     CommonOptions.put(cli, Setting.SCHEDULE_BODY, scheduleBody);
+    CommonOptions.put(cli, Setting.SOURCE_POLL_MS, sourcePollMs);
     CommonOptions.put(cli, Setting.LEADER_HANDLES, leaderHandles);
     CommonOptions.put(cli, Setting.HTTP_TOKEN_FILE, httpTokenFile);
     CommonOptions.put(cli, Setting.MAX_BODY_BYTES, maxBodyBytes);

@@ -60,6 +60,7 @@ public record FleetConfig(
     String sourceFile,
     String schedule,
     String scheduleBody,
+    int sourcePollMs,
     String leaderHandlesSetting,
     String httpToken,
     String httpTokenFile) {
@@ -121,6 +122,7 @@ public record FleetConfig(
         (String) v.get(Setting.SOURCE_FILE),
         (String) v.get(Setting.SCHEDULE),
         (String) v.get(Setting.SCHEDULE_BODY),
+        i(v, Setting.SOURCE_POLL_MS),
         (String) v.get(Setting.LEADER_HANDLES),
         (String) v.get(Setting.HTTP_TOKEN),
         (String) v.get(Setting.HTTP_TOKEN_FILE));
@@ -188,6 +190,7 @@ public record FleetConfig(
     v.put(Setting.SOURCE_FILE, sourceFile);
     v.put(Setting.SCHEDULE, schedule);
     v.put(Setting.SCHEDULE_BODY, scheduleBody);
+    v.put(Setting.SOURCE_POLL_MS, sourcePollMs);
     v.put(Setting.LEADER_HANDLES, leaderHandlesSetting);
     v.put(Setting.HTTP_TOKEN, httpToken);
     v.put(Setting.HTTP_TOKEN_FILE, httpTokenFile);

@@ -70,6 +70,8 @@ public enum Setting {
   SCHEDULE("schedule", "REDFLEET_SCHEDULE", "--schedule", Kind.TEXT, "", 0, 0),
   /** The body of each message of the schedule source. */
   SCHEDULE_BODY("scheduleBody", "REDFLEET_SCHEDULE_BODY", "--schedule-body", Kind.TEXT, "", 0, 0),
+  /** How long the generator waits before asking a source again that had nothing (and how late a schedule tick may be emitted). */
+  SOURCE_POLL_MS("sourcePollMs", "REDFLEET_SOURCE_POLL_MS", "--source-poll-ms", Kind.INTEGER, 100, 1, 3_600_000),
   /** Whether the elected node also runs workers: auto (yes unless the source is simulated), true, false. */
   LEADER_HANDLES("leaderHandles", "REDFLEET_LEADER_HANDLES", "--leader-handles", Kind.TEXT, "auto", 0, 0),
   /** Bearer token that POST /messages and the page's actions require; "" = none (loopback only). */

@@ -6,12 +6,11 @@ import dev.redfleet.api.HandlerContext;
 import dev.redfleet.api.HandlerFactory;
 import dev.redfleet.config.ConfigException;
 import dev.redfleet.config.FleetConfig;
-import dev.redfleet.config.Setting;
+import dev.redfleet.config.VisibleSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
-import java.lang.reflect.RecordComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,24 +148,8 @@ public final class HandlerSource {
     }
   }
 
-  /** Settings a handler never sees: the Redis URL may hold a password, the others are secrets. */
-  private static final java.util.Set<String> HIDDEN = java.util.Set.of(Setting.REDIS_URL.key,
-      Setting.REDIS_PASSWORD.key, Setting.REDIS_SENTINEL_PASSWORD.key, Setting.HTTP_TOKEN.key);
-
-  /** The settings by file key, read from the record's accessors; the secrets are left out. */
+  /** The settings by file key; the secrets are left out. */
   static JsonObject settingsOf(FleetConfig config) {
-    JsonObject json = new JsonObject();
-    for (RecordComponent component : FleetConfig.class.getRecordComponents()) {
-      if (HIDDEN.contains(component.getName())) {
-        continue;
-      }
-      try {
-        String key = component.getName().equals("leaderHandlesSetting") ? Setting.LEADER_HANDLES.key : component.getName();
-        json.put(key, component.getAccessor().invoke(config));
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-    return json;
+    return VisibleSettings.of(config);
   }
 }

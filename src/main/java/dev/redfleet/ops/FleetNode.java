@@ -1,6 +1,7 @@
 package dev.redfleet.ops;
 
 import dev.redfleet.api.Handler;
+import dev.redfleet.api.Source;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.election.ElectionTimings;
 import dev.redfleet.election.ElectionVerticle;
@@ -16,6 +17,7 @@ import dev.redfleet.redis.NodeScope;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.source.SourceSetup;
 import dev.redfleet.worker.RetryVerticle;
 import dev.redfleet.worker.WorkerActivity;
 import dev.redfleet.worker.WorkerVerticle;
@@ -55,6 +57,9 @@ public final class FleetNode {
   private final Keys keys;
   private final HandlerSource handlers;
   private final Handler handler;
+  private final SourceSetup sources;
+  /** What the generator emits; null for the simulated source (random bodies) and for none. */
+  private final Source source;
   /** Counts only when the node has an HTTP port (httpPort >= 0). */
   private final NodeMetrics metrics;
   private final RedisClock clock;
@@ -75,10 +80,11 @@ public final class FleetNode {
   private String summary;
   private final WorkerActivity activity = new WorkerActivity();
 
-  private FleetNode(Vertx vertx, FleetConfig config, HandlerSource handlers) {
+  private FleetNode(Vertx vertx, FleetConfig config, HandlerSource handlers, SourceSetup sources) {
     this.vertx = vertx;
     this.config = config;
     this.handlers = handlers;
+    this.sources = sources;
     // before any connection: a factory that fails stops the node here, with one line
     this.handler = handlers.bind(vertx, config);
     this.connector = RedisConnector.create(vertx, config.redis());
@@ -88,6 +94,8 @@ public final class FleetNode {
     this.liveness = ClientLiveness.forTopology(redis, connector.options().topology());
     this.anchor = new Anchor(connector);
     this.clock = new RedisClock(redis);
+    // the same for the source: a bad source file or cron expression ends the node before it joins
+    this.source = sources.bind(vertx, config, () -> clock.synced() ? clock.nowMs() : -1);
     this.metrics = config.httpPort() >= 0
         ? new NodeMetrics(config.nodeId(), clock::nowMs)
         : NodeMetrics.OFF;
@@ -98,12 +106,20 @@ public final class FleetNode {
    * while it is starting). Throws a ConfigException at once when the handler cannot be created.
    */
   public static FleetNode create(Vertx vertx, FleetConfig config, HandlerSource handlers) {
-    return new FleetNode(vertx, config, handlers);
+    return create(vertx, config, handlers, SourceSetup.named(config));
+  }
+
+  /**
+   * A node not started yet, running {@code handlers} and generating from {@code sources}. Throws a
+   * ConfigException at once when the handler or the source cannot be created.
+   */
+  public static FleetNode create(Vertx vertx, FleetConfig config, HandlerSource handlers, SourceSetup sources) {
+    return new FleetNode(vertx, config, handlers, sources);
   }
 
   /** A started node running {@code handlers}; see {@link #create} and {@link #start()}. */
-  public static Future<FleetNode> start(Vertx vertx, FleetConfig config, HandlerSource handlers) {
-    FleetNode node = create(vertx, config, handlers);
+  public static Future<FleetNode> start(Vertx vertx, FleetConfig config, HandlerSource handlers, SourceSetup sources) {
+    FleetNode node = create(vertx, config, handlers, sources);
     return node.start().map(node);
   }
 
@@ -151,6 +167,7 @@ public final class FleetNode {
     log.info("node {} joins namespace '{}' on {} with {} worker(s) x {} concurrent message(s)",
         nodeId, config.namespace(), connector.options().describe(), config.workers(), config.concurrency());
     log.info("handler: {}", handlers.description());
+    log.info("source: {}", sources.description());
     WorkerVerticle.Settings workerSettings = new WorkerVerticle.Settings(connector, config.concurrency(),
         config.blockMs(), config.handlerTimeoutMs(), config.drainMs(),
         config.attempts(), config.backoffMs(), config.backoffMaxMs(), config.leaderHandles());
@@ -181,9 +198,12 @@ public final class FleetNode {
         })
         .compose(id -> {
           workers = id;
-          return vertx.deployVerticle(new GeneratorVerticle(scripts, keys, new GeneratorVerticle.Settings(
-              config.intervalMs(), config.batchSize(), config.limit(), config.queueCap(), config.generatorStallMs(),
-              config.rate()), metrics), scoped());
+          // source none: no generator at all, so not a single produce call; the election, retries
+          // and the reaper run as with any source
+          return sources.kind() == SourceSetup.Kind.NONE ? Future.succeededFuture((String) null)
+              : vertx.deployVerticle(new GeneratorVerticle(scripts, keys, new GeneratorVerticle.Settings(
+                  config.intervalMs(), config.batchSize(), config.limit(), config.queueCap(), config.generatorStallMs(),
+                  config.rate(), config.sourcePollMs(), config.maxBodyBytes()), metrics, source, redis), scoped());
         })
         .compose(id -> {
           generator = id;
@@ -230,6 +250,7 @@ public final class FleetNode {
         .eventually(() -> undeploy(identity))
         .eventually(() -> undeploy(anchorDeployment))
         .eventually(handlers::close)
+        .eventually(sources::close)
         .eventually(redis::close)
         .mapEmpty();
   }

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The example plug-in (examples/file-handler), compiled and jarred here, run by real {@code run}
- * processes from the fat jar, both ways: on the class path by class name, and from a plugins
- * directory by its short name. And every way a plug-in can be wrong: exit 2, one line.
+ * The example plug-ins (examples/file-handler, examples/counter-source), compiled and jarred here,
+ * run by real {@code run} processes from the fat jar: the handler both ways, on the class path by
+ * class name and from a plugins directory by its short name; the source from the plugins directory
+ * with its generator SIGKILLed mid-count. And every way a plug-in can be wrong: exit 2, one line.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PluginIT {
@@ -37,6 +38,7 @@ class PluginIT {
   Path dir;
   private Path pluginsDir;
   private Path exampleJar;
+  private Path counterJar;
   private Path badJar;
   private final List<Process> processes = new ArrayList<>();
 
@@ -45,6 +47,8 @@ class PluginIT {
     pluginsDir = Files.createDirectories(build.resolve("plugins"));
     exampleJar = PluginJars.example(build);
     Files.copy(exampleJar, pluginsDir.resolve("file-handler.jar"));
+    counterJar = PluginJars.example(build, "counter-source");
+    Files.copy(counterJar, pluginsDir.resolve("counter-source.jar"));
     badJar = PluginJars.fromSources(build, "bad-handlers", Map.of(
         "com.acme.NoDefaultConstructor", """
             package com.acme;
@@ -124,6 +128,50 @@ class PluginIT {
   }
 
   @Test
+  void theExampleSourceEmitsEachNumberOnceAcrossAGeneratorKill() throws Exception {
+    Path out = dir.resolve("counted.tsv");
+    long to = 3000;
+    try (Fleet fleet = new Fleet(List.of())) {
+      // both nodes load the counter source and the file handler from the plugins directory; paced,
+      // so that the generator is SIGKILLed mid-count
+      List<String> common = List.of("--redis", fleet.server.url(), "--plugins", pluginsDir.toString(), "--source", "counter",
+          "--handler", "file-append", "--rate", "1000", "--batch-size", "50");
+      Map<String, String> env = Map.of("FILE_HANDLER_PATH", out.toString(), "COUNTER_SOURCE_TO", Long.toString(to));
+      Map<String, Process> nodes = new java.util.HashMap<>();
+      for (String name : List.of("s1", "s2")) {
+        nodes.put(name, start(name, jar(), withAll(List.of("run", "--node-id", name), common), env));
+        Waits.until(name + " to join", Duration.ofSeconds(60), () -> fleet.redis.call("HGET", fleet.redis.keys.anchors(), name) != null);
+      }
+      String oldToken = fleet.awaitLeader();
+      Waits.until("a third of the count", Duration.ofSeconds(60), () -> fleet.seq() >= to / 3);
+      Process generator = nodes.get(Fleet.nodeOf(oldToken));
+      generator.destroyForcibly();
+      assertThat(generator.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      fleet.awaitNewLeader(oldToken, Duration.ofSeconds(10));
+      Waits.until("the whole count", Duration.ofSeconds(60), () -> fleet.seq() == to);
+      Waits.pause(500);
+      assertThat(fleet.seq()).as("the counter ended at " + to).isEqualTo(to);
+      fleet.awaitOutcomes(to, Duration.ofSeconds(120));
+      fleet.assertEveryIdRecordedOnce(to);
+
+      // message id N carries the number N, whoever generated it: each number once
+      List<String> lines = Files.readAllLines(out);
+      Map<Long, String> bodyById = new TreeMap<>();
+      for (String line : lines) {
+        String[] f = line.split("\t", 3);
+        String before = bodyById.putIfAbsent(Long.parseLong(f[0]), f[2]);
+        assertThat(before == null || before.equals(f[2])).as("id " + f[0] + " handled twice with two bodies").isTrue();
+      }
+      assertThat(bodyById).hasSize((int) to);
+      bodyById.forEach((id, body) -> assertThat(body).isEqualTo(Long.toString(id)));
+      Waits.until("the survivor to log its source", Duration.ofSeconds(30), () -> nodes.keySet().stream()
+          .anyMatch(n -> PluginJars.text(log(n)).contains("source: source 'counter' (com.example.CounterSourceFactory)")));
+      System.out.println("FIGURE example source plug-in: CounterSource counted to " + to + " in 2 run processes, generator"
+          + " SIGKILLed at seq >= " + to / 3 + ", " + lines.size() + " handler calls, every number once");
+    }
+  }
+
+  @Test
   void badHandlersExitTwoWithOneLineNamingTheClass() throws IOException {
     Map<String, String> none = Map.of();
     assertOneLineError(oneShot(jar(), List.of("run", "--handler", "nosuch"), none),
@@ -149,6 +197,17 @@ class PluginIT {
         "plugins directory /nonexistent/plugins does not exist or is not a directory");
     assertOneLineError(oneShot(jar(), List.of("run", "--handler-threads", "0"), none),
         "handlerThreads must be between 1 and 1024, got 0");
+  }
+
+  @Test
+  void badSourcePluginsExitTwoWithOneLine() {
+    Map<String, String> none = Map.of();
+    assertOneLineError(oneShot(jar(), List.of("run", "--plugins", pluginsDir.toString(), "--source", "nosuch"), none),
+        "source 'nosuch': no source of that name (known: simulated, none, lines, schedule, counter) and no such class");
+    assertOneLineError(oneShot(jar(), List.of("run", "--plugins", pluginsDir.toString(), "--source", "counter"), none),
+        "source 'counter' (com.example.CounterSourceFactory): create failed: IllegalStateException: set COUNTER_SOURCE_TO");
+    assertOneLineError(oneShot(classPath(badJar), List.of("run", "--source", "com.acme.NotAHandler"), none),
+        "source class com.acme.NotAHandler does not implement dev.redfleet.api.Source, BlockingSource or SourceFactory");
   }
 
   private static void assertOneLineError(FleetProcess.Result r, String text) {
@@ -214,7 +273,8 @@ class PluginIT {
 
   private static Map<String, String> clean(ProcessBuilder builder) {
     Map<String, String> env = builder.environment();
-    env.keySet().removeIf(k -> k.equals("REDIS_URL") || k.startsWith("REDFLEET_") || k.equals("FILE_HANDLER_PATH"));
+    env.keySet().removeIf(k -> k.equals("REDIS_URL") || k.startsWith("REDFLEET_") || k.equals("FILE_HANDLER_PATH")
+        || k.equals("COUNTER_SOURCE_TO"));
     return env;
   }
 

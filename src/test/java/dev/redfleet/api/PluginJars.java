@@ -20,18 +20,65 @@ import javax.tools.ToolProvider;
  * Builds plug-in jars the way a user would: javac against the fat jar (which holds
  * {@code dev.redfleet.api}), then a jar of the classes and resources. No Maven module, works offline.
  */
-final class PluginJars {
-  static final Path EXAMPLE = Path.of("examples", "file-handler").toAbsolutePath();
+public final class PluginJars {
 
   private PluginJars() {}
 
   /** Compiles {@code examples/file-handler} into {@code out/file-handler.jar}. */
   static Path example(Path out) throws IOException {
+    return example(out, "file-handler");
+  }
+
+  /** Compiles {@code examples/<name>} (its Java sources and resources) into {@code out/<name>.jar}. */
+  public static Path example(Path out, String name) throws IOException {
+    Path example = Path.of("examples", name).toAbsolutePath();
     List<Path> sources;
-    try (Stream<Path> files = Files.walk(EXAMPLE.resolve("src/main/java"))) {
+    try (Stream<Path> files = Files.walk(example.resolve("src/main/java"))) {
       sources = files.filter(p -> p.toString().endsWith(".java")).toList();
     }
-    return build(out, "file-handler", sources, EXAMPLE.resolve("src/main/resources"));
+    return build(out, name, sources, example.resolve("src/main/resources"));
+  }
+
+  /**
+   * A handler plug-in for tests of what was emitted: {@code --handler com.acme.Recorder} (loaded by
+   * class name from a plugins directory holding the jar) appends every message it handles to
+   * {@code file} as one line {@code id TAB attempt TAB node TAB tick header TAB skipped header TAB
+   * producedAt TAB body}, one write per line (processes can share the file). A body starting with
+   * {@code retry-} fails its first attempt.
+   */
+  public static Path recorder(Path out, Path file) throws IOException {
+    String path = file.toAbsolutePath().toString().replace("\\", "\\\\");
+    return fromSources(out, "recorder", Map.of("com.acme.Recorder", """
+        package com.acme;
+
+        import dev.redfleet.api.*;
+        import java.nio.ByteBuffer;
+        import java.nio.channels.FileChannel;
+        import java.nio.charset.StandardCharsets;
+        import java.nio.file.Path;
+        import java.nio.file.StandardOpenOption;
+
+        public final class Recorder implements HandlerFactory {
+          public String name() { return "recorder"; }
+
+          public Handler create(HandlerContext context) throws Exception {
+            FileChannel file = FileChannel.open(Path.of("%s"), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+            String node = context.nodeId();
+            return context.blocking(m -> {
+              if (m.body().startsWith("retry-") && m.attempt() == 1) {
+                throw new HandlerFailure("first attempt of a retry- body");
+              }
+              String line = m.id() + "\\t" + m.attempt() + "\\t" + node + "\\t" + m.headers().getOrDefault("tick", "") + "\\t"
+                  + m.headers().getOrDefault("skipped", "") + "\\t" + m.producedAt() + "\\t" + m.body() + "\\n";
+              ByteBuffer bytes = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
+              while (bytes.hasRemaining()) {
+                file.write(bytes);
+              }
+            });
+          }
+        }
+        """.formatted(path)));
   }
 
   /** Compiles the given sources (class name -> source text) into {@code out/<name>.jar}. */
@@ -83,7 +130,7 @@ final class PluginJars {
     }
   }
 
-  static String text(Path file) {
+  public static String text(Path file) {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {

@@ -3,6 +3,7 @@ package dev.redfleet.generator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.Script;
+import dev.redfleet.testing.Fleet;
 import dev.redfleet.testing.RedisTestBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
@@ -93,5 +94,95 @@ class ProduceScriptTest extends RedisTestBase {
     assertThat(redis.number("LLEN", redis.keys.queue())).isEqualTo(2500);
     assertThat(new JsonObject(redis.string("LINDEX", redis.keys.queue(), -1)).getLong("id")).isEqualTo(1);
     assertThat(new JsonObject(redis.string("LINDEX", redis.keys.queue(), 0)).getLong("id")).isEqualTo(2500);
+  }
+
+  /** A batch read from a source: items after cursor {@code from}, committed with cursor {@code to}. */
+  private Response produceFrom(String token, long limit, long cap, String from, String to, String... items) {
+    List<Object> args = new ArrayList<>(List.of(token, Fleet.epochOf(token), limit, cap, from, to));
+    args.addAll(List.of(items));
+    return redis.run(Script.PRODUCE, redis.keys.produce(), args);
+  }
+
+  private String cursor() {
+    return redis.string("GET", redis.keys.sourceCursor());
+  }
+
+  @Test
+  void aBatchWithACursorIsWrittenOnlyFromTheCommittedCursorAndCommitsItsOwn() {
+    lease("a:1");
+    // the very start: nothing committed, the batch starts from ''
+    Response r = produceFrom("a:1", 0, 100, "", "2", "\"one\"", "\"two\"");
+    assertThat(r.get(0).toLong()).isEqualTo(2);
+    assertThat(r.get(2).toString()).isEqualTo("ok");
+    assertThat(cursor()).isEqualTo("2");
+    // the same batch again (a retry whose first answer was lost): nothing written, the committed cursor said
+    r = produceFrom("a:1", 0, 100, "", "2", "\"one\"", "\"two\"");
+    assertThat(r.get(2).toString()).isEqualTo("moved");
+    assertThat(r.get(0).toLong()).isZero();
+    assertThat(r.get(1).toLong()).isEqualTo(2);
+    assertThat(r.get(3).toString()).isEqualTo("2");
+    // a new generator that read the cursor goes on from it
+    lease("b:2");
+    r = produceFrom("b:2", 0, 100, "2", "3", "\"three\"");
+    assertThat(r.get(2).toString()).isEqualTo("ok");
+    assertThat(cursor()).isEqualTo("3");
+    // an old cursor is refused however the batch looks
+    assertThat(produceFrom("b:2", 0, 100, "2", "3", "\"three\"").get(2).toString()).isEqualTo("moved");
+    assertThat(redis.number("GET", redis.keys.seq())).isEqualTo(3);
+    List<String> bodies = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      bodies.add(new JsonObject(redis.string("RPOP", redis.keys.queue())).getString("body"));
+    }
+    assertThat(bodies).containsExactly("one", "two", "three");
+  }
+
+  @Test
+  void aBatchWithACursorIsAllOrNothingAgainstTheCapAndTheLimit() {
+    lease("a:1");
+    // the cap leaves room for 2 of 3: nothing written, the cursor stays
+    Response r = produceFrom("a:1", 0, 2, "", "3", "\"a\"", "\"b\"", "\"c\"");
+    assertThat(r.get(0).toLong()).isZero();
+    assertThat(r.get(2).toString()).isEqualTo("full");
+    assertThat(cursor()).isNull();
+    assertThat(redis.number("LLEN", redis.keys.queue())).isZero();
+    // the limit leaves room for 2 of 3: 'limit' with seq below the limit, nothing written
+    r = produceFrom("a:1", 2, 100, "", "3", "\"a\"", "\"b\"", "\"c\"");
+    assertThat(r.get(0).toLong()).isZero();
+    assertThat(r.get(1).toLong()).isZero();
+    assertThat(r.get(2).toString()).isEqualTo("limit");
+    assertThat(cursor()).isNull();
+    // what fits is written whole, and then the limit is reached
+    r = produceFrom("a:1", 2, 100, "", "2", "\"a\"", "\"b\"");
+    assertThat(r.get(0).toLong()).isEqualTo(2);
+    assertThat(r.get(2).toString()).isEqualTo("limit");
+    assertThat(cursor()).isEqualTo("2");
+  }
+
+  @Test
+  void aCursorWithoutMessagesOnlyMovesTheCursorAndItemsMayCarryHeaders() {
+    lease("a:1");
+    Response r = produceFrom("a:1", 0, 100, "", "2026-01-01T00:00:00Z");
+    assertThat(r.get(0).toLong()).isZero();
+    assertThat(r.get(2).toString()).isEqualTo("ok");
+    assertThat(cursor()).isEqualTo("2026-01-01T00:00:00Z");
+    assertThat(redis.string("GET", redis.keys.seq())).isNull();
+    r = produceFrom("a:1", 0, 100, "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z",
+        dev.redfleet.send.Sender.tail("tick!", null, java.util.Map.of("tick", "2026-01-01T00:00:01Z")));
+    assertThat(r.get(0).toLong()).isEqualTo(1);
+    JsonObject message = new JsonObject(redis.string("RPOP", redis.keys.queue()));
+    assertThat(message.getString("body")).isEqualTo("tick!");
+    assertThat(message.getJsonObject("headers").getString("tick")).isEqualTo("2026-01-01T00:00:01Z");
+    assertThat(message.getLong("epoch")).isEqualTo(1);
+  }
+
+  @Test
+  void whilePausedOrFencedNothingIsWrittenAndTheCursorStays() {
+    lease("a:1");
+    redis.call("SET", redis.keys.paused(), "1");
+    assertThat(produceFrom("a:1", 0, 100, "", "1", "\"x\"").get(2).toString()).isEqualTo("paused");
+    redis.call("DEL", redis.keys.paused());
+    assertThat(produceFrom("b:2", 0, 100, "", "1", "\"x\"").get(2).toString()).isEqualTo("fenced");
+    assertThat(cursor()).isNull();
+    assertThat(redis.number("LLEN", redis.keys.queue())).isZero();
   }
 }

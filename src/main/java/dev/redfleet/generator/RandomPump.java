@@ -1,0 +1,199 @@
+package dev.redfleet.generator;
+
+import dev.redfleet.election.Leadership;
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One leadership run of the simulated source: random bodies, with no cursor. With an interval,
+ * one message per tick; with a rate, what the rate makes due; with neither, {@link #PIPELINE}
+ * batches of {@code batchSize} in flight, back to back, as fast as Redis takes them.
+ */
+final class RandomPump {
+  /** 64 symbols, none of which needs escaping in JSON: 6 random bits per character. */
+  private static final char[] ALPHABET =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".toCharArray();
+  private static final int BODY_LENGTH = 16;
+  /**
+   * Produce calls in flight at once at interval 0: while Redis runs one, the next batch is built
+   * and on the wire. Ids stay gap-free: each call takes its ids from seq inside the script.
+   */
+  static final int PIPELINE = 3;
+
+  private final GeneratorVerticle host;
+  private final long run;
+  private final Vertx vertx;
+  private final Scripts scripts;
+  private final Keys keys;
+  private final GeneratorVerticle.Settings settings;
+  private final Leadership leadership;
+  private final Backoff backoff;
+  /** Produce calls in flight. */
+  private int producing;
+  /** At interval 0: a pause is scheduled (queue full, or Redis failing). */
+  private boolean waiting;
+  private long timer = -1;
+
+  RandomPump(GeneratorVerticle host, long run, Vertx vertx, Scripts scripts, Keys keys,
+      GeneratorVerticle.Settings settings, Leadership leadership, Backoff backoff) {
+    this.host = host;
+    this.run = run;
+    this.vertx = vertx;
+    this.scripts = scripts;
+    this.keys = keys;
+    this.settings = settings;
+    this.leadership = leadership;
+    this.backoff = backoff;
+  }
+
+  void start() {
+    if (settings.rate() > 0) {
+      // one tick per message up to 1,000/s, then 1 ms ticks carrying what is due
+      long tick = Math.max(1, Math.min(100, 1000 / settings.rate()));
+      long startedAt = System.nanoTime();
+      long[] sent = {0};
+      timer = vertx.setPeriodic(1, tick, id -> pace(startedAt, sent));
+    } else if (settings.intervalMs() > 0) {
+      timer = vertx.setPeriodic(1, settings.intervalMs(), id -> {
+        if (producing == 0) {
+          produce(1);
+        }
+      });
+    } else {
+      fill();
+    }
+  }
+
+  void stop() {
+    if (timer != -1) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+
+  /** Paced: produces what the rate makes due by now (the first message at once), in batches of batchSize at most. */
+  private void pace(long startedAt, long[] sent) {
+    if (!host.isCurrent(run) || producing >= PIPELINE) {
+      return;
+    }
+    long due = (System.nanoTime() - startedAt) * settings.rate() / 1_000_000_000L + 1 - sent[0];
+    if (due > 0) {
+      int n = (int) Math.min(due, settings.batchSize());
+      sent[0] += n;
+      produce(n);
+    }
+  }
+
+  /** At interval 0: keeps PIPELINE produce calls in flight. */
+  private void fill() {
+    while (host.isCurrent(run) && !waiting && producing < PIPELINE) {
+      produce(settings.batchSize());
+    }
+  }
+
+  private void produce(int count) {
+    producing++;
+    Future<Response> call;
+    try {
+      call = scripts.run(Script.PRODUCE, keys.produce(), arguments(count));
+    } catch (RuntimeException | OutOfMemoryError e) {
+      // a batch that cannot even be built: the watchdog gives the lease up
+      call = Future.failedFuture(new IllegalStateException("cannot build a batch of " + count + ": " + e, e));
+    }
+    call.onComplete(ar -> {
+      if (!host.isCurrent(run)) {
+        return;
+      }
+      producing--;
+      if (ar.failed()) {
+        host.failed(Backoff.oneLine(ar.cause()));
+        long delay = backoff.failed(ar.cause());
+        if (settings.continuous()) {
+          later(delay);
+        }
+        return;
+      }
+      backoff.succeeded();
+      host.progressed();
+      produced(ar.result());
+    });
+  }
+
+  private List<Object> arguments(int count) {
+    List<Object> args = new ArrayList<>(6 + count);
+    args.add(leadership.token());
+    args.add(leadership.epoch());
+    args.add(settings.limit());
+    args.add(settings.queueCap());
+    // no cursor: the simulated source has no position to resume from
+    args.add("");
+    args.add("");
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    for (int i = 0; i < count; i++) {
+      args.add(randomBody(random));
+    }
+    return args;
+  }
+
+  private void produced(Response result) {
+    String status = result.get(2).toString();
+    host.noteStatus(status, result.get(0).toLong());
+    switch (status) {
+      case "ok" -> {
+        if (settings.continuous()) {
+          fill();
+        }
+      }
+      case "full" -> {
+        if (settings.continuous()) {
+          later(GeneratorVerticle.FULL_QUEUE_PAUSE_MS);
+        }
+      }
+      case "paused" -> {
+        if (settings.continuous()) {
+          later(GeneratorVerticle.PAUSED_POLL_MS);
+        }
+      }
+      case "limit" -> host.limitReached(result.get(1).toLong());
+      case "fenced" -> host.fenced();
+      default -> throw new IllegalStateException("produce returned " + status);
+    }
+  }
+
+  private void later(long delayMs) {
+    if (waiting) {
+      return;
+    }
+    waiting = true;
+    timer = vertx.setTimer(Math.max(1, delayMs), id -> {
+      timer = -1;
+      waiting = false;
+      fill();
+    });
+  }
+
+  /** The message body: random text, already a JSON string literal (the alphabet needs no escaping). */
+  static String randomBody(ThreadLocalRandom random) {
+    char[] text = new char[BODY_LENGTH + 2];
+    text[0] = '"';
+    long bits = random.nextLong();
+    for (int i = 1; i <= BODY_LENGTH; i++) {
+      if (i == 11) {
+        // 10 characters use 60 of the 64 bits
+        bits = random.nextLong();
+      }
+      text[i] = ALPHABET[(int) (bits & 63)];
+      bits >>>= 6;
+    }
+    text[BODY_LENGTH + 1] = '"';
+    return new String(text);
+  }
+}

@@ -1,0 +1,314 @@
+package dev.redfleet.generator;
+
+import dev.redfleet.api.NewMessage;
+import dev.redfleet.api.SendOptions;
+import dev.redfleet.api.Source;
+import dev.redfleet.api.SourceBatch;
+import dev.redfleet.api.SourceItem;
+import dev.redfleet.election.Leadership;
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.LogThrottle;
+import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
+import dev.redfleet.send.JsonText;
+import dev.redfleet.send.Sender;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One leadership run of the generator for a {@link Source}: read the committed cursor, ask the
+ * source for the items after it, produce them with a compare-and-set on that cursor, go on from
+ * the cursor after them. One step at a time (one source call or one produce call in flight), so
+ * each batch starts from the cursor Redis holds: whatever happened before (a failover, a produce
+ * whose answer was lost), the script writes a batch only if nobody wrote past its start, and an
+ * item is produced once.
+ */
+final class SourcePump {
+  private static final Logger log = LoggerFactory.getLogger(SourcePump.class);
+  /** The longest cursor a source may return: it is stored in Redis and sent with every batch. */
+  static final int MAX_CURSOR_CHARS = 4096;
+  /** First and longest pause after a failing source call. */
+  private static final long SOURCE_RETRY_FIRST_MS = 100;
+  private static final long SOURCE_RETRY_MAX_MS = 5000;
+
+  private final GeneratorVerticle host;
+  private final long run;
+  private final Source source;
+  private final Context context;
+  private final Redis redis;
+  private final Scripts scripts;
+  private final Keys keys;
+  private final GeneratorVerticle.Settings settings;
+  private final Leadership leadership;
+  private final Sender checks;
+  /** The generator's: Redis failures are paced and logged the same for every run. */
+  private final Backoff redisBackoff;
+  private final LogThrottle sourceLog = new LogThrottle(log);
+  private long sourceRetryMs = SOURCE_RETRY_FIRST_MS;
+  /** The cursor Redis holds, as far as this run knows; '' = none. Every batch starts from it. */
+  private String committed = "";
+  /** seq after the last answer: how many messages the limit still allows. */
+  private long knownSeq;
+  private final long startedAt = System.nanoTime();
+  /** Messages produced in this run, for the rate. */
+  private long sent;
+  private long timer = -1;
+
+  SourcePump(GeneratorVerticle host, long run, Source source, Context context, Redis redis, Scripts scripts, Keys keys,
+      GeneratorVerticle.Settings settings, Leadership leadership, Backoff redisBackoff) {
+    this.host = host;
+    this.run = run;
+    this.source = source;
+    this.context = context;
+    this.redis = redis;
+    this.scripts = scripts;
+    this.keys = keys;
+    this.settings = settings;
+    this.leadership = leadership;
+    this.redisBackoff = redisBackoff;
+    this.checks = new Sender(scripts, keys, settings.maxBodyBytes(), 1);
+  }
+
+  void start() {
+    readCursor();
+  }
+
+  void stop() {
+    if (timer != -1) {
+      context.owner().cancelTimer(timer);
+      timer = -1;
+    }
+  }
+
+  private boolean current() {
+    return host.isCurrent(run);
+  }
+
+  private void later(long delayMs, Runnable step) {
+    timer = context.owner().setTimer(Math.max(1, delayMs), id -> {
+      timer = -1;
+      if (current()) {
+        step.run();
+      }
+    });
+  }
+
+  /** seq and the committed cursor, read at the start of the run: the source resumes after the cursor. */
+  private void readCursor() {
+    redis.send(Request.cmd(Command.MGET).arg(keys.seq()).arg(keys.sourceCursor()))
+        .timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .onComplete(ar -> {
+          if (!current()) {
+            return;
+          }
+          if (ar.failed()) {
+            host.failed("reading the source cursor: " + Backoff.oneLine(ar.cause()));
+            later(redisBackoff.failed(ar.cause()), this::readCursor);
+            return;
+          }
+          redisBackoff.succeeded();
+          Response values = ar.result();
+          knownSeq = values.get(0) == null ? 0 : parseSeq(values.get(0).toString());
+          committed = values.get(1) == null ? "" : values.get(1).toString();
+          log.info("source resumes {}", committed.isEmpty() ? "from its start (no cursor committed)"
+              : "after the committed cursor " + shortened(committed));
+          ask();
+        });
+  }
+
+  private static long parseSeq(String text) {
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      // produce fails on it with a clear error; the limit room is then the whole limit
+      return 0;
+    }
+  }
+
+  private void ask() {
+    int max = (int) Math.min(settings.batchSize(), settings.queueCap());
+    if (settings.limit() > 0) {
+      long room = settings.limit() - knownSeq;
+      if (room <= 0) {
+        host.limitReached(knownSeq);
+        return;
+      }
+      max = (int) Math.min(max, room);
+    }
+    if (settings.rate() > 0) {
+      long due = (System.nanoTime() - startedAt) * settings.rate() / 1_000_000_000L + 1 - sent;
+      if (due <= 0) {
+        later(Math.max(1, 1000 / settings.rate()), this::ask);
+        return;
+      }
+      max = (int) Math.min(max, due);
+    }
+    String from = committed;
+    int asked = max;
+    Future<SourceBatch> answer;
+    try {
+      answer = source.next(from.isEmpty() ? null : from, max);
+      if (answer == null) {
+        answer = Future.failedFuture(new IllegalStateException("next returned no future"));
+      }
+    } catch (Exception | LinkageError | AssertionError e) {
+      answer = Future.failedFuture(e);
+    }
+    answer.onComplete(ar -> {
+      if (Vertx.currentContext() != context) {
+        // a source that completed its future on a thread of its own: back to the generator's loop
+        context.runOnContext(v -> answered(ar, from, asked));
+      } else {
+        answered(ar, from, asked);
+      }
+    });
+  }
+
+  private void answered(AsyncResult<SourceBatch> ar, String from, int asked) {
+    if (!current() || !from.equals(committed)) {
+      return;
+    }
+    String problem = ar.failed() ? describe(ar.cause()) : check(ar.result(), from, asked);
+    if (problem != null) {
+      host.failed("source: " + problem);
+      if (!sourceLog.warn("source failed: " + problem + "; asking again with backoff")) {
+        log.debug("source still failing: {}", problem);
+      }
+      long delay = sourceRetryMs;
+      sourceRetryMs = Math.min(SOURCE_RETRY_MAX_MS, sourceRetryMs * 2);
+      later(delay, this::ask);
+      return;
+    }
+    sourceRetryMs = SOURCE_RETRY_FIRST_MS;
+    SourceBatch batch = ar.result();
+    String to = batch.cursor();
+    if (batch.items().isEmpty()) {
+      // an idle source is no stall: the watchdog is for a generator that cannot produce
+      host.progressed();
+      if (to == null || to.isEmpty() || to.equals(from)) {
+        later(settings.sourcePollMs(), this::ask);
+        return;
+      }
+    }
+    produce(arguments(batch.items(), to), to);
+  }
+
+  /** Why the source's answer cannot be produced, or null. */
+  private String check(SourceBatch batch, String from, int max) {
+    if (batch == null) {
+      return "next answered no batch";
+    }
+    List<SourceItem> items = batch.items();
+    String to = batch.cursor();
+    if (items.size() > max) {
+      return "next answered " + items.size() + " items, asked for at most " + max;
+    }
+    if (to != null && to.length() > MAX_CURSOR_CHARS) {
+      return "its cursor is " + to.length() + " characters long, at most " + MAX_CURSOR_CHARS;
+    }
+    if (!items.isEmpty() && (to == null || to.isEmpty())) {
+      return "next answered " + items.size() + " item(s) without a cursor after them";
+    }
+    if (!items.isEmpty() && to.equals(from)) {
+      return "next answered " + items.size() + " item(s) with the cursor it was asked from (" + shortened(from)
+          + "): the cursor after them must differ";
+    }
+    for (int i = 0; i < items.size(); i++) {
+      SourceItem item = items.get(i);
+      SendOptions options = new SendOptions();
+      for (Map.Entry<String, String> header : item.headers().entrySet()) {
+        options.addHeader(header.getKey(), header.getValue());
+      }
+      String refused = checks.check(NewMessage.of(item.body(), options));
+      if (refused != null) {
+        return "item " + (i + 1) + " of the batch after " + (from.isEmpty() ? "the start" : "cursor " + shortened(from)) + ": " + refused;
+      }
+    }
+    return null;
+  }
+
+  private List<Object> arguments(List<SourceItem> items, String to) {
+    List<Object> args = new ArrayList<>(6 + items.size());
+    args.add(leadership.token());
+    args.add(leadership.epoch());
+    args.add(settings.limit());
+    args.add(settings.queueCap());
+    args.add(committed);
+    args.add(to);
+    for (SourceItem item : items) {
+      args.add(item.headers().isEmpty() ? JsonText.quote(item.body()) : Sender.tail(item.body(), null, item.headers()));
+    }
+    return args;
+  }
+
+  private void produce(List<Object> args, String to) {
+    scripts.run(Script.PRODUCE, keys.produce(), args).onComplete(ar -> {
+      if (!current()) {
+        return;
+      }
+      if (ar.failed()) {
+        host.failed(Backoff.oneLine(ar.cause()));
+        // the call may have been applied and its answer lost: the same call again is then 'moved'
+        later(redisBackoff.failed(ar.cause()), () -> produce(args, to));
+        return;
+      }
+      redisBackoff.succeeded();
+      host.progressed();
+      produced(ar.result(), args, to);
+    });
+  }
+
+  private void produced(Response result, List<Object> args, String to) {
+    long count = result.get(0).toLong();
+    knownSeq = result.get(1).toLong();
+    String status = result.get(2).toString();
+    host.noteStatus(status, count);
+    switch (status) {
+      case "ok" -> {
+        sent += count;
+        committed = to;
+        ask();
+      }
+      case "full" -> later(GeneratorVerticle.FULL_QUEUE_PAUSE_MS, () -> produce(args, to));
+      case "paused" -> later(GeneratorVerticle.PAUSED_POLL_MS, () -> produce(args, to));
+      case "moved" -> {
+        committed = result.size() > 3 && result.get(3) != null ? result.get(3).toString() : "";
+        log.info("the committed source cursor is not where this batch started: going on after {}",
+            committed.isEmpty() ? "the start" : shortened(committed));
+        ask();
+      }
+      case "limit" -> {
+        if (knownSeq < settings.limit()) {
+          // the batch did not fit under the limit as a whole: ask for what still fits
+          ask();
+        } else {
+          host.limitReached(knownSeq);
+        }
+      }
+      case "fenced" -> host.fenced();
+      default -> throw new IllegalStateException("produce returned " + status);
+    }
+  }
+
+  private static String describe(Throwable e) {
+    String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+    return e.getClass().getSimpleName() + (message.isBlank() ? "" : ": " + message);
+  }
+
+  static String shortened(String cursor) {
+    return "'" + (cursor.length() <= 100 ? cursor : cursor.substring(0, 97) + "...") + "'";
+  }
+}
