@@ -7,6 +7,8 @@ import dev.redfleet.election.ElectionVerticle;
 import dev.redfleet.election.Leadership;
 import dev.redfleet.generator.GeneratorVerticle;
 import dev.redfleet.handler.HandlerSource;
+import dev.redfleet.http.MessagesEndpoint;
+import dev.redfleet.http.PostAccess;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Anchor;
 import dev.redfleet.redis.Backoff;
@@ -15,6 +17,7 @@ import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.send.Sender;
 import dev.redfleet.worker.RetryVerticle;
 import dev.redfleet.worker.WorkerActivity;
 import dev.redfleet.worker.WorkerVerticle;
@@ -165,7 +168,9 @@ public final class FleetNode {
         .compose(v -> metrics.enabled()
             ? vertx.deployVerticle(new ObserveVerticle(redis, scripts, keys, nodeId,
                 new ObserveVerticle.Settings(config.httpHost(), config.httpPort(), config.httpPortFile(), config.staleMs()),
-                metrics, clock))
+                metrics, clock, new MessagesEndpoint(
+                    new Sender(scripts, keys, config.maxBodyBytes(), config.dedupWindowMs()),
+                    new PostAccess(config.httpToken(), config.httpHost()))))
             : Future.succeededFuture((String) null))
         .compose(id -> {
           observe = id;
