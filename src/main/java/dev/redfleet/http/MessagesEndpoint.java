@@ -96,7 +96,7 @@ public final class MessagesEndpoint {
     }
     long declared = declaredLength(request);
     if (declared > maxRequestBytes) {
-      refuse(request, 413, tooLarge(declared + " bytes"));
+      refuse(request, 413, "the request body is " + declared + " bytes, " + overLimit());
       return;
     }
     if (request.headers().contains(HttpHeaders.EXPECT, HttpHeaders.CONTINUE, true)) {
@@ -110,7 +110,7 @@ public final class MessagesEndpoint {
       }
       if (body.length() + (long) chunk.length() > maxRequestBytes) {
         refused[0] = true;
-        refuse(request, 413, tooLarge("more than " + maxRequestBytes + " bytes"));
+        refuse(request, 413, "the request body is " + overLimit());
         return;
       }
       body.appendBuffer(chunk);
@@ -122,9 +122,8 @@ public final class MessagesEndpoint {
     });
   }
 
-  private String tooLarge(String size) {
-    return "the request body is " + size + ", over the limit of " + maxRequestBytes
-        + " bytes (2 x maxBodyBytes + 64 KiB): send fewer or smaller messages per request";
+  private String overLimit() {
+    return "over the limit of " + maxRequestBytes + " bytes (2 x maxBodyBytes + 64 KiB): send fewer or smaller messages per request";
   }
 
   private void send(HttpServerRequest request, Buffer body) {
@@ -204,7 +203,9 @@ public final class MessagesEndpoint {
    */
   private void refuse(HttpServerRequest request, int status, String reason) {
     boolean http1 = request.version() != HttpVersion.HTTP_2;
-    boolean bodyPending = !request.isEnded();
+    // HTTP/1.1: a request without Content-Length and Transfer-Encoding has no body (GET, say)
+    boolean bodyPending = !request.isEnded() && (!http1 || declaredLength(request) > 0
+        || request.headers().contains(HttpHeaders.TRANSFER_ENCODING));
     if (bodyPending && http1) {
       request.response().putHeader(HttpHeaders.CONNECTION, "close");
     }
