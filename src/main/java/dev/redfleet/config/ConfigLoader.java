@@ -87,6 +87,7 @@ public final class ConfigLoader {
     if (((String) values.get(Setting.NODE_ID)).isEmpty()) {
       values.put(Setting.NODE_ID, defaultNodeId());
     }
+    values.put(Setting.HTTP_TOKEN, httpToken((String) values.get(Setting.HTTP_TOKEN), (String) values.get(Setting.HTTP_TOKEN_FILE)));
     FleetConfig config = FleetConfig.of(values);
     checkTimings(config);
     // Redis deployments (URL, port range, password file, TLS files)
@@ -242,6 +243,25 @@ public final class ConfigLoader {
     if (c.staleMs() <= c.heartbeatMs() * 2L) {
       throw new ConfigException("staleMs (" + c.staleMs() + ") must be more than twice heartbeatMs (" + c.heartbeatMs() + ")");
     }
+  }
+
+  /**
+   * The bearer token of POST /messages: httpToken, or the first line of httpTokenFile (read now, at
+   * start). Both at once is refused rather than one silently winning. Errors never show the token.
+   */
+  static String httpToken(String token, String file) {
+    if (!file.isEmpty()) {
+      if (!token.isEmpty()) {
+        throw new ConfigException("httpToken and httpTokenFile are both set: give the token one way only");
+      }
+      token = SecretFile.firstLine("httpTokenFile", file);
+    }
+    // it travels in an Authorization header: visible ASCII, no spaces
+    if (!token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw new ConfigException((file.isEmpty() ? "httpToken" : "the token in httpTokenFile " + file)
+          + " may only hold visible ASCII characters (no spaces)");
+    }
+    return token;
   }
 
   static String defaultNodeId() {

@@ -1,8 +1,6 @@
 package dev.redfleet.config;
 
 import dev.redfleet.redis.RedisConnectionOptions;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -23,7 +21,7 @@ final class RedisDeployment {
     }
     String password = c.redisPassword();
     if (password.isEmpty() && !c.redisPasswordFile().isEmpty()) {
-      password = readPassword(c.redisPasswordFile());
+      password = SecretFile.firstLine("redisPasswordFile", c.redisPasswordFile());
     }
     if (!parsed.tls() && !(c.redisTlsCaFile().isEmpty() && c.redisTlsCertFile().isEmpty() && c.redisTlsKeyFile().isEmpty())) {
       throw new ConfigException("redisTlsCaFile, redisTlsCertFile and redisTlsKeyFile need a rediss:// URL (TLS)");
@@ -39,24 +37,6 @@ final class RedisDeployment {
     }
     return parsed.with(password, c.redisTlsCaFile(), c.redisTlsCertFile(), c.redisTlsKeyFile(), c.redisTlsVerifyHostname(),
         c.redisMasterName(), c.redisSentinelPassword(), c.waitReplicas(), c.waitTimeoutMs());
-  }
-
-  private static String readPassword(String file) {
-    try {
-      String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
-      String first = text.lines().findFirst().orElse("").strip();
-      if (first.isEmpty()) {
-        throw new ConfigException("redisPasswordFile " + file + " is empty");
-      }
-      return first;
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof ConfigException ce) {
-        throw ce;
-      }
-      throw new ConfigException("cannot read redisPasswordFile " + file + ": " + (e instanceof java.nio.file.NoSuchFileException ? "no such file"
-          : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-          : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("")));
-    }
   }
 
   private static void readable(String setting, String file) {

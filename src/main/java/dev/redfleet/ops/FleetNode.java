@@ -8,6 +8,8 @@ import dev.redfleet.election.ElectionVerticle;
 import dev.redfleet.election.Leadership;
 import dev.redfleet.generator.GeneratorVerticle;
 import dev.redfleet.handler.HandlerSource;
+import dev.redfleet.http.MessagesEndpoint;
+import dev.redfleet.http.PostAccess;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Anchor;
 import dev.redfleet.redis.Backoff;
@@ -17,6 +19,7 @@ import dev.redfleet.redis.NodeScope;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.send.Sender;
 import dev.redfleet.source.SourceSetup;
 import dev.redfleet.worker.RetryVerticle;
 import dev.redfleet.worker.WorkerActivity;
@@ -183,7 +186,9 @@ public final class FleetNode {
         .compose(v -> metrics.enabled()
             ? vertx.deployVerticle(new ObserveVerticle(redis, scripts, keys, nodeId,
                 new ObserveVerticle.Settings(config.httpHost(), config.httpPort(), config.httpPortFile(), config.staleMs()),
-                metrics, clock), scoped())
+                metrics, clock, new MessagesEndpoint(
+                    new Sender(scripts, keys, config.maxBodyBytes(), config.dedupWindowMs()),
+                    new PostAccess(config.httpToken(), config.httpHost()))), scoped())
             : Future.succeededFuture((String) null))
         .compose(id -> {
           observe = id;

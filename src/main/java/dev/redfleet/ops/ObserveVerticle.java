@@ -2,6 +2,7 @@ package dev.redfleet.ops;
 
 import dev.redfleet.config.ConfigException;
 import dev.redfleet.election.Leadership;
+import dev.redfleet.http.MessagesEndpoint;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.HashReply;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * The node's HTTP port: {@code /metrics} (Prometheus text), {@code /health} and {@code /ready}
  * (200 when this node reaches Redis and is alive in the fleet, else 503), {@code /api/status}
  * (the {@code status} snapshot plus throughput history, every node's own rate and the latest
- * errors) and the live page ({@code /}, from {@code web/} in the jar).
+ * errors), the live page ({@code /}, from {@code web/} in the jar) and {@code POST /messages}
+ * ({@link MessagesEndpoint}).
  *
  * <p>One poll a second, on the shared pool: the status script, this node's totals into
  * {@code nodetotals}, everyone's totals and the newest errors, and a Redis clock sample. The
@@ -73,6 +75,7 @@ public final class ObserveVerticle extends VerticleBase {
   private final Settings settings;
   private final NodeMetrics metrics;
   private final RedisClock clock;
+  private final MessagesEndpoint messages;
   private final Backoff backoff = new Backoff(log, "observe poll", POLL_MS, POLL_MS);
   private final Map<String, Buffer> web = new HashMap<>();
 
@@ -100,7 +103,7 @@ public final class ObserveVerticle extends VerticleBase {
   private JsonArray latestErrors = new JsonArray();
 
   public ObserveVerticle(Redis redis, Scripts scripts, Keys keys, String nodeId, Settings settings,
-                         NodeMetrics metrics, RedisClock clock) {
+                         NodeMetrics metrics, RedisClock clock, MessagesEndpoint messages) {
     this.redis = redis;
     this.scripts = scripts;
     this.keys = keys;
@@ -108,6 +111,7 @@ public final class ObserveVerticle extends VerticleBase {
     this.settings = settings;
     this.metrics = metrics;
     this.clock = clock;
+    this.messages = messages;
   }
 
   @Override
@@ -295,6 +299,10 @@ public final class ObserveVerticle extends VerticleBase {
   }
 
   private void serve(HttpServerRequest request) {
+    if (request.path().equals(MessagesEndpoint.PATH)) {
+      messages.handle(request);
+      return;
+    }
     if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
       request.response().setStatusCode(405).putHeader("Allow", "GET, HEAD").end();
       return;

@@ -28,6 +28,11 @@ public final class FleetProcess implements AutoCloseable {
 
   /** {@code java -jar app-fat.jar <args>}, output to {@code target/it-logs/<NNN>-<name>.log}. */
   public static FleetProcess start(String name, List<String> args) {
+    return start(name, args, java.util.Map.of());
+  }
+
+  /** {@link #start(String, List)} with extra environment variables (REDFLEET_HTTP_TOKEN, say). */
+  public static FleetProcess start(String name, List<String> args, java.util.Map<String, String> env) {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run mvn verify (package comes first)");
     }
@@ -41,6 +46,7 @@ public final class FleetProcess implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
       builder.environment().keySet().removeIf(k -> k.startsWith("REDIS_") || k.startsWith("REDFLEET_"));
+      builder.environment().putAll(env);
       return new FleetProcess(name, log, builder.start());
     } catch (IOException e) {
       throw new IllegalStateException(e);
