@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # HTTP bulk-send throughput: POST /messages with arrays of BATCH messages over CONNECTIONS
 # keep-alive connections, against one node and a private redis-server, RUNS times (a fresh Redis
-# and node each run). The node is the only one, so it is the generator, which (simulated source,
-# --limit 1, an hour between batches) produces one message and handles none: every message sent
-# stays in the queue, and the figure is the cost of sending alone. After each run, Redis must hold
-# exactly MESSAGES + 1 messages (seq and queue length), or the script stops. Prints each run's
-# JSON line and the median msgs/s.
+# and node each run). The node is the only one, so it is the generator, which (--source none,
+# --leader-handles false) produces nothing and handles nothing: every message sent stays in the
+# queue, and the figure is the cost of sending alone. After each run, Redis must hold exactly
+# MESSAGES messages (seq and queue length), or the script stops. Prints each run's JSON line and
+# the median msgs/s.
 #
 #   scripts/http-bench.sh [RUNS=3] [MESSAGES=300000] [CONNECTIONS=4] [BATCH=1000] [BODY_BYTES=64]
 #
@@ -53,10 +53,10 @@ for ((run = 1; run <= runs; run++)); do
   start_redis
   rm -f "$work/port"
   java -jar "$jar" run --redis "redis://127.0.0.1:$port" --node-id bench --http-port 0 --http-port-file "$work/port" \
-    --interval-ms 3600000 --limit 1 --workers 1 --block-ms 100 >"$work/node-$run.log" 2>&1 &
+    --source none --leader-handles false --workers 1 --block-ms 100 >"$work/node-$run.log" 2>&1 &
   node_pid=$!
   for _ in $(seq 1 600); do
-    [ -s "$work/port" ] && [ "$(redis-cli -p "$port" get '{redfleet}:seq')" = 1 ] && break
+    [ -s "$work/port" ] && [ -n "$(redis-cli -p "$port" get '{redfleet}:leader')" ] && break
     sleep 0.1
   done
   [ -s "$work/port" ] || { echo "http-bench: the node did not start; see $work/node-$run.log" >&2; exit 1; }
@@ -67,8 +67,8 @@ for ((run = 1; run <= runs; run++)); do
   seq=$(redis-cli -p "$port" get '{redfleet}:seq')
   queued=$(redis-cli -p "$port" llen '{redfleet}:queue')
   echo "run $run: $json seq=$seq queue=$queued"
-  if [ "$seq" != $((messages + 1)) ] || [ "$queued" != $((messages + 1)) ]; then
-    echo "http-bench: Redis holds $queued queued messages (seq $seq), expected $((messages + 1))" >&2
+  if [ "$seq" != "$messages" ] || [ "$queued" != "$messages" ]; then
+    echo "http-bench: Redis holds $queued queued messages (seq $seq), expected $messages" >&2
     exit 1
   fi
   rates+=("$(sed -n 's/.*"msgs_per_s":\([0-9]*\).*/\1/p' <<<"$json")")

@@ -53,10 +53,15 @@ class LinesSourceIT {
     // paced, so that the kills land mid-file; batches of 100, so that a batch is in flight at each kill
     try (Fleet fleet = new Fleet(List.of("--source", "lines", "--source-file", input.toString(), "--rate", "2000",
         "--batch-size", "100", "--plugins", plugins.toString(), "--handler", "com.acme.Recorder"))) {
+      // paused until all three nodes are up: on a loaded machine the first node could otherwise
+      // emit the whole first part before the others have joined, and the kills would find nothing
+      // left to emit
+      fleet.redis.call("SET", fleet.redis.keys.paused(), "{\"by\":\"LinesSourceIT\",\"at\":0}");
       for (int i = 0; i < 3; i++) {
         fleet.startJoined();
       }
       fleet.awaitLeader();
+      fleet.redis.call("DEL", fleet.redis.keys.paused());
       Waits.until("the first lines", Duration.ofSeconds(60), () -> fleet.seq() >= 4000);
       List<Long> takeovers = new ArrayList<>();
       takeovers.add(fleet.killGeneratorAndTimeTakeover().millis());
