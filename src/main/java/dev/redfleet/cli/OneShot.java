@@ -41,7 +41,7 @@ final class OneShot {
   }
 
   /** The client's error reply (its ErrorType, a Throwable that is no Exception), if that is what failed. */
-  private static Throwable errorReply(Throwable e) {
+  static Throwable errorReply(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t.getClass().getSimpleName().equals("ErrorType")) {
         return t;

@@ -128,9 +128,9 @@ public final class SendCommand implements Callable<Integer> {
   /** A failed send as the exception Main maps to its exit code: 4 refused, 3 unreachable, 1 an error reply. */
   private static RuntimeException failed(FleetConfig config, Throwable e, String progress) {
     RuntimeException failure = CommonOptions.failure(config.redis(), e);
-    if (failure instanceof RedisUnreachableException && errorReply(e) != null) {
+    if (failure instanceof RedisUnreachableException && OneShot.errorReply(e) != null) {
       // Redis answered with an error (a fleet key of the wrong type): not an outage
-      return new IllegalStateException("Redis refused the send: " + config.redis().scrub(Backoff.oneLine(errorReply(e))) + progress);
+      return new IllegalStateException("Redis refused the send: " + config.redis().scrub(Backoff.oneLine(OneShot.errorReply(e))) + progress);
     }
     if (failure instanceof RedisUnreachableException && !progress.isEmpty()) {
       return new RedisUnreachableException("lost Redis at " + RedisUrls.redact(config.redisUrl()) + progress + ": "
@@ -139,14 +139,6 @@ public final class SendCommand implements Callable<Integer> {
     return failure;
   }
 
-  private static Throwable errorReply(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t.getClass().getSimpleName().equals("ErrorType")) {
-        return t;
-      }
-    }
-    return null;
-  }
 
   /** The per-message options, checked before anything connects: a mistake is exit 2 whatever Redis does. */
   private SendOptions options() {

@@ -45,9 +45,9 @@ public final class StatusCommand implements Callable<Integer> {
         } catch (Throwable e) {
           RuntimeException failure = CommonOptions.failure(config.redis(), e);
           // the client's error replies (ErrorType) are Throwables, not Exceptions
-          if (!(failure instanceof RedisRefusedException) && refusedByRedis(e)) {
+          if (!(failure instanceof RedisRefusedException) && OneShot.errorReply(e) != null) {
             // Redis answered with an error (a key of the wrong type): not an outage, exit 1
-            throw new IllegalStateException("Redis refused the status script: " + Backoff.oneLine(refusal(e)));
+            throw new IllegalStateException("Redis refused the status script: " + Backoff.oneLine(OneShot.errorReply(e)));
           }
           if (!watch || !(failure instanceof RedisUnreachableException)) {
             throw failure;
@@ -65,19 +65,5 @@ public final class StatusCommand implements Callable<Integer> {
     } finally {
       vertx.close();
     }
-  }
-
-  /** An error reply from Redis (the client's ErrorType), as opposed to no answer at all. */
-  private static boolean refusedByRedis(Throwable e) {
-    return refusal(e) != null;
-  }
-
-  private static Throwable refusal(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t.getClass().getSimpleName().equals("ErrorType")) {
-        return t;
-      }
-    }
-    return null;
   }
 }

@@ -100,21 +100,11 @@ public final class HandlerSource {
    * is {@link AutoCloseable}.
    */
   public Future<Void> close() {
-    Future<Void> closed = pool == null ? Future.succeededFuture() : pool.close().recover(e -> Future.succeededFuture());
+    WorkerExecutor closing = pool;
     pool = null;
     Object instance = created != null ? created : (owned ? target : null);
     created = null;
-    if (instance instanceof AutoCloseable closeable && vertx != null) {
-      closed = closed.compose(v -> vertx.<Void>executeBlocking(() -> {
-        try {
-          closeable.close();
-        } catch (Exception e) {
-          log.warn("closing the handler failed: {}", HandlerLoader.describe(e));
-        }
-        return null;
-      }).recover(e -> Future.succeededFuture()));
-    }
-    return closed;
+    return dev.redfleet.plugin.PluginClasses.close(vertx, closing, instance, "handler");
   }
 
   /** What a factory gets. */

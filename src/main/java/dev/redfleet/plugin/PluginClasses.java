@@ -132,4 +132,26 @@ public final class PluginClasses {
     String message = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
     return e.getClass().getSimpleName() + (message.isBlank() ? "" : ": " + message);
   }
+
+  /**
+   * A plug-in's end, when its node leaves: closes the worker pool it ran on, then the plug-in
+   * instance itself, off the event loop, if it is {@link AutoCloseable}. Never fails: a close that
+   * throws is logged as "closing the WHAT failed".
+   */
+  public static io.vertx.core.Future<Void> close(io.vertx.core.Vertx vertx, io.vertx.core.WorkerExecutor pool,
+      Object instance, String what) {
+    io.vertx.core.Future<Void> closed = pool == null ? io.vertx.core.Future.succeededFuture()
+        : pool.close().recover(e -> io.vertx.core.Future.succeededFuture());
+    if (instance instanceof AutoCloseable closeable && vertx != null) {
+      closed = closed.compose(v -> vertx.<Void>executeBlocking(() -> {
+        try {
+          closeable.close();
+        } catch (Exception e) {
+          log.warn("closing the {} failed: {}", what, describe(e));
+        }
+        return null;
+      }).recover(e -> io.vertx.core.Future.succeededFuture()));
+    }
+    return closed;
+  }
 }

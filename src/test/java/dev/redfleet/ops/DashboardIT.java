@@ -96,57 +96,15 @@ class DashboardIT {
         + ", chart points " + points + "; screenshot " + SCREENSHOT);
   }
 
-  private static String chromium() {
-    for (String name : List.of("chromium", "chromium-browser", "google-chrome")) {
-      for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
-        File candidate = new File(dir, name);
-        if (candidate.canExecute()) {
-          return candidate.getPath();
-        }
-      }
-    }
-    throw new AssertionError("this test needs headless Chromium on the PATH (.ci/run installs the Debian package 'chromium')");
-  }
-
   /** The DOM after the page's scripts ran for a few (virtual) seconds. */
   private static String dumpDom(String url) throws Exception {
-    return browser(List.of("--dump-dom", url));
+    return dev.redfleet.testing.HeadlessChromium.dumpDom(url);
   }
 
   private static void screenshot(String url) throws Exception {
     Files.createDirectories(SCREENSHOT.getParent());
-    browser(List.of("--screenshot=" + SCREENSHOT, "--window-size=1280,900", url));
+    dev.redfleet.testing.HeadlessChromium.screenshot(url, SCREENSHOT);
     assertThat(Files.size(SCREENSHOT)).isGreaterThan(10_000);
-  }
-
-  private static String browser(List<String> args) throws Exception {
-    Path profile = Files.createTempDirectory("redfleet-chromium");
-    Path out = Files.createTempFile("redfleet-chromium", ".html");
-    List<String> command = new ArrayList<>(List.of(chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--user-data-dir=" + profile, "--virtual-time-budget=4000"));
-    command.addAll(args);
-    Process p = new ProcessBuilder(command).redirectOutput(out.toFile())
-        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    try {
-      if (!p.waitFor(90, TimeUnit.SECONDS)) {
-        throw new AssertionError("chromium did not finish within 90 s");
-      }
-    } finally {
-      p.destroyForcibly();
-    }
-    String dom = Files.readString(out, StandardCharsets.UTF_8);
-    Files.deleteIfExists(out);
-    deleteTree(profile);
-    return dom;
-  }
-
-  private static void deleteTree(Path dir) {
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // a temp directory
-    }
   }
 
   private static String text(String dom, String id) {

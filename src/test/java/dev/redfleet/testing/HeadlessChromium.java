@@ -11,19 +11,29 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The live page as a browser sees it: headless Chromium loads a URL, lets the page's scripts run for
- * a few (virtual) seconds and returns the DOM. (DashboardIT drives Chromium the same way with its
- * own copy of this code.)
+ * a few (virtual) seconds and returns the DOM, or takes a screenshot.
  */
 public final class HeadlessChromium {
   private HeadlessChromium() {}
 
   /** The DOM after the page's scripts ran for 4 virtual seconds. */
   public static String dumpDom(String url) throws IOException, InterruptedException {
+    return run(List.of("--dump-dom", url));
+  }
+
+  /** A 1280 x 900 screenshot of the page, after its scripts ran for 4 virtual seconds, written to {@code file}. */
+  public static void screenshot(String url, Path file) throws IOException, InterruptedException {
+    run(List.of("--screenshot=" + file, "--window-size=1280,900", url));
+  }
+
+  /** Runs headless Chromium with these arguments in a fresh profile; returns what it printed. */
+  private static String run(List<String> args) throws IOException, InterruptedException {
     Path profile = Files.createTempDirectory("redfleet-chromium");
     Path out = Files.createTempFile("redfleet-chromium", ".html");
     List<String> command = new ArrayList<>(List.of(binary(), "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--user-data-dir=" + profile, "--virtual-time-budget=4000", "--dump-dom", url));
+        "--user-data-dir=" + profile, "--virtual-time-budget=4000"));
+    command.addAll(args);
     Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     try {
       if (!p.waitFor(90, TimeUnit.SECONDS)) {
@@ -32,12 +42,12 @@ public final class HeadlessChromium {
     } finally {
       p.destroyForcibly();
     }
-    String dom = Files.readString(out, StandardCharsets.UTF_8);
+    String printed = Files.readString(out, StandardCharsets.UTF_8);
     Files.deleteIfExists(out);
     try (var paths = Files.walk(profile)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }
-    return dom;
+    return printed;
   }
 
   private static String binary() {
