@@ -213,7 +213,7 @@ public final class FleetNode {
         })
         .compose(id -> {
           reaper = id;
-          return vertx.deployVerticle(new RetryVerticle(scripts, keys, RetryVerticle.intervalFor(config.backoffMs())), scoped());
+          return vertx.deployVerticle(new RetryVerticle(scripts, keys, nodeId, RetryVerticle.intervalFor(config.backoffMs())), scoped());
         })
         .compose(id -> {
           retries = id;
