@@ -32,6 +32,8 @@ class CommandLineIT {
     assertOneLineError(FleetProcess.oneShot(List.of("getErrors", "--limit", "-1")), 2, "--limit");
     assertOneLineError(FleetProcess.oneShot(List.of("run", "--concurrency", "-3")), 2, "concurrency must be between 1 and 100000");
     assertOneLineError(FleetProcess.oneShot(List.of("status", "--frobnicate")), 2, "--frobnicate");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--lease-ms", "2000", "--renew-ms", "1900")), 2,
+        "renewMs (1900) leaves no room before leaseMs (2000)");
   }
 
   @Test

@@ -79,6 +79,30 @@ class ConfigLoaderTest {
         .hasMessage("renewMs (5000) must be shorter than leaseMs (2000)");
   }
 
+  /**
+   * Issue 15 section 5: the leader steps down leaseMs minus max(50 ms, leaseMs / 10) after sending its
+   * last renewal; a renewal period that long (it used to pass, being shorter than leaseMs) made the
+   * leader step down between any two renewals.
+   */
+  @Test
+  void renewMsMustLeaveRoomBeforeTheLeaderStepsDown() {
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.RENEW_MS, "1900")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("renewMs (1900) leaves no room before leaseMs (2000): a leader steps down 1800 ms after sending its "
+            + "last renewal (leaseMs minus a margin of max(50 ms, leaseMs / 10) = 200 ms), so renewMs must be below 1800");
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.RENEW_MS, "1800")))
+        .hasMessageStartingWith("renewMs (1800) leaves no room before leaseMs (2000)");
+    assertThat(ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.RENEW_MS, "1799")).renewMs()).isEqualTo(1799);
+    // a short lease: the margin is 50 ms
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.LEASE_MS, "300", Setting.RENEW_MS, "250")))
+        .hasMessageContaining("renewMs must be below 250");
+    assertThat(ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.LEASE_MS, "300", Setting.RENEW_MS, "249")).renewMs())
+        .isEqualTo(249);
+    // no room at all
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.LEASE_MS, "50", Setting.RENEW_MS, "1")))
+        .hasMessageStartingWith("renewMs (1) leaves no room before leaseMs (50)");
+  }
+
   @Test
   void everySettingHasAnUpperBound() {
     for (Setting s : Setting.values()) {
