@@ -34,6 +34,9 @@ class CommandLineIT {
     assertOneLineError(FleetProcess.oneShot(List.of("status", "--frobnicate")), 2, "--frobnicate");
     assertOneLineError(FleetProcess.oneShot(List.of("run", "--lease-ms", "2000", "--renew-ms", "1900")), 2,
         "renewMs (1900) leaves no room before leaseMs (2000)");
+    // before: "Failed to parse the connection string", exit 1
+    assertOneLineError(FleetProcess.oneShot(List.of("status", "--redis", "unix://")), 2,
+        "bad configuration: redisUrl 'unix://': a unix socket URL must name the socket's absolute path");
   }
 
   @Test

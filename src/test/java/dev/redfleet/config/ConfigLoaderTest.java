@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -101,6 +102,26 @@ class ConfigLoaderTest {
     // no room at all
     assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.LEASE_MS, "50", Setting.RENEW_MS, "1")))
         .hasMessageStartingWith("renewMs (1) leaves no room before leaseMs (50)");
+  }
+
+  /**
+   * Issue 15 section 5: {@code unix://} passed the checks and failed in the Redis client ("Failed to
+   * parse the connection string", exit 1); a unix socket URL without an absolute path is now a
+   * configuration error like any other bad URL (exit 2).
+   */
+  @Test
+  void aUnixSocketUrlMustNameAnAbsolutePath() {
+    for (String bad : List.of("unix://", "unix://tmp/redis.sock", "unix:// /tmp/x", "unix:///")) {
+      assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.REDIS_URL, bad)))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessage("redisUrl '" + bad + "': a unix socket URL must name the socket's absolute path, "
+              + "like unix:///var/run/redis/redis.sock");
+    }
+    for (String good : List.of("unix:///tmp/redis.sock", "unix://:s3cret@/tmp/redis.sock", "unix:///tmp/redis.sock?db=2")) {
+      assertThat(ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.REDIS_URL, good)).redis().unixSocket()).as(good)
+          .isEqualTo(good);
+    }
   }
 
   @Test
