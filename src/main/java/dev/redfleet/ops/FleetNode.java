@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * workers together (claiming stops at once, running handlers get {@code drainMs}), then the
  * heartbeat, whose stop returns whatever is left to the queue. The election goes first, on its own:
  * its release is one round trip, and its last announcement must still find the other verticles
- * listening. The identity and the anchor go last.
+ * listening. The identity and the anchor go last. A stop that comes while the verticles after the
+ * identity are being deployed waits for that deployment (Redis answered moments ago: a few calls),
+ * so that no verticle is deployed after its undeploy ran.
  *
  * <p>A node whose id another live process took while this one was disconnected stops by itself,
  * without the heartbeat's leave (what the id holds is the other process's now), and says so through
@@ -73,6 +75,8 @@ public final class FleetNode {
   private Future<Void> stopped;
   private final io.vertx.core.Promise<IdentityVerticle.NodeIdInUseException> lost = io.vertx.core.Promise.promise();
   private HeartbeatVerticle heartbeatVerticle;
+  /** The deployment of the verticles after the identity, once begun. */
+  private Future<Void> deploying;
   /** The id was lost to another live process: the heartbeat must not give back what it holds. */
   private volatile boolean keepHoldings;
   private final Backoff identityBackoff = new Backoff(log, "node identity", 100, 2000);
@@ -171,10 +175,19 @@ public final class FleetNode {
         })
         .compose(id -> {
           identity = id;
-          return stopping ? Future.failedFuture("stopped while starting") : deploy();
+          return deployUnlessStopping();
         })
         .onComplete(started::tryComplete, started::tryFail);
     return started.future();
+  }
+
+  /** The rest of the start, remembered so that a stop during it waits for it (it runs with Redis reachable). */
+  private synchronized Future<Void> deployUnlessStopping() {
+    if (stopping) {
+      return Future.failedFuture("stopped while starting");
+    }
+    deploying = deploy();
+    return deploying;
   }
 
   /** Deploys the identity, retrying while Redis is unreachable; a live holder of the id fails it at once. */
@@ -282,11 +295,19 @@ public final class FleetNode {
   }
 
   private Future<Void> leave() {
+    stopping = true;
+    // a stop while the verticles are being deployed waits for them (a few Redis calls at most), so
+    // that none is deployed after its undeploy ran: then everything is undeployed in order
+    Future<Void> settled = deploying == null ? Future.succeededFuture()
+        : deploying.transform(ar -> Future.<Void>succeededFuture());
+    return settled.compose(v -> leaveNow());
+  }
+
+  private Future<Void> leaveNow() {
     if (heartbeat != null) {
       log.info("node {} is leaving the fleet: it takes no new message; running ones get {} ms to finish",
           config.nodeId(), config.drainMs());
     }
-    stopping = true;
     // before the election lets the lease go: a generator node that becomes a follower now must not
     // start claiming (event bus delivery keeps this order for every listener)
     vertx.eventBus().publish(NodeScope.address(scope(), Leadership.LEAVING_ADDRESS), null);
