@@ -1,36 +1,107 @@
--- retry-due: move the retries whose due time has come from the delayed set back to the consumer
--- end of the queue, the earliest due taken first. Run by the leader, like the reaper.
+-- retry-due: move the delayed messages whose due time has come (retries written by finish, delayed
+-- sends written by send) from the delayed set to the consumer end of the queue, the earliest due
+-- first. Run by the leader, like the reaper.
 --
--- KEYS[1]  <ns>:delayed  sorted set: message (carrying its next "attempt") -> due time (ms,
---                        Redis clock), written by finish
+-- KEYS[1]  <ns>:delayed      sorted set: message -> due time (ms, Redis clock)
 -- KEYS[2]  <ns>:queue
--- ARGV[1]  at most this many messages per call
+-- KEYS[3]  <ns>:delayed:ids  hash: id -> SHA-1 (hex) of the delayed message the fleet wrote for
+--                            that id (send.lua); the field goes when the message is moved
+-- KEYS[4]  <ns>:errors
+-- KEYS[5]  <ns>:stats        'malformed' counts the entries not moved
+-- ARGV[1]  at most this many entries per call
+-- ARGV[2]  the caller's node id, named in the errors entries
+-- ARGV[3]  horizon (ms): an entry scored further ahead than this (+inf included) was not written
+--          by the fleet (send delays at most 10 years, a retry at most a day)
 --
--- Returns {moved, still delayed}
+-- Returns {moved, still delayed, malformed}
 --
--- Fails before its first write (error reply, nothing changed) if a key has the wrong type. The
--- first write is the ZREM (allowed at maxmemory), so a full Redis keeps returning retries; the
--- move is memory neutral.
+-- Only what the fleet put in the delayed set moves (docs/DATA-PATH.md, "The delayed set"):
+--   * an entry whose id has a field in KEYS[3] moves if the field is the SHA-1 of the entry: the
+--     very message send wrote (scored too far ahead, it moves now instead of never);
+--   * an entry without a field moves if it has the layout of a retry written by finish,
+--     {"id":N,"epoch":E,["ts":T,]"attempt":A,... with A >= 2, and is not scored too far ahead
+--     (finish does not register its retries yet: see the limit in DATA-PATH);
+--   * everything else (a forged copy of a queued or delayed message, anything scored beyond the
+--     horizon, an entry that is no message) goes to the errors list as
+--     {"error":"malformed","raw":...,"node":...,"at":...,"from":"delayed"}, raw kept byte for byte,
+--     and counts in 'malformed'. So a forged entry can never be claimed ahead of the real message
+--     whose id it carries.
+--
+-- Fails before its first write (error reply, nothing changed) if a key has the wrong type or the
+-- counter is not an integer. The first write is the ZREM (allowed at maxmemory, it frees memory),
+-- so a full Redis keeps returning retries; the move is memory neutral.
 --#include key-types
-local refused = check_key_types({'zset', 'list'})
+local refused = check_key_types({'zset', 'list', 'hash', 'list', 'hash'})
 if refused then
   return refused
 end
+local counter = redis.call('HGET', KEYS[5], 'malformed')
+if counter and not string.match(counter, '^%-?%d+$') then
+  return redis.error_reply('ERR redfleet: field malformed of ' .. KEYS[5] .. ' is not an integer; nothing was changed')
+end
+local max = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
-if #due == 0 then
-  return {0, redis.call('ZCARD', KEYS[1])}
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, max)
+local farFrom = #due + 1
+if #due < max then
+  local far = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', now + tonumber(ARGV[3])), '+inf',
+    'LIMIT', 0, max - #due)
+  for i = 1, #far do
+    due[#due + 1] = far[i]
+  end
 end
+if #due == 0 then
+  return {0, redis.call('ZCARD', KEYS[1]), 0}
+end
+
+local ids = {}
+for i = 1, #due do
+  ids[i] = string.match(due[i], '^{"id":([1-9]%d*),"epoch":%d+,') or ':'
+end
+local registered = redis.call('HMGET', KEYS[3], unpack(ids))
+local function retry_layout(raw)
+  local attempt = string.match(raw, '^{"id":%d+,"epoch":%d+,"ts":%d+,"attempt":(%d+),')
+    or string.match(raw, '^{"id":%d+,"epoch":%d+,"attempt":(%d+),')
+  return attempt ~= nil and tonumber(attempt) >= 2
+end
+local moved, gone, errors = {}, {}, {}
+for i = 1, #due do
+  local raw = due[i]
+  local real
+  if registered[i] then
+    real = registered[i] == redis.sha1hex(raw)
+    if real then
+      gone[#gone + 1] = ids[i]
+    end
+  else
+    real = ids[i] ~= ':' and i < farFrom and retry_layout(raw)
+  end
+  if real then
+    moved[#moved + 1] = raw
+  else
+    errors[#errors + 1] = cjson.encode({error = 'malformed', raw = raw, node = ARGV[2], at = now, from = 'delayed'})
+  end
+end
+
 for i = 1, #due, 1000 do
   redis.call('ZREM', KEYS[1], unpack(due, i, math.min(i + 999, #due)))
 end
 -- the consumer takes from the right: the earliest due must end up rightmost
 local reversed = {}
-for i = #due, 1, -1 do
-  reversed[#reversed + 1] = due[i]
+for i = #moved, 1, -1 do
+  reversed[#reversed + 1] = moved[i]
 end
 for i = 1, #reversed, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(reversed, i, math.min(i + 999, #reversed)))
 end
-return {#due, redis.call('ZCARD', KEYS[1])}
+for i = 1, #errors, 1000 do
+  redis.call('LPUSH', KEYS[4], unpack(errors, i, math.min(i + 999, #errors)))
+end
+if #errors > 0 then
+  redis.call('HINCRBY', KEYS[5], 'malformed', #errors)
+end
+for i = 1, #gone, 1000 do
+  redis.call('HDEL', KEYS[3], unpack(gone, i, math.min(i + 999, #gone)))
+end
+return {#moved, redis.call('ZCARD', KEYS[1]), #errors}

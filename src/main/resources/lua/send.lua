@@ -8,11 +8,13 @@
 -- KEYS[3]  <ns>:delayed  sorted set; a delayed message waits here, scored by its due time, until
 --                        retry-due.lua moves it to the queue (the same path as retries)
 -- KEYS[4]  <ns>:stats    hash; 'produced' and 'sent' are incremented by the messages created
--- KEYS[5..] <ns>:dedup:<key>  one per message that has a dedup key, in the order of those messages
+-- KEYS[5]  <ns>:delayed:ids  hash; id -> SHA-1 (hex) of each delayed message: retry-due moves only
+--                        the entry the fleet wrote, never a forged one carrying the same id
+-- KEYS[6..] <ns>:dedup:<key>  one per message that has a dedup key, in the order of those messages
 -- ARGV[1]  dedup window (ms): how long a key answers with its first message's id
 -- ARGV[2..] three per message:
 --          due   '' = now; 'd<ms>' = after that many ms; 'a<ms>' = at that Redis time (ms)
---          key   '1' = the next of KEYS[5..] is this message's dedup key; '0' = none
+--          key   '1' = the next of KEYS[6..] is this message's dedup key; '0' = none
 --          tail  the message's JSON after its header fields, already escaped: either a body
 --                literal ("...") or fields ending with the body ("key":"k","headers":{...},"body":"...")
 --
@@ -25,7 +27,7 @@
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type (a dedup
 -- key that is not a string included) or seq is not an integer.
 --#include key-types
-local refused = check_key_types({'string', 'list', 'zset', 'hash'})
+local refused = check_key_types({'string', 'list', 'zset', 'hash', 'hash'})
 if refused then
   return refused
 end
@@ -39,7 +41,7 @@ local n = (#ARGV - 1) / 3
 
 -- first every read, so that a wrong-typed dedup key fails the call before anything is written
 local known = {}
-for k = 5, #KEYS do
+for k = 6, #KEYS do
   local bad = wrong_type(KEYS[k], 'string')
   if bad then
     return redis.error_reply(bad)
@@ -52,8 +54,9 @@ local nowText = string.format('%d', now)
 local ids = {}
 local queued = {}
 local delayed = {}
+local registered = {}
 local created = 0
-local nextKey = 5
+local nextKey = 6
 for i = 1, n do
   local due = ARGV[3 * i - 1]
   local hasKey = ARGV[3 * i] == '1'
@@ -87,8 +90,11 @@ for i = 1, n do
     end
     if at > now then
       local atText = string.format('%d', at)
+      local message = '{"id":' .. id .. ',"epoch":0,"ts":' .. atText .. ',"sent":' .. nowText .. ',' .. tail .. '}'
       delayed[#delayed + 1] = atText
-      delayed[#delayed + 1] = '{"id":' .. id .. ',"epoch":0,"ts":' .. atText .. ',"sent":' .. nowText .. ',' .. tail .. '}'
+      delayed[#delayed + 1] = message
+      registered[#registered + 1] = id
+      registered[#registered + 1] = redis.sha1hex(message)
     else
       queued[#queued + 1] = '{"id":' .. id .. ',"epoch":0,"ts":' .. nowText .. ',' .. tail .. '}'
     end
@@ -100,6 +106,9 @@ for i = 1, #queued, 1000 do
 end
 for i = 1, #delayed, 1000 do
   redis.call('ZADD', KEYS[3], unpack(delayed, i, math.min(i + 999, #delayed)))
+end
+for i = 1, #registered, 1000 do
+  redis.call('HSET', KEYS[5], unpack(registered, i, math.min(i + 999, #registered)))
 end
 for key, id in pairs(known) do
   redis.call('SET', key, id, 'PX', window)

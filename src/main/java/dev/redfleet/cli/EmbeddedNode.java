@@ -22,6 +22,8 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -32,6 +34,7 @@ import picocli.CommandLine.ParameterException;
  * same settings.
  */
 public final class EmbeddedNode implements RedfleetNode {
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedNode.class);
   private final FleetNode node;
   private final Vertx vertx;
   private final boolean ownVertx;
@@ -41,6 +44,11 @@ public final class EmbeddedNode implements RedfleetNode {
     this.node = node;
     this.vertx = vertx;
     this.ownVertx = ownVertx;
+    // another live process took the id: the node stops itself, the embedding JVM goes on
+    node.identityLost().onSuccess(e -> {
+      log.error("{}", e.getMessage());
+      stop(new IllegalStateException(e.getMessage()));
+    });
   }
 
   @Override
@@ -49,15 +57,21 @@ public final class EmbeddedNode implements RedfleetNode {
   }
 
   @Override
-  public synchronized Future<Void> stop() {
+  public Future<Void> stop() {
+    return stop(null);
+  }
+
+  /** @param reason why the node stopped by itself (the future fails with it), or null when asked to */
+  private synchronized Future<Void> stop(Throwable reason) {
     if (stopped == null) {
       Promise<Void> done = Promise.promise();
       node.stop().onComplete(left -> {
+        io.vertx.core.AsyncResult<Void> outcome = reason == null ? left : Future.failedFuture(reason);
         if (!ownVertx) {
-          done.handle(left);
+          done.handle(outcome);
           return;
         }
-        close(vertx).onComplete(closed -> done.handle(left));
+        close(vertx).onComplete(closed -> done.handle(outcome));
       });
       stopped = done.future();
     }

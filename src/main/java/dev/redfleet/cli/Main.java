@@ -2,6 +2,7 @@ package dev.redfleet.cli;
 
 import dev.redfleet.config.ConfigException;
 import dev.redfleet.config.RedisUrls;
+import dev.redfleet.config.Visible;
 import dev.redfleet.ops.IdentityVerticle;
 import java.io.PrintWriter;
 import java.util.List;
@@ -42,7 +43,7 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     cli.setParameterExceptionHandler((e, a) -> {
       PrintWriter err = e.getCommandLine().getErr();
-      err.println("redfleet: " + RedisUrls.redact(e.getMessage()) + " (try --help)");
+      err.println(errorLine(e.getMessage() + " (try --help)"));
       err.flush();
       return BAD_USAGE;
     });
@@ -50,20 +51,20 @@ public final class Main implements Runnable {
       PrintWriter err = commandLine.getErr();
       int code;
       if (e instanceof ConfigException) {
-        err.println("redfleet: bad configuration: " + RedisUrls.redact(e.getMessage()));
+        err.println(errorLine("bad configuration: " + e.getMessage()));
         code = BAD_USAGE;
       } else if (e instanceof IdentityVerticle.NodeIdInUseException) {
-        err.println("redfleet: " + e.getMessage());
+        err.println(errorLine(e.getMessage()));
         code = BAD_USAGE;
       } else if (e instanceof RedisRefusedException) {
-        err.println("redfleet: " + e.getMessage());
+        err.println(errorLine(e.getMessage()));
         code = REDIS_REFUSED;
       } else if (e instanceof RedisUnreachableException) {
-        err.println("redfleet: " + RedisUrls.redact(e.getMessage()));
+        err.println(errorLine(e.getMessage()));
         code = REDIS_UNREACHABLE;
       } else {
         String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage().lines().findFirst().orElse("");
-        err.println("redfleet: " + RedisUrls.redact(message));
+        err.println(errorLine(message));
         code = 1;
       }
       err.flush();
@@ -76,9 +77,17 @@ public final class Main implements Runnable {
       var permanent = dev.redfleet.redis.RedisFailures.permanent(t);
       String message = permanent.map(p -> "Redis refused the request: " + p.reason())
           .orElse(t.getMessage() == null ? t.getClass().getName() : t.getMessage().lines().findFirst().orElse(""));
-      System.err.println("redfleet: " + message);
+      System.err.println(errorLine(message));
       return permanent.isEmpty() ? 1 : permanent.get().kind() == dev.redfleet.redis.RedisFailures.Kind.BAD_CONFIG ? BAD_USAGE : REDIS_REFUSED;
     }
+  }
+
+  /**
+   * The one line a command prints on stderr when it fails: {@code redfleet: <text>}, passwords
+   * redacted and control characters escaped (the text may quote an argument, a key or a reply).
+   */
+  public static String errorLine(String text) {
+    return "redfleet: " + Visible.escape(RedisUrls.redact(text));
   }
 
   @Override

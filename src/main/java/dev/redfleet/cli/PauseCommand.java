@@ -1,6 +1,7 @@
 package dev.redfleet.cli;
 
 import dev.redfleet.config.FleetConfig;
+import dev.redfleet.config.Visible;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
@@ -64,12 +65,14 @@ public final class PauseCommand implements Callable<Integer> {
   }
 
   /** " since ... by ..." from the paused key's value; its raw text for a value pause did not write. */
+  /** How the paused key reads, control characters escaped (the key may have been written by hand). */
   static String describe(String value) {
     try {
       JsonObject pause = new JsonObject(value);
-      return " since " + Instant.ofEpochMilli(pause.getLong("at")) + " by " + pause.getString("by");
+      return " since " + Instant.ofEpochMilli(pause.getLong("at")) + " by " + Visible.escape(pause.getString("by"));
     } catch (RuntimeException notOurs) {
-      return " (the key holds '" + (value.length() > 80 ? value.substring(0, 80) + "..." : value) + "', not written by pause)";
+      return " (the key holds '" + Visible.escape(value.length() > 80 ? value.substring(0, 80) + "..." : value)
+          + "', not written by pause)";
     }
   }
 

@@ -12,6 +12,7 @@ import dev.redfleet.source.SourceSetup;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -193,7 +194,18 @@ public final class RunCommand implements Callable<Integer> {
         throw e;
       }
     }
+    // another live process took this node's id while it was disconnected: the node stops itself
+    // (without giving back what the id holds, which is the other process's now) and run ends with
+    // one line and exit 2, as for an id in use at start; the shutdown hook waits for the stop
+    AtomicReference<IdentityVerticle.NodeIdInUseException> lost = new AtomicReference<>();
+    node.identityLost().onSuccess(e -> {
+      lost.set(e);
+      stopped.countDown();
+    });
     stopped.await();
+    if (lost.get() != null) {
+      throw lost.get();
+    }
     return 0;
   }
 

@@ -94,7 +94,7 @@ public final class SendCommand implements Callable<Integer> {
     NewMessage message = new NewMessage(body, options);
     String refused = sender.check(message);
     if (refused != null) {
-      System.err.println("redfleet: " + refused);
+      System.err.println(Main.errorLine(refused));
       return Main.BAD_USAGE;
     }
     long id;
@@ -113,7 +113,7 @@ public final class SendCommand implements Callable<Integer> {
     Writer out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), 1 << 16);
     LineSender.Result result;
     try {
-      result = new LineSender(sender).send(lines, options, out, refusal -> System.err.println("redfleet: " + refusal));
+      result = new LineSender(sender).send(lines, options, out, refusal -> System.err.println(Main.errorLine(refusal)));
     } catch (java.io.IOException e) {
       // usually stdout went away (send ... | head): nothing more can be reported, so nothing more is read
       throw new IllegalStateException("stdin or stdout failed (" + e.getMessage() + "): stopped reading; "

@@ -1,6 +1,7 @@
 package dev.redfleet.cli;
 
 import dev.redfleet.config.FleetConfig;
+import dev.redfleet.config.Visible;
 import dev.redfleet.ops.StatusReport;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.ClientLiveness;
@@ -41,7 +42,7 @@ public final class StatusCommand implements Callable<Integer> {
       do {
         try {
           JsonObject status = StatusReport.take(scripts, keys, config.staleMs(), liveness).await(Duration.ofSeconds(10));
-          System.out.println(json ? status.encode() : StatusReport.human(status));
+          System.out.println(json ? Visible.escape(status.encode()) : StatusReport.human(status));
         } catch (Throwable e) {
           RuntimeException failure = CommonOptions.failure(config.redis(), e);
           // the client's error replies (ErrorType) are Throwables, not Exceptions
@@ -52,7 +53,7 @@ public final class StatusCommand implements Callable<Integer> {
           if (!watch || !(failure instanceof RedisUnreachableException)) {
             throw failure;
           }
-          System.err.println("redfleet: " + failure.getMessage());
+          System.err.println(Main.errorLine(failure.getMessage()));
         }
         System.out.flush();
         if (watch) {

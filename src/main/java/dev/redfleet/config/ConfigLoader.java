@@ -237,6 +237,15 @@ public final class ConfigLoader {
     if (c.renewMs() >= c.leaseMs()) {
       throw new ConfigException("renewMs (" + c.renewMs() + ") must be shorter than leaseMs (" + c.leaseMs() + ")");
     }
+    // the leader steps down this long after sending its last successful renewal (ElectionTimings):
+    // a renewal period as long leaves it stepping down between any two renewals
+    long margin = FleetConfig.stepDownMarginMs(c.leaseMs());
+    long stepDownAfter = c.leaseMs() - margin;
+    if (c.renewMs() >= stepDownAfter) {
+      throw new ConfigException("renewMs (" + c.renewMs() + ") leaves no room before leaseMs (" + c.leaseMs() + "): a leader "
+          + "steps down " + stepDownAfter + " ms after sending its last renewal (leaseMs minus a margin of max(50 ms, "
+          + "leaseMs / 10) = " + margin + " ms), so renewMs must be below " + Math.max(1, stepDownAfter));
+    }
     if (!java.util.Set.of("auto", "true", "false").contains(c.leaderHandlesSetting())) {
       throw new ConfigException("leaderHandles must be auto, true or false, got '" + c.leaderHandlesSetting() + "'");
     }

@@ -230,4 +230,13 @@ public record FleetConfig(
   public int forgetMs() {
     return staleMs + heartbeatMs + blockMs + 1000;
   }
+
+  /**
+   * How long before its lease could expire a leader stops believing in it, measured from the send
+   * of its last successful renewal: it covers clock-rate differences between this machine and
+   * Redis. {@code renewMs} must be shorter than {@code leaseMs} minus this.
+   */
+  public static long stepDownMarginMs(long leaseMs) {
+    return Math.max(50, leaseMs / 10);
+  }
 }

@@ -1,5 +1,7 @@
 package dev.redfleet.election;
 
+import dev.redfleet.config.FleetConfig;
+
 /**
  * The timing constants of the lease recipe.
  *
@@ -22,7 +24,7 @@ public record ElectionTimings(long leaseMs, long renewMs, long retryMs, long liv
    * differences between this machine and the Redis server.
    */
   public long safetyMarginMs() {
-    return Math.max(50, leaseMs / 10);
+    return FleetConfig.stepDownMarginMs(leaseMs);
   }
 
   /**

@@ -64,6 +64,8 @@ public final class ElectionVerticle extends VerticleBase {
   private String token;
   private long attemptTimer = -1;
   private long deadlineTimer = -1;
+  /** The token that stop() or giveUp() released last: a late renewal of it needs no release of its own. */
+  private String released;
   private MessageConsumer<JsonObject> giveUpConsumer;
 
   public ElectionVerticle(Scripts scripts, Keys keys, String nodeId, ElectionTimings timings) {
@@ -119,6 +121,7 @@ public final class ElectionVerticle extends VerticleBase {
       return unregistered;
     }
     announce(Leadership.follower());
+    released = heldToken;
     return scripts.run(Script.RELEASE_LEASE, List.of(keys.leader()), List.of(heldToken))
         .timeout(2, java.util.concurrent.TimeUnit.SECONDS)
         .onSuccess(r -> log.info("node {} released the lease (epoch {})", nodeId, epoch))
@@ -145,6 +148,10 @@ public final class ElectionVerticle extends VerticleBase {
         .onSuccess(r -> {
           backoff.succeeded();
           if (state != State.FOLLOWER) {
+            if (r.get(0).toInteger() == 1) {
+              // stopped while the call was out: a lease nobody here will renew or use
+              releaseOrphan(nodeId + ":" + r.get(1).toLong(), "it was acquired while this node stopped");
+            }
             return;
           }
           if (r.get(0).toInteger() == 1) {
@@ -228,7 +235,11 @@ public final class ElectionVerticle extends VerticleBase {
             List.of(holder, deadAnchor, nodeId, mine, timings.leaseMs()))
         .onSuccess(r -> {
           seenAlive.remove(deadAnchor);
-          if (state != State.FOLLOWER || r.get(0).toInteger() != 1) {
+          if (r.get(0).toInteger() != 1) {
+            return;
+          }
+          if (state != State.FOLLOWER) {
+            releaseOrphan(nodeId + ":" + r.get(1).toLong(), "it was taken over while this node stopped");
             return;
           }
           log.info("node {} takes over from {}: its connection to Redis is gone", nodeId, holder);
@@ -266,6 +277,12 @@ public final class ElectionVerticle extends VerticleBase {
     scripts.run(Script.RENEW_LEASE, List.of(keys.leader()), List.of(renewing, timings.leaseMs()))
         .onSuccess(r -> {
           if (state != State.LEADER || !renewing.equals(token)) {
+            if (r.toInteger() == 1 && !renewing.equals(released)) {
+              // the renewal reached Redis after this node had stepped down (its local deadline
+              // passed while the answer was on its way): the lease now lives another leaseMs for a
+              // node that no longer generates, and nobody could take it meanwhile
+              releaseOrphan(renewing, "it was renewed after this node had stepped down");
+            }
             return;
           }
           backoff.succeeded();
@@ -283,6 +300,23 @@ public final class ElectionVerticle extends VerticleBase {
             scheduleAttempt(timings.renewMs());
           }
         });
+  }
+
+  /**
+   * Gives up a lease this node holds in Redis but no longer uses (a renewal or acquisition that
+   * answered after the node stepped down or stopped), so another node can take it on its next try
+   * instead of after a whole lease. Only that exact token is deleted: a lease taken meanwhile by
+   * anyone else, or by this node under a new epoch, is left alone.
+   */
+  private void releaseOrphan(String orphan, String why) {
+    scripts.run(Script.RELEASE_LEASE, List.of(keys.leader()), List.of(orphan))
+        .onSuccess(r -> {
+          if (r.toInteger() == 1) {
+            log.info("node {} released the lease {}: {}", nodeId, orphan, why);
+          }
+        })
+        .onFailure(e -> log.warn("node {} could not release the lease {} ({}): {}; it expires within {} ms",
+            nodeId, orphan, Backoff.oneLine(e), why, timings.leaseMs()));
   }
 
   /** LEADER -> FOLLOWER. */
@@ -308,6 +342,7 @@ public final class ElectionVerticle extends VerticleBase {
     cancelTimers();
     token = null;
     announce(Leadership.follower());
+    released = held;
     scripts.run(Script.RELEASE_LEASE, List.of(keys.leader()), List.of(held))
         .onFailure(e -> log.debug("release after giving up failed ({}); the lease expires within {} ms",
             Backoff.oneLine(e), timings.leaseMs()));

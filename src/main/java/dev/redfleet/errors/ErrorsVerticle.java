@@ -1,5 +1,6 @@
 package dev.redfleet.errors;
 
+import dev.redfleet.config.Visible;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
@@ -284,11 +285,16 @@ public final class ErrorsVerticle extends VerticleBase {
     return Future.fromCompletionStage(result, context);
   }
 
-  /** One line per entry: the stored JSON, or a readable summary. */
+  /**
+   * One line per entry: the stored JSON, or a readable summary. Either way every control character
+   * (C0, DEL, C1: an escape sequence in a handler's reason or a forged entry) is printed as a
+   * visible <code>&#92;u001b</code> escape, never sent to the terminal; in a JSON line that is the same JSON.
+   */
   public static String format(String entry, boolean json) {
-    if (json) {
-      return entry;
-    }
+    return Visible.escape(json ? entry : summary(entry));
+  }
+
+  private static String summary(String entry) {
     JsonObject e;
     try {
       e = new JsonObject(entry);
@@ -296,7 +302,7 @@ public final class ErrorsVerticle extends VerticleBase {
       return "unreadable entry: " + abbreviate(entry, 200);
     }
     String at = e.getValue("at") instanceof Number n ? Instant.ofEpochMilli(n.longValue()).toString() : "-";
-    String node = e.getString("node", "-");
+    Object node = e.getValue("node") == null ? "-" : e.getValue("node");
     if ("malformed".equals(e.getValue("error")) && e.containsKey("raw")) {
       return at + "  malformed  node=" + node + "  raw=" + abbreviate(String.valueOf(e.getValue("raw")), 200);
     }
@@ -305,7 +311,6 @@ public final class ErrorsVerticle extends VerticleBase {
   }
 
   private static String abbreviate(String text, int max) {
-    String flat = text.replace('\n', ' ').replace('\r', ' ');
-    return flat.length() <= max ? flat : flat.substring(0, max) + "... (" + flat.length() + " chars)";
+    return text.length() <= max ? text : text.substring(0, max) + "... (" + text.length() + " chars)";
   }
 }

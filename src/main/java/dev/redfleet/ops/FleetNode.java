@@ -43,7 +43,13 @@ import org.slf4j.LoggerFactory;
  * workers together (claiming stops at once, running handlers get {@code drainMs}), then the
  * heartbeat, whose stop returns whatever is left to the queue. The election goes first, on its own:
  * its release is one round trip, and its last announcement must still find the other verticles
- * listening. The identity and the anchor go last.
+ * listening. The identity and the anchor go last. A stop that comes while the verticles after the
+ * identity are being deployed waits for that deployment (Redis answered moments ago: a few calls),
+ * so that no verticle is deployed after its undeploy ran.
+ *
+ * <p>A node whose id another live process took while this one was disconnected stops by itself,
+ * without the heartbeat's leave (what the id holds is the other process's now), and says so through
+ * {@link #identityLost()}: while starting, the start fails with that exception instead.
  */
 public final class FleetNode {
   private static final Logger log = LoggerFactory.getLogger(FleetNode.class);
@@ -68,7 +74,14 @@ public final class FleetNode {
   private final RedisClock clock;
   private final ClientLiveness liveness;
   private final Anchor anchor;
-  private boolean stopping;
+  private volatile boolean stopping;
+  private Future<Void> stopped;
+  private final io.vertx.core.Promise<IdentityVerticle.NodeIdInUseException> lost = io.vertx.core.Promise.promise();
+  private HeartbeatVerticle heartbeatVerticle;
+  /** The deployment of the verticles after the identity, once begun. */
+  private Future<Void> deploying;
+  /** The id was lost to another live process: the heartbeat must not give back what it holds. */
+  private volatile boolean keepHoldings;
   private final Backoff identityBackoff = new Backoff(log, "node identity", 100, 2000);
   private String anchorDeployment;
   private String clockDeployment;
@@ -131,23 +144,59 @@ public final class FleetNode {
     return stopping;
   }
 
-  /** Completes when every verticle runs; fails with {@link IdentityVerticle.NodeIdInUseException}. */
+  /**
+   * Completes once another live process took this node's id (noticed when this node's anchor
+   * reconnected), with the one-line reason; the node is stopping itself by then ({@link #stop()}
+   * returns that stop). Never completes otherwise.
+   */
+  public Future<IdentityVerticle.NodeIdInUseException> identityLost() {
+    return lost.future();
+  }
+
+  /** The identity verticle found this node's id taken: stop without giving back what the id holds. */
+  private void onIdentityLost(IdentityVerticle.NodeIdInUseException e) {
+    HeartbeatVerticle beat = heartbeatVerticle;
+    if (beat != null) {
+      beat.keepHoldingsOnStop();
+    }
+    keepHoldings = true;
+    stop();
+    lost.tryComplete(e);
+  }
+
+  /**
+   * Completes when every verticle runs; fails with {@link IdentityVerticle.NodeIdInUseException} (at
+   * once when a live process holds the id, or when one takes it while this node is starting).
+   */
   public Future<Void> start() {
-    return vertx.deployVerticle(anchor, scoped())
+    io.vertx.core.Promise<Void> started = io.vertx.core.Promise.promise();
+    lost.future().onSuccess(started::tryFail);
+    vertx.deployVerticle(anchor, scoped())
         .compose(id -> {
           anchorDeployment = id;
           return stopping ? Future.failedFuture("stopped while starting") : claimIdentity();
         })
         .compose(id -> {
           identity = id;
-          return stopping ? Future.failedFuture("stopped while starting") : deploy();
-        });
+          return deployUnlessStopping();
+        })
+        .onComplete(started::tryComplete, started::tryFail);
+    return started.future();
+  }
+
+  /** The rest of the start, remembered so that a stop during it waits for it (it runs with Redis reachable). */
+  private synchronized Future<Void> deployUnlessStopping() {
+    if (stopping) {
+      return Future.failedFuture("stopped while starting");
+    }
+    deploying = deploy();
+    return deploying;
   }
 
   /** Deploys the identity, retrying while Redis is unreachable; a live holder of the id fails it at once. */
   private Future<String> claimIdentity() {
     return vertx.deployVerticle(new IdentityVerticle(redis, scripts, keys, config.nodeId(), anchor, liveness,
-            config.staleMs()), scoped())
+            config.staleMs(), this::onIdentityLost), scoped())
         .recover(e -> {
           if (e instanceof IdentityVerticle.NodeIdInUseException || stopping) {
             return Future.failedFuture(e);
@@ -192,7 +241,11 @@ public final class FleetNode {
             : Future.succeededFuture((String) null))
         .compose(id -> {
           observe = id;
-          return vertx.deployVerticle(new HeartbeatVerticle(scripts, keys, nodeId, config.heartbeatMs()), scoped());
+          heartbeatVerticle = new HeartbeatVerticle(scripts, keys, nodeId, config.heartbeatMs());
+          if (keepHoldings) {
+            heartbeatVerticle.keepHoldingsOnStop();
+          }
+          return vertx.deployVerticle(heartbeatVerticle, scoped());
         })
         .compose(id -> {
           heartbeat = id;
@@ -218,7 +271,7 @@ public final class FleetNode {
         })
         .compose(id -> {
           reaper = id;
-          return vertx.deployVerticle(new RetryVerticle(scripts, keys, RetryVerticle.intervalFor(config.backoffMs())), scoped());
+          return vertx.deployVerticle(new RetryVerticle(scripts, keys, nodeId, RetryVerticle.intervalFor(config.backoffMs())), scoped());
         })
         .compose(id -> {
           retries = id;
@@ -238,12 +291,28 @@ public final class FleetNode {
         });
   }
 
-  public Future<Void> stop() {
+  /** Leaves the fleet (see the class comment); calling it again returns the same future. */
+  public synchronized Future<Void> stop() {
+    if (stopped == null) {
+      stopped = leave();
+    }
+    return stopped;
+  }
+
+  private Future<Void> leave() {
+    stopping = true;
+    // a stop while the verticles are being deployed waits for them (a few Redis calls at most), so
+    // that none is deployed after its undeploy ran: then everything is undeployed in order
+    Future<Void> settled = deploying == null ? Future.succeededFuture()
+        : deploying.transform(ar -> Future.<Void>succeededFuture());
+    return settled.compose(v -> leaveNow());
+  }
+
+  private Future<Void> leaveNow() {
     if (heartbeat != null) {
       log.info("node {} is leaving the fleet: it takes no new message; running ones get {} ms to finish",
           config.nodeId(), config.drainMs());
     }
-    stopping = true;
     // before the election lets the lease go: a generator node that becomes a follower now must not
     // start claiming (event bus delivery keeps this order for every listener)
     vertx.eventBus().publish(NodeScope.address(scope(), Leadership.LEAVING_ADDRESS), null);

@@ -25,6 +25,7 @@ public final class HeartbeatVerticle extends VerticleBase {
   private final long intervalMs;
   private final Backoff backoff = new Backoff(log, "heartbeat", 100, 5000);
   private long timer = -1;
+  private volatile boolean keepHoldings;
 
   public HeartbeatVerticle(Scripts scripts, Keys keys, String nodeId, long intervalMs) {
     this.scripts = scripts;
@@ -41,9 +42,20 @@ public final class HeartbeatVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /**
+   * On stop, leave what the node id holds where it is: another live process owns the id now (its
+   * start already returned what this process held to the queue), so a leave would take its messages.
+   */
+  public void keepHoldingsOnStop() {
+    keepHoldings = true;
+  }
+
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
+    if (keepHoldings) {
+      return Future.succeededFuture();
+    }
     return scripts.run(Script.REQUEUE_NODE, keys.requeueNode(nodeId),
             List.of(nodeId, 0, 0))
         .timeout(5, TimeUnit.SECONDS)

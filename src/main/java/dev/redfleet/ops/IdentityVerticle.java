@@ -16,6 +16,7 @@ import io.vertx.redis.client.Response;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,10 @@ import org.slf4j.LoggerFactory;
  * incarnation counts as gone once its heartbeat is older than staleMs.
  *
  * <p>When the anchor reconnects (a network blip, a Redis restart), the new connection replaces the
- * old one in the entry, compare-and-set. On stop the entry is removed.
+ * old one in the entry, compare-and-set. If meanwhile another live process took the id, this node
+ * has lost it: the verticle hands a {@link NodeIdInUseException} to its owner, which stops the node
+ * ({@code run} then exits 2; an embedded node stops, its JVM goes on). On stop the entry is
+ * removed, if it is still this process's.
  */
 public final class IdentityVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(IdentityVerticle.class);
@@ -55,12 +59,14 @@ public final class IdentityVerticle extends VerticleBase {
   private final Anchor anchor;
   private final ClientLiveness liveness;
   private final long staleMs;
+  private final Consumer<NodeIdInUseException> lost;
   private MessageConsumer<String> anchorChanges;
   /** The anchor registered for this node by this process. */
   private String registered;
 
+  /** @param lost told, once, when another live process took this node's id after the start */
   public IdentityVerticle(Redis redis, Scripts scripts, Keys keys, String nodeId, Anchor anchor, ClientLiveness liveness,
-                          long staleMs) {
+                          long staleMs, Consumer<NodeIdInUseException> lost) {
     this.redis = redis;
     this.scripts = scripts;
     this.keys = keys;
@@ -68,6 +74,7 @@ public final class IdentityVerticle extends VerticleBase {
     this.anchor = anchor;
     this.liveness = liveness;
     this.staleMs = staleMs;
+    this.lost = lost;
   }
 
   @Override
@@ -173,10 +180,10 @@ public final class IdentityVerticle extends VerticleBase {
           .compose(current -> {
             return previousIsGone(current).compose(gone -> {
               if (!gone) {
-                log.error("node id '{}' was taken by another live process while this one was disconnected; "
-                    + "this process stops", nodeId);
+                // never System.exit: an embedding program's JVM is not ours to end; the owner stops the node
                 registered = null;
-                new Thread(() -> System.exit(2), "redfleet-identity-lost").start();
+                lost.accept(new NodeIdInUseException("node id '" + nodeId + "' was taken by another live process "
+                    + "while this one was disconnected; this node stops"));
                 return Future.succeededFuture(false);
               }
               return swap(current, fresh);

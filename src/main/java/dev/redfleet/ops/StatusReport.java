@@ -1,5 +1,6 @@
 package dev.redfleet.ops;
 
+import dev.redfleet.config.Visible;
 import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
@@ -135,30 +136,34 @@ public final class StatusReport {
     json.put("pausedBy", by).put("pausedAt", at);
   }
 
+  /**
+   * The status for people. Every value read from Redis (node ids, the leader value, who paused,
+   * counter names and values) is printed with its control characters escaped ({@link Visible}).
+   */
   public static String human(JsonObject s) {
     StringBuilder b = new StringBuilder();
-    b.append("redfleet '").append(s.getString("namespace")).append("' at ")
+    b.append("redfleet '").append(v(s.getString("namespace"))).append("' at ")
         .append(Instant.ofEpochMilli(s.getLong("redisTime"))).append(" (Redis time)\n");
     JsonObject leader = s.getJsonObject("leader");
     b.append("  generator   ").append(leader == null ? "none"
-        : leader.containsKey("garbage") ? "none: the leader key holds '" + leader.getString("garbage") + "' (ttl "
+        : leader.containsKey("garbage") ? "none: the leader key holds '" + v(leader.getString("garbage")) + "' (ttl "
             + leader.getLong("ttlMs") + "), not a lease; the next node to try replaces it"
-        : leader.getString("node") + " (epoch " + leader.getLong("epoch") + ", lease " + leader.getLong("ttlMs") + " ms left)")
+        : v(leader.getString("node")) + " (epoch " + leader.getLong("epoch") + ", lease " + leader.getLong("ttlMs") + " ms left)")
         .append('\n');
     if (s.getBoolean("paused", false)) {
       Long at = s.getLong("pausedAt");
       b.append("  PAUSED      since ").append(at == null ? "(unknown)" : Instant.ofEpochMilli(at).toString())
-          .append(" by ").append(s.getString("pausedBy")).append(": workers take nothing new, the generator waits;"
+          .append(" by ").append(v(s.getString("pausedBy"))).append(": workers take nothing new, the generator waits;"
           + " 'redfleet resume' ends it\n");
     }
     b.append("  nodes       ").append(s.getLong("liveNodes")).append(" alive of ").append(s.getJsonArray("nodes").size())
         .append(" known\n");
     for (Object o : s.getJsonArray("nodes")) {
       JsonObject n = (JsonObject) o;
-      b.append("    ").append(n.getString("node")).append("  ").append(n.getBoolean("alive") ? "alive" : "SILENT")
+      b.append("    ").append(v(n.getString("node"))).append("  ").append(n.getBoolean("alive") ? "alive" : "SILENT")
           .append(", seen ").append(n.getLong("silentMs")).append(" ms ago, ").append(n.getLong("inFlight"))
           .append(" in flight")
-          .append(n.containsKey("connection") ? ", connection " + n.getString("connection") : "").append('\n');
+          .append(n.containsKey("connection") ? ", connection " + v(n.getString("connection")) : "").append('\n');
     }
     b.append("  queue       ").append(s.getLong("queue")).append('\n');
     b.append("  in flight   ").append(s.getLong("inFlight")).append('\n');
@@ -167,7 +172,7 @@ public final class StatusReport {
     b.append("  last id     ").append(s.getLong("lastId")).append(" (epoch ").append(s.getLong("epoch")).append(")\n");
     JsonObject st = s.getJsonObject("stats");
     b.append("  counters    ");
-    st.fieldNames().stream().sorted().forEach(f -> b.append(f).append('=').append(st.getValue(f)).append(' '));
+    st.fieldNames().stream().sorted().forEach(f -> b.append(v(f)).append('=').append(v(st.getValue(f))).append(' '));
     b.append('\n');
     JsonObject a = s.getJsonObject("audit");
     b.append("  audit       audited=").append(a.getLong("audited")).append(" duplicates=").append(a.getLong("duplicates"))
@@ -179,5 +184,9 @@ public final class StatusReport {
           + " something outside redfleet changed its keys\n");
     }
     return b.toString();
+  }
+
+  private static String v(Object value) {
+    return Visible.escape(String.valueOf(value));
   }
 }

@@ -105,6 +105,19 @@ public final class Keys {
     return prefix + "delayed";
   }
 
+  /**
+   * Hash: id -> SHA-1 (hex) of the delayed message the fleet wrote for that id (send.lua), so that
+   * retry-due moves only the fleet's own entries, never a forged one carrying a real message's id.
+   */
+  public String delayedIds() {
+    return prefix + "delayed:ids";
+  }
+
+  /** The keys {@code retry-due.lua} takes, in its order. */
+  public List<String> retryDue() {
+    return List.of(delayed(), queue(), delayedIds(), errors(), stats());
+  }
+
   /** The keys {@code claim.lua} takes for one node, in its order. */
   public List<String> claim(String nodeId) {
     return List.of(queue(), landing(nodeId), inflight(nodeId), nodes(), errors(), stats(), claims(nodeId), seq(), epoch(),
@@ -183,7 +196,7 @@ public final class Keys {
 
   /** The fixed keys {@code send.lua} takes before the dedup keys, in its order. */
   public List<String> send() {
-    return List.of(seq(), queue(), delayed(), stats());
+    return List.of(seq(), queue(), delayed(), stats(), delayedIds());
   }
 
   /** The keys {@code requeue-error.lua} takes, in its order. */

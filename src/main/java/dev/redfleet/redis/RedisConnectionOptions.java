@@ -52,6 +52,7 @@ public record RedisConnectionOptions(
   /** The URL's topology, endpoints, user, password and db; the other fields at their defaults. */
   public static RedisConnectionOptions parse(String url) {
     if (url.startsWith("unix://")) {
+      checkUnixSocket(url);
       return new RedisConnectionOptions(Topology.STANDALONE, List.of(), null, null, 0, false, null, null, null, true,
           "mymaster", null, 0, 1000, url);
     }
@@ -110,6 +111,26 @@ public record RedisConnectionOptions(
     }
     return new RedisConnectionOptions(topology, List.copyOf(endpoints), user, password, db, tls, null, null, null, true,
         "mymaster", null, 0, 1000, null);
+  }
+
+  /**
+   * A unix socket URL must name the socket by its absolute path, {@code unix:///path/to/redis.sock}
+   * (optionally {@code unix://[user:password@]/path[?db=N]}): the Redis client cannot parse
+   * {@code unix://} alone, and reads {@code unix://tmp/redis.sock} as host "tmp" and socket
+   * "/redis.sock".
+   */
+  private static void checkUnixSocket(String url) {
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(url);
+    } catch (java.net.URISyntaxException e) {
+      uri = null;
+    }
+    String path = uri == null ? null : uri.getPath();
+    if (path == null || path.length() < 2 || !path.startsWith("/") || uri.getHost() != null || uri.getFragment() != null) {
+      throw new IllegalArgumentException("a unix socket URL must name the socket's absolute path, "
+          + "like unix:///var/run/redis/redis.sock");
+    }
   }
 
   /** A copy with the settings that are not part of the URL. A password in the URL wins over {@code password}. */

@@ -2,6 +2,7 @@ package dev.redfleet.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.redfleet.testing.AnchorLike;
 import dev.redfleet.testing.RedisTestBase;
 import dev.redfleet.testing.TestRedis;
 import dev.redfleet.testing.Waits;
@@ -265,6 +266,64 @@ class EmbeddingTest extends RedisTestBase {
         .startsWith("bad configuration: handler 'com.acme.Missing': no handler of that name (known: simulated");
     assertThat(failure(Redfleet.node().env(Map.of("REDFLEET_HANDLER_THREADS", "0"))))
         .contains("handlerThreads must be between 1 and 1024, got 0 (from environment variable REDFLEET_HANDLER_THREADS)");
+  }
+
+  /**
+   * Issue 15 section 5: another live process takes this node's id while the node's connection is
+   * down. IdentityVerticle used to System.exit(2), ending the embedding program's JVM (here: the
+   * test JVM). Now the node stops itself, leaves what the id holds to the other process, and its
+   * stop() future says why; a second start with a live id fails start() with one line.
+   */
+  @Test
+  void anotherProcessTakingTheNodeIdStopsTheEmbeddedNodeNeverTheJvm() throws Exception {
+    holdLease();
+    io.vertx.core.Vertx mine = io.vertx.core.Vertx.vertx();
+    try (AnchorLike other = new AnchorLike(server.port(), redis)) {
+      RedfleetNode node = TestRedis.await(Redfleet.node()
+          .vertx(mine)
+          .handler(message -> Future.succeededFuture())
+          .env(Map.of())
+          .set("redisUrl", server.url()).set("namespace", "test").set("nodeId", "x")
+          .start());
+
+      Future<RedfleetNode> twin = Redfleet.node()
+          .handler(message -> Future.succeededFuture())
+          .env(Map.of())
+          .set("redisUrl", server.url()).set("namespace", "test").set("nodeId", "x")
+          .start();
+      try {
+        twin.await(Duration.ofSeconds(30));
+      } catch (Exception e) {
+        // await rethrows the failure
+      }
+      assertThat(twin.failed()).isTrue();
+      assertThat(twin.cause().getMessage()).startsWith("node id 'x' is in use by a live process").doesNotContain("\n");
+
+      // "another process" (a live connection named like an anchor) registers for x while x's own
+      // anchor connection is killed
+      String held = "{\"id\":77,\"epoch\":1,\"ts\":1,\"body\":\"the other process's\"}";
+      redis.call("HSET", redis.keys.inflight("x"), "77", held);
+      other.takeIdOf("x", redis);
+
+      Waits.until("x stopped by itself", Duration.ofSeconds(30), () -> mine.deploymentIDs().isEmpty());
+      Future<Void> stopped = node.stop();
+      try {
+        stopped.await(Duration.ofSeconds(30));
+      } catch (Exception e) {
+        // await rethrows the failure
+      }
+      assertThat(stopped.failed()).isTrue();
+      assertThat(stopped.cause()).isInstanceOf(IllegalStateException.class)
+          .hasMessage("node id 'x' was taken by another live process while this one was disconnected; this node stops");
+      assertThat(node.stop()).isSameAs(stopped);
+      assertThat(redis.string("HGET", redis.keys.anchors(), "x")).as("the other process's entry").isEqualTo(other.identity);
+      assertThat(redis.string("HGET", redis.keys.inflight("x"), "77")).as("what the id holds stays").isEqualTo(held);
+      assertThat(redis.number("LLEN", redis.keys.queue())).isZero();
+      // this JVM and the user's Vert.x go on
+      assertThat(TestRedis.await(mine.executeBlocking(() -> "open"))).isEqualTo("open");
+    } finally {
+      TestRedis.await(mine.close());
+    }
   }
 
   private static String failure(NodeBuilder builder) {

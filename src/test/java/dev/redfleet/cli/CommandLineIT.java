@@ -32,6 +32,11 @@ class CommandLineIT {
     assertOneLineError(FleetProcess.oneShot(List.of("getErrors", "--limit", "-1")), 2, "--limit");
     assertOneLineError(FleetProcess.oneShot(List.of("run", "--concurrency", "-3")), 2, "concurrency must be between 1 and 100000");
     assertOneLineError(FleetProcess.oneShot(List.of("status", "--frobnicate")), 2, "--frobnicate");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--lease-ms", "2000", "--renew-ms", "1900")), 2,
+        "renewMs (1900) leaves no room before leaseMs (2000)");
+    // before: "Failed to parse the connection string", exit 1
+    assertOneLineError(FleetProcess.oneShot(List.of("status", "--redis", "unix://")), 2,
+        "bad configuration: redisUrl 'unix://': a unix socket URL must name the socket's absolute path");
   }
 
   @Test
@@ -104,6 +109,45 @@ class CommandLineIT {
       assertThat(json.getValue("leader")).isNull();
       assertThat(json.getLong("queue")).isZero();
       assertThat(json.getJsonObject("audit").getLong("duplicates")).isZero();
+    }
+  }
+
+  private static int[] controls(String text) {
+    return text.chars().filter(c -> (c < 0x20 && c != '\n') || (c >= 0x7f && c <= 0x9f)).toArray();
+  }
+
+  /**
+   * Issue 15 section 6: bytes from outside (an argument, a value found in Redis) reach stderr, stdout
+   * and the log only as visible escapes, never as terminal control sequences.
+   */
+  @Test
+  void controlCharactersFromOutsideArePrintedAsVisibleEscapes() {
+    try (RedisServer server = RedisServer.start();
+         dev.redfleet.testing.TestRedis redis = new dev.redfleet.testing.TestRedis(server.url(), "test")) {
+      // the send command echoes a refused argument on stderr
+      FleetProcess.Result send = FleetProcess.oneShot(List.of("send", "--redis", server.url(), "--namespace", "test",
+          "--header", "\u001b]0;owned\u0007", "body"));
+      assertOneLineError(send, 2, "--header must be NAME=VALUE, got '\\u001b]0;owned\\u0007'");
+      assertThat(controls(send.stderr())).as(send.stderr()).isEmpty();
+
+      // pause quotes a paused key written by hand
+      redis.call("SET", redis.keys.paused(), "\u001b[2J\u009b1m");
+      FleetProcess.Result pause = FleetProcess.oneShot(List.of("pause", "--redis", server.url(), "--namespace", "test"));
+      assertThat(pause.exitCode()).as(pause.stderr()).isZero();
+      assertThat(pause.stdout()).contains("the key holds '\\u001b[2J\\u009b1m'");
+      assertThat(controls(pause.stdout() + pause.stderr())).isEmpty();
+      redis.call("DEL", redis.keys.paused());
+
+      // a node logs the leader value it replaces
+      redis.call("SET", redis.keys.leader(), "\u001b[2J\u001b]0;owned\u0007 garbage");
+      try (FleetProcess node = FleetProcess.node(server.url(), "n1", List.of("--namespace", "test", "--source", "none"))) {
+        dev.redfleet.testing.Waits.until("the replaced leader value logged", java.time.Duration.ofSeconds(60),
+            () -> node.logText().contains("the leader key held"));
+        node.terminate(30);
+        String log = node.logText();
+        assertThat(log).contains("the leader key held '\\u001b[2J\\u001b]0;owned\\u0007 garbage'");
+        assertThat(controls(log)).as(log).isEmpty();
+      }
     }
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,6 +78,50 @@ class ConfigLoaderTest {
         .hasMessageContaining("redisUrl must look like redis://host:port");
     assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.RENEW_MS, "5000")))
         .hasMessage("renewMs (5000) must be shorter than leaseMs (2000)");
+  }
+
+  /**
+   * Issue 15 section 5: the leader steps down leaseMs minus max(50 ms, leaseMs / 10) after sending its
+   * last renewal; a renewal period that long (it used to pass, being shorter than leaseMs) made the
+   * leader step down between any two renewals.
+   */
+  @Test
+  void renewMsMustLeaveRoomBeforeTheLeaderStepsDown() {
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.RENEW_MS, "1900")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("renewMs (1900) leaves no room before leaseMs (2000): a leader steps down 1800 ms after sending its "
+            + "last renewal (leaseMs minus a margin of max(50 ms, leaseMs / 10) = 200 ms), so renewMs must be below 1800");
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.RENEW_MS, "1800")))
+        .hasMessageStartingWith("renewMs (1800) leaves no room before leaseMs (2000)");
+    assertThat(ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.RENEW_MS, "1799")).renewMs()).isEqualTo(1799);
+    // a short lease: the margin is 50 ms
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.LEASE_MS, "300", Setting.RENEW_MS, "250")))
+        .hasMessageContaining("renewMs must be below 250");
+    assertThat(ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.LEASE_MS, "300", Setting.RENEW_MS, "249")).renewMs())
+        .isEqualTo(249);
+    // no room at all
+    assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.LEASE_MS, "50", Setting.RENEW_MS, "1")))
+        .hasMessageStartingWith("renewMs (1) leaves no room before leaseMs (50)");
+  }
+
+  /**
+   * Issue 15 section 5: {@code unix://} passed the checks and failed in the Redis client ("Failed to
+   * parse the connection string", exit 1); a unix socket URL without an absolute path is now a
+   * configuration error like any other bad URL (exit 2).
+   */
+  @Test
+  void aUnixSocketUrlMustNameAnAbsolutePath() {
+    for (String bad : List.of("unix://", "unix://tmp/redis.sock", "unix:// /tmp/x", "unix:///")) {
+      assertThatThrownBy(() -> ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.REDIS_URL, bad)))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessage("redisUrl '" + bad + "': a unix socket URL must name the socket's absolute path, "
+              + "like unix:///var/run/redis/redis.sock");
+    }
+    for (String good : List.of("unix:///tmp/redis.sock", "unix://:s3cret@/tmp/redis.sock", "unix:///tmp/redis.sock?db=2")) {
+      assertThat(ConfigLoader.load(vertx, null, Map.of(), Map.of(Setting.REDIS_URL, good)).redis().unixSocket()).as(good)
+          .isEqualTo(good);
+    }
   }
 
   @Test

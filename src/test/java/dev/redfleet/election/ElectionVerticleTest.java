@@ -6,6 +6,7 @@ import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.testing.RedisServer;
+import dev.redfleet.testing.TcpProxy;
 import dev.redfleet.testing.TestRedis;
 import dev.redfleet.testing.Waits;
 import io.vertx.core.Vertx;
@@ -32,19 +33,28 @@ class ElectionVerticleTest {
   private final class Node {
     final String id;
     final List<Leadership> events = new CopyOnWriteArrayList<>();
+    private final String url;
+    private final ElectionTimings timings;
     Vertx vertx;
     String deployment;
 
     Node(String id) {
+      this(id, null, TIMINGS);
+    }
+
+    /** @param url where this node reaches Redis (null: the server itself) */
+    Node(String id, String url, ElectionTimings timings) {
       this.id = id;
+      this.url = url;
+      this.timings = timings;
     }
 
     void start() {
       vertx = Vertx.vertx();
       vertx.eventBus().<io.vertx.core.json.JsonObject>localConsumer(Leadership.ADDRESS,
           m -> events.add(Leadership.fromJson(m.body())));
-      Scripts scripts = new Scripts(RedisConnector.create(vertx, server.url()).pooled(2));
-      deployment = TestRedis.await(vertx.deployVerticle(new ElectionVerticle(scripts, new Keys("test"), id, TIMINGS)));
+      Scripts scripts = new Scripts(RedisConnector.create(vertx, url == null ? server.url() : url).pooled(2));
+      deployment = TestRedis.await(vertx.deployVerticle(new ElectionVerticle(scripts, new Keys("test"), id, timings)));
     }
 
     boolean leads() {
@@ -58,6 +68,7 @@ class ElectionVerticleTest {
     void close() {
       if (vertx != null) {
         TestRedis.await(vertx.close());
+        vertx = null;
       }
     }
   }
@@ -119,5 +130,43 @@ class ElectionVerticleTest {
 
     server.restart();
     Waits.until("a leader after Redis came back", Duration.ofSeconds(10), () -> a.leads() || b.leads());
+  }
+
+  /**
+   * Issue 15 section 5: a renewal still on its way when the leader steps down (its local deadline
+   * passed first) renews the lease for a node that no longer generates. Before, nobody could take
+   * the lease for another whole leaseMs; now the node releases it when the late answer comes.
+   */
+  @Test
+  void aRenewalThatAnswersAfterTheStepDownDoesNotLeaveAnOrphanedLease() throws Exception {
+    a.close();
+    b.close();
+    redis.call("FLUSHALL");
+    ElectionTimings longLease = new ElectionTimings(3000, 250, 100);
+    try (TcpProxy proxy = new TcpProxy(server.port())) {
+      Node cut = new Node("cut", "redis://127.0.0.1:" + proxy.port(), longLease);
+      Node other = new Node("other", null, longLease);
+      try {
+        cut.start();
+        Waits.until("cut leads", Duration.ofSeconds(5), cut::leads);
+        other.start();
+        proxy.cut();
+        // the lease is still alive in Redis when the held renewal arrives (as with a slow link)
+        redis.call("PEXPIRE", redis.keys.leader(), 60_000);
+        Waits.until("cut steps down", Duration.ofSeconds(10), () -> !cut.leads());
+        assertThat(redis.string("GET", redis.keys.leader())).isEqualTo("cut:1");
+        proxy.heal();
+        long healedAt = System.nanoTime();
+        Waits.until("a lease of epoch 2", Duration.ofSeconds(10),
+            () -> String.valueOf(redis.string("GET", redis.keys.leader())).endsWith(":2"));
+        long tookMs = (System.nanoTime() - healedAt) / 1_000_000;
+        System.out.println("FIGURE late renewal after step-down: a new lease " + tookMs + " ms after the answer could arrive");
+        // an orphaned lease would have lived another leaseMs (3000 ms) after the renewal
+        assertThat(tookMs).isLessThan(longLease.leaseMs() / 2);
+      } finally {
+        cut.close();
+        other.close();
+      }
+    }
   }
 }

@@ -210,4 +210,39 @@ class ErrorsVerticleTest extends RedisTestBase {
     assertThat(malformed).isEqualTo("1970-01-01T00:00:00Z  malformed  node=n1  raw=garbage");
     assertThat(ErrorsVerticle.format("not json", false)).isEqualTo("unreadable entry: not json");
   }
+
+  /** Issue 15 section 6: reasons, bodies, node ids and raw entries carrying terminal control sequences. */
+  @Test
+  void controlCharactersInEntriesArePrintedAsVisibleEscapesInBothFormats() throws Exception {
+    // as finish and claim store them (cjson escapes C0 but writes DEL and C1 as they are), and
+    // one pushed by hand, raw bytes and all
+    List<String> stored = List.of(
+        "{\"id\":7,\"epoch\":1,\"body\":\"\\u001b]0;owned\\u0007x\",\"error\":\"\\u001b[2J\\u001b[Hcleared\","
+            + "\"node\":\"n\u009b1\",\"at\":0}",
+        "{\"error\":\"malformed\",\"raw\":\"{\\\"id\\\":5,\\\"body\\\":\\\"\\u001b[31mred\\u0007\\\"}\",\"node\":\"n\u007f\",\"at\":0}",
+        "not json \u001b[2J\u0007 \u009b1m \u007f end");
+    for (String entry : stored) {
+      redis.call("LPUSH", redis.keys.errors(), entry);
+    }
+
+    List<String> plain = read("plain-reader", new ErrorsVerticle.Options(false, 0, true));
+    assertThat(plain).hasSize(3);
+    for (String line : plain) {
+      assertThat(line.chars().filter(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f)).toArray()).as(line).isEmpty();
+    }
+    assertThat(plain.get(0)).isEqualTo("1970-01-01T00:00:00Z  #7  epoch=1  node=n\\u009b1  error=\\u001b[2J\\u001b[Hcleared"
+        + "  body=\\u001b]0;owned\\u0007x");
+    assertThat(plain.get(1)).isEqualTo("1970-01-01T00:00:00Z  malformed  node=n\\u007f  raw={\"id\":5,\"body\":\"\\u001b[31mred\\u0007\"}");
+    assertThat(plain.get(2)).isEqualTo("unreadable entry: not json \\u001b[2J\\u0007 \\u009b1m \\u007f end");
+
+    List<String> json = read("json-reader", new ErrorsVerticle.Options(true, 0, true));
+    assertThat(json).hasSize(3);
+    for (int i = 0; i < json.size(); i++) {
+      String line = json.get(i);
+      assertThat(line.chars().filter(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f)).toArray()).as(line).isEmpty();
+      if (i < 2) {
+        assertThat(new io.vertx.core.json.JsonObject(line)).as("the same JSON").isEqualTo(new io.vertx.core.json.JsonObject(stored.get(i)));
+      }
+    }
+  }
 }

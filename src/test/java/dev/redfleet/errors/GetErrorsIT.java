@@ -107,6 +107,45 @@ class GetErrorsIT extends RedisTestBase {
     assertThat(readBytes).isLessThanOrEqualTo(8192);
   }
 
+  /**
+   * Issue 15 section 6: 21 error entries made by the fleet's own scripts from a handler's reasons and
+   * forged queue entries that carry clear-screen and window-title sequences. The plain output shows
+   * them as visible escapes; not one control byte reaches stdout.
+   */
+  @Test
+  void controlSequencesFromReasonsAndRawEntriesNeverReachTheTerminal() {
+    redis.call("DEL", redis.keys.errors());
+    redis.call("SET", redis.keys.seq(), 100);
+    redis.call("SET", redis.keys.epoch(), 1);
+    String title = "\u001b]0;owned\u0007";
+    String clear = "\u001b[2J\u001b[H";
+    List<String> queued = new ArrayList<>();
+    for (int id = 1; id <= 10; id++) {
+      queued.add("{\"id\":" + id + ",\"epoch\":1,\"ts\":1,\"body\":\"b" + id + "\"}");
+    }
+    for (int i = 0; i < 11; i++) {
+      // not a message: malformed at claim, raw bytes kept
+      queued.add("{\"id\":0,\"body\":\"" + clear + title + "\u009b31m\u007f" + i + "\"}");
+    }
+    redis.pushAll(redis.keys.queue(), queued);
+    redis.run(dev.redfleet.redis.Script.CLAIM, redis.keys.claim("w1"), List.of("w1", 100, "slot", "t1"));
+    List<Object> finish = new ArrayList<>(List.of("w1", 1, 1000, 60_000, 7));
+    for (int id = 1; id <= 10; id++) {
+      finish.add(Integer.toString(id));
+      finish.add(clear + "handler says no" + title);
+    }
+    redis.run(dev.redfleet.redis.Script.FINISH, redis.keys.finish("w1"), finish);
+    assertThat(redis.number("LLEN", redis.keys.errors())).isEqualTo(21);
+
+    FleetProcess.Result plain = FleetProcess.oneShot(List.of("getErrors", "--redis", server.url(), "--namespace", "test"));
+    assertThat(plain.exitCode()).as(plain.stderr()).isZero();
+    assertThat(plain.lines()).hasSize(21);
+    int[] controls = plain.stdout().chars().filter(c -> (c < 0x20 && c != '\n') || (c >= 0x7f && c <= 0x9f)).toArray();
+    assertThat(controls).as(plain.stdout()).isEmpty();
+    assertThat(plain.stdout()).contains("error=\\u001b[2J\\u001b[Hhandler says no\\u001b]0;owned\\u0007")
+        .contains("raw={\"id\":0,\"body\":\"\\u001b[2J\\u001b[H\\u001b]0;owned\\u0007\\u009b31m\\u007f");
+  }
+
   @Test
   void redisKilledWhileReadingEndsWithExitThreeAndOneLine() throws Exception {
     try (RedisServer own = RedisServer.start(); TestRedis ownRedis = new TestRedis(own.url(), "test")) {

@@ -2,6 +2,7 @@ package dev.redfleet.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.redfleet.testing.AnchorLike;
 import dev.redfleet.testing.Fleet;
 import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.Waits;
@@ -51,6 +52,36 @@ class NodeIdentityIT {
     assertThat(connectionInStatus(node.name)).isEqualTo("alive");
     node.kill();
     assertThat(connectionInStatus(node.name)).isEqualTo("gone");
+  }
+
+  /**
+   * Issue 15 section 5: another live process takes node1's id while node1's anchor is disconnected.
+   * run still ends with exit 2 and one line, now without IdentityVerticle's System.exit; and node1
+   * leaves what the id holds to the process that owns it now (before, the exit's shutdown hook ran
+   * the leave and put the other process's in-flight message back in the queue).
+   */
+  @Test
+  void aNodeWhoseIdAnotherLiveProcessTookExitsTwoWithOneLineAndLeavesWhatTheIdHolds() throws Exception {
+    FleetProcess node = fleet.startJoined("--source", "none");
+    try (AnchorLike other = new AnchorLike(fleet.server.port(), fleet.redis)) {
+      String held = "{\"id\":77,\"epoch\":1,\"ts\":1,\"body\":\"the other process's\"}";
+      fleet.redis.call("HSET", fleet.redis.keys.inflight(node.name), "77", held);
+      other.takeIdOf(node.name, fleet.redis);
+      Waits.until("node1 ends", Duration.ofSeconds(60), () -> !node.alive());
+      int exit = node.terminate(5);
+      String log = node.logText();
+      System.out.println("FIGURE id taken while disconnected: exit " + exit + ", "
+          + log.lines().filter(l -> l.startsWith("redfleet: ")).findFirst().orElse("no redfleet: line"));
+      assertThat(exit).as(log).isEqualTo(2);
+      assertThat(log.lines().filter(l -> l.startsWith("redfleet: "))).as(log).singleElement().asString()
+          .isEqualTo("redfleet: node id 'node1' was taken by another live process while this one was disconnected; "
+              + "this node stops");
+      assertThat(log).doesNotContain("\tat ").doesNotContain("Exception");
+      assertThat(fleet.redis.string("HGET", fleet.redis.keys.inflight(node.name), "77")).as("what the id holds stays")
+          .isEqualTo(held);
+      assertThat(fleet.redis.number("LLEN", fleet.redis.keys.queue())).isZero();
+      assertThat(fleet.redis.string("HGET", fleet.redis.keys.anchors(), node.name)).isEqualTo(other.identity);
+    }
   }
 
   private String connectionInStatus(String nodeId) {

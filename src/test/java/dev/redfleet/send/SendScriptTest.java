@@ -10,6 +10,7 @@ import dev.redfleet.redis.Scripts;
 import dev.redfleet.testing.RedisTestBase;
 import dev.redfleet.testing.TestRedis;
 import dev.redfleet.worker.Message;
+import dev.redfleet.worker.RetryVerticle;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,11 +90,11 @@ class SendScriptTest extends RedisTestBase {
         NewMessage.of("past", new SendOptions().setAt(Instant.ofEpochMilli(1000))));
     assertThat(redis.number("LLEN", redis.keys.queue())).as("a due time in the past is now").isEqualTo(1);
     assertThat(redis.number("ZCARD", redis.keys.delayed())).isEqualTo(1);
-    Response early = redis.run(Script.RETRY_DUE, List.of(redis.keys.delayed(), redis.keys.queue()), List.of(100));
+    Response early = redis.run(Script.RETRY_DUE, redis.keys.retryDue(), RetryVerticle.args(100, "test-leader"));
     assertThat(early.get(0).toLong()).isZero();
     long deadline = System.currentTimeMillis() + 5000;
     while (redis.number("ZCARD", redis.keys.delayed()) > 0 && System.currentTimeMillis() < deadline) {
-      redis.run(Script.RETRY_DUE, List.of(redis.keys.delayed(), redis.keys.queue()), List.of(100));
+      redis.run(Script.RETRY_DUE, redis.keys.retryDue(), RetryVerticle.args(100, "test-leader"));
     }
     List<Message> claimed = claimAll();
     // what becomes due goes to the consumer end of the queue, as a retry does: it has waited already

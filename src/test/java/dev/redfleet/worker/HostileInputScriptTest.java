@@ -215,6 +215,29 @@ class HostileInputScriptTest extends RedisTestBase {
     assertRefusedAndNothingChanged(() -> finish("5", "boom", "6", ""));
   }
 
+  /** retry-due's and send's keys of issue 15 (the registry, the errors list, the counter) checked before any write. */
+  @Test
+  void retryDueAndSendWithAnyOfTheirKeysOfTheWrongTypeChangeNothing() {
+    for (String key : k().retryDue()) {
+      redis.call("FLUSHALL");
+      generatorState();
+      busyFleet();
+      redis.call("HSET", k().delayedIds(), "8", "not its sum");
+      breakKey(key);
+      assertRefusedAndNothingChanged(() -> redis.run(Script.RETRY_DUE, k().retryDue(), RetryVerticle.args(100, "test-leader")));
+    }
+    redis.call("FLUSHALL");
+    generatorState();
+    busyFleet();
+    redis.call("HSET", k().stats(), "malformed", "x");
+    assertRefusedAndNothingChanged(() -> redis.run(Script.RETRY_DUE, k().retryDue(), RetryVerticle.args(100, "test-leader")));
+
+    redis.call("FLUSHALL");
+    generatorState();
+    breakKey(k().delayedIds());
+    assertRefusedAndNothingChanged(() -> redis.run(Script.SEND, k().send(), List.of(60_000, "d60000", "0", "\"later\"")));
+  }
+
   @Test
   void produceRequeueUnlandRetryDueAndAcquireWithAKeyOfTheWrongTypeChangeNothing() {
     busyFleet();
@@ -223,7 +246,7 @@ class HostileInputScriptTest extends RedisTestBase {
         List.of("gen:1", 1, 0, 1000, "", "", "\"a\"", "\"b\"")));
     assertRefusedAndNothingChanged(() -> redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0)));
     assertRefusedAndNothingChanged(() -> redis.run(Script.UNLAND, List.of(k().landing(NODE), k().queue()), List.of()));
-    assertRefusedAndNothingChanged(() -> redis.run(Script.RETRY_DUE, List.of(k().delayed(), k().queue()), List.of(100)));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.RETRY_DUE, k().retryDue(), RetryVerticle.args(100, "test-leader")));
 
     redis.call("FLUSHALL");
     generatorState();

@@ -70,7 +70,7 @@ class MemoryLimitScriptTest extends RedisTestBase {
     assertThat(redis.number("LLEN", k().errors())).isEqualTo(50);
     assertThat(redis.number("HLEN", k().inflight(NODE))).isZero();
 
-    assertThat(redis.run(Script.RETRY_DUE, List.of(k().delayed(), k().queue()), List.of(100)).get(0).toLong()).isEqualTo(1);
+    assertThat(redis.run(Script.RETRY_DUE, k().retryDue(), RetryVerticle.args(100, "test-leader")).get(0).toLong()).isEqualTo(1);
     // an empty claim (nothing to take) is not refused either
     redis.call("DEL", k().queue());
     assertThat(redis.run(Script.CLAIM, k().claim("w2"), List.of("w2", 10, "slot1", "t2")).get(0).size()).isZero();

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
+import dev.redfleet.send.Sender;
 import dev.redfleet.testing.RedisTestBase;
+import dev.redfleet.testing.TestRedis;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
@@ -43,7 +46,7 @@ class RetryScriptTest extends RedisTestBase {
   }
 
   private Response retryDue() {
-    return redis.run(Script.RETRY_DUE, List.of(k().delayed(), k().queue()), List.of(1000));
+    return redis.run(Script.RETRY_DUE, k().retryDue(), RetryVerticle.args(1000, "test-leader"));
   }
 
   private long now() {
@@ -180,5 +183,103 @@ class RetryScriptTest extends RedisTestBase {
     assertThat(r.get(2).toLong()).isEqualTo(1);
     assertThat(redis.number("ZCARD", k().delayed())).isZero();
     assertThat(new JsonObject(redis.string("LINDEX", k().errors(), 0)).getString("error")).isEqualTo("duplicate");
+  }
+
+  private List<JsonObject> errors() {
+    List<JsonObject> list = new ArrayList<>();
+    for (Response e : redis.call("LRANGE", k().errors(), 0, -1)) {
+      list.add(new JsonObject(e.toString()));
+    }
+    return list;
+  }
+
+  private Sender sender() {
+    return new Sender(new Scripts(redis.client()), k(), 1024, 60_000);
+  }
+
+  /**
+   * Issue 15 section 6, the exact attack: real message 5 waits in the queue, a forged {"id":5,...}
+   * is ZADDed to the delayed set due now. Before, retry-due put the forged entry at the consumer end,
+   * the claim took it as message 5 and sent the real one to the errors list as malformed.
+   */
+  @Test
+  void aForgedDelayedEntryNeverOvertakesTheQueuedMessageWhoseIdItCarries() {
+    for (long id = 4; id <= 6; id++) {
+      redis.call("LPUSH", k().queue(), message(id));
+    }
+    String forged = "{\"id\":5,\"epoch\":1,\"ts\":1700000000000,\"body\":\"forged\"}";
+    redis.call("ZADD", k().delayed(), 0, forged);
+
+    Response moved = retryDue();
+    assertThat(moved.get(0).toLong()).as("moved").isZero();
+    assertThat(moved.get(2).toLong()).as("malformed").isEqualTo(1);
+    assertThat(redis.number("ZCARD", k().delayed())).isZero();
+
+    List<String> bodies = new ArrayList<>();
+    for (Response m : claim("w1", 10).get(0)) {
+      Message parsed = Message.parse(Message.canonicalId(m.toString()), m.toString());
+      bodies.add(parsed.id() + "=" + parsed.body());
+    }
+    assertThat(bodies).containsExactly("4=b4", "5=b5", "6=b6");
+    assertThat(finish("w1", "4", "", "5", "", "6", "").get(0).toLong()).isEqualTo(3);
+
+    List<JsonObject> errors = errors();
+    assertThat(errors).hasSize(1);
+    assertThat(errors.get(0).getString("error")).isEqualTo("malformed");
+    assertThat(errors.get(0).getString("raw")).isEqualTo(forged);
+    assertThat(errors.get(0).getString("from")).isEqualTo("delayed");
+    assertThat(errors.get(0).getString("node")).isEqualTo("test-leader");
+    assertThat(redis.stat("malformed")).isEqualTo(1);
+    assertThat(redis.stat("processed")).isEqualTo(3);
+    assertThat(redis.stat("duplicates")).isZero();
+  }
+
+  /** A delayed send is registered by send.lua: only that very entry moves, a forged copy of it does not. */
+  @Test
+  void aForgedCopyOfADelayedSendIsMalformedAndTheRealOneMoves() {
+    long id = TestRedis.await(sender().send(dev.redfleet.api.NewMessage.of("real",
+        new dev.redfleet.api.SendOptions().setDelay(java.time.Duration.ofMinutes(5)))));
+    String real = redis.call("ZRANGE", k().delayed(), 0, 0).get(0).toString();
+    assertThat(redis.string("HGET", k().delayedIds(), id)).isNotNull();
+    // the same layout, the same id, another body; due first
+    String forged = real.replace("\"body\":\"real\"", "\"body\":\"forged\"");
+    redis.call("ZADD", k().delayed(), 0, forged);
+    makeAllDue();
+
+    Response r = retryDue();
+    assertThat(r.get(0).toLong()).as("moved").isEqualTo(1);
+    assertThat(r.get(2).toLong()).as("malformed").isEqualTo(1);
+    assertThat(redis.string("HGET", k().delayedIds(), id)).as("the registration goes with the move").isNull();
+    Response claimed = claim("w1", 10).get(0);
+    assertThat(claimed.size()).isEqualTo(1);
+    assertThat(claimed.get(0).toString()).isEqualTo(real);
+    assertThat(errors()).extracting(e -> e.getString("raw")).containsExactly(forged);
+  }
+
+  /**
+   * An entry scored +inf (or beyond any due time the fleet writes) used to stay in the delayed set for
+   * ever. Written by the fleet (registered), it is due now; anything else is malformed.
+   */
+  @Test
+  void entriesScoredAtInfinityOrBeyondTheHorizonDoNotStayForever() {
+    long id = TestRedis.await(sender().send(dev.redfleet.api.NewMessage.of("rescored",
+        new dev.redfleet.api.SendOptions().setDelay(java.time.Duration.ofMinutes(5)))));
+    String registered = redis.call("ZRANGE", k().delayed(), 0, 0).get(0).toString();
+    redis.call("ZADD", k().delayed(), "+inf", registered);
+    String retryAtInfinity = "{\"id\":7,\"epoch\":1,\"ts\":1700000000000,\"attempt\":2,\"body\":\"b7\"}";
+    redis.call("ZADD", k().delayed(), "+inf", retryAtInfinity);
+    String retryInElevenYears = "{\"id\":8,\"epoch\":1,\"ts\":1700000000000,\"attempt\":2,\"body\":\"b8\"}";
+    redis.call("ZADD", k().delayed(), now() + RetryVerticle.HORIZON_MS + 60_000, retryInElevenYears);
+    String retryInTenYears = "{\"id\":9,\"epoch\":1,\"ts\":1700000000000,\"attempt\":2,\"body\":\"b9\"}";
+    redis.call("ZADD", k().delayed(), now() + RetryVerticle.HORIZON_MS - 60_000, retryInTenYears);
+
+    Response r = retryDue();
+    assertThat(r.get(0).toLong()).as("moved").isEqualTo(1);
+    assertThat(r.get(2).toLong()).as("malformed").isEqualTo(2);
+    assertThat(redis.call("ZRANGE", k().delayed(), 0, -1)).extracting(Response::toString)
+        .as("within the horizon: it waits").containsExactly(retryInTenYears);
+    assertThat(claim("w1", 10).get(0).get(0).toString()).isEqualTo(registered);
+    assertThat(errors()).extracting(e -> e.getString("raw")).containsExactlyInAnyOrder(retryAtInfinity, retryInElevenYears);
+    assertThat(redis.string("HGET", k().delayedIds(), id)).isNull();
   }
 }
