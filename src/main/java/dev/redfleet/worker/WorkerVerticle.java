@@ -11,9 +11,11 @@ import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -428,7 +430,27 @@ public final class WorkerVerticle extends VerticleBase {
       answered(id, delivery, "handler returned no future");
       return;
     }
-    result.onComplete(ar -> answered(id, delivery, ar.succeeded() ? "" : reason(ar.cause())));
+    if (result.isComplete()) {
+      // answered at once (a zero-delay handler): we are on this verticle's context already
+      answered(id, delivery, result.succeeded() ? "" : reason(result.cause()));
+      return;
+    }
+    result.onComplete(ar -> answeredOnContext(id, delivery, ar));
+  }
+
+  /**
+   * A handler's future may be completed on any thread: on a pool of the handler's own (a
+   * CompletableFuture turned into a Future without a context, as an HttpClient.sendAsync user
+   * writes it), the callback runs on that thread. The worker's state (running, outcomes, finish
+   * calls and timers) belongs to this verticle's context, so the answer hops back to it unless it
+   * is there already.
+   */
+  private void answeredOnContext(String id, Delivery delivery, AsyncResult<Void> ar) {
+    if (Vertx.currentContext() == context) {
+      answered(id, delivery, ar.succeeded() ? "" : reason(ar.cause()));
+    } else {
+      context.runOnContext(v -> answered(id, delivery, ar.succeeded() ? "" : reason(ar.cause())));
+    }
   }
 
   private void answered(String id, Delivery delivery, String outcome) {
