@@ -7,6 +7,7 @@ import dev.redfleet.election.Leadership;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.LogThrottle;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Script;
@@ -107,6 +108,8 @@ public final class WorkerVerticle extends VerticleBase {
   /** Apart from claims: a BLMOVE that fails while claims succeed (an ACL without it) must still back off. */
   private final Backoff blmoveBackoff = new Backoff(log, "worker BLMOVE", 100, 5000);
   private final Backoff finishBackoff = new Backoff(log, "worker finish", 100, 5000);
+  /** Fatal VM errors thrown by handlers: the first logged, then one line a minute with the count. */
+  private final LogThrottle fatalThrottle = new LogThrottle(log);
 
   /** This verticle's slot in the node's claims hash. */
   private final String slot = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
@@ -402,28 +405,45 @@ public final class WorkerVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * Starts the handler on one claimed message. Whatever the handler (or the parse) throws, an
+   * {@code OutOfMemoryError} included, this message gets an outcome and the caller's loop goes on to
+   * the rest of the claim: a fatal error that escaped here used to leave the rest of the claimed
+   * batch in the in-flight hash of a worker that stayed healthy, so nothing ever requeued it.
+   */
   private void handle(String id, String token, String raw, long pickedUpAt) {
     activity.started();
-    Message message = Message.parse(id, raw);
-    if (message == null) {
-      completed(id, token, "malformed");
+    Message message;
+    Delivery delivery = null;
+    Future<Void> result = null;
+    try {
+      message = Message.parse(id, raw);
+      if (message != null) {
+        // this delivery's own entry: an answer only counts while it is still there (not yet timed
+        // out, not replaced by a later delivery of the same id), so every delivery is answered once
+        delivery = new Delivery(token, System.nanoTime());
+        running.put(id, delivery);
+        metrics.handlerStarted(message.producedAt(), pickedUpAt);
+        if (clock != null && message.producedAt() >= measureFrom && clock.synced()) {
+          // ts has ms resolution (floored): the latency is over-stated by 0..1 ms, never under-stated
+          latency.record(clock.nowMicros() - message.producedAt() * 1000);
+        }
+        result = handler.handle(message);
+      }
+    } catch (Throwable e) {
+      if (e instanceof VirtualMachineError) {
+        fatalThrottle.warn("a handler threw " + e + " on message " + id + "; recorded as that message's failure, "
+            + "the other messages go on");
+      }
+      if (delivery == null) {
+        completed(id, token, reason(e));
+      } else {
+        answered(id, delivery, reason(e));
+      }
       return;
     }
-    // this delivery's own entry: an answer only counts while it is still there (not yet timed out,
-    // not replaced by a later delivery of the same id), so every delivery is answered once
-    Delivery delivery = new Delivery(token, System.nanoTime());
-    running.put(id, delivery);
-    metrics.handlerStarted(message.producedAt(), pickedUpAt);
-    if (clock != null && message.producedAt() >= measureFrom && clock.synced()) {
-      // ts has ms resolution (floored): the latency is over-stated by 0..1 ms, never under-stated
-      latency.record(clock.nowMicros() - message.producedAt() * 1000);
-    }
-    Future<Void> result;
-    try {
-      result = handler.handle(message);
-    } catch (Throwable e) {
-      rethrowFatal(e);
-      answered(id, delivery, reason(e));
+    if (message == null) {
+      completed(id, token, "malformed");
       return;
     }
     if (result == null) {
@@ -435,7 +455,8 @@ public final class WorkerVerticle extends VerticleBase {
       answered(id, delivery, result.succeeded() ? "" : reason(result.cause()));
       return;
     }
-    result.onComplete(ar -> answeredOnContext(id, delivery, ar));
+    Delivery answering = delivery;
+    result.onComplete(ar -> answeredOnContext(id, answering, ar));
   }
 
   /**
@@ -457,12 +478,6 @@ public final class WorkerVerticle extends VerticleBase {
     if (running.remove(id, delivery)) {
       metrics.handlerEnded(delivery.started);
       completed(id, delivery.token, outcome);
-    }
-  }
-
-  private static void rethrowFatal(Throwable e) {
-    if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
-      throw (VirtualMachineError) e;
     }
   }
 

@@ -10,6 +10,8 @@ import dev.redfleet.testing.TestRedis;
 import dev.redfleet.testing.Waits;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,5 +118,56 @@ class HandlerAnswersTest extends RedisTestBase {
     assertThat(redis.stat("failed")).as("no timeouts, no failures").isZero();
     assertThat(redis.stat("duplicates")).isZero();
     assertThat(redis.number("BITCOUNT", redis.keys.audit())).isEqualTo(messages);
+  }
+
+  // ---- section 3: one fatal error must not strand a claim
+
+  @Test
+  void aHandlerThatThrowsOutOfMemoryErrorFailsThatMessageAndEveryOtherMessageOfTheClaimStillRuns() {
+    // one claim of 300: every third handler call throws, on the event loop, in the loop that starts the claim
+    deploy(1, 300, 120_000, message -> {
+      if (message.id() % 3 == 0) {
+        throw new OutOfMemoryError("Java heap space (thrown by the test handler)");
+      }
+      if (message.id() % 3 == 1) {
+        return Future.failedFuture(new OutOfMemoryError("as a failed future"));
+      }
+      return Future.succeededFuture();
+    });
+    enqueue(1, 300);
+    long processed = awaitOutcomesOrStall(300, 5_000, Duration.ofSeconds(60));
+    long inFlight = redis.number("HLEN", redis.keys.inflight(NODE));
+    System.out.println("FIGURE thrown OutOfMemoryError: messages=300 recorded=" + processed + " stranded in flight="
+        + inFlight + " failed=" + redis.stat("failed"));
+    assertThat(processed).isEqualTo(300);
+    assertThat(inFlight).isZero();
+    assertThat(redis.stat("failed")).as("the 200 whose handler threw or failed with the error").isEqualTo(200);
+    List<String> reasons = new ArrayList<>();
+    for (Response e : redis.call("LRANGE", redis.keys.errors(), 0, -1)) {
+      reasons.add(new JsonObject(e.toString()).getString("error"));
+    }
+    assertThat(reasons).hasSize(200).allMatch(r -> r.startsWith("exception: java.lang.OutOfMemoryError: "));
+  }
+
+  @Test
+  void aHandlerWhoseAllocationTheJvmRefusesFailsThatMessageAndTheRestOfTheClaimRuns() {
+    // an OutOfMemoryError raised by the JVM itself: an array above the VM's limit is refused at once,
+    // without the full collections that a merely too big one costs this test JVM's heap (a node's
+    // 16 GiB allocation is FatalHandlerIT's)
+    deploy(1, 300, 120_000, message -> {
+      if (message.id() % 3 == 0) {
+        long[] huge = new long[Integer.MAX_VALUE];
+        huge[0] = message.id();
+      }
+      return Future.succeededFuture();
+    });
+    enqueue(1, 300);
+    long processed = awaitOutcomesOrStall(300, 5_000, Duration.ofSeconds(60));
+    long inFlight = redis.number("HLEN", redis.keys.inflight(NODE));
+    System.out.println("FIGURE allocation above the VM limit: messages=300 recorded=" + processed + " stranded in flight="
+        + inFlight + " failed=" + redis.stat("failed"));
+    assertThat(processed).isEqualTo(300);
+    assertThat(inFlight).isZero();
+    assertThat(redis.stat("failed")).isEqualTo(100);
   }
 }
