@@ -176,7 +176,7 @@ public final class IdentityVerticle extends VerticleBase {
                 log.error("node id '{}' was taken by another live process while this one was disconnected; "
                     + "this process stops", nodeId);
                 registered = null;
-                new Thread(() -> System.exit(2), "redfleet-identity-lost").start();
+                new Thread(() -> ExitGuard.exit(2, "node id taken by another live process"), "redfleet-identity-lost").start();
                 return Future.succeededFuture(false);
               }
               return swap(current, fresh);
