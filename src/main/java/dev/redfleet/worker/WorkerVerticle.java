@@ -422,6 +422,14 @@ public final class WorkerVerticle extends VerticleBase {
         // this delivery's own entry: an answer only counts while it is still there (not yet timed
         // out, not replaced by a later delivery of the same id), so every delivery is answered once
         delivery = new Delivery(token, System.nanoTime());
+        // a later delivery of an id still running here (the node was taken for dead, the message
+        // came back): the earlier one is abandoned, and the new one must go to the end of the
+        // insertion order, where the timeout sweep expects the newest (a put on a present key
+        // keeps its old place, and the sweep stopped there, holding back older expired entries)
+        Delivery earlier = running.remove(id);
+        if (earlier != null) {
+          metrics.handlerEnded(earlier.started);
+        }
         running.put(id, delivery);
         metrics.handlerStarted(message.producedAt(), pickedUpAt);
         if (clock != null && message.producedAt() >= measureFrom && clock.synced()) {

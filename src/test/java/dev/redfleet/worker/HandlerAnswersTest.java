@@ -170,4 +170,38 @@ class HandlerAnswersTest extends RedisTestBase {
     assertThat(inFlight).isZero();
     assertThat(redis.stat("failed")).isEqualTo(100);
   }
+
+  // ---- section 5: a delivery put again into the running map goes to its end
+
+  @Test
+  void aMessageDeliveredAgainWhileItsEarlierDeliveryRunsDoesNotHoldBackTheTimeoutOfOlderOnes() {
+    long timeoutMs = 2000;
+    // nothing ever answers: every message ends as a timeout
+    deploy(1, 10, timeoutMs, message -> io.vertx.core.Promise.<Void>promise().future());
+    String x = "{\"id\":1,\"epoch\":1,\"ts\":1,\"body\":\"x\"}";
+    redis.call("LPUSH", redis.keys.queue(), x);
+    Waits.until("x claimed", Duration.ofSeconds(5), () -> redis.number("HLEN", redis.keys.inflight(NODE)) == 1);
+    Waits.pause(300);
+    redis.call("LPUSH", redis.keys.queue(), "{\"id\":2,\"epoch\":1,\"ts\":1,\"body\":\"y\"}");
+    Waits.until("y claimed", Duration.ofSeconds(5), () -> redis.number("HLEN", redis.keys.inflight(NODE)) == 2);
+    long yClaimed = System.nanoTime();
+    Waits.pause(1500);
+    // x is taken from this node (as the reaper does to a node it takes for dead) and comes back to
+    // the same worker while its first delivery still runs: x is now the newest delivery
+    assertThat(redis.number("HDEL", redis.keys.inflight(NODE), "1")).isEqualTo(1);
+    redis.call("RPUSH", redis.keys.queue(), x);
+    Waits.until("x claimed again", Duration.ofSeconds(5), () -> redis.number("HLEN", redis.keys.inflight(NODE)) == 2);
+
+    Waits.until("y timed out", Duration.ofSeconds(10), () -> redis.stat("failed") >= 1);
+    long yOutcomeMs = (System.nanoTime() - yClaimed) / 1_000_000;
+    System.out.println("FIGURE re-delivery and timeout sweep: y timed out " + yOutcomeMs + " ms after it was claimed"
+        + " (timeout " + timeoutMs + " ms, x delivered again 1500 ms after y)");
+    JsonObject first = new JsonObject(redis.string("LINDEX", redis.keys.errors(), -1));
+    assertThat(first.getLong("id")).as("the older delivery times out first").isEqualTo(2);
+    assertThat(first.getString("error")).isEqualTo("timeout");
+    // the sweep runs every timeout/10: y is due at 2000 ms; a sweep held up behind x waits until
+    // x's second delivery expires, at 3500 ms or later
+    assertThat(yOutcomeMs).as("y's timeout").isLessThan(timeoutMs + 1000);
+    Waits.until("x timed out", Duration.ofSeconds(10), () -> redis.stat("failed") == 2);
+  }
 }
