@@ -1,5 +1,6 @@
--- claim: take messages into a node's in-flight hash (id -> message). Everything BLMOVE landed in
--- the node's landing list is taken, plus up to ARGV[2] more straight from the queue, in one call.
+-- claim: take messages into a node's in-flight hash (id -> "<token>|<message>"). Everything BLMOVE
+-- landed in the node's landing list is taken, plus up to ARGV[2] more straight from the queue, in
+-- one call.
 --
 -- KEYS[1]  <ns>:queue
 -- KEYS[2]  <ns>:landing:<nodeId>
@@ -17,17 +18,22 @@
 -- ARGV[3]  the calling worker's slot (one per worker verticle)
 -- ARGV[4]  claim token: a worker that did not get the answer (Redis died, the call timed out)
 --          calls again with the same token and gets the same claim back, instead of a new one,
---          so a lost answer cannot strand messages in the in-flight hash of a live node
+--          so a lost answer cannot strand messages in the in-flight hash of a live node. The token
+--          also names each message's delivery: the in-flight value is "<token>|<message>", and
+--          finish records an outcome only for the delivery it names (a finish re-sent after a lost
+--          answer must not act on a later delivery of the same id). Not empty, no '|', not
+--          starting with '{' (a value starting with '{' is a bare message: held under no delivery,
+--          written by hand or before deliveries were named); refused otherwise.
 --
 -- Returns {messages, odd}: messages = the claimed messages (raw JSON), oldest first; each starts
--- with {"id":<id>. odd is empty (kept for callers that read positions from it), or {'paused'}
--- while the fleet is paused.
+-- with {"id":<id> (the message itself, without the delivery prefix). odd is empty (kept for
+-- callers that read positions from it), or {'paused'} while the fleet is paused.
 --
 -- While the fleet is paused a new claim takes nothing: what the node's BLMOVE landed goes back to
 -- the consumer end of the queue (as unland does), the token is recorded with no ids, and the
 -- answer is {{}, {'paused'}}: the worker then polls instead of blocking. A repeated token still
--- gets its claim back (the messages are the node's already), with the 'paused' marker. The cost
--- on the hot path is one EXISTS.
+-- gets its claim back (the messages are the node's already, held under its token), with the
+-- 'paused' marker. The cost on the hot path is one EXISTS.
 --
 -- A message is what the generator made: it starts with {"id":N,"epoch":E, where N is canonical
 -- (no sign, no leading zero) and 1 <= N <= seq, 0 <= E <= epoch (0: sent by a client), and it
@@ -37,7 +43,8 @@
 -- {"error":"malformed","raw":...,"node":...,"at":...}, raw kept byte for byte. The worker checks
 -- the rest of the shape (body) and finishes what fails as 'malformed'.
 --
--- Fails before its first write (error reply, nothing changed) if a key has the wrong type. Under
+-- Fails before its first write (error reply, nothing changed) if a key has the wrong type or the
+-- token cannot name a delivery. Under
 -- maxmemory with noeviction the first write is an RPOP (never refused, it frees memory); the
 -- writes that follow are allowed once the script has written, and the heartbeat of a claim that
 -- took nothing is best effort (redis.pcall), so a full Redis still drains. While paused the first
@@ -46,6 +53,10 @@
 local refused = check_key_types({'list', 'list', 'hash', 'zset', 'list', 'hash', 'hash', 'string', 'string'})
 if refused then
   return refused
+end
+local token = ARGV[4]
+if token == '' or string.find(token, '|', 1, true) or string.byte(token, 1) == 123 then
+  return redis.error_reply('ERR redfleet: claim token ' .. cjson.encode(token) .. ' is empty or has a | or a leading {; nothing was changed')
 end
 local counter = redis.call('HGET', KEYS[6], 'malformed')
 if counter and not string.match(counter, '^%-?%d+$') then
@@ -68,17 +79,19 @@ local marker = paused and {'paused'} or {}
 local previous = redis.call('HGET', KEYS[7], ARGV[3])
 if previous then
   local bar = string.find(previous, '|', 1, true)
-  if bar and string.sub(previous, 1, bar - 1) == ARGV[4] then
+  if bar and string.sub(previous, 1, bar - 1) == token then
     local ids = {}
     for id in string.gmatch(string.sub(previous, bar + 1), '[^,]+') do
       ids[#ids + 1] = id
     end
     local again = {}
     if #ids > 0 then
+      -- only what is still held under this very claim (another delivery of the id is not this one's)
+      local prefix = token .. '|'
       local held = redis.call('HMGET', KEYS[3], unpack(ids))
       for i = 1, #ids do
-        if held[i] then
-          again[#again + 1] = held[i]
+        if held[i] and string.sub(held[i], 1, #prefix) == prefix then
+          again[#again + 1] = string.sub(held[i], #prefix + 1)
         end
       end
     end
@@ -99,7 +112,7 @@ if paused then
     redis.call('RPUSH', KEYS[1], unpack(landed, i, math.min(i + 999, #landed)))
   end
   redis.pcall('ZADD', KEYS[4], now, ARGV[1])
-  redis.pcall('HSET', KEYS[7], ARGV[3], ARGV[4] .. '|')
+  redis.pcall('HSET', KEYS[7], ARGV[3], token .. '|')
   return {{}, marker}
 end
 
@@ -120,7 +133,7 @@ end
 -- the heartbeat: after the pops, so a Redis at maxmemory still lets a claim take messages
 redis.pcall('ZADD', KEYS[4], now, ARGV[1])
 if #taken == 0 then
-  redis.pcall('HSET', KEYS[7], ARGV[3], ARGV[4] .. '|')
+  redis.pcall('HSET', KEYS[7], ARGV[3], token .. '|')
   return {{}, {}}
 end
 
@@ -191,6 +204,7 @@ for i = 1, #lookup, 1000 do
   end
 end
 local claimed, claimedIds, fields, seen = {}, {}, {}, {}
+local prefix = token .. '|'
 for i = 1, #candidates do
   local id = candidateIds[i]
   if held[i] or seen[id] then
@@ -200,7 +214,7 @@ for i = 1, #candidates do
     claimed[#claimed + 1] = candidates[i]
     claimedIds[#claimedIds + 1] = id
     fields[#fields + 1] = id
-    fields[#fields + 1] = candidates[i]
+    fields[#fields + 1] = prefix .. candidates[i]
   end
 end
 
@@ -213,5 +227,5 @@ end
 if #errors > 0 then
   redis.call('HINCRBY', KEYS[6], 'malformed', #errors)
 end
-redis.call('HSET', KEYS[7], ARGV[3], ARGV[4] .. '|' .. table.concat(claimedIds, ','), 'maxid', string.format('%d', top))
+redis.call('HSET', KEYS[7], ARGV[3], token .. '|' .. table.concat(claimedIds, ','), 'maxid', string.format('%d', top))
 return {claimed, {}}

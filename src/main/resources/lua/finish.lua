@@ -1,8 +1,11 @@
--- finish: record the outcomes of finished messages, each exactly once, or schedule a retry. A
--- message counts only if it is still in the node's in-flight hash; one that was reaped meanwhile
--- (its node was thought dead and another worker owns it now) is dropped and counted as
--- 'stale_dropped'. Cost is O(batch): one HMGET, one HDEL, one GETRANGE/SETRANGE (or BITFIELD),
--- never a list scan.
+-- finish: record the outcomes of finished messages, each exactly once, or schedule a retry. An
+-- outcome names its delivery: the message id and the claim token it was taken under. It counts
+-- only if that very delivery is still in the node's in-flight hash (the value there is
+-- "<token>|<message>", written by claim). Anything else is dropped and counted as
+-- 'stale_dropped': a message reaped meanwhile (its node was thought dead, another worker owns it
+-- now), and an outcome re-sent after its answer was lost, by when the same id may be back in this
+-- hash as another delivery (the retry of a failed attempt, a requeued message claimed again).
+-- Cost is O(batch): one HMGET, one HDEL, one GETRANGE/SETRANGE (or BITFIELD), never a list scan.
 --
 -- KEYS[1]  <ns>:inflight:<nodeId>
 -- KEYS[2]  <ns>:errors
@@ -16,7 +19,7 @@
 -- ARGV[3]  backoff base (ms): the retry after attempt A is due after d = min(cap, base * 2^(A-1)),
 -- ARGV[4]  backoff cap (ms)       with jitter: a uniform delay in [d/2, d]
 -- ARGV[5]  jitter seed (an integer picked by the caller)
--- ARGV[4+2k], ARGV[5+2k]  (k = 1..n) message id and outcome:
+-- ARGV[3+3k], ARGV[4+3k], ARGV[5+3k]  (k = 1..n) message id, claim token, outcome:
 --          ''          handled successfully
 --          'malformed' the entry is not a valid message: kept raw in the errors list, no audit bit
 --          anything else: the handler's failure reason. The last attempt's failure goes to the
@@ -35,10 +38,12 @@
 
 local node = ARGV[1]
 local ids = {}
+local tokens = {}
 local reasons = {}
-for i = 6, #ARGV, 2 do
+for i = 6, #ARGV - 2, 3 do
   ids[#ids + 1] = ARGV[i]
-  reasons[#reasons + 1] = ARGV[i + 1]
+  tokens[#tokens + 1] = ARGV[i + 1]
+  reasons[#reasons + 1] = ARGV[i + 2]
 end
 if #ids == 0 then
   return {0, 0, 0, 0}
@@ -67,6 +72,18 @@ math.randomseed(tonumber(ARGV[5]))
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local held = redis.call('HMGET', KEYS[1], unpack(ids))
+-- the held value of outcome k if it is the delivery the outcome names ("<token>|..."), else nil
+local function delivered(k)
+  local value, token = held[k], tokens[k]
+  if value and token ~= '' and string.byte(value, #token + 1) == 124 and string.sub(value, 1, #token) == token then
+    return value
+  end
+  return nil
+end
+-- the message of a matched outcome k, without its delivery prefix (needed for failures only)
+local function raw_of(k)
+  return string.sub(held[k], #tokens[k] + 2)
+end
 
 -- the message as it goes out again: attempt A+1 between ts (or epoch) and body
 local function next_attempt(raw, attempt)
@@ -97,8 +114,7 @@ local retries = {}
 local malformed, dropped = 0, 0
 local errors = {}
 for k = 1, #ids do
-  local raw = held[k]
-  if not raw then
+  if not delivered(k) then
     dropped = dropped + 1
   else
     present[#present + 1] = ids[k]
@@ -107,8 +123,8 @@ for k = 1, #ids do
     local n = tonumber(ids[k])
     if reasons[k] == 'malformed' or not n or n < 1 or n > seq or n ~= math.floor(n) then
       malformed = malformed + 1
-      errors[#errors + 1] = cjson.encode({error = 'malformed', raw = raw, node = node, at = now})
-    elseif reasons[k] ~= '' and attempts > 1 and attempt_of(raw) < attempts and next_attempt(raw, 2) then
+      errors[#errors + 1] = cjson.encode({error = 'malformed', raw = raw_of(k), node = node, at = now})
+    elseif reasons[k] ~= '' and attempts > 1 and attempt_of(raw_of(k)) < attempts and next_attempt(raw_of(k), 2) then
       retries[#retries + 1] = k
     else
       candidates[#candidates + 1] = k
@@ -202,18 +218,19 @@ local duplicates = 0
 local function duplicate(k)
   duplicates = duplicates + 1
   errors[#errors + 1] = cjson.encode({error = 'duplicate', outcome = reasons[k] == '' and 'ok' or reasons[k],
-    raw = held[k], node = node, at = now})
+    raw = raw_of(k), node = node, at = now})
 end
 for i = 1, #retries do
   local k = retries[i]
   if redis.call('GETBIT', KEYS[4], tonumber(ids[k])) == 1 then
     duplicate(k)
   else
-    local attempt = attempt_of(held[k])
+    local raw = raw_of(k)
+    local attempt = attempt_of(raw)
     local d = math.min(backoffMaxMs, backoffMs * 2 ^ (attempt - 1))
     local due = now + math.floor(d / 2 + math.random() * d / 2)
     delayed[#delayed + 1] = due
-    delayed[#delayed + 1] = next_attempt(held[k], attempt + 1)
+    delayed[#delayed + 1] = next_attempt(raw, attempt + 1)
     retried = retried + 1
   end
 end
@@ -241,13 +258,14 @@ for i = 1, #candidates do
     if reasons[k] ~= '' then
       failed = failed + 1
       -- the error entry is the message itself plus why, where and when
-      local attempt = attempt_of(held[k])
-      local head = string.match(held[k], '^(.*)}%s*$')
+      local raw = raw_of(k)
+      local attempt = attempt_of(raw)
+      local head = string.match(raw, '^(.*)}%s*$')
       if head then
         local more = attempt >= 2 and (',"attempts":' .. attempt) or ''
         errors[#errors + 1] = head .. ',"error":' .. cjson.encode(reasons[k]) .. more .. ',"node":' .. cjson.encode(node) .. ',"at":' .. now .. '}'
       else
-        errors[#errors + 1] = cjson.encode({error = reasons[k], raw = held[k], node = node, at = now})
+        errors[#errors + 1] = cjson.encode({error = reasons[k], raw = raw, node = node, at = now})
       end
     end
   end

@@ -1,5 +1,5 @@
 -- requeue-node: move everything a node holds (landing list and in-flight hash) back to the
--- consumer end of the queue, atomically. Used by the reaper for a silent node, and by a node
+-- consumer end of the queue, atomically; in-flight messages without their delivery prefix. Used by the reaper for a silent node, and by a node
 -- leaving gracefully for itself.
 --
 -- KEYS[1]  <ns>:nodes
@@ -50,8 +50,18 @@ if silent < tonumber(ARGV[2]) then
 end
 
 local moved = 0
--- RPUSH puts entries at the consumer end, so they are the next to be taken
+-- RPUSH puts entries at the consumer end, so they are the next to be taken. An in-flight value is
+-- "<claim token>|<message>": the message goes back without the delivery it was held under (one
+-- that starts with '{' has no token and goes back as it is)
 local held = redis.call('HVALS', KEYS[3])
+for i = 1, #held do
+  if string.byte(held[i], 1) ~= 123 then
+    local bar = string.find(held[i], '|', 1, true)
+    if bar then
+      held[i] = string.sub(held[i], bar + 1)
+    end
+  end
+end
 for i = 1, #held, 1000 do
   redis.call('RPUSH', KEYS[4], unpack(held, i, math.min(i + 999, #held)))
 end

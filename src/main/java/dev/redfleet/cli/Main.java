@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",
-        "1:unexpected failure; send: Redis answered the send with an error (a fleet key of the wrong type)",
+        "1:unexpected failure; run: something in the process other than the node (a handler) called System.exit; "
+            + "send: Redis answered the send with an error (a fleet key of the wrong type)",
         "2:bad usage or bad configuration; run: the node id is in use by a live process; send: a message or line was refused (too big, not UTF-8)",
         "3:Redis unreachable (one-shot commands)",
         "4:Redis refused us for good: credentials, ACL permissions or TLS (all commands)"})
@@ -36,7 +37,9 @@ public final class Main implements Runnable {
   CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(execute(args));
+    int status = execute(args);
+    dev.redfleet.ops.ExitGuard.expect("the command ended with status " + status);
+    System.exit(status);
   }
 
   public static int execute(String... args) {

@@ -4,6 +4,7 @@ import dev.redfleet.config.ConfigLoader;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Setting;
 import dev.redfleet.handler.HandlerSource;
+import dev.redfleet.ops.ExitGuard;
 import dev.redfleet.ops.FleetNode;
 import dev.redfleet.ops.IdentityVerticle;
 import dev.redfleet.redis.RedisConnector;
@@ -165,19 +166,25 @@ public final class RunCommand implements Callable<Integer> {
       // said once, then the process ends: retrying a refused password only floods the logs
       if (exiting.compareAndSet(false, true)) {
         log.error("Redis refused this node for good, stopping: {}", config.redis().scrub(permanent.reason()));
-        Thread exit = new Thread(() -> System.exit(
-            permanent.kind() == RedisFailures.Kind.BAD_CONFIG ? Main.BAD_USAGE : Main.REDIS_REFUSED), "redfleet-refused");
+        Thread exit = new Thread(() -> ExitGuard.exit(
+            permanent.kind() == RedisFailures.Kind.BAD_CONFIG ? Main.BAD_USAGE : Main.REDIS_REFUSED,
+            "Redis refused this node for good"), "redfleet-refused");
         exit.start();
       }
     });
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      boolean left = false;
       try {
         node.stop().await(Duration.ofMillis(config.drainMs() + 10_000L));
+        left = true;
         vertx.close().await(Duration.ofSeconds(5));
       } catch (Exception e) {
         log.warn("shutdown did not complete cleanly: {}", e.toString());
       } finally {
+        // an exit nobody in the node asked for (a handler's System.exit(0)) must not end with 0;
+        // before the count-down, which lets the launcher's own exit mark the end as intended
+        ExitGuard.haltIfUnexpected(left);
         stopped.countDown();
       }
     }, "redfleet-shutdown"));

@@ -52,7 +52,8 @@ public final class NodeMetrics {
     FunctionCounter.builder("redfleet.messages.failed", failed, LongAdder::sum)
         .description("Failed outcomes (handler error or timeout) this node recorded").register(registry);
     FunctionCounter.builder("redfleet.messages.stale.dropped", staleDropped, LongAdder::sum)
-        .description("Late outcomes of this node dropped because the message had been handed to another worker")
+        .description("Late outcomes of this node dropped because their delivery was no longer in flight here "
+            + "(handed to another worker, or recorded by an earlier call whose answer was lost)")
         .register(registry);
     Gauge.builder("redfleet.messages.in.flight", inFlight, LongAdder::sum)
         .description("Messages whose handler is running on this node").register(registry);

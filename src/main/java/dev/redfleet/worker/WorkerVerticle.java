@@ -7,13 +7,16 @@ import dev.redfleet.election.Leadership;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.LogThrottle;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -41,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * from the queue into the node's in-flight hash. When a claim comes back empty the worker blocks
  * in BLMOVE (queue to the node's landing list) on its own connection, never a pooled one, and then
  * claims what landed. Finished messages are recorded in batches by {@code finish}: one call is in
- * flight at a time and everything that finished meanwhile goes into the next one.
+ * flight at a time and everything that finished meanwhile goes into the next one. Each outcome
+ * names its delivery (the message id and the token of the claim that took it), so a finish re-sent
+ * after its answer was lost cannot act on a later delivery of the same message (its retry, say).
  *
  * <p>The worker takes nothing new while its node is the generator: a message that a pending BLMOVE
  * lands meanwhile goes straight back to the head of the queue.
@@ -103,6 +108,8 @@ public final class WorkerVerticle extends VerticleBase {
   /** Apart from claims: a BLMOVE that fails while claims succeed (an ACL without it) must still back off. */
   private final Backoff blmoveBackoff = new Backoff(log, "worker BLMOVE", 100, 5000);
   private final Backoff finishBackoff = new Backoff(log, "worker finish", 100, 5000);
+  /** Fatal VM errors thrown by handlers: the first logged, then one line a minute with the count. */
+  private final LogThrottle fatalThrottle = new LogThrottle(log);
 
   /** This verticle's slot in the node's claims hash. */
   private final String slot = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
@@ -117,8 +124,8 @@ public final class WorkerVerticle extends VerticleBase {
   private Redis blockingClient;
   private RedisConnection blockingConnection;
 
-  /** Messages whose handler is running: id -> start (nanoTime), oldest first. */
-  private final LinkedHashMap<String, Long> running = new LinkedHashMap<>();
+  /** Messages whose handler is running: id -> its delivery, oldest first. */
+  private final LinkedHashMap<String, Delivery> running = new LinkedHashMap<>();
   private long sweepTimer = -1;
   /** This node is the generator and leaderHandles is off: it takes nothing new. */
   private boolean standingAside;
@@ -131,7 +138,7 @@ public final class WorkerVerticle extends VerticleBase {
   private boolean fetching;
   /** A finish call is outstanding, or waiting to be retried. */
   private boolean finishing;
-  /** Pairs (id, outcome) waiting for the next finish call; outcome "" is success. */
+  /** Triples (id, claim token, outcome) waiting for the next finish call; outcome "" is success. */
   private ArrayList<String> outcomes = new ArrayList<>();
   /**
    * Most outcomes per finish call: halved while Redis refuses a batch with a script error, so one
@@ -269,7 +276,7 @@ public final class WorkerVerticle extends VerticleBase {
       for (int i = 0; i < claimed.size(); i++) {
         String raw = claimed.get(i).toString();
         String id = oddIds.isEmpty() ? Message.canonicalId(raw) : oddIds.getOrDefault(i + 1, Message.canonicalId(raw));
-        handle(id, raw, pickedUpAt);
+        handle(id, token, raw, pickedUpAt);
       }
       if (claimed.size() > 0) {
         pump();
@@ -383,47 +390,102 @@ public final class WorkerVerticle extends VerticleBase {
     return client == null ? Future.succeededFuture() : client.close().recover(e -> Future.succeededFuture());
   }
 
-  private void handle(String id, String raw, long pickedUpAt) {
+  /**
+   * One delivery of a message to this worker: the token of the claim that took it (finish acts only
+   * on the in-flight entry held under that token) and when its handler started. Compared by
+   * identity: an answer counts only while its own delivery is the one running.
+   */
+  private static final class Delivery {
+    final String token;
+    final long started;
+
+    Delivery(String token, long started) {
+      this.token = token;
+      this.started = started;
+    }
+  }
+
+  /**
+   * Starts the handler on one claimed message. Whatever the handler (or the parse) throws, an
+   * {@code OutOfMemoryError} included, this message gets an outcome and the caller's loop goes on to
+   * the rest of the claim: a fatal error that escaped here used to leave the rest of the claimed
+   * batch in the in-flight hash of a worker that stayed healthy, so nothing ever requeued it.
+   */
+  private void handle(String id, String token, String raw, long pickedUpAt) {
     activity.started();
-    Message message = Message.parse(id, raw);
-    if (message == null) {
-      completed(id, "malformed");
+    Message message;
+    Delivery delivery = null;
+    Future<Void> result = null;
+    try {
+      message = Message.parse(id, raw);
+      if (message != null) {
+        // this delivery's own entry: an answer only counts while it is still there (not yet timed
+        // out, not replaced by a later delivery of the same id), so every delivery is answered once
+        delivery = new Delivery(token, System.nanoTime());
+        // a later delivery of an id still running here (the node was taken for dead, the message
+        // came back): the earlier one is abandoned, and the new one must go to the end of the
+        // insertion order, where the timeout sweep expects the newest (a put on a present key
+        // keeps its old place, and the sweep stopped there, holding back older expired entries)
+        Delivery earlier = running.remove(id);
+        if (earlier != null) {
+          metrics.handlerEnded(earlier.started);
+        }
+        running.put(id, delivery);
+        metrics.handlerStarted(message.producedAt(), pickedUpAt);
+        if (clock != null && message.producedAt() >= measureFrom && clock.synced()) {
+          // ts has ms resolution (floored): the latency is over-stated by 0..1 ms, never under-stated
+          latency.record(clock.nowMicros() - message.producedAt() * 1000);
+        }
+        result = handler.handle(message);
+      }
+    } catch (Throwable e) {
+      if (e instanceof VirtualMachineError) {
+        fatalThrottle.warn("a handler threw " + e + " on message " + id + "; recorded as that message's failure, "
+            + "the other messages go on");
+      }
+      if (delivery == null) {
+        completed(id, token, reason(e));
+      } else {
+        answered(id, delivery, reason(e));
+      }
       return;
     }
-    // this delivery's own entry: an answer only counts while it is still there (not yet timed out,
-    // not replaced by a later delivery of the same id), so every delivery is answered once
-    Long started = System.nanoTime();
-    running.put(id, started);
-    metrics.handlerStarted(message.producedAt(), pickedUpAt);
-    if (clock != null && message.producedAt() >= measureFrom && clock.synced()) {
-      // ts has ms resolution (floored): the latency is over-stated by 0..1 ms, never under-stated
-      latency.record(clock.nowMicros() - message.producedAt() * 1000);
-    }
-    Future<Void> result;
-    try {
-      result = handler.handle(message);
-    } catch (Throwable e) {
-      rethrowFatal(e);
-      answered(id, started, reason(e));
+    if (message == null) {
+      completed(id, token, "malformed");
       return;
     }
     if (result == null) {
-      answered(id, started, "handler returned no future");
+      answered(id, delivery, "handler returned no future");
       return;
     }
-    result.onComplete(ar -> answered(id, started, ar.succeeded() ? "" : reason(ar.cause())));
+    if (result.isComplete()) {
+      // answered at once (a zero-delay handler): we are on this verticle's context already
+      answered(id, delivery, result.succeeded() ? "" : reason(result.cause()));
+      return;
+    }
+    Delivery answering = delivery;
+    result.onComplete(ar -> answeredOnContext(id, answering, ar));
   }
 
-  private void answered(String id, Long started, String outcome) {
-    if (running.remove(id, started)) {
-      metrics.handlerEnded(started);
-      completed(id, outcome);
+  /**
+   * A handler's future may be completed on any thread: on a pool of the handler's own (a
+   * CompletableFuture turned into a Future without a context, as an HttpClient.sendAsync user
+   * writes it), the callback runs on that thread. The worker's state (running, outcomes, finish
+   * calls and timers) belongs to this verticle's context, so the answer hops back to it unless it
+   * is there already.
+   */
+  private void answeredOnContext(String id, Delivery delivery, AsyncResult<Void> ar) {
+    if (Vertx.currentContext() == context) {
+      answered(id, delivery, ar.succeeded() ? "" : reason(ar.cause()));
+    } else {
+      context.runOnContext(v -> answered(id, delivery, ar.succeeded() ? "" : reason(ar.cause())));
     }
   }
 
-  private static void rethrowFatal(Throwable e) {
-    if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
-      throw (VirtualMachineError) e;
+  private void answered(String id, Delivery delivery, String outcome) {
+    if (running.remove(id, delivery)) {
+      metrics.handlerEnded(delivery.started);
+      completed(id, delivery.token, outcome);
     }
   }
 
@@ -435,25 +497,26 @@ public final class WorkerVerticle extends VerticleBase {
   private void sweepTimeouts() {
     long now = System.nanoTime();
     long limit = TimeUnit.MILLISECONDS.toNanos(settings.handlerTimeoutMs());
-    Iterator<Map.Entry<String, Long>> oldest = running.entrySet().iterator();
-    List<String> expired = new ArrayList<>();
+    Iterator<Map.Entry<String, Delivery>> oldest = running.entrySet().iterator();
+    List<Map.Entry<String, Delivery>> expired = new ArrayList<>();
     while (oldest.hasNext()) {
-      Map.Entry<String, Long> entry = oldest.next();
-      if (now - entry.getValue() < limit) {
+      Map.Entry<String, Delivery> entry = oldest.next();
+      if (now - entry.getValue().started < limit) {
         break;
       }
       oldest.remove();
-      metrics.handlerEnded(entry.getValue());
-      expired.add(entry.getKey());
+      metrics.handlerEnded(entry.getValue().started);
+      expired.add(entry);
     }
-    for (String id : expired) {
-      completed(id, "timeout");
+    for (Map.Entry<String, Delivery> entry : expired) {
+      completed(entry.getKey(), entry.getValue().token, "timeout");
     }
   }
 
-  private void completed(String id, String outcome) {
+  private void completed(String id, String token, String outcome) {
     activity.completed(outcome.isEmpty());
     outcomes.add(id);
+    outcomes.add(token);
     outcomes.add(outcome);
     flush();
     pump();
@@ -466,11 +529,11 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     List<String> batch;
-    if (outcomes.size() <= 2 * finishLimit) {
+    if (outcomes.size() <= 3 * finishLimit) {
       batch = outcomes;
       outcomes = new ArrayList<>();
     } else {
-      List<String> head = outcomes.subList(0, 2 * finishLimit);
+      List<String> head = outcomes.subList(0, 3 * finishLimit);
       batch = new ArrayList<>(head);
       head.clear();
     }
@@ -490,8 +553,9 @@ public final class WorkerVerticle extends VerticleBase {
           flush();
           return;
         }
-        // a retry is safe: the script wrote nothing, or an outcome already recorded is no longer
-        // in flight and is dropped
+        // a retry is safe: the script wrote nothing, or the outcomes it recorded named deliveries
+        // that are no longer in flight, so they are dropped, even where the same message is back
+        // in this node's in-flight hash as a later delivery (its retry)
         outcomes.addAll(0, batch);
         vertx.setTimer(finishBackoff.failed(ar.cause()), id -> {
           finishing = false;
@@ -508,7 +572,8 @@ public final class WorkerVerticle extends VerticleBase {
         metrics.outcomesRecorded(r.get(0).toLong(), failures(batch), dropped);
       }
       if (dropped > 0) {
-        log.info("{} late outcome(s) dropped: their messages had been handed to another worker", dropped);
+        log.info("{} late outcome(s) dropped: their delivery was no longer in flight here (handed to another worker, "
+            + "or recorded by an earlier call whose answer was lost)", dropped);
       }
       if (r.size() > 2 && r.get(2).toLong() > 0) {
         log.warn("{} duplicate outcome(s): another copy of the same id was recorded first; kept in the errors list "
@@ -533,17 +598,16 @@ public final class WorkerVerticle extends VerticleBase {
     if (!perEntry) {
       return false;
     }
-    int pairs = batch.size() / 2;
-    if (pairs > 1) {
-      finishLimit = Math.max(1, pairs / 2);
+    int triples = batch.size() / 3;
+    if (triples > 1) {
+      finishLimit = Math.max(1, triples / 2);
       outcomes.addAll(0, batch);
       return true;
     }
     finishLimit = 1;
-    if (!"malformed".equals(batch.get(1))) {
+    if (!"malformed".equals(batch.get(2))) {
       log.warn("finish refused the outcome of message {} ({}); recording it as malformed", batch.get(0), Backoff.oneLine(cause));
-      outcomes.add(0, "malformed");
-      outcomes.add(0, batch.get(0));
+      outcomes.addAll(0, List.of(batch.get(0), batch.get(1), "malformed"));
       return true;
     }
     log.error("finish refused message {} even as malformed ({}); set aside until the node leaves",
@@ -551,10 +615,10 @@ public final class WorkerVerticle extends VerticleBase {
     return true;
   }
 
-  /** Failed outcomes in a batch of (id, outcome) pairs, counted as finish.lua counts them. */
+  /** Failed outcomes in a batch of (id, token, outcome) triples, counted as finish.lua counts them. */
   private static long failures(List<String> batch) {
     long failed = 0;
-    for (int i = 1; i < batch.size(); i += 2) {
+    for (int i = 2; i < batch.size(); i += 3) {
       String outcome = batch.get(i);
       if (!outcome.isEmpty() && !outcome.equals("malformed")) {
         failed++;

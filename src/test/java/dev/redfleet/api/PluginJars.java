@@ -82,7 +82,7 @@ public final class PluginJars {
   }
 
   /** Compiles the given sources (class name -> source text) into {@code out/<name>.jar}. */
-  static Path fromSources(Path out, String name, Map<String, String> classes) throws IOException {
+  public static Path fromSources(Path out, String name, Map<String, String> classes) throws IOException {
     Path src = Files.createDirectories(out.resolve(name + "-src"));
     List<Path> sources = new ArrayList<>();
     for (Map.Entry<String, String> c : classes.entrySet()) {

@@ -129,6 +129,11 @@ public final class FleetProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The exit status of a process that has ended. */
+  public int exitValue() {
+    return process.exitValue();
+  }
+
   /** SIGKILL: no shutdown hook runs. */
   public void kill() {
     process.destroyForcibly();

@@ -5,13 +5,22 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * A TCP forwarder on loopback that a test can cut and heal, to put a network partition between one
  * node and Redis. A cut is a black hole, as in a real partition: connections stay open, bytes are
  * held (not delivered, not refused) until the link heals, new connections wait.
+ *
+ * <p>It can also lose answers ({@link #loseReplies}): after a request it picks, the connection is
+ * closed as soon as the server's answer starts to come back, so the request ran and its caller
+ * never learns it did (a connection lost at the worst moment).
  */
 public final class TcpProxy implements AutoCloseable {
   private final ServerSocket listener;
@@ -20,6 +29,11 @@ public final class TcpProxy implements AutoCloseable {
   private final Object gate = new Object();
   private volatile boolean cut;
   private volatile boolean closed;
+  private volatile Predicate<String> losing;
+  private volatile double loseProbability;
+  private final Random random = new Random(42);
+  private final AtomicLong matched = new AtomicLong();
+  private final AtomicLong lost = new AtomicLong();
 
   public TcpProxy(int targetPort) throws IOException {
     this.targetPort = targetPort;
@@ -44,6 +58,26 @@ public final class TcpProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * From now on, a client request whose bytes (read as ISO-8859-1, one socket read at a time) match
+   * {@code request} has its answer lost with probability {@code probability}: the connection is
+   * closed when the next bytes come back from the server, which are not forwarded.
+   */
+  public void loseReplies(Predicate<String> request, double probability) {
+    loseProbability = probability;
+    losing = request;
+  }
+
+  /** Requests that matched {@link #loseReplies}' predicate so far. */
+  public long matched() {
+    return matched.get();
+  }
+
+  /** Connections closed in place of an answer so far. */
+  public long lost() {
+    return lost.get();
+  }
+
   private void accept() {
     while (!closed) {
       try {
@@ -63,20 +97,39 @@ public final class TcpProxy implements AutoCloseable {
       Socket upstream = new Socket("127.0.0.1", targetPort);
       sockets.add(client);
       sockets.add(upstream);
-      pump(client, upstream);
-      pump(upstream, client);
+      AtomicBoolean loseNextReply = new AtomicBoolean();
+      pump(client, upstream, loseNextReply, true);
+      pump(upstream, client, loseNextReply, false);
     } catch (IOException | InterruptedException e) {
       closeQuietly(client);
     }
   }
 
-  private void pump(Socket from, Socket to) {
+  private void pump(Socket from, Socket to, AtomicBoolean loseNextReply, boolean requests) {
     Thread t = new Thread(() -> {
       byte[] buffer = new byte[64 * 1024];
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buffer)) >= 0) {
           waitWhileCut();
+          Predicate<String> rule = losing;
+          if (requests && rule != null && rule.test(new String(buffer, 0, n, StandardCharsets.ISO_8859_1))) {
+            matched.incrementAndGet();
+            boolean lose;
+            synchronized (random) {
+              lose = random.nextDouble() < loseProbability;
+            }
+            if (lose) {
+              loseNextReply.set(true);
+            }
+          }
+          if (!requests && loseNextReply.get()) {
+            // the request ran; its answer (and whatever came with it) never reaches the client
+            lost.incrementAndGet();
+            closeQuietly(from);
+            closeQuietly(to);
+            return;
+          }
           out.write(buffer, 0, n);
           out.flush();
         }

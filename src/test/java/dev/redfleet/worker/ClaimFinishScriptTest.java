@@ -8,7 +8,9 @@ import dev.redfleet.testing.RedisTestBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,14 +44,22 @@ class ClaimFinishScriptTest extends RedisTestBase {
     return claim(fromQueue, "t" + (++claims));
   }
 
+  /** The token of the claim that last returned each id: the delivery a worker's outcome names. */
+  private final Map<String, String> tokenOf = new HashMap<>();
+
   private Response claim(long fromQueue, String token) {
-    return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, "slot1", token));
+    Response claimed = redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, "slot1", token));
+    ids(claimed).forEach(id -> tokenOf.put(id, token));
+    return claimed;
   }
 
+  /** Pairs (id, outcome), each sent as the worker does: with the token of the claim that returned it. */
   private Response finish(String... idsAndOutcomes) {
     List<Object> args = new ArrayList<>();
     args.addAll(List.of(NODE, 1, 1000, 60_000, 7));
-    args.addAll(List.of(idsAndOutcomes));
+    for (int i = 0; i < idsAndOutcomes.length; i += 2) {
+      args.addAll(List.of(idsAndOutcomes[i], tokenOf.getOrDefault(idsAndOutcomes[i], "never-claimed"), idsAndOutcomes[i + 1]));
+    }
     return redis.run(Script.FINISH, k().finish(NODE), args);
   }
 

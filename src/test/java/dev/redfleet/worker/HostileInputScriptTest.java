@@ -37,13 +37,28 @@ class HostileInputScriptTest extends RedisTestBase {
     return "{\"id\":" + id + ",\"epoch\":1,\"ts\":1700000000000,\"body\":\"b" + id + "\"}";
   }
 
+  /** The token of the claim that last returned each id (or wrote it by hand): the delivery an outcome names. */
+  private final Map<String, String> tokenOf = new java.util.HashMap<>();
+
   private Response claim(long fromQueue) {
-    return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, "slot1", "t" + (++claims)));
+    String token = "t" + (++claims);
+    Response claimed = redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, "slot1", token));
+    claimedIds(claimed).forEach(id -> tokenOf.put(id, token));
+    return claimed;
   }
 
+  /** Writes an in-flight entry by hand, bypassing claim, in claim's format ("<token>|<message>"). */
+  private void holdByHand(String id, String message) {
+    redis.call("HSET", k().inflight(NODE), id, "by-hand|" + message);
+    tokenOf.put(id, "by-hand");
+  }
+
+  /** Pairs (id, outcome), each sent as the worker does: with the token of the claim that returned it. */
   private Response finish(String... idsAndOutcomes) {
     List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 7));
-    args.addAll(List.of(idsAndOutcomes));
+    for (int i = 0; i < idsAndOutcomes.length; i += 2) {
+      args.addAll(List.of(idsAndOutcomes[i], tokenOf.getOrDefault(idsAndOutcomes[i], "never-claimed"), idsAndOutcomes[i + 1]));
+    }
     return redis.run(Script.FINISH, k().finish(NODE), args);
   }
 
@@ -126,8 +141,8 @@ class HostileInputScriptTest extends RedisTestBase {
     redis.call("LPUSH", k().queue(), message(2));
     claim(2);
     // written straight into the in-flight hash, bypassing claim
-    redis.call("HSET", k().inflight(NODE), "4294967295", "{\"id\":4294967295,\"epoch\":1,\"body\":\"x\"}");
-    redis.call("HSET", k().inflight(NODE), "1000000000000", "{\"id\":1000000000000,\"epoch\":1,\"body\":\"x\"}");
+    holdByHand("4294967295", "{\"id\":4294967295,\"epoch\":1,\"body\":\"x\"}");
+    holdByHand("1000000000000", "{\"id\":1000000000000,\"epoch\":1,\"body\":\"x\"}");
     Response r = finish("1", "", "4294967295", "boom", "1000000000000", "", "2", "boom");
     assertThat(r.get(0).toLong()).isEqualTo(4);
     assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(2);
@@ -148,8 +163,9 @@ class HostileInputScriptTest extends RedisTestBase {
     redis.call("LPUSH", k().queue(), message(6));
     redis.call("LPUSH", k().queue(), twin);
     assertThat(claimedIds(claim(10))).containsExactly("6");
-    assertThat(redis.string("HGET", k().inflight(NODE), "5")).isEqualTo(message(5));
-    assertThat(redis.string("HGET", k().inflight(NODE), "6")).isEqualTo(message(6));
+    // held under the claims that took them: "<token>|<message>"
+    assertThat(redis.string("HGET", k().inflight(NODE), "5")).isEqualTo(tokenOf.get("5") + "|" + message(5));
+    assertThat(redis.string("HGET", k().inflight(NODE), "6")).isEqualTo(tokenOf.get("6") + "|" + message(6));
     assertThat(errors().stream().map(e -> e.getString("raw")).toList()).containsExactlyInAnyOrder(forged, twin);
     // the real message's failure reaches the errors list, not a silent duplicate
     finish("5", "boom");
@@ -173,7 +189,8 @@ class HostileInputScriptTest extends RedisTestBase {
     claim(0);
     redis.call("RPOP", k().queue());
     redis.call("RPOP", k().queue());
-    redis.call("HSET", k().inflight(NODE), "5", message(5), "6", message(6));
+    holdByHand("5", message(5));
+    holdByHand("6", message(6));
     redis.call("LPUSH", k().landing(NODE), message(7));
     redis.call("ZADD", k().delayed(), 0, message(8));
     redis.call("HSET", k().stats(), "produced", 8);

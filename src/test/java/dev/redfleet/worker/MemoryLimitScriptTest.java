@@ -63,6 +63,7 @@ class MemoryLimitScriptTest extends RedisTestBase {
     List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 1));
     for (long id = 1; id <= 500; id++) {
       args.add(Long.toString(id));
+      args.add("t1");
       args.add(id % 10 == 0 ? "boom" : "");
     }
     assertThat(redis.run(Script.FINISH, k().finish(NODE), args).get(0).toLong()).isEqualTo(500);

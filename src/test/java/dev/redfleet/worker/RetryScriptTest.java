@@ -11,7 +11,9 @@ import dev.redfleet.testing.TestRedis;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,13 +37,25 @@ class RetryScriptTest extends RedisTestBase {
     return "{\"id\":" + id + ",\"epoch\":1,\"ts\":1700000000000,\"body\":\"b" + id + "\"}";
   }
 
+  /** node/id -> the token of the claim that last returned it: the delivery a worker's outcome names. */
+  private final Map<String, String> tokenOf = new HashMap<>();
+
   private Response claim(String node, long fromQueue) {
-    return redis.run(Script.CLAIM, k().claim(node), List.of(node, fromQueue, "slot1", "t" + (++claims)));
+    String token = "t" + (++claims);
+    Response claimed = redis.run(Script.CLAIM, k().claim(node), List.of(node, fromQueue, "slot1", token));
+    for (Response m : claimed.get(0)) {
+      tokenOf.put(node + "/" + Message.canonicalId(m.toString()), token);
+    }
+    return claimed;
   }
 
+  /** Pairs (id, outcome), each sent as the worker does: with the token of the claim that returned it. */
   private Response finish(String node, String... idsAndOutcomes) {
     List<Object> args = new ArrayList<>(List.of(node, ATTEMPTS, BASE_MS, 10_000, 42));
-    args.addAll(List.of(idsAndOutcomes));
+    for (int i = 0; i < idsAndOutcomes.length; i += 2) {
+      args.addAll(List.of(idsAndOutcomes[i], tokenOf.getOrDefault(node + "/" + idsAndOutcomes[i], "never-claimed"),
+          idsAndOutcomes[i + 1]));
+    }
     return redis.run(Script.FINISH, k().finish(node), args);
   }
 
@@ -116,7 +130,7 @@ class RetryScriptTest extends RedisTestBase {
     redis.call("LPUSH", k().queue(), message(1));
     redis.call("LPUSH", k().queue(), message(2));
     claim("w1", 2);
-    List<Object> oneAttempt = new ArrayList<>(List.of("w1", 1, BASE_MS, 10_000, 1, "2", "boom"));
+    List<Object> oneAttempt = new ArrayList<>(List.of("w1", 1, BASE_MS, 10_000, 1, "2", tokenOf.get("w1/2"), "boom"));
     redis.run(Script.FINISH, k().finish("w1"), oneAttempt);
     assertThat(redis.number("ZCARD", k().delayed())).isZero();
     JsonObject error = new JsonObject(redis.string("LINDEX", k().errors(), 0));
