@@ -53,7 +53,7 @@ class DeliveryScriptTest extends RedisTestBase {
     for (Response member : redis.call("ZRANGE", k().delayed(), 0, -1)) {
       redis.call("ZADD", k().delayed(), 0, member.toString());
     }
-    redis.run(Script.RETRY_DUE, List.of(k().delayed(), k().queue()), List.of(1000));
+    redis.run(Script.RETRY_DUE, k().retryDue(), dev.redfleet.worker.RetryVerticle.args(1000, "test-leader"));
   }
 
   private int attemptClaimed(Response claimed) {
