@@ -14,6 +14,9 @@
 -- KEYS[5]  <ns>:seq      an id above it was never handed out: no audit bit is set for it
 -- KEYS[6]  <ns>:delayed  sorted set: message (with its next attempt number) -> due time (ms,
 --                        Redis clock); retry-due moves it back to the queue
+-- KEYS[7]  <ns>:delayed:ids  hash: id -> SHA-1 (hex) of the retry written for it, so that
+--                        retry-due moves only retries this script wrote (a forged delayed entry
+--                        never overtakes the real message)
 -- ARGV[1]  nodeId
 -- ARGV[2]  attempts: a failure of attempt A < attempts is retried (1 = never)
 -- ARGV[3]  backoff base (ms): the retry after attempt A is due after d = min(cap, base * 2^(A-1)),
@@ -49,7 +52,7 @@ if #ids == 0 then
   return {0, 0, 0, 0}
 end
 
-local refused = check_key_types({'hash', 'list', 'hash', 'string', 'string', 'zset'})
+local refused = check_key_types({'hash', 'list', 'hash', 'string', 'string', 'zset', 'hash'})
 if refused then
   return refused
 end
@@ -214,6 +217,7 @@ redis.call('HDEL', KEYS[1], ':')
 -- message's outcome was recorded elsewhere: then this is a duplicate, not retried)
 local retried = 0
 local delayed = {}
+local registered = {}
 local duplicates = 0
 local function duplicate(k)
   duplicates = duplicates + 1
@@ -229,8 +233,11 @@ for i = 1, #retries do
     local attempt = attempt_of(raw)
     local d = math.min(backoffMaxMs, backoffMs * 2 ^ (attempt - 1))
     local due = now + math.floor(d / 2 + math.random() * d / 2)
+    local member = next_attempt(raw, attempt + 1)
     delayed[#delayed + 1] = due
-    delayed[#delayed + 1] = next_attempt(raw, attempt + 1)
+    delayed[#delayed + 1] = member
+    registered[#registered + 1] = ids[k]
+    registered[#registered + 1] = redis.sha1hex(member)
     retried = retried + 1
   end
 end
@@ -239,6 +246,9 @@ end
 -- fails after it (say an ACL that denies a later command) and is retried schedules no retry twice
 for i = 1, #delayed, 1000 do
   redis.call('ZADD', KEYS[6], unpack(delayed, i, math.min(i + 999, #delayed)))
+end
+for i = 1, #registered, 1000 do
+  redis.call('HSET', KEYS[7], unpack(registered, i, math.min(i + 999, #registered)))
 end
 
 -- then the audit bits: an outcome whose bit was already set is a duplicate, counted and not

@@ -5,7 +5,7 @@
 -- KEYS[1]  <ns>:delayed      sorted set: message -> due time (ms, Redis clock)
 -- KEYS[2]  <ns>:queue
 -- KEYS[3]  <ns>:delayed:ids  hash: id -> SHA-1 (hex) of the delayed message the fleet wrote for
---                            that id (send.lua); the field goes when the message is moved
+--                            that id (send.lua, finish.lua); the field goes when the message is moved
 -- KEYS[4]  <ns>:errors
 -- KEYS[5]  <ns>:stats        'malformed' counts the entries not moved
 -- ARGV[1]  at most this many entries per call
@@ -17,10 +17,8 @@
 --
 -- Only what the fleet put in the delayed set moves (docs/DATA-PATH.md, "The delayed set"):
 --   * an entry whose id has a field in KEYS[3] moves if the field is the SHA-1 of the entry: the
---     very message send wrote (scored too far ahead, it moves now instead of never);
---   * an entry without a field moves if it has the layout of a retry written by finish,
---     {"id":N,"epoch":E,["ts":T,]"attempt":A,... with A >= 2, and is not scored too far ahead
---     (finish does not register its retries yet: see the limit in DATA-PATH);
+--     very message send (a delayed send) or finish (a retry) wrote; scored too far ahead, it moves
+--     now instead of never;
 --   * everything else (a forged copy of a queued or delayed message, anything scored beyond the
 --     horizon, an entry that is no message) goes to the errors list as
 --     {"error":"malformed","raw":...,"node":...,"at":...,"from":"delayed"}, raw kept byte for byte,
@@ -43,7 +41,6 @@ local max = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, max)
-local farFrom = #due + 1
 if #due < max then
   local far = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', now + tonumber(ARGV[3])), '+inf',
     'LIMIT', 0, max - #due)
@@ -60,11 +57,6 @@ for i = 1, #due do
   ids[i] = string.match(due[i], '^{"id":([1-9]%d*),"epoch":%d+,') or ':'
 end
 local registered = redis.call('HMGET', KEYS[3], unpack(ids))
-local function retry_layout(raw)
-  local attempt = string.match(raw, '^{"id":%d+,"epoch":%d+,"ts":%d+,"attempt":(%d+),')
-    or string.match(raw, '^{"id":%d+,"epoch":%d+,"attempt":(%d+),')
-  return attempt ~= nil and tonumber(attempt) >= 2
-end
 local moved, gone, errors = {}, {}, {}
 for i = 1, #due do
   local raw = due[i]
@@ -75,7 +67,7 @@ for i = 1, #due do
       gone[#gone + 1] = ids[i]
     end
   else
-    real = ids[i] ~= ':' and i < farFrom and retry_layout(raw)
+    real = false
   end
   if real then
     moved[#moved + 1] = raw

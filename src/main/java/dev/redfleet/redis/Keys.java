@@ -131,7 +131,7 @@ public final class Keys {
 
   /** The keys {@code finish.lua} takes for one node, in its order. */
   public List<String> finish(String nodeId) {
-    return List.of(inflight(nodeId), errors(), stats(), audit(), seq(), delayed());
+    return List.of(inflight(nodeId), errors(), stats(), audit(), seq(), delayed(), delayedIds());
   }
 
   // HTTP: metrics, health, the live page

@@ -34,6 +34,15 @@ class MemoryLimitScriptTest extends RedisTestBase {
         List.of("gen:1", 1, 0, 1_000_000, "", "", "\"x\""));
   }
 
+  private static String sha1(String text) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static String message(long id) {
     return "{\"id\":" + id + ",\"epoch\":1,\"ts\":1700000000000,\"body\":\"b" + id + "\"}";
   }
@@ -48,7 +57,10 @@ class MemoryLimitScriptTest extends RedisTestBase {
     redis.call("SET", k().seq(), 2000);
     redis.call("SET", k().epoch(), 1);
     redis.call("SET", k().leader(), "gen:1", "PX", 60_000);
-    redis.call("ZADD", k().delayed(), 0, "{\"id\":2001,\"epoch\":1,\"ts\":1,\"attempt\":2,\"body\":\"r\"}");
+    // a retry as finish writes it: the entry, and its SHA-1 registered under its id
+    String retry = "{\"id\":2001,\"epoch\":1,\"ts\":1,\"attempt\":2,\"body\":\"r\"}";
+    redis.call("ZADD", k().delayed(), 0, retry);
+    redis.call("HSET", k().delayedIds(), "2001", sha1(retry));
     redis.call("SET", k().seq(), 2001);
 
     redis.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
