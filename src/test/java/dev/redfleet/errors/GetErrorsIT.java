@@ -132,6 +132,7 @@ class GetErrorsIT extends RedisTestBase {
     List<Object> finish = new ArrayList<>(List.of("w1", 1, 1000, 60_000, 7));
     for (int id = 1; id <= 10; id++) {
       finish.add(Integer.toString(id));
+      finish.add("t1"); // the delivery: the claim's token
       finish.add(clear + "handler says no" + title);
     }
     redis.run(dev.redfleet.redis.Script.FINISH, redis.keys.finish("w1"), finish);
