@@ -31,8 +31,11 @@ public enum Script {
   LEASE_BIND("lease-bind"),
   LEASE_TAKEOVER("lease-takeover"),
   ANCHOR_SWAP("anchor-swap"),
-  // Redis deployments
-  RAISE_FLOORS("raise-floors"),
+  // Redis deployments: floors, the dataset marker, durable ids
+  FLOORS("floors"),
+  RESERVE("reserve"),
+  PUBLISH("publish"),
+  REQUEUE_STRANDED("requeue-stranded"),
   // messages in
   SEND("send"),
   REQUEUE_ERROR("requeue-error"),
