@@ -20,7 +20,8 @@ class FloorsTest {
   void seqAndEpochNeverGoBackwardsForAProcessThatSawHigherValues() {
     try (RedisServer server = RedisServer.start(); TestRedis test = new TestRedis(server.url(), "floors")) {
       // the scripts of a fleet member, as FleetNode gets them
-      Fleetlike redis = new Fleetlike(RedisConnector.create(test.vertx(), server.url()).scripts(test.client()), test.keys);
+      Fleetlike redis = new Fleetlike(RedisConnector.create(test.vertx(), server.url())
+          .scripts(test.client(), test.keys, Floors.Settings.node("n", 250, 3000)), test.keys);
       long epoch = acquire(redis);
       assertThat(produce(redis, "n:" + epoch, epoch, 40).get(1).toLong()).isEqualTo(40);
 
