@@ -63,6 +63,11 @@ class DataLossIT {
       for (int i = 0; i < 3; i++) {
         nodes.add(fleet.startJoined());
       }
+      for (FleetProcess node : nodes) {
+        // all the way up (its role said), so that it knew the dataset before it is lost
+        Waits.until(node.name + " to say its role", Duration.ofSeconds(60),
+            () -> node.logText().contains("is a worker") || node.logText().contains("is the generator"));
+      }
       Waits.until("a third of the run", Duration.ofSeconds(60), () -> fleet.seq() > LIMIT / 3);
 
       long seqBefore = fleet.seq();
@@ -94,7 +99,8 @@ class DataLossIT {
       List<Long> reused = h.reusedIds();
       long staleEpochs = h.epochsNotAbove(epochBefore, lostAt + 1);
       JsonObject status = statusJson(fleet);
-      String metrics = Http.get("http://127.0.0.1:" + Http.portOf(nodes.get(0)) + "/metrics").body();
+      FleetProcess survivor = nodes.stream().filter(n -> n != victim).findFirst().orElseThrow();
+      String metrics = Http.get("http://127.0.0.1:" + Http.portOf(survivor) + "/metrics").body();
       System.out.printf("FIGURE data-loss kind=%s seq_before=%d epoch_before=%d continued_from=%d lowest_epoch_after=%d "
               + "final_seq=%d %s messages_with_an_old_epoch=%d generation_resumed_ms=%d dead_worker_requeued_ms=%d%n",
           kind, seqBefore, epochBefore, h.lowestIdAfter(lostAt + 1), h.lowestEpochAfter(lostAt + 1), seq, h.summary(seq),

@@ -188,6 +188,9 @@ class SentinelFailoverIT {
       assertThat(drained).as("the run drained: nothing stranded in a live node's in-flight record").isTrue();
       for (FleetProcess node : survivors) {
         assertThat(node.alive()).as(node.name + " survived").isTrue();
+        // the fixture's master has no min-replicas-to-write: each node warns at start, once
+        assertThat(node.logText().split("SPLIT BRAIN POSSIBLE", -1).length - 1).as(node.name + " warns of a split brain")
+            .isEqualTo(1);
       }
     }
   }
