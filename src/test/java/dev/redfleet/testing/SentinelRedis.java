@@ -128,6 +128,21 @@ public final class SentinelRedis implements AutoCloseable {
     return true;
   }
 
+  /** {@code SENTINEL FAILOVER}: a planned switch, both servers alive; returns once the sentinels name the other one. */
+  public void failover() {
+    int before = masterPort();
+    try (TestRedis s = new TestRedis("redis://" + sentinelUserInfo + "127.0.0.1:" + sentinelPorts.get(0), "x")) {
+      s.call("SENTINEL", "FAILOVER", MASTER_NAME);
+    }
+    Waits.until("the sentinels to name the new master", Duration.ofSeconds(30), () -> {
+      try {
+        return masterPort() != before;
+      } catch (Throwable notYet) {
+        return false;
+      }
+    });
+  }
+
   /** The port the sentinels currently name as master. */
   public int masterPort() {
     try (TestRedis s = new TestRedis("redis://" + sentinelUserInfo + "127.0.0.1:" + sentinelPorts.get(0), "x")) {
