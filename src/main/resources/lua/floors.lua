@@ -7,8 +7,9 @@
 --
 -- KEYS[1]  <ns>:dataset  hash: id (the marker), created, server (run_id, '?' when INFO is
 --                        refused), since (when the server or dataset was first seen, Redis ms),
---                        settled (= server once settled); the last change: change, change_at,
---                        change_by, change_seq, change_epoch (found), raised_seq, raised_epoch
+--                        settled (= server once settled), ceiling (reserve.lua: on another server
+--                        seq goes up to it); the last change: change, change_at, change_by,
+--                        change_seq, change_epoch (found), raised_seq, raised_epoch
 -- KEYS[2]  <ns>:seq
 -- KEYS[3]  <ns>:epoch
 -- KEYS[4]  <ns>:nodes    sorted set nodeId -> last heartbeat: the live nodes
@@ -56,8 +57,9 @@ local maxSettle = math.max(minSettle, tonumber(ARGV[7]))
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
-local d = redis.call('HMGET', KEYS[1], 'id', 'server', 'since', 'settled')
+local d = redis.call('HMGET', KEYS[1], 'id', 'server', 'since', 'settled', 'ceiling')
 local id, server, since, settledOn = d[1], d[2], d[3], d[4]
+local ceiling = tonumber(d[5] or '0') or 0
 local run = server_run_id() or '?'
 local change = ''
 local fresh = false
@@ -73,15 +75,18 @@ if not id then
 elseif known ~= '' and id ~= known then
   change = 'replaced'
 end
+local seqAbove = seqFloor
 if fresh or server ~= run then
   if change == '' and server then
     change = 'server'
+    -- the old server may have handed out every id up to the ceiling (a replica had it)
+    seqAbove = math.max(seqAbove, ceiling)
   end
   server, since, settledOn = run, now, ''
   redis.call('HSET', KEYS[1], 'server', server, 'since', since, 'settled', '')
 end
 
-local seq = math.max(seqFound, seqFloor)
+local seq = math.max(seqFound, seqAbove)
 local epoch = math.max(epochFound, epochFloor)
 if seq > seqFound then
   redis.call('SET', KEYS[2], string.format('%d', seq))

@@ -37,12 +37,11 @@
 -- write (LPUSH) is refused by Redis: nothing is produced, and the generator backs off.
 --
 -- A fleet member's call is guarded (issue-guard: the dataset and server it knows, its floor for
--- seq, which may be raised first). With replicas the fleet produces in two steps instead,
--- reserve.lua and publish.lua, with a WAIT in between.
+-- seq, which may be raised first; with replicas, the ids must be under the ceiling reserve.lua
+-- raised and a replica acknowledged).
 --#include key-types
 --#include server
 --#include issue-guard
---#include messages
 local guarded = issue_guard()
 if guarded then
   return guarded
@@ -107,8 +106,25 @@ if n == 0 then
   return {0, seq, status}
 end
 
--- one concatenation per message (lib/messages.lua); ts is the produce time on the Redis clock (ms)
-push_messages(KEYS[3], build_messages(seq + 1, n, ARGV[2], FIRST))
+-- one concatenation per message; the part between id and body is the same for the whole batch.
+-- ts is the produce time on the Redis clock (ms), from which pickup latency is measured.
+local now = redis.call('TIME')
+local ts = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+local middle = ',"epoch":' .. ARGV[2] .. ',"ts":' .. ts .. ','
+local messages = {}
+for i = 1, n do
+  local item = ARGV[FIRST - 1 + i]
+  -- a body literal's only bare quotes are its first and last character, so it never looks like
+  -- the start of a tail ("name":)
+  if not string.find(item, '^"%a+":') then
+    item = '"body":' .. item
+  end
+  messages[i] = '{"id":' .. (seq + i) .. middle .. item .. '}'
+end
+-- unpack() is bounded by Lua's C stack: push in chunks
+for i = 1, n, 1000 do
+  redis.call('LPUSH', KEYS[3], unpack(messages, i, math.min(i + 999, n)))
+end
 redis.call('SET', KEYS[2], string.format('%d', seq + n))
 redis.call('HINCRBY', KEYS[4], 'produced', n)
 if withCursor then

@@ -1,28 +1,20 @@
--- reserve: the first half of a durable produce, used when the master has replicas. Hands out the
--- batch's ids (seq grows), fenced and bounded exactly like produce.lua, and records the
--- reservation; no message is written. The caller WAITs until a replica has it and only then
--- publishes the messages (publish.lua): once a message carries an id, a replica has that id, so a
--- promoted replica never hands it out again. A publish lost with the master leaves a gap.
+-- reserve: raises the ceiling of ids, used when the master has replicas. An id is handed out
+-- (produce, send, requeue-error) only below the ceiling, and the caller WAITs until a replica has
+-- the new ceiling before it hands out any id under it. A promoted replica therefore has a ceiling
+-- at or above every id the old master handed out, and the fleet continues above it (floors.lua, on
+-- a new server): ids the old master had not yet handed out when it died are skipped (a gap, at
+-- most one block), none is handed out twice.
 --
--- KEYS[1]  <ns>:leader         must still hold ARGV[1], or nothing is written
--- KEYS[2]  <ns>:seq            last id handed out (reserved ids included)
--- KEYS[3]  <ns>:queue          its length is bounded by the queue cap
--- KEYS[4]  <ns>:source:cursor  the source's committed position
--- KEYS[5]  <ns>:paused         present while the fleet is paused: nothing is reserved
--- KEYS[6]  <ns>:reserved       string "<token>|<first id>|<count>": the reservation publish.lua takes
--- ARGV[1]  token "<nodeId>:<epoch>"
--- ARGV[2]  limit: total ids the fleet may ever hand out (0 = unbounded)
--- ARGV[3]  queue cap
--- ARGV[4]  the cursor the batch was read from ('' = the source has no position)
--- ARGV[5]  the cursor after the batch ('' = none): a batch with a cursor is all or nothing
--- ARGV[6]  how many messages the batch has
+-- KEYS[1]  <ns>:dataset  hash; field 'ceiling' (0 when absent: no ids were reserved)
+-- KEYS[2]  <ns>:seq      last id handed out
+-- ARGV[1]  the block: the ceiling becomes at least seq + ARGV[1] (calls made at once ask for the
+--          same ceiling, not for a block each)
 --
--- Returns {count, lastId, status} as produce.lua does (count ids reserved, lastId = seq after the
--- call, status 'ok', 'full', 'limit', 'fenced', 'paused', or 'moved' with a fourth element, the
--- committed cursor); the reserved ids are lastId - count + 1 .. lastId.
+-- Returns the ceiling.
 --
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type or seq is
--- not an integer. A guarded call (issue-guard) may raise seq to the caller's floor first.
+-- not an integer. A guarded call (issue-guard) may raise seq to the caller's floor first, and is
+-- refused until the fleet has settled on this server and dataset.
 --#include key-types
 --#include server
 --#include issue-guard
@@ -30,55 +22,18 @@ local guarded = issue_guard()
 if guarded then
   return guarded
 end
-local refused = check_key_types({'string', 'string', 'list', 'string', 'string', 'string'})
+local refused = check_key_types({'hash', 'string'})
 if refused then
   return refused
-end
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'fenced'}
-end
-if redis.call('EXISTS', KEYS[5]) == 1 then
-  return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'paused'}
-end
-local withCursor = ARGV[5] ~= ''
-if withCursor then
-  local committed = redis.call('GET', KEYS[4]) or ''
-  if committed ~= ARGV[4] then
-    return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'moved', committed}
-  end
 end
 local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
 if not seq then
   return redis.error_reply('ERR redfleet: ' .. KEYS[2] .. ' is not an integer; nothing was changed')
 end
-local limit = tonumber(ARGV[2])
-local wanted = tonumber(ARGV[6])
-local n = wanted
-local limitCut = limit > 0 and limit - seq < n
-if limitCut then
-  n = limit - seq
+local ceiling = tonumber(redis.call('HGET', KEYS[1], 'ceiling') or '0') or 0
+local wanted = seq + tonumber(ARGV[1])
+if wanted > ceiling then
+  ceiling = wanted
+  redis.call('HSET', KEYS[1], 'ceiling', string.format('%d', ceiling))
 end
-local room = tonumber(ARGV[3]) - redis.call('LLEN', KEYS[3])
-local status = 'ok'
-if room < n then
-  n = room
-  status = 'full'
-end
-if n < 0 then
-  n = 0
-end
-if withCursor and n < wanted then
-  n = 0
-  if limitCut then
-    status = 'limit'
-  end
-end
-if limit > 0 and seq + n >= limit then
-  status = 'limit'
-end
-if n == 0 then
-  return {0, seq, status}
-end
-redis.call('SET', KEYS[2], string.format('%d', seq + n))
-redis.call('SET', KEYS[6], ARGV[1] .. '|' .. string.format('%d', seq + 1) .. '|' .. string.format('%d', n))
-return {n, seq + n, status}
+return ceiling

@@ -4,15 +4,17 @@
 -- `--#include issue-guard`;
 -- the script then calls issue_guard() before anything else and returns its answer if it has one.
 --
--- A fleet member's redis/Scripts appends two KEYS and two ARGV to the script's own, which
+-- A fleet member's redis/Scripts appends two KEYS and three ARGV to the script's own, which
 -- issue_guard() removes (table.remove) before the script reads them; a call without them (the
 -- last key is not <prefix>dataset) is not guarded (tests, tools):
 --   KEYS[n-1]  the counter the script increments: <ns>:seq or <ns>:epoch
 --   KEYS[n]    <ns>:dataset  hash: id (the dataset's random marker), server (run_id of the server
 --              the fleet raised its floors on, '?' when INFO is refused), settled (= server once
---              every live node has raised its floors there), see floors.lua
---   ARGV[m-1]  the dataset id the caller knows (from floors.lua)
---   ARGV[m]    the caller's floor for the counter: the highest id (or epoch) it has seen
+--              every live node has raised its floors there), ceiling (see reserve.lua)
+--   ARGV[m-2]  the dataset id the caller knows (from floors.lua)
+--   ARGV[m-1]  the caller's floor for the counter: the highest id (or epoch) it has seen
+--   ARGV[m]    ids the call may hand out, to be found under the ceiling (the master has replicas:
+--              see reserve.lua); 0 = no ceiling
 --
 -- Refuses (an error reply, nothing written) with
 --   'FLOORS dataset'   the dataset is not the one the caller knows: empty (FLUSHALL, a restart
@@ -21,6 +23,8 @@
 --                      floors.lua on it yet
 --   'FLOORS settling'  the server changed or the dataset is new, and not every live node has
 --                      raised its floors yet
+--   'FLOORS reserve'   the ids would go above the ceiling: the caller raises it (reserve.lua, then
+--                      WAIT) first
 -- after which the caller runs floors.lua and calls again. Otherwise raises the counter to the
 -- caller's floor (the one write before the script's own checks: idempotent, and only ever up) and
 -- returns nil.
@@ -35,13 +39,14 @@ local function issue_guard()
   end
   local dataset = table.remove(KEYS)
   local counter = table.remove(KEYS)
+  local need = tonumber(table.remove(ARGV)) or 0
   local floor = tonumber(table.remove(ARGV))
   local known = table.remove(ARGV)
   local bad = wrong_type(dataset, 'hash')
   if bad then
     return redis.error_reply(bad)
   end
-  local d = redis.call('HMGET', dataset, 'id', 'server', 'settled')
+  local d = redis.call('HMGET', dataset, 'id', 'server', 'settled', 'ceiling')
   if d[1] ~= known then
     return redis.error_reply('FLOORS dataset: the dataset is not ' .. known .. '; nothing was changed')
   end
@@ -56,6 +61,10 @@ local function issue_guard()
   local current = not wrong_type(counter, 'string') and tonumber(redis.call('GET', counter) or '0')
   if current and floor and floor > current then
     redis.call('SET', counter, string.format('%d', floor))
+    current = floor
+  end
+  if current and need > 0 and current + need > (tonumber(d[4] or '0') or 0) then
+    return redis.error_reply('FLOORS reserve: the ids would go above the ceiling; nothing was changed')
   end
   return nil
 end

@@ -126,9 +126,12 @@ public final class Floors {
     return List.of(epochs ? keys.epoch() : keys.seq(), keys.dataset());
   }
 
-  /** The two arguments issue-guard takes after a script's own: the known dataset, the floor. */
-  List<Object> guardArgs(boolean epochs) {
-    return List.of(dataset, epochs ? epoch.get() : seq.get());
+  /**
+   * The three arguments issue-guard takes after a script's own: the known dataset, the floor, and
+   * how many ids the call may hand out under the ceiling (0: no ceiling).
+   */
+  List<Object> guardArgs(boolean epochs, long ids) {
+    return List.of(dataset, epochs ? epoch.get() : seq.get(), ids);
   }
 
   /** Runs floors.lua; a call while one is under way shares its answer. */

@@ -190,8 +190,8 @@ public final class Keys {
 
   /**
    * Hash: the dataset's random marker ({@code id}, written once: its absence means an empty or
-   * replaced dataset), the server the fleet raised its floors on and whether that settled, and the
-   * last change seen (see floors.lua).
+   * replaced dataset), the server the fleet raised its floors on and whether that settled, the
+   * ceiling of ids (reserve.lua), and the last change seen (see floors.lua).
    */
   public String dataset() {
     return prefix + "dataset";
@@ -202,11 +202,6 @@ public final class Keys {
     return prefix + "floored";
   }
 
-  /** String {@code <token>|<first id>|<count>}: ids reserved (durably) and not yet published. */
-  public String reserved() {
-    return prefix + "reserved";
-  }
-
   /** The keys {@code floors.lua} takes, in its order. */
   public List<String> floors() {
     return List.of(dataset(), seq(), epoch(), nodes(), floored(), stats());
@@ -214,12 +209,7 @@ public final class Keys {
 
   /** The keys {@code reserve.lua} takes, in its order. */
   public List<String> reserve() {
-    return List.of(leader(), seq(), queue(), sourceCursor(), paused(), reserved());
-  }
-
-  /** The keys {@code publish.lua} takes, in its order. */
-  public List<String> publish() {
-    return List.of(leader(), queue(), stats(), sourceCursor(), reserved());
+    return List.of(dataset(), seq());
   }
 
   /** The keys {@code requeue-stranded.lua} takes for one node, in its order. */

@@ -34,7 +34,6 @@ public enum Script {
   // Redis deployments: floors, the dataset marker, durable ids
   FLOORS("floors"),
   RESERVE("reserve"),
-  PUBLISH("publish"),
   REQUEUE_STRANDED("requeue-stranded"),
   // messages in
   SEND("send"),

@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * (lib/issue-guard.lua: the dataset and server this process knows, and its floor), and when the
  * guard refuses (the dataset is gone or replaced, the server changed, the fleet is still raising
  * its floors there) floors.lua runs and the call is made again, within the same timeout. When the
- * master has replicas, ids and epochs are written durably whatever {@code waitReplicas} says: a
- * produce call becomes reserve.lua (the ids), WAIT, publish.lua (the messages), so a message only
- * ever carries an id a replica has; lease acquire and takeover wait for a replica. And it keeps the
- * node's {@link Holdings}, what it has claimed and not finished.
+ * master has replicas, ids and epochs are written durably whatever {@code waitReplicas} says: ids
+ * are handed out only under a ceiling that a replica has acknowledged (reserve.lua raises it by
+ * {@link #RESERVE_CALLS} calls' worth, then WAIT), so a promoted replica never hands out an id the
+ * old master had; lease acquire and takeover wait for a replica. And it keeps the node's
+ * {@link Holdings}, what it has claimed and not finished.
  */
 public final class Scripts {
   private static final Logger log = LoggerFactory.getLogger(Scripts.class);
@@ -44,7 +45,7 @@ public final class Scripts {
 
   /** The writes whose loss in a failover would break fencing, gap-free ids or the audit: WAIT as configured. */
   static final Set<Script> DURABLE = EnumSet.of(Script.ACQUIRE_LEASE, Script.LEASE_TAKEOVER, Script.PRODUCE,
-      Script.PUBLISH, Script.FINISH, Script.SEND, Script.REQUEUE_ERROR);
+      Script.FINISH, Script.SEND, Script.REQUEUE_ERROR);
 
   /** The scripts that hand out ids or epochs: guarded by the floors. */
   static final Set<Script> ISSUERS = EnumSet.of(Script.PRODUCE, Script.RESERVE, Script.SEND, Script.REQUEUE_ERROR,
@@ -53,8 +54,11 @@ public final class Scripts {
   /** Of those, the ones that hand out epochs. */
   static final Set<Script> EPOCHS = EnumSet.of(Script.ACQUIRE_LEASE, Script.LEASE_TAKEOVER);
 
-  /** With replicas, written durably (WAIT at least one replica) whatever waitReplicas says: cheap, and what ids rest on. */
+  /** With replicas, written durably (WAIT at least one replica) whatever waitReplicas says: rare, and what ids and epochs rest on. */
   static final Set<Script> ALWAYS_DURABLE = EnumSet.of(Script.RESERVE, Script.ACQUIRE_LEASE, Script.LEASE_TAKEOVER);
+
+  /** A ceiling raised by reserve.lua covers this many calls of the size that asked for it (at least 64 ids). */
+  static final int RESERVE_CALLS = 8;
 
   /** How often a call refused while the fleet settles on a new server is tried again. */
   static final long SETTLE_POLL_MS = 50;
@@ -152,7 +156,7 @@ public final class Scripts {
     return redirected(() -> replicas > 0 ? durable(script, keys, args, replicas) : plain(script, keys, args), CLUSTER_RETRIES)
         .timeout(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .onSuccess(answer -> remember(script, args, answer))
-        .onFailure(e -> failedSinceProduce = true);
+        .onFailure(e -> failedSinceProduce |= !refusedByGuard(e));
   }
 
   /** How many replicas the write of {@code script} waits for (0: no WAIT). */
@@ -163,7 +167,7 @@ public final class Scripts {
     return waitReplicas > 0 && DURABLE.contains(script) ? waitReplicas : 0;
   }
 
-  /** Whether ids are reserved and waited for before a message carries them. */
+  /** Whether ids are handed out only under a ceiling a replica has acknowledged. */
   private boolean durableIds() {
     return floors.replicas() > 0 && System.nanoTime() >= degradedUntil;
   }
@@ -180,17 +184,41 @@ public final class Scripts {
   }
 
   private Future<Response> issueAttempt(Script script, List<String> keys, List<?> args, long deadline) {
-    Future<Response> attempt = script == Script.PRODUCE && args.size() > PRODUCE_FIXED_ARGS && durableIds()
-        ? reserveAndPublish(args)
-        : call(script, guarded(script, keys), guarded(script, args));
+    long ids = durableIds() ? ids(script, args) : 0;
+    Future<Response> attempt = call(script, guarded(script, keys), guarded(script, args, ids));
     return attempt.recover(failure -> {
       if (!refusedByGuard(failure) || System.nanoTime() > deadline) {
         return Future.failedFuture(failure);
       }
-      return floors.check(this)
-          .compose(c -> c.settled() ? Future.succeededFuture() : pause(SETTLE_POLL_MS))
-          .compose(v -> issueAttempt(script, keys, args, deadline));
+      if (EPOCHS.contains(script)) {
+        // the election times its lease from when it sent the call: it tries again itself, on its
+        // own schedule, rather than have the call wait here through a settle
+        return floors.check(this).transform(ar -> Future.failedFuture(failure));
+      }
+      Future<?> first = String.valueOf(failure.getMessage()).startsWith("FLOORS reserve")
+          ? reserve(Math.max(64, RESERVE_CALLS * ids))
+          : floors.check(this).compose(c -> c.settled() ? Future.succeededFuture() : pause(SETTLE_POLL_MS));
+      return first.compose(v -> issueAttempt(script, keys, args, deadline));
     });
+  }
+
+  /** How many ids a call may hand out: its messages (a send with dedup keys may use fewer). */
+  private static long ids(Script script, List<?> args) {
+    return switch (script) {
+      case PRODUCE -> Math.max(0, args.size() - PRODUCE_FIXED_ARGS);
+      case SEND -> Math.max(0, (args.size() - 1) / 3);
+      case REQUEUE_ERROR -> 1;
+      default -> 0;
+    };
+  }
+
+  /**
+   * Raises the ceiling of ids to seq + {@code block} (reserve.lua, guarded) and waits until a
+   * replica has it: no id under it is handed out before.
+   */
+  private Future<Response> reserve(long block) {
+    Keys keys = floors.keys();
+    return call(Script.RESERVE, guarded(Script.RESERVE, keys.reserve()), guarded(Script.RESERVE, List.of(block), 0));
   }
 
   private List<String> guarded(Script script, List<String> keys) {
@@ -200,41 +228,16 @@ public final class Scripts {
     return all;
   }
 
-  private List<Object> guarded(Script script, Collection<?> args) {
-    List<Object> all = new ArrayList<>(args.size() + 2);
+  private List<Object> guarded(Script script, Collection<?> args, long ids) {
+    List<Object> all = new ArrayList<>(args.size() + 3);
     all.addAll(args);
-    all.addAll(floors.guardArgs(EPOCHS.contains(script)));
+    all.addAll(floors.guardArgs(EPOCHS.contains(script), ids));
     return all;
   }
 
-  private static boolean refusedByGuard(Throwable failure) {
+  /** Whether a call was refused by issue-guard (the floors), not failed: it is tried again once they allow. */
+  public static boolean refusedByGuard(Throwable failure) {
     return String.valueOf(failure.getMessage()).startsWith("FLOORS");
-  }
-
-  /**
-   * A produce call when the master has replicas: the ids first (reserve.lua, guarded, with WAIT for
-   * a replica), then the messages with exactly those ids (publish.lua). The answer has produce's
-   * shape: {count, lastId, status[, cursor]}.
-   */
-  private Future<Response> reserveAndPublish(List<?> args) {
-    Keys keys = floors.keys();
-    int count = args.size() - PRODUCE_FIXED_ARGS;
-    List<Object> reserve = List.of(args.get(0), args.get(2), args.get(3), args.get(4), args.get(5), count);
-    return call(Script.RESERVE, guarded(Script.RESERVE, keys.reserve()), guarded(Script.RESERVE, reserve))
-        .compose(r -> {
-          long n = r.get(0).toLong();
-          if (n == 0) {
-            return Future.succeededFuture(r);
-          }
-          long last = r.get(1).toLong();
-          List<Object> publish = new ArrayList<>(args.size() + 1);
-          publish.addAll(List.of(args.get(0), args.get(1), last - n + 1, n, args.get(4), args.get(5), r.get(2).toString()));
-          publish.addAll(args.subList(PRODUCE_FIXED_ARGS, args.size()));
-          return call(Script.PUBLISH, keys.publish(), publish).compose(p -> "gone".equals(p.get(2).toString())
-              ? Future.failedFuture(new IllegalStateException("the reservation of ids " + (last - n + 1) + ".." + last
-                  + " was replaced or lost before its messages were written: those ids are skipped"))
-              : Future.succeededFuture(p));
-        });
   }
 
   /**
@@ -262,7 +265,7 @@ public final class Scripts {
     }
     try {
       switch (script) {
-        case PRODUCE, RESERVE, PUBLISH -> {
+        case PRODUCE -> {
           if (floors != null && answer.size() >= 2) {
             floors.sawId(answer.get(1).toLong());
           }

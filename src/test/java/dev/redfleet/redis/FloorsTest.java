@@ -22,7 +22,8 @@ class FloorsTest {
       // the scripts of a fleet member, as FleetNode gets them
       Fleetlike redis = new Fleetlike(RedisConnector.create(test.vertx(), server.url())
           .scripts(test.client(), test.keys, Floors.Settings.node("n", 250, 3000)), test.keys);
-      long epoch = acquire(redis);
+      // like the election: an acquire refused while the fleet settles on the new dataset is tried again
+      long epoch = retried(() -> acquire(redis));
       assertThat(produce(redis, "n:" + epoch, epoch, 40).get(1).toLong()).isEqualTo(40);
 
       server.kill();
@@ -36,13 +37,16 @@ class FloorsTest {
     }
   }
 
-  /** Like the fleet's roles: a call on a connection the restart broke fails once, then works. */
+  /**
+   * Like the fleet's roles: a call on a connection the restart broke fails once, then works; an
+   * acquire is refused until the node's floors are raised on the new dataset (the settle).
+   */
   private static <T> T retried(java.util.concurrent.Callable<T> call) {
     for (int attempt = 1; ; attempt++) {
       try {
         return call.call();
       } catch (Throwable e) {
-        if (attempt == 10) {
+        if (attempt == 50) {
           throw new AssertionError(e);
         }
         dev.redfleet.testing.Waits.pause(100);
