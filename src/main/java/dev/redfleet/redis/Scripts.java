@@ -195,7 +195,7 @@ public final class Scripts {
         // own schedule, rather than have the call wait here through a settle
         return floors.check(this).transform(ar -> Future.failedFuture(failure));
       }
-      Future<?> first = String.valueOf(failure.getMessage()).startsWith("FLOORS reserve")
+      Future<?> first = String.valueOf(failure.getMessage()).contains("FLOORS reserve")
           ? reserve(Math.max(64, RESERVE_CALLS * ids))
           : floors.check(this).compose(c -> c.settled() ? Future.succeededFuture() : pause(SETTLE_POLL_MS));
       return first.compose(v -> issueAttempt(script, keys, args, deadline));
@@ -237,7 +237,9 @@ public final class Scripts {
 
   /** Whether a call was refused by issue-guard (the floors), not failed: it is tried again once they allow. */
   public static boolean refusedByGuard(Throwable failure) {
-    return String.valueOf(failure.getMessage()).startsWith("FLOORS");
+    // a script in a batch (with WAIT) fails as "ERR [0] FLOORS ..."
+    String m = String.valueOf(failure.getMessage());
+    return m.startsWith("FLOORS ") || m.contains("] FLOORS ");
   }
 
   /**

@@ -38,6 +38,30 @@ class FloorsTest {
   }
 
   /**
+   * With a replica and waitReplicas 1 every id-handing call goes with a WAIT (in one batch): the
+   * guard's refusals come back as "ERR [0] FLOORS ..." and must still be understood. Ids are handed
+   * out under a ceiling the replica has.
+   */
+  @Test
+  void withAReplicaIdsComeFromACeilingTheReplicaHas() {
+    try (RedisServer master = RedisServer.start();
+         RedisServer replica = RedisServer.start("--replicaof", "127.0.0.1", Integer.toString(master.port()));
+         TestRedis test = new TestRedis(master.url(), "floors");
+         TestRedis onReplica = new TestRedis(replica.url(), "floors")) {
+      dev.redfleet.testing.Waits.until("the replica to sync", java.time.Duration.ofSeconds(20),
+          () -> onReplica.string("INFO", "replication").contains("master_link_status:up"));
+      Scripts scripts = new Scripts(test.client(), 1, 1000, new Floors(test.keys, Floors.Settings.node("n", 250, 3000)),
+          new Holdings());
+      Fleetlike redis = new Fleetlike(scripts, test.keys);
+      long epoch = retried(() -> acquire(redis));
+      assertThat(scripts.floors().replicas()).isEqualTo(1);
+      assertThat(produce(redis, "n:" + epoch, epoch, 5).get(1).toLong()).isEqualTo(5);
+      long ceiling = onReplica.number("HGET", test.keys.dataset(), "ceiling");
+      assertThat(ceiling).as("the replica has the ceiling the ids came from").isGreaterThanOrEqualTo(5);
+    }
+  }
+
+  /**
    * Like the fleet's roles: a call on a connection the restart broke fails once, then works; an
    * acquire is refused until the node's floors are raised on the new dataset (the settle).
    */
