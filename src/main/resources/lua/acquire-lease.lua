@@ -11,8 +11,15 @@
 --                               generation forever; the caller logs it
 --         {0, holder}           someone (possibly an older incarnation of the caller) holds it
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type or epoch
--- is not an integer.
+-- is not an integer. A fleet member's call is guarded (issue-guard: the dataset and server it
+-- knows, its floor for epoch, which may be raised first): an epoch is never handed out twice.
 --#include key-types
+--#include server
+--#include issue-guard
+local guarded = issue_guard()
+if guarded then
+  return guarded
+end
 local refused = check_key_types({'string', 'string'})
 if refused then
   return refused

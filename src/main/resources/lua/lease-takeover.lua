@@ -16,6 +16,16 @@
 --
 -- Returns {1, epoch}  the caller now holds the lease as "<nodeId>:<epoch>", bound to ARGV[4]
 --         {0, holder} nothing changed (holder: the current token, or false)
+--
+-- A fleet member's call is guarded (issue-guard: the dataset and server it knows, its floor for
+-- epoch, which may be raised first), and followed by a WAIT when the master has replicas.
+--#include key-types
+--#include server
+--#include issue-guard
+local guarded = issue_guard()
+if guarded then
+  return guarded
+end
 local holder = redis.call('GET', KEYS[1])
 if holder ~= ARGV[1] or redis.call('GET', KEYS[3]) ~= ARGV[1] .. '|' .. ARGV[2]
     or redis.call('HGET', KEYS[4], ARGV[3]) ~= ARGV[4] then

@@ -35,7 +35,17 @@
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type, seq is
 -- not an integer or the 'produced' counter is not one. At maxmemory with noeviction the first
 -- write (LPUSH) is refused by Redis: nothing is produced, and the generator backs off.
+--
+-- A fleet member's call is guarded (issue-guard: the dataset and server it knows, its floor for
+-- seq, which may be raised first; with replicas, the ids must be under the ceiling reserve.lua
+-- raised and a replica acknowledged).
 --#include key-types
+--#include server
+--#include issue-guard
+local guarded = issue_guard()
+if guarded then
+  return guarded
+end
 local refused = check_key_types({'string', 'string', 'list', 'hash', 'string'})
 if refused then
   return refused

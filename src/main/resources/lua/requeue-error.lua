@@ -14,9 +14,18 @@
 -- Returns the new message's id, or 0 when the entry was no longer in the list (another
 -- requeue-errors, or a getErrors reader, took it first): nothing was written.
 --
+-- A fleet member's call is guarded (issue-guard: the dataset and server it knows, its floor for
+-- seq, which may be raised first).
+--
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type or seq
 -- is not an integer.
 --#include key-types
+--#include server
+--#include issue-guard
+local guarded = issue_guard()
+if guarded then
+  return guarded
+end
 local refused = check_key_types({'list', 'string', 'list', 'hash'})
 if refused then
   return refused

@@ -24,9 +24,18 @@
 -- A message is {"id":N,"epoch":0,"ts":T[,"sent":S],<tail>}: epoch 0 says no generator produced it;
 -- T is when it is due (Redis clock, ms), S when it was sent, written only when it was delayed.
 --
+-- A fleet member's call is guarded (issue-guard: the dataset and server it knows, its floor for
+-- seq, which may be raised first).
+--
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type (a dedup
 -- key that is not a string included) or seq is not an integer.
 --#include key-types
+--#include server
+--#include issue-guard
+local guarded = issue_guard()
+if guarded then
+  return guarded
+end
 local refused = check_key_types({'string', 'list', 'zset', 'hash', 'hash'})
 if refused then
   return refused

@@ -10,16 +10,19 @@
 -- KEYS[8]  <ns>:errors
 -- KEYS[9]  <ns>:delayed  retries waiting for their due time
 -- KEYS[10] <ns>:paused   present while the fleet is paused: {"by":...,"at":...} (see pause.lua)
+-- KEYS[11] <ns>:dataset  optional: the dataset's marker and its last change (see floors.lua)
 -- ARGV[1]  key prefix "<ns>:" (a node's lists are prefix .. "landing:" .. id and
 --          prefix .. "inflight:" .. id; same hash tag, same cluster slot)
 --
 -- Returns {now, leader or false, leader pttl, epoch, seq, queue length, errors length,
 --          {nodeId, lastHeartbeat, landing length, inflight length, ...},
 --          {stats field, value, ...}, audited (set bits), delayed (retries waiting),
---          paused (the paused key's value, or false)}
+--          paused (the paused key's value, or false), dataset (with KEYS[11]: its fields and
+--          values, {} when it has none)}
 -- A key of the wrong type gives one error reply naming it (status reads only, it changes nothing).
 --#include key-types
-local refused = check_key_types({'string', 'string', 'string', 'list', 'zset', 'hash', 'string', 'list', 'zset', 'string'})
+local refused = check_key_types({'string', 'string', 'string', 'list', 'zset', 'hash', 'string', 'list', 'zset', 'string',
+  'hash'})
 if refused then
   return refused
 end
@@ -52,5 +55,6 @@ return {
   redis.call('HGETALL', KEYS[6]),
   redis.call('BITCOUNT', KEYS[7]),
   redis.call('ZCARD', KEYS[9]),
-  redis.call('GET', KEYS[10])
+  redis.call('GET', KEYS[10]),
+  KEYS[11] and redis.call('HGETALL', KEYS[11]) or {}
 }

@@ -4,7 +4,10 @@ import dev.redfleet.config.ConfigLoader;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.ConfigException;
 import dev.redfleet.config.Setting;
+import dev.redfleet.redis.Floors;
+import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnectionOptions;
+import dev.redfleet.redis.Scripts;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.RedisFailures;
@@ -82,6 +85,15 @@ public final class CommonOptions {
   /** A pooled client for a one-shot command, after checking that Redis answers at all. */
   static Redis connect(Vertx vertx, FleetConfig config) {
     return connect(vertx, config, 2);
+  }
+
+  /**
+   * The script runner of a command that hands out ids (send, requeue-errors): guarded by floors
+   * like a node's (it learns the dataset first and never issues below what Redis or it has seen),
+   * WAIT as configured.
+   */
+  static Scripts issuing(Vertx vertx, FleetConfig config, Redis redis) {
+    return RedisConnector.create(vertx, config.redis()).scripts(redis, new Keys(config.namespace()), Floors.Settings.client());
   }
 
   /** As {@link #connect(Vertx, FleetConfig)}, with at most {@code connections} connections. */

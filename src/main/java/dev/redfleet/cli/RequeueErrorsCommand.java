@@ -51,7 +51,7 @@ public final class RequeueErrorsCommand implements Callable<Integer> {
     Vertx vertx = Vertx.vertx();
     try {
       FleetConfig config = common.load(vertx, Map.of());
-      Scripts scripts = new Scripts(CommonOptions.connect(vertx, config));
+      Scripts scripts = CommonOptions.issuing(vertx, config, CommonOptions.connect(vertx, config));
       ErrorRequeuer requeuer = new ErrorRequeuer(scripts, new Keys(config.namespace()),
           limit == null ? Long.MAX_VALUE : limit, new LinkedHashSet<>(ids));
       ErrorRequeuer.Result result;

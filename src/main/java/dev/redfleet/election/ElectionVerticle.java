@@ -167,7 +167,9 @@ public final class ElectionVerticle extends VerticleBase {
         })
         .onFailure(e -> {
           if (state == State.FOLLOWER) {
-            scheduleAttempt(Math.max(timings.retryMs(), backoff.failed(e)));
+            // refused by the floors (a new dataset or server, the fleet raising its floors there):
+            // not a failure, the next try comes as usual
+            scheduleAttempt(Scripts.refusedByGuard(e) ? timings.retryMs() : Math.max(timings.retryMs(), backoff.failed(e)));
           }
         });
   }

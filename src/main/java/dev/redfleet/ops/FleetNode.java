@@ -14,6 +14,7 @@ import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Anchor;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.ClientLiveness;
+import dev.redfleet.redis.Floors;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.NodeScope;
 import dev.redfleet.redis.RedisClock;
@@ -37,7 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start: the anchor connection (retried until Redis answers) and the node's identity (the id is
  * refused if a live process holds it; what a dead previous process held goes back to the queue),
- * then the Redis clock, the HTTP port (if any), heartbeat, workers, generator, reaper and retries
+ * then the Redis clock, the floors check (every heartbeatMs: the dataset and the server the node
+ * knows, ids and epochs raised to what it has seen), the HTTP port (if any), heartbeat, workers,
+ * generator, reaper and retries
  * (idle until told), election last, so every listener is in place before the first leadership
  * event. Stop: the election (the lease is released at once), then generator, reaper, retries and
  * workers together (claiming stops at once, running handlers get {@code drainMs}), then the
@@ -87,6 +90,7 @@ public final class FleetNode {
   private String clockDeployment;
   private String identity;
   private String heartbeat;
+  private String floors;
   private String observe;
   private String workers;
   private String generator;
@@ -105,10 +109,11 @@ public final class FleetNode {
     this.handler = handlers.bind(vertx, config);
     this.connector = RedisConnector.create(vertx, config.redis());
     this.redis = connector.pooled(2 * config.workers() + 4);
-    this.scripts = connector.scripts(redis);
     this.keys = new Keys(config.namespace());
-    this.liveness = ClientLiveness.forTopology(redis, connector.options().topology());
+    this.scripts = connector.scripts(redis, keys, Floors.Settings.node(config.nodeId(), config.heartbeatMs(), config.staleMs()));
     this.anchor = new Anchor(connector);
+    // asked on the anchor's own connection: its verdicts are about the anchor's server
+    this.liveness = ClientLiveness.viaAnchor(anchor, connector.options().topology());
     this.clock = new RedisClock(redis);
     // the same for the source: a bad source file or cron expression ends the node before it joins
     this.source = sources.bind(vertx, config, () -> clock.synced() ? clock.nowMs() : -1);
@@ -230,6 +235,13 @@ public final class FleetNode {
           clockDeployment = id;
           return MemoryPolicy.check(redis);
         })
+        .compose(v -> SplitBrainCheck.check(redis, connector.options().topology()))
+        // before anything that hands out ids or epochs: the node knows the dataset and its floors
+        .compose(v -> vertx.deployVerticle(new FloorsVerticle(scripts, keys, nodeId, config.heartbeatMs()), scoped()))
+        .compose(id -> {
+          floors = id;
+          return Future.<Void>succeededFuture();
+        })
         // first, so a port that cannot be bound stops the node before it registers anywhere;
         // before the election in any case, so it hears the first leadership event
         .compose(v -> metrics.enabled()
@@ -320,6 +332,7 @@ public final class FleetNode {
         .eventually(() -> Future.join(undeploy(generator), undeploy(reaper), undeploy(retries), undeploy(workers),
             undeploy(summary), undeploy(observe)))
         .eventually(() -> undeploy(heartbeat))
+        .eventually(() -> undeploy(floors))
         .eventually(() -> undeploy(clockDeployment))
         .eventually(() -> undeploy(identity))
         .eventually(() -> undeploy(anchorDeployment))

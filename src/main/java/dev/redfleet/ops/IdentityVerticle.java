@@ -36,10 +36,13 @@ import org.slf4j.LoggerFactory;
  * incarnation counts as gone once its heartbeat is older than staleMs.
  *
  * <p>When the anchor reconnects (a network blip, a Redis restart), the new connection replaces the
- * old one in the entry, compare-and-set. If meanwhile another live process took the id, this node
- * has lost it: the verticle hands a {@link NodeIdInUseException} to its owner, which stops the node
- * ({@code run} then exits 2; an embedded node stops, its JVM goes on). On stop the entry is
- * removed, if it is still this process's.
+ * old one in the entry, compare-and-set; when Redis changed under the node (another dataset, a
+ * promoted replica: {@link FloorsVerticle#CHANGED_ADDRESS}) the entry may be gone or old, and the
+ * current connection is registered again. Either is retried every second until it is done. If
+ * meanwhile another live process took the id, this node has lost it: the verticle hands a
+ * {@link NodeIdInUseException} to its owner, which stops the node ({@code run} then exits 2; an
+ * embedded node stops, its JVM goes on). On stop the entry is removed, if it is still this
+ * process's.
  */
 public final class IdentityVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(IdentityVerticle.class);
@@ -61,8 +64,11 @@ public final class IdentityVerticle extends VerticleBase {
   private final long staleMs;
   private final Consumer<NodeIdInUseException> lost;
   private MessageConsumer<String> anchorChanges;
+  private MessageConsumer<String> redisChanges;
   /** The anchor registered for this node by this process. */
   private String registered;
+  private long retryTimer = -1;
+  private boolean stopped;
 
   /** @param lost told, once, when another live process took this node's id after the start */
   public IdentityVerticle(Redis redis, Scripts scripts, Keys keys, String nodeId, Anchor anchor, ClientLiveness liveness,
@@ -85,12 +91,20 @@ public final class IdentityVerticle extends VerticleBase {
     }
     return claim(mine, ATTEMPTS).onSuccess(v -> {
       anchorChanges = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Anchor.ADDRESS), m -> reRegister(m.body()));
+      redisChanges = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), FloorsVerticle.CHANGED_ADDRESS),
+          m -> ensureRegistered());
     });
   }
 
   @Override
   public Future<?> stop() {
-    Future<Void> unregistered = anchorChanges == null ? Future.succeededFuture() : anchorChanges.unregister();
+    stopped = true;
+    if (retryTimer != -1) {
+      vertx.cancelTimer(retryTimer);
+    }
+    Future<Void> unregistered = Future.join(
+        anchorChanges == null ? Future.succeededFuture() : anchorChanges.unregister(),
+        redisChanges == null ? Future.succeededFuture() : redisChanges.unregister()).mapEmpty();
     String mine = registered;
     if (mine == null) {
       return unregistered;
@@ -165,6 +179,46 @@ public final class IdentityVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * Redis changed under the node: its entry may be gone (an empty dataset) or hold a connection of
+   * the old server. Registers the current anchor again (compare-and-set on what is there).
+   */
+  private void ensureRegistered() {
+    String mine = anchor.identity();
+    if (stopped || registered == null) {
+      return;
+    }
+    if (mine == null) {
+      retryLater();
+      return;
+    }
+    registeredAnchor().compose(current -> {
+      if (current.equals(mine)) {
+        registered = mine;
+        return Future.succeededFuture(true);
+      }
+      if (current.isEmpty() || current.equals(registered)) {
+        return swap(current, mine);
+      }
+      // another connection under this id: the same path as a reconnection
+      return previousIsGone(current).compose(gone -> gone ? swap(current, mine) : Future.succeededFuture(false));
+    }).onComplete(ar -> {
+      if (ar.failed() || !ar.result()) {
+        retryLater();
+      }
+    });
+  }
+
+  private void retryLater() {
+    if (stopped || retryTimer != -1) {
+      return;
+    }
+    retryTimer = vertx.setTimer(1000, t -> {
+      retryTimer = -1;
+      ensureRegistered();
+    });
+  }
+
   /** The anchor reconnected: register the new connection in place of the old one. */
   private void reRegister(String fresh) {
     String old = registered;
@@ -178,6 +232,11 @@ public final class IdentityVerticle extends VerticleBase {
       // the reaper removed the entry (it saw the old connection gone) or another process took the id
       return registeredAnchor()
           .compose(current -> {
+            if (current.equals(fresh) || current.equals(anchor.identity())) {
+              // this process's own connection, registered meanwhile (a Redis change re-registers too)
+              registered = current;
+              return Future.succeededFuture(true);
+            }
             return previousIsGone(current).compose(gone -> {
               if (!gone) {
                 // never System.exit: an embedding program's JVM is not ours to end; the owner stops the node
@@ -189,8 +248,10 @@ public final class IdentityVerticle extends VerticleBase {
               return swap(current, fresh);
             });
           });
-    }).onFailure(e -> log.warn("node {} could not register its new connection ({}); retried on the next change",
-        nodeId, Backoff.oneLine(e)));
+    }).onFailure(e -> {
+      log.warn("node {} could not register its new connection ({}); retried every second", nodeId, Backoff.oneLine(e));
+      retryLater();
+    });
   }
 
   private Future<Boolean> swap(String expected, String replacement) {

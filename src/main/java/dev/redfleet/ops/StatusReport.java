@@ -101,6 +101,7 @@ public final class StatusReport {
     long delayed = r.size() > 10 ? r.get(10).toLong() : 0;
     json.put("delayed", delayed);
     putPaused(json, r.size() > 11 ? r.get(11) : null);
+    putDataset(json, r.size() > 12 ? r.get(12) : null);
     long produced = stats.getValue("produced") instanceof Long p ? p : 0;
     json.put("audit", new JsonObject()
         .put("audited", audited)
@@ -108,6 +109,38 @@ public final class StatusReport {
         // only meaningful once nothing is queued, in flight or waiting for a retry
         .put("unaccounted", produced - audited - queue - inFlight - delayed));
     return json;
+  }
+
+  /**
+   * {@code "dataset"}: the dataset's marker (absent until a node has checked it), and
+   * {@code "redisChange"} when a node noticed one: {@code kind} ("lost": the dataset was gone;
+   * "server": another master), {@code at} (Redis time, ms), {@code by} (node), {@code seqFound} and
+   * {@code epochFound} (what Redis had then), {@code seqRaisedTo} and {@code epochRaisedTo} (what
+   * the fleet's floors raised them to: ids and epochs up to these had been handed out).
+   */
+  private static void putDataset(JsonObject json, Response hash) {
+    java.util.Map<String, String> d = hash == null ? java.util.Map.of() : dev.redfleet.redis.HashReply.fields(hash);
+    if (d.containsKey("id")) {
+      json.put("dataset", d.get("id"));
+    }
+    if (d.containsKey("change")) {
+      json.put("redisChange", new JsonObject()
+          .put("kind", d.get("change"))
+          .put("at", number(d.get("change_at")))
+          .put("by", d.get("change_by"))
+          .put("seqFound", number(d.get("change_seq")))
+          .put("epochFound", number(d.get("change_epoch")))
+          .put("seqRaisedTo", number(d.get("raised_seq")))
+          .put("epochRaisedTo", number(d.get("raised_epoch"))));
+    }
+  }
+
+  private static Long number(String text) {
+    try {
+      return text == null ? null : Long.parseLong(text);
+    } catch (NumberFormatException notANumber) {
+      return null;
+    }
   }
 
   /**
@@ -170,6 +203,26 @@ public final class StatusReport {
     b.append("  errors      ").append(s.getLong("errors")).append(" waiting for getErrors\n");
     b.append("  delayed     ").append(s.getLong("delayed", 0L)).append(" retries waiting for their due time\n");
     b.append("  last id     ").append(s.getLong("lastId")).append(" (epoch ").append(s.getLong("epoch")).append(")\n");
+    JsonObject change = s.getJsonObject("redisChange");
+    if (change != null) {
+      Long at = change.getLong("at");
+      String when = at == null ? "(unknown)" : Instant.ofEpochMilli(at).toString();
+      if ("lost".equals(change.getString("kind"))) {
+        b.append("  REDIS LOST DATA at ").append(when).append(" (seen by ").append(change.getString("by"))
+            .append("): the dataset was gone; ids up to ").append(change.getLong("seqRaisedTo")).append(" and epochs up to ")
+            .append(change.getLong("epochRaisedTo")).append(" had been issued, the fleet continued above them. Counters and"
+                + " audit cover only what happened since\n");
+      } else {
+        boolean lost = change.getLong("seqRaisedTo", 0L) > change.getLong("seqFound", 0L)
+            || change.getLong("epochRaisedTo", 0L) > change.getLong("epochFound", 0L);
+        b.append("  master      changed at ").append(when).append(" (seen by ").append(change.getString("by"))
+            .append("): the new master had id ").append(change.getLong("seqFound")).append(", epoch ")
+            .append(change.getLong("epochFound"))
+            .append(lost ? "; the fleet had issued up to id " + change.getLong("seqRaisedTo") + ", epoch "
+                + change.getLong("epochRaisedTo") + ", and continued above them (the writes in between were lost)"
+                : "; nothing the fleet had seen was lost").append('\n');
+      }
+    }
     JsonObject st = s.getJsonObject("stats");
     b.append("  counters    ");
     st.fieldNames().stream().sorted().forEach(f -> b.append(v(f)).append('=').append(v(st.getValue(f))).append(' '));

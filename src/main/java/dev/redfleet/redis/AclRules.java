@@ -25,8 +25,8 @@ public final class AclRules {
   public static final List<String> SCRIPT_COMMANDS = List.of(
       "time", "type", "get", "set", "del", "exists", "incr", "pexpire", "pttl", "getrange", "setrange", "getbit", "bitcount",
       "bitfield", "lpush", "rpush", "lpop", "rpop", "lrem", "llen", "lrange",
-      "hget", "hset", "hmget", "hgetall", "hdel", "hincrby", "hlen", "hvals",
-      "zadd", "zrem", "zcard", "zrange", "zrangebyscore", "zscore");
+      "hget", "hset", "hmget", "hgetall", "hdel", "hincrby", "hlen", "hvals", "hkeys",
+      "zadd", "zrem", "zcard", "zrange", "zrangebyscore", "zscore", "zremrangebyscore", "info");
 
   /** {@code ACL SETUSER <user> on >password <rules(namespace)>} gives a user exactly what the fleet needs. */
   public static String rules(String namespace) {

@@ -55,6 +55,19 @@ public final class Anchor extends VerticleBase {
     return identity;
   }
 
+  /**
+   * A command on the anchor's own connection: its answer comes from the server this anchor's
+   * identity was made on (the server part of its name), whatever server the pooled connections
+   * reach meanwhile (during a Sentinel switch the two can differ). Fails while disconnected.
+   */
+  public Future<io.vertx.redis.client.Response> send(Request request) {
+    RedisConnection c = connection;
+    if (c == null || connecting || closed) {
+      return Future.failedFuture("the anchor connection is not established");
+    }
+    return c.send(request).timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+  }
+
   /** Completes once connected: while Redis is unreachable it keeps trying (logged once). */
   @Override
   public Future<?> start() {
@@ -205,6 +218,11 @@ public final class Anchor extends VerticleBase {
   /** Whether the connection of this anchor can be looked up at all (named, with a known server). */
   public static boolean checkable(String anchor) {
     return !server(anchor).equals(UNKNOWN_SERVER) && ClientLiveness.clientId(anchor) > 0;
+  }
+
+  /** The server part of an anchor (the first 12 characters of the run_id it was made on), "0" when unknown. */
+  public static String serverOf(String anchor) {
+    return anchor == null ? UNKNOWN_SERVER : server(anchor);
   }
 
   private static String server(String anchor) {

@@ -18,6 +18,12 @@ import org.slf4j.LoggerFactory;
  * with one {@code CLIENT LIST ID ...} call (outside Lua: CLIENT is not allowed in scripts). A
  * connection counts only if both its id and its name match, since ids are reused after a restart.
  *
+ * <p>A fleet node asks on its own anchor connection ({@link #viaAnchor}): the callers judge a
+ * missing connection by the anchor's server (its run_id), so the answer must come from that very
+ * server. Through the pool it could come from another one while a Sentinel switch is under way (the
+ * pool on the new master, the anchor still on the old one, or the other way round), and then every
+ * node would look dead.
+ *
  * <p>An ACL user without {@code +client|list} gets NOPERM: then the answer is "unknown" (null), the
  * callers fall back to their timeouts (lease TTL, staleMs), and this is logged once per process.
  */
@@ -25,11 +31,23 @@ public final class ClientLiveness {
   private static final Logger log = LoggerFactory.getLogger(ClientLiveness.class);
   private static final AtomicBoolean REFUSAL_LOGGED = new AtomicBoolean();
 
-  private final Redis redis;
+  private final java.util.function.Function<Request, Future<io.vertx.redis.client.Response>> sender;
   private volatile boolean refused;
 
+  /** Asks through {@code redis} (any connection: for a view like {@code status}, not for verdicts). */
   public ClientLiveness(Redis redis) {
-    this.redis = redis;
+    this.sender = redis::send;
+  }
+
+  private ClientLiveness(Anchor anchor) {
+    this.sender = anchor::send;
+  }
+
+  /** A node's liveness: asked on its anchor connection, so the answer is about the anchor's server. */
+  public static ClientLiveness viaAnchor(Anchor anchor, RedisConnectionOptions.Topology topology) {
+    ClientLiveness liveness = new ClientLiveness(anchor);
+    liveness.refused = topology == RedisConnectionOptions.Topology.CLUSTER;
+    return liveness;
   }
 
   /**
@@ -67,7 +85,7 @@ public final class ClientLiveness {
     if (wanted.isEmpty()) {
       return Future.succeededFuture(Set.of());
     }
-    return redis.send(request).timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+    return sender.apply(request).timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .map(r -> parse(r == null ? "" : r.toString(), wanted))
         .recover(e -> {
           String m = String.valueOf(e.getMessage());

@@ -15,12 +15,6 @@ final class ClusterConnector extends RedisConnector {
     super(vertx, options);
   }
 
-  /** A cluster master with replicas fails over to one of them, as a Sentinel master does. */
-  @Override
-  protected boolean failsOverToReplicas() {
-    return true;
-  }
-
   @Override
   protected RedisOptions topology(RedisOptions base) {
     return base.setType(RedisClientType.CLUSTER)

@@ -126,7 +126,7 @@ public final class Keys {
 
   /** The keys {@code status.lua} takes, in its order. */
   public List<String> status() {
-    return List.of(leader(), epoch(), seq(), queue(), nodes(), stats(), audit(), errors(), delayed(), paused());
+    return List.of(leader(), epoch(), seq(), queue(), nodes(), stats(), audit(), errors(), delayed(), paused(), dataset());
   }
 
   /** The keys {@code finish.lua} takes for one node, in its order. */
@@ -197,6 +197,37 @@ public final class Keys {
   /** The fixed keys {@code send.lua} takes before the dedup keys, in its order. */
   public List<String> send() {
     return List.of(seq(), queue(), delayed(), stats(), delayedIds());
+  }
+
+  // floors: ids and epochs never go backwards
+
+  /**
+   * Hash: the dataset's random marker ({@code id}, written once: its absence means an empty or
+   * replaced dataset), the server the fleet raised its floors on and whether that settled, the
+   * ceiling of ids (reserve.lua), and the last change seen (see floors.lua).
+   */
+  public String dataset() {
+    return prefix + "dataset";
+  }
+
+  /** Sorted set: nodeId -> when it last ran floors.lua (Redis time, ms): who has raised its floors since a change. */
+  public String floored() {
+    return prefix + "floored";
+  }
+
+  /** The keys {@code floors.lua} takes, in its order. */
+  public List<String> floors() {
+    return List.of(dataset(), seq(), epoch(), nodes(), floored(), stats());
+  }
+
+  /** The keys {@code reserve.lua} takes, in its order. */
+  public List<String> reserve() {
+    return List.of(dataset(), seq());
+  }
+
+  /** The keys {@code requeue-stranded.lua} takes for one node, in its order. */
+  public List<String> requeueStranded(String nodeId) {
+    return List.of(inflight(nodeId), queue(), stats());
   }
 
   /** The keys {@code requeue-error.lua} takes, in its order. */

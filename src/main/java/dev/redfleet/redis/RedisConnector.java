@@ -72,14 +72,13 @@ public abstract class RedisConnector {
         .setMaxPoolWaiting(16));
   }
 
-  /** The script runner of a fleet member, on a pooled client of this connector: WAIT as configured, and floors. */
-  public Scripts scripts(Redis pooled) {
-    return new Scripts(pooled, options.waitReplicas(), options.waitTimeoutMs(), true, failsOverToReplicas());
-  }
-
-  /** Whether a failure of the server usually means a replica with a shorter history takes over. */
-  protected boolean failsOverToReplicas() {
-    return false;
+  /**
+   * The script runner of a fleet member (or of a command or client that hands out ids), on a
+   * pooled client of this connector: WAIT as configured, the floors of namespace {@code keys} (ids
+   * and epochs never go backwards) and what the process holds.
+   */
+  public Scripts scripts(Redis pooled, Keys keys, Floors.Settings floors) {
+    return new Scripts(pooled, options.waitReplicas(), options.waitTimeoutMs(), new Floors(keys, floors), new Holdings());
   }
 
   /** Sets the type, endpoints and credentials of this topology. */

@@ -31,8 +31,10 @@ public enum Script {
   LEASE_BIND("lease-bind"),
   LEASE_TAKEOVER("lease-takeover"),
   ANCHOR_SWAP("anchor-swap"),
-  // Redis deployments
-  RAISE_FLOORS("raise-floors"),
+  // Redis deployments: floors, the dataset marker, durable ids
+  FLOORS("floors"),
+  RESERVE("reserve"),
+  REQUEUE_STRANDED("requeue-stranded"),
   // messages in
   SEND("send"),
   REQUEUE_ERROR("requeue-error"),

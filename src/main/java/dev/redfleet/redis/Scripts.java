@@ -5,6 +5,8 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -19,17 +21,21 @@ import org.slf4j.LoggerFactory;
  * one master of a cluster. Every call fails after {@link #CALL_TIMEOUT_MS} without an answer: the
  * callers retry, and every script is safe to repeat.
  *
- * <p>With {@code waitReplicas > 0} the durable writes (lease acquire, produce, finish) are followed by
- * {@code WAIT waitReplicas waitTimeoutMs} on the same connection, so their answer comes back only
- * once that many replicas have the write (or the timeout passed, which is logged).
+ * <p>With {@code waitReplicas > 0} the durable writes (lease acquire and takeover, produce, finish,
+ * send, requeue-error) are followed by {@code WAIT waitReplicas waitTimeoutMs} on the same
+ * connection, so their answer comes back only once that many replicas have the write (or the
+ * timeout passed, which is logged).
  *
- * <p>Floors: the message seq and the lease epoch must never go backwards, but a Sentinel failover
- * can promote a replica that missed the old master's last increments. This class remembers the
- * highest seq and epoch its process has seen in PRODUCE and ACQUIRE_LEASE answers; after any
- * failed call or NOSCRIPT (a restarted or newly promoted server), the next PRODUCE or
- * ACQUIRE_LEASE is preceded by {@link Script#RAISE_FLOORS}, which lifts the counters to those
- * floors. Ids in between are then skipped (visible as lost in the audit) instead of being handed
- * out a second time with another content.
+ * <p>A fleet member's runner (made by {@link RedisConnector#scripts}) also keeps ids and epochs from
+ * going backwards, with its {@link Floors}: every script that hands them out is guarded
+ * (lib/issue-guard.lua: the dataset and server this process knows, and its floor), and when the
+ * guard refuses (the dataset is gone or replaced, the server changed, the fleet is still raising
+ * its floors there) floors.lua runs and the call is made again, within the same timeout. When the
+ * master has replicas, ids and epochs are written durably whatever {@code waitReplicas} says: ids
+ * are handed out only under a ceiling that a replica has acknowledged (reserve.lua raises it by
+ * {@link #RESERVE_CALLS} calls' worth, then WAIT), so a promoted replica never hands out an id the
+ * old master had; lease acquire and takeover wait for a replica. And it keeps the node's
+ * {@link Holdings}, what it has claimed and not finished.
  */
 public final class Scripts {
   private static final Logger log = LoggerFactory.getLogger(Scripts.class);
@@ -37,9 +43,25 @@ public final class Scripts {
   /** How long any Redis call may go unanswered before it counts as failed. */
   public static final long CALL_TIMEOUT_MS = 10_000;
 
-  /** The writes whose loss in a failover would break fencing, gap-free ids or the audit. */
-  static final Set<Script> DURABLE = EnumSet.of(Script.ACQUIRE_LEASE, Script.PRODUCE, Script.FINISH, Script.SEND,
-      Script.REQUEUE_ERROR);
+  /** The writes whose loss in a failover would break fencing, gap-free ids or the audit: WAIT as configured. */
+  static final Set<Script> DURABLE = EnumSet.of(Script.ACQUIRE_LEASE, Script.LEASE_TAKEOVER, Script.PRODUCE,
+      Script.FINISH, Script.SEND, Script.REQUEUE_ERROR);
+
+  /** The scripts that hand out ids or epochs: guarded by the floors. */
+  static final Set<Script> ISSUERS = EnumSet.of(Script.PRODUCE, Script.RESERVE, Script.SEND, Script.REQUEUE_ERROR,
+      Script.ACQUIRE_LEASE, Script.LEASE_TAKEOVER);
+
+  /** Of those, the ones that hand out epochs. */
+  static final Set<Script> EPOCHS = EnumSet.of(Script.ACQUIRE_LEASE, Script.LEASE_TAKEOVER);
+
+  /** With replicas, written durably (WAIT at least one replica) whatever waitReplicas says: rare, and what ids and epochs rest on. */
+  static final Set<Script> ALWAYS_DURABLE = EnumSet.of(Script.RESERVE, Script.ACQUIRE_LEASE, Script.LEASE_TAKEOVER);
+
+  /** A ceiling raised by reserve.lua covers this many calls of the size that asked for it (at least 64 ids). */
+  static final int RESERVE_CALLS = 8;
+
+  /** How often a call refused while the fleet settles on a new server is tried again. */
+  static final long SETTLE_POLL_MS = 50;
 
   /** How often a call answered MOVED, ASK, TRYAGAIN or CLUSTERDOWN is repeated, 50 ms apart. */
   static final int CLUSTER_RETRIES = 20;
@@ -57,11 +79,14 @@ public final class Scripts {
       if (!moving || left <= 0) {
         return Future.failedFuture(failure);
       }
-      io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
-      Future<Void> pause = context == null ? Future.succeededFuture()
-          : context.owner().timer(50, TimeUnit.MILLISECONDS).mapEmpty();
-      return pause.compose(v -> redirected(call, left - 1));
+      return pause(50).compose(v -> redirected(call, left - 1));
     });
+  }
+
+  /** A pause on the current Vert.x context (none outside one). */
+  private static Future<Void> pause(long ms) {
+    io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+    return context == null ? Future.succeededFuture() : context.owner().timer(ms, TimeUnit.MILLISECONDS).mapEmpty();
   }
 
   /** ARGV of produce.lua before the message bodies (token, epoch, limit, queue cap, cursor from, cursor to). */
@@ -71,120 +96,255 @@ public final class Scripts {
   static final long DEGRADED_MS = 5000;
 
   private final Redis redis;
-  private final boolean floors;
-  private final boolean failoverFloors;
   private final int waitReplicas;
   private final int waitTimeoutMs;
+  /** Null: a plain runner (one-shot reads, tests, the benchmark): no guard. */
+  private final Floors floors;
+  /** Null: a runner that does not track what its process holds. */
+  private final Holdings holdings;
   private volatile boolean lagging;
   private volatile long degradedUntil = Long.MIN_VALUE;
-  private volatile long seqFloor;
-  /** Messages of produce calls that got no answer: they may have been given ids the process never saw. */
-  private final java.util.concurrent.atomic.AtomicLong unansweredProduce = new java.util.concurrent.atomic.AtomicLong();
-  private volatile long epochFloor;
-  /** Set by any failed call: Redis may have restarted or failed over since the floors were last checked. */
-  private volatile boolean seqSuspect;
-  private volatile boolean epochSuspect;
+  /** A call failed since the last produce: the next produce that succeeds says where it continued. */
+  private volatile boolean failedSinceProduce;
 
-  /** Plain script runner: no WAIT, no floors (one-shot commands, tests, the benchmark). */
+  /** Plain script runner: no WAIT, no floors (one-shot reads, tests, the benchmark). */
   public Scripts(Redis redis) {
-    this(redis, 0, 0, false, false);
+    this(redis, 0, 0, null, null);
   }
 
-  /**
-   * @param floors keep seq and epoch from going backwards (a fleet member: see the class comment)
-   * @param failoverFloors count the messages of unanswered produce calls into the seq floor: right
-   *     where a failover to a replica is the expected failure (Sentinel), where the old master may
-   *     have given those ids out and the replica never saw them. Elsewhere (a restarted server with
-   *     an append-only file) the same count would only leave gaps.
-   */
-  Scripts(Redis redis, int waitReplicas, int waitTimeoutMs, boolean floors, boolean failoverFloors) {
-    this.floors = floors;
-    this.failoverFloors = failoverFloors;
+  Scripts(Redis redis, int waitReplicas, int waitTimeoutMs, Floors floors, Holdings holdings) {
     this.redis = redis;
     this.waitReplicas = waitReplicas;
     this.waitTimeoutMs = waitTimeoutMs;
+    this.floors = floors;
+    this.holdings = holdings;
+  }
+
+  /** The floors of a fleet member's runner; null for a plain one. */
+  public Floors floors() {
+    return floors;
+  }
+
+  /** What the node holds, for a fleet member's runner; null for a plain one. */
+  public Holdings holdings() {
+    return holdings;
   }
 
   public Future<Response> run(Script script, List<String> keys, List<?> args) {
-    boolean checkFloors = floors
-        && ((script == Script.PRODUCE && seqSuspect) || (script == Script.ACQUIRE_LEASE && epochSuspect));
-    Future<Void> before = checkFloors ? raiseFloors(keys) : Future.succeededFuture();
-    Future<Response> call = before.compose(v -> redirected(() -> waitReplicas > 0 && DURABLE.contains(script)
-        ? durable(script, keys, args)
-        : plain(script, keys, args), CLUSTER_RETRIES));
-    return call.timeout(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .onFailure(failure -> {
-          suspected();
-          if (failoverFloors && script == Script.PRODUCE && mayHaveBeenApplied(failure)) {
-            // no answer: the ids may be handed out on a master that then died; count them into the floor
-            unansweredProduce.addAndGet(Math.max(0, args.size() - PRODUCE_FIXED_ARGS));
-          }
-        })
-        .onSuccess(answer -> remember(script, answer, checkFloors));
-  }
-
-  private void suspected() {
-    seqSuspect = true;
-    epochSuspect = true;
-  }
-
-  private void cleared(boolean seq) {
-    if (seq) {
-      seqSuspect = false;
-    } else {
-      epochSuspect = false;
+    if (floors != null && ISSUERS.contains(script)) {
+      Future<Response> issued = issue(script, keys, args);
+      return script == Script.PRODUCE ? produced(issued) : issued;
     }
+    if (holdings != null && script == Script.CLAIM) {
+      String token = String.valueOf(args.get(3));
+      return holdings.beforeClaim(token).compose(v -> {
+        holdings.claimStarted();
+        return call(script, keys, args).andThen(ar -> holdings.claimEnded(token, ar.succeeded()));
+      });
+    }
+    return call(script, keys, args);
   }
 
-  /** Notes the seq and epoch an answer shows, so they can serve as floors after a failover. */
-  private void remember(Script script, Response answer, boolean firstAfterFailure) {
-    try {
-      if (script == Script.PRODUCE && answer != null && answer.size() >= 2) {
+  /** A script exactly as given: no guard, whatever runner this is (floors.lua itself, and tools). */
+  Future<Response> plainRun(Script script, List<String> keys, List<?> args) {
+    return call(script, keys, args);
+  }
+
+  /** One call: WAIT as needed, cluster redirects, the timeout; what the answer shows is remembered. */
+  private Future<Response> call(Script script, List<String> keys, List<?> args) {
+    int replicas = waitFor(script);
+    return redirected(() -> replicas > 0 ? durable(script, keys, args, replicas) : plain(script, keys, args), CLUSTER_RETRIES)
+        .timeout(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .onSuccess(answer -> remember(script, args, answer))
+        .onFailure(e -> failedSinceProduce |= !refusedByGuard(e));
+  }
+
+  /** How many replicas the write of {@code script} waits for (0: no WAIT). */
+  private int waitFor(Script script) {
+    if (floors != null && ALWAYS_DURABLE.contains(script) && floors.replicas() > 0) {
+      return Math.max(1, waitReplicas);
+    }
+    return waitReplicas > 0 && DURABLE.contains(script) ? waitReplicas : 0;
+  }
+
+  /** Whether ids are handed out only under a ceiling a replica has acknowledged. */
+  private boolean durableIds() {
+    return floors.replicas() > 0 && System.nanoTime() >= degradedUntil;
+  }
+
+  /**
+   * A guarded call of a script that hands out ids or epochs: the dataset this process knows is
+   * learnt first; a refusal of the guard runs floors.lua and tries again (every {@link
+   * #SETTLE_POLL_MS} while the fleet settles) until the call's timeout.
+   */
+  private Future<Response> issue(Script script, List<String> keys, List<?> args) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CALL_TIMEOUT_MS);
+    Future<Void> ready = floors.dataset().isEmpty() ? floors.check(this).mapEmpty() : Future.succeededFuture();
+    return ready.compose(v -> issueAttempt(script, keys, args, deadline));
+  }
+
+  private Future<Response> issueAttempt(Script script, List<String> keys, List<?> args, long deadline) {
+    long ids = durableIds() ? ids(script, args) : 0;
+    Future<Response> attempt = call(script, guarded(script, keys), guarded(script, args, ids));
+    return attempt.recover(failure -> {
+      if (!refusedByGuard(failure) || System.nanoTime() > deadline) {
+        return Future.failedFuture(failure);
+      }
+      if (EPOCHS.contains(script)) {
+        // the election times its lease from when it sent the call: it tries again itself, on its
+        // own schedule, rather than have the call wait here through a settle
+        return floors.check(this).transform(ar -> Future.failedFuture(failure));
+      }
+      Future<?> first = String.valueOf(failure.getMessage()).contains("FLOORS reserve")
+          ? reserve(Math.max(64, RESERVE_CALLS * ids))
+          : floors.check(this).compose(c -> c.settled() ? Future.succeededFuture() : pause(SETTLE_POLL_MS));
+      return first.compose(v -> issueAttempt(script, keys, args, deadline));
+    });
+  }
+
+  /** How many ids a call may hand out: its messages (a send with dedup keys may use fewer). */
+  private static long ids(Script script, List<?> args) {
+    return switch (script) {
+      case PRODUCE -> Math.max(0, args.size() - PRODUCE_FIXED_ARGS);
+      case SEND -> Math.max(0, (args.size() - 1) / 3);
+      case REQUEUE_ERROR -> 1;
+      default -> 0;
+    };
+  }
+
+  /**
+   * Raises the ceiling of ids to seq + {@code block} (reserve.lua, guarded) and waits until a
+   * replica has it: no id under it is handed out before.
+   */
+  private Future<Response> reserve(long block) {
+    Keys keys = floors.keys();
+    return call(Script.RESERVE, guarded(Script.RESERVE, keys.reserve()), guarded(Script.RESERVE, List.of(block), 0));
+  }
+
+  private List<String> guarded(Script script, List<String> keys) {
+    List<String> all = new ArrayList<>(keys.size() + 2);
+    all.addAll(keys);
+    all.addAll(floors.guardKeys(EPOCHS.contains(script)));
+    return all;
+  }
+
+  private List<Object> guarded(Script script, Collection<?> args, long ids) {
+    List<Object> all = new ArrayList<>(args.size() + 3);
+    all.addAll(args);
+    all.addAll(floors.guardArgs(EPOCHS.contains(script), ids));
+    return all;
+  }
+
+  /** Whether a call was refused by issue-guard (the floors), not failed: it is tried again once they allow. */
+  public static boolean refusedByGuard(Throwable failure) {
+    // a script in a batch (with WAIT) fails as "ERR [0] FLOORS ..."
+    String m = String.valueOf(failure.getMessage());
+    return m.startsWith("FLOORS ") || m.contains("] FLOORS ");
+  }
+
+  /**
+   * Says where the first produce after a failed call continued (a Redis restart or failover: the
+   * failover tests read it).
+   */
+  private Future<Response> produced(Future<Response> call) {
+    return call.onSuccess(answer -> {
+      try {
         long count = answer.get(0).toLong();
-        long last = answer.get(1).toLong();
-        if (firstAfterFailure && count > 0) {
-          log.info("first produce after a Redis failure continues from id {}", last - count + 1);
+        if (failedSinceProduce && count > 0) {
+          failedSinceProduce = false;
+          log.info("first produce after a Redis failure continues from id {}", answer.get(1).toLong() - count + 1);
         }
-        seqFloor = Math.max(seqFloor, last);
-      } else if (script == Script.ACQUIRE_LEASE && answer != null && answer.size() >= 2 && answer.get(0).toInteger() == 1) {
-        epochFloor = Math.max(epochFloor, answer.get(1).toLong());
+      } catch (RuntimeException otherShape) {
+        // only a log line
+      }
+    });
+  }
+
+  /** Notes the ids and epochs an answer (or a finish call) shows, and what the node claimed and finished. */
+  private void remember(Script script, List<?> args, Response answer) {
+    if ((floors == null && holdings == null) || answer == null) {
+      return;
+    }
+    try {
+      switch (script) {
+        case PRODUCE -> {
+          if (floors != null && answer.size() >= 2) {
+            floors.sawId(answer.get(1).toLong());
+          }
+        }
+        case SEND -> {
+          if (floors != null) {
+            Response ids = answer.get(0);
+            for (int i = 0; i < ids.size(); i++) {
+              floors.sawId(ids.get(i).toLong());
+            }
+          }
+        }
+        case REQUEUE_ERROR -> {
+          if (floors != null) {
+            floors.sawId(answer.toLong());
+          }
+        }
+        case ACQUIRE_LEASE, LEASE_TAKEOVER -> {
+          if (floors != null) {
+            if (answer.get(0).toInteger() == 1) {
+              floors.sawEpoch(answer.get(1).toLong());
+            } else if (answer.get(1) != null) {
+              sawToken(answer.get(1).toString());
+            }
+          }
+        }
+        case LEASE_ANCHOR -> {
+          if (floors != null && answer.get(0) != null) {
+            sawToken(answer.get(0).toString());
+          }
+        }
+        case CLAIM -> {
+          if (holdings != null) {
+            holdings.claimed(answer);
+          }
+          if (floors != null) {
+            Response messages = answer.get(0);
+            for (int i = 0; i < messages.size(); i++) {
+              long[] idAndEpoch = Floors.idAndEpoch(messages.get(i).toString());
+              floors.sawId(idAndEpoch[0]);
+              floors.sawEpoch(idAndEpoch[1]);
+            }
+          }
+        }
+        case FINISH -> {
+          if (holdings != null) {
+            holdings.finished(args);
+          }
+          if (floors != null) {
+            for (int i = 5; i < args.size(); i += 2) {
+              floors.sawId(Long.parseLong(String.valueOf(args.get(i))));
+            }
+          }
+        }
+        case STATUS -> {
+          if (floors != null) {
+            floors.sawEpoch(answer.get(3).toLong());
+            floors.sawId(answer.get(4).toLong());
+          }
+        }
+        default -> { }
       }
     } catch (RuntimeException unexpectedShape) {
-      // another answer format: floors are a safety net, not a reason to fail the call
+      // another answer format: the floors are a safety net, not a reason to fail the call
     }
   }
 
-  /** Lifts seq and epoch to this process's floors; the keys are found by name in the call's keys. */
-  private Future<Void> raiseFloors(List<String> keys) {
-    String seqKey = keys.stream().filter(k -> k.endsWith(":seq")).findFirst().orElse(null);
-    String epochKey = keys.stream().filter(k -> k.endsWith(":epoch")).findFirst().orElse(null);
-    String key = seqKey != null ? seqKey : epochKey;
-    long pending = seqKey != null ? unansweredProduce.get() : 0;
-    long floor = seqKey != null ? seqFloor + pending : epochFloor;
-    boolean seq = seqKey != null;
-    if (key == null || floor == 0) {
-      cleared(seq);
-      return Future.succeededFuture();
+  /** The epoch of a lease token "<nodeId>:<epoch>". */
+  private void sawToken(String token) {
+    int colon = token.lastIndexOf(':');
+    if (colon > 0) {
+      try {
+        floors.sawEpoch(Long.parseLong(token.substring(colon + 1)));
+      } catch (NumberFormatException notALease) {
+        // garbage in the leader key: acquire-lease replaces it
+      }
     }
-    Request raise = Request.cmd(Command.EVALSHA).arg(Script.RAISE_FLOORS.sha()).arg(1).arg(key).arg(floor);
-    return redis.send(raise)
-        .recover(failure -> noscript(failure)
-            ? redis.send(Request.cmd(Command.EVAL).arg(Script.RAISE_FLOORS.source()).arg(1).arg(key).arg(floor))
-            : Future.failedFuture(failure))
-        .map(r -> {
-          long before = r.get(0).toLong();
-          long after = r.get(1).toLong();
-          if (seq) {
-            unansweredProduce.addAndGet(-pending);
-            seqFloor = Math.max(seqFloor, after);
-          }
-          if (after > before) {
-            log.warn("Redis lost writes in a failover: {} went back from {} to {}; raised it again, ids/epochs in between are skipped",
-                key, after, before);
-          }
-          cleared(seq);
-          return null;
-        });
   }
 
   /**
@@ -192,55 +352,36 @@ public final class Scripts {
    * a shortfall (no replica, or one lagging past waitTimeoutMs) the fleet does not stall: for
    * {@link #DEGRADED_MS} the writes go without WAIT, then WAIT is tried again. Logged once each way.
    */
-  private Future<Response> durable(Script script, List<String> keys, List<?> args) {
+  private Future<Response> durable(Script script, List<String> keys, List<?> args, int replicas) {
     if (System.nanoTime() < degradedUntil) {
       return plain(script, keys, args);
     }
-    Request wait = Request.cmd(Command.WAIT).arg(waitReplicas).arg(waitTimeoutMs);
+    Request wait = Request.cmd(Command.WAIT).arg(replicas).arg(waitTimeoutMs);
     return redis.batch(List.of(evalsha(script, keys, args), wait))
         .recover(failure -> noscript(failure)
-            ? redis.batch(List.of(eval(script, keys, args), Request.cmd(Command.WAIT).arg(waitReplicas).arg(waitTimeoutMs)))
+            ? redis.batch(List.of(eval(script, keys, args), Request.cmd(Command.WAIT).arg(replicas).arg(waitTimeoutMs)))
             : Future.failedFuture(failure))
         .map(answers -> {
           long acked = answers.get(1).toLong();
-          if (acked < waitReplicas) {
+          if (acked < replicas) {
             degradedUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEGRADED_MS);
             if (!lagging) {
               lagging = true;
               log.warn("only {} of {} replica(s) acknowledged a write within waitTimeoutMs={}: writes go on without WAIT "
-                  + "(and could be lost in a failover) until replicas acknowledge again", acked, waitReplicas, waitTimeoutMs);
+                  + "(and could be lost in a failover) until replicas acknowledge again", acked, replicas, waitTimeoutMs);
             }
           } else if (lagging) {
             lagging = false;
-            log.info("replicas acknowledge writes again ({} of {}): WAIT is back on", acked, waitReplicas);
+            log.info("replicas acknowledge writes again ({} of {}): WAIT is back on", acked, replicas);
           }
           return answers.get(0);
         });
   }
 
   private Future<Response> plain(Script script, List<String> keys, List<?> args) {
-    return redis.send(evalsha(script, keys, args)).recover(failure -> {
-      if (noscript(failure)) {
-        // a server without our scripts is fresh: restarted, or a replica just promoted
-        suspected();
-        Future<Void> lifted = floors && (script == Script.PRODUCE || script == Script.ACQUIRE_LEASE)
-            ? raiseFloors(keys) : Future.succeededFuture();
-        return lifted.compose(v -> redis.send(eval(script, keys, args)));
-      }
-      return Future.failedFuture(failure);
-    });
-  }
-
-  /**
-   * A call that was written to a connection and then lost its answer (the connection closed or
-   * reset under it, or no answer in time) may have been applied; one refused at connect time, or
-   * answered with an error, was not.
-   */
-  private static boolean mayHaveBeenApplied(Throwable failure) {
-    String m = String.valueOf(failure.getMessage());
-    return m.contains("CONNECTION_CLOSED") || m.contains("Connection reset") || m.contains("Connection is closed")
-        || failure instanceof java.util.concurrent.TimeoutException || failure instanceof io.vertx.core.VertxException
-        && m.toLowerCase(java.util.Locale.ROOT).contains("timeout");
+    // NOSCRIPT: a server without our scripts (restarted, a replica just promoted, another cluster master)
+    return redis.send(evalsha(script, keys, args)).recover(failure -> noscript(failure)
+        ? redis.send(eval(script, keys, args)) : Future.failedFuture(failure));
   }
 
   private static boolean noscript(Throwable failure) {

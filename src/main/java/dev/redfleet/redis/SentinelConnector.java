@@ -17,10 +17,6 @@ final class SentinelConnector extends RedisConnector {
     super(vertx, options);
   }
 
-  @Override
-  protected boolean failsOverToReplicas() {
-    return true;
-  }
 
   @Override
   protected RedisOptions topology(RedisOptions base) {

@@ -149,8 +149,9 @@ public final class ClientBuilderImpl implements ClientBuilder {
     } catch (ConfigException e) {
       return Future.failedFuture(new IllegalArgumentException("bad configuration: " + e.getMessage()));
     }
-    Sender sender = new Sender(connector.scripts(redis), new Keys(config.namespace()), config.maxBodyBytes(),
-        config.dedupWindowMs());
+    Keys keys = new Keys(config.namespace());
+    Sender sender = new Sender(connector.scripts(redis, keys, dev.redfleet.redis.Floors.Settings.client()), keys,
+        config.maxBodyBytes(), config.dedupWindowMs());
     SendQueue queue = new SendQueue(sender, ClientImpl.CALLS_IN_FLIGHT, e -> ClientFailures.of(config.redis(), e));
     return redis.send(Request.cmd(Command.PING))
         .timeout(PING_TIMEOUT_MS, TimeUnit.MILLISECONDS)

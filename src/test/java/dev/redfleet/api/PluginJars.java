@@ -81,6 +81,47 @@ public final class PluginJars {
         """.formatted(path)));
   }
 
+  /**
+   * A handler plug-in for the data-loss tests: {@code --handler com.acme.MessageLog} appends every
+   * message it handles to {@code file} as one line {@code id TAB epoch TAB producedAt TAB attempt TAB
+   * node TAB body}, one write per line (processes can share the file), so that a test can tell two
+   * different messages that carried one id (a reused id) from one message handled twice
+   * ({@link dev.redfleet.testing.HandledMessages}).
+   */
+  public static Path messageLog(Path out, Path file) throws IOException {
+    String path = file.toAbsolutePath().toString().replace("\\", "\\\\");
+    return fromSources(out, "message-log", Map.of("com.acme.MessageLog", """
+        package com.acme;
+
+        import dev.redfleet.api.*;
+        import java.nio.ByteBuffer;
+        import java.nio.channels.FileChannel;
+        import java.nio.charset.StandardCharsets;
+        import java.nio.file.Path;
+        import java.nio.file.StandardOpenOption;
+
+        public final class MessageLog implements HandlerFactory {
+          public String name() { return "message-log"; }
+
+          public Handler create(HandlerContext context) throws Exception {
+            FileChannel file = FileChannel.open(Path.of("%s"), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
+            String node = context.nodeId();
+            return context.blocking(m -> {
+              // a few ms of work, so that a worker holds messages when a test freezes it
+              Thread.sleep(5);
+              String line = m.id() + "\\t" + m.epoch() + "\\t" + m.producedAt() + "\\t" + m.attempt() + "\\t" + node
+                  + "\\t" + m.body() + "\\n";
+              ByteBuffer bytes = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
+              while (bytes.hasRemaining()) {
+                file.write(bytes);
+              }
+            });
+          }
+        }
+        """.formatted(path)));
+  }
+
   /** Compiles the given sources (class name -> source text) into {@code out/<name>.jar}. */
   public static Path fromSources(Path out, String name, Map<String, String> classes) throws IOException {
     Path src = Files.createDirectories(out.resolve(name + "-src"));

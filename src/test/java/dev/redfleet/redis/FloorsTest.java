@@ -20,8 +20,10 @@ class FloorsTest {
   void seqAndEpochNeverGoBackwardsForAProcessThatSawHigherValues() {
     try (RedisServer server = RedisServer.start(); TestRedis test = new TestRedis(server.url(), "floors")) {
       // the scripts of a fleet member, as FleetNode gets them
-      Fleetlike redis = new Fleetlike(RedisConnector.create(test.vertx(), server.url()).scripts(test.client()), test.keys);
-      long epoch = acquire(redis);
+      Fleetlike redis = new Fleetlike(RedisConnector.create(test.vertx(), server.url())
+          .scripts(test.client(), test.keys, Floors.Settings.node("n", 250, 3000)), test.keys);
+      // like the election: an acquire refused while the fleet settles on the new dataset is tried again
+      long epoch = retried(() -> acquire(redis));
       assertThat(produce(redis, "n:" + epoch, epoch, 40).get(1).toLong()).isEqualTo(40);
 
       server.kill();
@@ -35,13 +37,40 @@ class FloorsTest {
     }
   }
 
-  /** Like the fleet's roles: a call on a connection the restart broke fails once, then works. */
+  /**
+   * With a replica and waitReplicas 1 every id-handing call goes with a WAIT (in one batch): the
+   * guard's refusals come back as "ERR [0] FLOORS ..." and must still be understood. Ids are handed
+   * out under a ceiling the replica has.
+   */
+  @Test
+  void withAReplicaIdsComeFromACeilingTheReplicaHas() {
+    try (RedisServer master = RedisServer.start();
+         RedisServer replica = RedisServer.start("--replicaof", "127.0.0.1", Integer.toString(master.port()));
+         TestRedis test = new TestRedis(master.url(), "floors");
+         TestRedis onReplica = new TestRedis(replica.url(), "floors")) {
+      dev.redfleet.testing.Waits.until("the replica to sync", java.time.Duration.ofSeconds(20),
+          () -> onReplica.string("INFO", "replication").contains("master_link_status:up"));
+      Scripts scripts = new Scripts(test.client(), 1, 1000, new Floors(test.keys, Floors.Settings.node("n", 250, 3000)),
+          new Holdings());
+      Fleetlike redis = new Fleetlike(scripts, test.keys);
+      long epoch = retried(() -> acquire(redis));
+      assertThat(scripts.floors().replicas()).isEqualTo(1);
+      assertThat(produce(redis, "n:" + epoch, epoch, 5).get(1).toLong()).isEqualTo(5);
+      long ceiling = onReplica.number("HGET", test.keys.dataset(), "ceiling");
+      assertThat(ceiling).as("the replica has the ceiling the ids came from").isGreaterThanOrEqualTo(5);
+    }
+  }
+
+  /**
+   * Like the fleet's roles: a call on a connection the restart broke fails once, then works; an
+   * acquire is refused until the node's floors are raised on the new dataset (the settle).
+   */
   private static <T> T retried(java.util.concurrent.Callable<T> call) {
     for (int attempt = 1; ; attempt++) {
       try {
         return call.call();
       } catch (Throwable e) {
-        if (attempt == 10) {
+        if (attempt == 50) {
           throw new AssertionError(e);
         }
         dev.redfleet.testing.Waits.pause(100);

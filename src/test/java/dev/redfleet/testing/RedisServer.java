@@ -97,10 +97,20 @@ public final class RedisServer implements AutoCloseable {
     startProcess();
   }
 
-  private void startProcess() {
+  /**
+   * Starts the server again on the same port and data directory, with more arguments than it
+   * started with the first time (say {@code --replicaof host port}: the old master back as a replica).
+   */
+  public void restart(String... moreArgs) {
+    requireProcess();
+    startProcess(moreArgs);
+  }
+
+  private void startProcess(String... moreArgs) {
     List<String> command = new ArrayList<>(List.of(binary(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
         "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString()));
     command.addAll(extraArgs);
+    command.addAll(List.of(moreArgs));
     try {
       process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
     } catch (IOException e) {

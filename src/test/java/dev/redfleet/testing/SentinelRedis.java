@@ -35,6 +35,15 @@ public final class SentinelRedis implements AutoCloseable {
    * themselves require theirs ({@code requirepass} in sentinel.conf, also used between sentinels).
    */
   public SentinelRedis(String password, String sentinelPassword) {
+    this(password, sentinelPassword, List.of());
+  }
+
+  /** With {@code replicaArgs} added to the replica's redis-server arguments (it may become the master). */
+  public static SentinelRedis withReplicaArgs(String... replicaArgs) {
+    return new SentinelRedis(null, null, List.of(replicaArgs));
+  }
+
+  private SentinelRedis(String password, String sentinelPassword, List<String> moreReplicaArgs) {
     sentinelUserInfo = sentinelPassword == null ? "" : ":" + sentinelPassword + "@";
     String dataUserInfo = password == null ? "" : ":" + password + "@";
     List<String> auth = password == null ? List.of() : List.of("--requirepass", password, "--masterauth", password);
@@ -44,6 +53,7 @@ public final class SentinelRedis implements AutoCloseable {
       master = RedisServer.start(masterArgs.toArray(String[]::new));
       List<String> replicaArgs = new ArrayList<>(List.of("--replicaof", "127.0.0.1", Integer.toString(master.port())));
       replicaArgs.addAll(auth);
+      replicaArgs.addAll(moreReplicaArgs);
       replica = RedisServer.start(replicaArgs.toArray(String[]::new));
       try (TestRedis r = new TestRedis("redis://" + dataUserInfo + "127.0.0.1:" + replica.port(), "x")) {
         Waits.until("the replica to sync", Duration.ofSeconds(20), () -> {
@@ -95,6 +105,42 @@ public final class SentinelRedis implements AutoCloseable {
   /** {@code redis-sentinel://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3}. */
   public String url() {
     return "redis-sentinel://" + String.join(",", sentinelPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+  }
+
+  /** Whether every sentinel lists the server on {@code port} as a replica of the current master. */
+  public boolean sentinelsKnowReplica(int port) {
+    for (int sentinel : sentinelPorts) {
+      try (TestRedis s = new TestRedis("redis://" + sentinelUserInfo + "127.0.0.1:" + sentinel, "x")) {
+        // the old master stays listed while it is down ("flags: s_down,slave"): it must be up again
+        String all = s.call("SENTINEL", "REPLICAS", MASTER_NAME).toString();
+        int at = all.indexOf("port: " + port + ",");
+        if (at < 0) {
+          return false;
+        }
+        int next = all.indexOf("name:", at);
+        if (!all.substring(at, next < 0 ? all.length() : next).contains("flags: slave,")) {
+          return false;
+        }
+      } catch (Throwable notYet) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code SENTINEL FAILOVER}: a planned switch, both servers alive; returns once the sentinels name the other one. */
+  public void failover() {
+    int before = masterPort();
+    try (TestRedis s = new TestRedis("redis://" + sentinelUserInfo + "127.0.0.1:" + sentinelPorts.get(0), "x")) {
+      s.call("SENTINEL", "FAILOVER", MASTER_NAME);
+    }
+    Waits.until("the sentinels to name the new master", Duration.ofSeconds(30), () -> {
+      try {
+        return masterPort() != before;
+      } catch (Throwable notYet) {
+        return false;
+      }
+    });
   }
 
   /** The port the sentinels currently name as master. */

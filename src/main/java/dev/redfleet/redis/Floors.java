@@ -1,0 +1,247 @@
+package dev.redfleet.redis;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.redis.client.Response;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What this process knows about the fleet's dataset, so that ids and epochs never go backwards
+ * while one process that saw them survives.
+ *
+ * <p>Floors: the highest id and epoch this process has seen in any answer or call, whoever handed
+ * them out (produced, sent, claimed, finished, read from the lease). Every script that hands out
+ * ids or epochs gets the floor with its call (lib/issue-guard.lua) and never goes below it.
+ *
+ * <p>The dataset: a random marker written once per namespace ({@code <ns>:dataset} field
+ * {@code id}) and the run_id of the server. {@link #check} runs floors.lua (every node does it every
+ * heartbeatMs, and at once when a guarded script is refused): an empty or replaced dataset
+ * (FLUSHALL, a restart without persistence, an empty replica promoted) has no marker or another
+ * one; a promoted replica or a restarted server has another run_id. Either way every node raises
+ * seq and epoch to its floors there, and ids and epochs are handed out again only once every live
+ * node has done so (the settle, see floors.lua). What this process noticed is logged once, loudly
+ * when something was lost, and handed to the {@link #onChange listener}.
+ */
+public final class Floors {
+  private static final Logger log = LoggerFactory.getLogger(Floors.class);
+
+  /**
+   * @param nodeId the node's id; "" for a one-shot command (a settle does not wait for it)
+   * @param minSettleMs a new server or dataset settles at least this long (2 x heartbeatMs: every
+   *     live node's periodic check has run on it)
+   * @param maxSettleMs and at most this long (staleMs: a node silent that long is gone)
+   */
+  public record Settings(String nodeId, long minSettleMs, long maxSettleMs) {
+    /** A fleet member with these heartbeat and staleness settings. */
+    public static Settings node(String nodeId, long heartbeatMs, long staleMs) {
+      return new Settings(nodeId, 2 * heartbeatMs, Math.max(2 * heartbeatMs, staleMs));
+    }
+
+    /** A one-shot command or a client: the defaults of a node (heartbeat 500 ms, staleMs 3000). */
+    public static Settings client() {
+      return new Settings("", 1000, 3000);
+    }
+  }
+
+  /** floors.lua's answer (see the script). */
+  public record Check(String dataset, String server, long seq, long epoch, long seqFound, long epochFound, String change,
+                      boolean settled, int replicas) {}
+
+  /**
+   * A check that found another dataset or another server than the previous one of this process.
+   *
+   * @param seqFloor this process's seq floor before the check: ids up to it were handed out
+   * @param epochFloor likewise for epochs
+   */
+  public record Change(Check check, boolean datasetChanged, boolean serverChanged, String previousServer, long seqFloor,
+                       long epochFloor) {
+    /** Whether Redis had less than this process had seen (or lost the dataset). */
+    public boolean lostData() {
+      return datasetChanged || check.seqFound() < seqFloor || check.epochFound() < epochFloor;
+    }
+  }
+
+  private final Keys keys;
+  private final Settings settings;
+  private final AtomicLong seq = new AtomicLong();
+  private final AtomicLong epoch = new AtomicLong();
+  private volatile String dataset = "";
+  private volatile String server = "";
+  private volatile int replicas = -1;
+  private volatile Consumer<Change> listener = change -> { };
+  private final Object lock = new Object();
+  private Future<Check> checking;
+
+  public Floors(Keys keys, Settings settings) {
+    this.keys = keys;
+    this.settings = settings;
+  }
+
+  public Keys keys() {
+    return keys;
+  }
+
+  public long seqFloor() {
+    return seq.get();
+  }
+
+  public long epochFloor() {
+    return epoch.get();
+  }
+
+  /** The dataset marker this process knows; "" before its first check. */
+  public String dataset() {
+    return dataset;
+  }
+
+  /** Connected replicas of the master at the last check; -1 unknown. */
+  public int replicas() {
+    return replicas;
+  }
+
+  /** Called (on the thread that completed the check) when a check finds another dataset or server. */
+  public void onChange(Consumer<Change> listener) {
+    this.listener = listener;
+  }
+
+  void sawId(long id) {
+    if (id > seq.get()) {
+      seq.accumulateAndGet(id, Math::max);
+    }
+  }
+
+  void sawEpoch(long value) {
+    if (value > epoch.get()) {
+      epoch.accumulateAndGet(value, Math::max);
+    }
+  }
+
+  /** The two keys issue-guard takes after a script's own: the counter it hands out, the dataset. */
+  List<String> guardKeys(boolean epochs) {
+    return List.of(epochs ? keys.epoch() : keys.seq(), keys.dataset());
+  }
+
+  /**
+   * The three arguments issue-guard takes after a script's own: the known dataset, the floor, and
+   * how many ids the call may hand out under the ceiling (0: no ceiling).
+   */
+  List<Object> guardArgs(boolean epochs, long ids) {
+    return List.of(dataset, epochs ? epoch.get() : seq.get(), ids);
+  }
+
+  /** Runs floors.lua; a call while one is under way shares its answer. */
+  public Future<Check> check(Scripts scripts) {
+    Promise<Check> mine = Promise.promise();
+    synchronized (lock) {
+      if (checking != null) {
+        return checking;
+      }
+      checking = mine.future();
+    }
+    long seqBefore = seq.get();
+    long epochBefore = epoch.get();
+    String knownDataset = dataset;
+    String random = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    scripts.plainRun(Script.FLOORS, keys.floors(), List.of(settings.nodeId(), knownDataset, random, seqBefore, epochBefore,
+            settings.minSettleMs(), settings.maxSettleMs()))
+        .map(Floors::parse)
+        .onComplete(ar -> {
+          synchronized (lock) {
+            checking = null;
+          }
+          if (ar.succeeded()) {
+            noted(ar.result(), knownDataset, seqBefore, epochBefore);
+          }
+          mine.handle(ar);
+        });
+    return mine.future();
+  }
+
+  private static Check parse(Response r) {
+    return new Check(r.get(0).toString(), r.get(1).toString(), r.get(2).toLong(), r.get(3).toLong(), r.get(4).toLong(),
+        r.get(5).toLong(), r.get(6).toString(), r.get(7).toInteger() == 1, r.get(8).toInteger());
+  }
+
+  private void noted(Check c, String knownDataset, long seqBefore, long epochBefore) {
+    sawId(c.seq());
+    sawEpoch(c.epoch());
+    replicas = c.replicas();
+    String previousServer = server;
+    boolean datasetChanged = !knownDataset.isEmpty() && !knownDataset.equals(c.dataset());
+    boolean serverChanged = !previousServer.isEmpty() && !previousServer.equals(c.server());
+    dataset = c.dataset();
+    server = c.server();
+    if (!datasetChanged && !serverChanged) {
+      return;
+    }
+    Change change = new Change(c, datasetChanged, serverChanged, previousServer, seqBefore, epochBefore);
+    say(change);
+    try {
+      listener.accept(change);
+    } catch (RuntimeException e) {
+      log.warn("reacting to a Redis change failed: {}", Backoff.oneLine(e));
+    }
+  }
+
+  /** Once per change, what this process knows. */
+  private void say(Change change) {
+    Check c = change.check();
+    long seqNow = Math.max(c.seq(), change.seqFloor());
+    long epochNow = Math.max(c.epoch(), change.epochFloor());
+    if (change.datasetChanged()) {
+      log.error("Redis lost data: the dataset of namespace '{}' is gone or replaced (FLUSHALL, a restart without "
+              + "persistence, or an empty replica promoted; Redis now has id {}, epoch {}). Ids up to {} and epochs up "
+              + "to {} were issued before; continuing from id {}, epoch {}. Outcomes recorded before are not in the new "
+              + "audit.", keys.namespace(), c.seqFound(), c.epochFound(), seqNow, epochNow, seqNow + 1, epochNow + 1);
+    } else if (change.lostData()) {
+      log.error("Redis lost data: the master changed (server {} -> {}) and the new one lacks recent writes (it has id "
+              + "{}, epoch {}). Ids up to {} and epochs up to {} were issued before; continuing from id {}, epoch {}.",
+          shortId(change.previousServer()), shortId(c.server()), c.seqFound(), c.epochFound(), seqNow, epochNow, seqNow + 1,
+          epochNow + 1);
+    } else {
+      log.warn("the Redis master changed (server {} -> {}); nothing this node had seen was lost (id {}, epoch {})",
+          shortId(change.previousServer()), shortId(c.server()), change.seqFloor(), change.epochFloor());
+    }
+  }
+
+  private static String shortId(String run) {
+    return run.length() > 12 ? run.substring(0, 12) : run;
+  }
+
+  /**
+   * The id and epoch at the start of a message as the scripts write it ({@code {"id":N,"epoch":E,...}});
+   * -1 for what is not in that form.
+   */
+  static long[] idAndEpoch(String raw) {
+    long id = -1;
+    long e = -1;
+    if (raw.startsWith("{\"id\":")) {
+      int i = 6;
+      long n = 0;
+      int start = i;
+      while (i < raw.length() && i - start < 18 && isDigit(raw.charAt(i))) {
+        n = n * 10 + (raw.charAt(i++) - '0');
+      }
+      if (i > start && raw.startsWith(",\"epoch\":", i)) {
+        id = n;
+        i += 9;
+        start = i;
+        n = 0;
+        while (i < raw.length() && i - start < 18 && isDigit(raw.charAt(i))) {
+          n = n * 10 + (raw.charAt(i++) - '0');
+        }
+        e = i > start ? n : -1;
+      }
+    }
+    return new long[] {id, e};
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+}

@@ -1,0 +1,107 @@
+package dev.redfleet.redis;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The messages this process holds, as its {@link Scripts} sees them go by: claimed (claim answers)
+ * and not yet finished (finish calls answered). Shared by the node's worker verticles, which run on
+ * several event loops.
+ *
+ * <p>What it is for: after a master change, the new master may hold messages in this node's
+ * in-flight record that the node no longer holds (a finish the old master acknowledged but never
+ * passed on to its replica). The node is alive, so no reaper takes them, and no worker will ever
+ * finish them again: {@link #requeueStranded} gives them back to the queue. While it runs, new
+ * claims wait (a claim under way could otherwise look stranded); a claim repeated with the token
+ * of one whose answer was lost goes on, and is waited for.
+ */
+public final class Holdings {
+  /** How long a stranded check waits for claims under way before it goes on anyway. */
+  static final long QUIET_WAIT_MS = 5000;
+
+  private final Set<String> held = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger claiming = new AtomicInteger();
+  /** Tokens of claims that got no answer: the worker repeats them, and they may have taken messages. */
+  private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
+  private final AtomicReference<Promise<Void>> gate = new AtomicReference<>();
+
+  /** Messages held now. */
+  public int size() {
+    return held.size();
+  }
+
+  /** Completes when a claim with {@code token} may be sent. */
+  Future<Void> beforeClaim(String token) {
+    Promise<Void> closed = gate.get();
+    return closed == null || unanswered.contains(token) ? Future.succeededFuture() : closed.future();
+  }
+
+  void claimStarted() {
+    claiming.incrementAndGet();
+  }
+
+  void claimEnded(String token, boolean answered) {
+    if (answered) {
+      unanswered.remove(token);
+    } else {
+      unanswered.add(token);
+    }
+    claiming.decrementAndGet();
+  }
+
+  /** A claim's answer: {claimed messages, ...}. */
+  void claimed(Response answer) {
+    Response messages = answer.get(0);
+    for (int i = 0; i < messages.size(); i++) {
+      long id = Floors.idAndEpoch(messages.get(i).toString())[0];
+      if (id > 0) {
+        held.add(Long.toString(id));
+      }
+    }
+  }
+
+  /** A finish call that was answered: ARGV 6, 8, ... (0-based 5, 7, ...) are the ids. */
+  void finished(List<?> args) {
+    for (int i = 5; i < args.size(); i += 2) {
+      held.remove(String.valueOf(args.get(i)));
+    }
+  }
+
+  /**
+   * Gives back to the queue what the node's in-flight record holds and this process does not.
+   * Completes with the number of messages given back (0 when another check is under way).
+   */
+  public Future<Long> requeueStranded(Vertx vertx, Scripts scripts, Keys keys, String nodeId) {
+    Promise<Void> closed = Promise.promise();
+    if (!gate.compareAndSet(null, closed)) {
+      return Future.succeededFuture(0L);
+    }
+    Promise<Long> done = Promise.promise();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIET_WAIT_MS);
+    whenQuiet(vertx, deadline, () -> {
+      List<Object> keep = new ArrayList<>(held);
+      scripts.run(Script.REQUEUE_STRANDED, keys.requeueStranded(nodeId), keep).map(Response::toLong).onComplete(done);
+    });
+    return done.future().andThen(ar -> {
+      gate.set(null);
+      closed.complete();
+    });
+  }
+
+  private void whenQuiet(Vertx vertx, long deadline, Runnable then) {
+    if ((claiming.get() == 0 && unanswered.isEmpty()) || System.nanoTime() > deadline) {
+      then.run();
+    } else {
+      vertx.setTimer(20, t -> whenQuiet(vertx, deadline, then));
+    }
+  }
+}

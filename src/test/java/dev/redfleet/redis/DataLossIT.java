@@ -1,0 +1,175 @@
+package dev.redfleet.redis;
+
+import static dev.redfleet.testing.FailoverAudit.retried;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redfleet.api.PluginJars;
+import dev.redfleet.testing.Fleet;
+import dev.redfleet.testing.FleetProcess;
+import dev.redfleet.testing.HandledMessages;
+import dev.redfleet.testing.Http;
+import dev.redfleet.testing.TestRedis;
+import dev.redfleet.testing.Waits;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Redis loses the whole dataset under a running fleet of three real JVMs: {@code FLUSHALL}, or a
+ * SIGKILL and restart of a server without persistence. Ids and epochs must not go backwards while
+ * a node survives: every node remembers the highest id and epoch it has seen, notices the empty
+ * dataset by its missing marker, and the fleet goes on above what it knew; each node says so once,
+ * and {@code status} and {@code /metrics} show the event. The fast liveness path must work again
+ * after the loss (the anchors are registered anew): a SIGKILLed worker's messages come back in
+ * milliseconds, not after staleMs.
+ *
+ * <p>Measured with a handler that writes every message it handles to a file (id, epoch, produce
+ * time, body): an id carried by two different messages is a reused id; an epoch of a message
+ * produced after the loss at or below one seen before it is a reused epoch.
+ */
+class DataLossIT {
+  private static final long LIMIT = 4000;
+  private static final long STALE_MS = 3000;
+  private static final Pattern LOUD = Pattern.compile("Redis lost data");
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void flushAllMidRunReusesNoIdAndNoEpoch() throws Exception {
+    lose(true);
+  }
+
+  @Test
+  void aRestartWithoutPersistenceReusesNoIdAndNoEpoch() throws Exception {
+    lose(false);
+  }
+
+  private void lose(boolean flushAll) throws Exception {
+    Path handled = dir.resolve("handled.tsv");
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    Files.copy(PluginJars.messageLog(dir.resolve("build"), handled), plugins.resolve("message-log.jar"));
+    String kind = flushAll ? "flushall" : "restart-without-persistence";
+    try (Fleet fleet = new Fleet(List.of("--interval-ms", "2", "--limit", Long.toString(LIMIT), "--workers", "2",
+        "--concurrency", "50", "--plugins", plugins.toString(), "--handler", "com.acme.MessageLog",
+        "--heartbeat-ms", "250", "--stale-ms", Long.toString(STALE_MS), "--http-port", "0"))) {
+      List<FleetProcess> nodes = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        nodes.add(fleet.startJoined());
+      }
+      for (FleetProcess node : nodes) {
+        // all the way up (its role said), so that it knew the dataset before it is lost
+        Waits.until(node.name + " to say its role", Duration.ofSeconds(60),
+            () -> node.logText().contains("is a worker") || node.logText().contains("is the generator"));
+      }
+      Waits.until("a third of the run", Duration.ofSeconds(60), () -> fleet.seq() > LIMIT / 3);
+
+      long seqBefore = fleet.seq();
+      long epochBefore = fleet.redis.number("GET", fleet.redis.keys.epoch());
+      long lostAt = redisTimeMs(fleet.redis);
+      if (flushAll) {
+        fleet.redis.call("FLUSHALL");
+      } else {
+        fleet.server.kill();
+        fleet.server.restart();
+      }
+      long lostAtNanos = System.nanoTime();
+      // generation goes on in the new dataset
+      Waits.until("a message produced after the loss", Duration.ofSeconds(30),
+          () -> HandledMessages.read(handled).lowestIdAfter(lostAt + 1) > 0);
+      long resumedMs = (System.nanoTime() - lostAtNanos) / 1_000_000;
+
+      // the fast path is back: a worker SIGKILLed now has its messages back within milliseconds
+      String generator = Fleet.nodeOf(fleet.awaitLeader());
+      FleetProcess victim = nodes.stream().filter(n -> !n.name.equals(generator)).findFirst().orElseThrow();
+      long killedAt = freezeHoldingAndKill(fleet, victim);
+      Waits.until(victim.name + "'s messages back in the queue", Duration.ofSeconds(15),
+          () -> retried(() -> fleet.held(victim.name)) == 0);
+      long requeuedMs = (System.nanoTime() - killedAt) / 1_000_000;
+
+      Waits.until("the run to end", Duration.ofSeconds(90), () -> settled(fleet));
+      HandledMessages h = HandledMessages.read(handled);
+      long seq = fleet.seq();
+      List<Long> reused = h.reusedIds();
+      long staleEpochs = h.epochsNotAbove(epochBefore, lostAt + 1);
+      JsonObject status = statusJson(fleet);
+      FleetProcess survivor = nodes.stream().filter(n -> n != victim).findFirst().orElseThrow();
+      String metrics = Http.get("http://127.0.0.1:" + Http.portOf(survivor) + "/metrics").body();
+      System.out.printf("FIGURE data-loss kind=%s seq_before=%d epoch_before=%d continued_from=%d lowest_epoch_after=%d "
+              + "final_seq=%d %s messages_with_an_old_epoch=%d generation_resumed_ms=%d dead_worker_requeued_ms=%d%n",
+          kind, seqBefore, epochBefore, h.lowestIdAfter(lostAt + 1), h.lowestEpochAfter(lostAt + 1), seq, h.summary(seq),
+          staleEpochs, resumedMs, requeuedMs);
+
+      assertThat(reused).as("ids carried by two different messages").isEmpty();
+      assertThat(staleEpochs).as("messages produced after the loss under an epoch seen before it").isZero();
+      assertThat(h.lowestIdAfter(lostAt + 1)).as("the first id after the loss").isGreaterThan(seqBefore);
+      assertThat(requeuedMs).as("ms from a worker's SIGKILL to its messages back in the queue, after the loss")
+          .isLessThan(STALE_MS / 2);
+      for (FleetProcess node : nodes) {
+        if (node != victim) {
+          assertThat(LOUD.matcher(node.logText()).results().count()).as(node.name + " says once that Redis lost data")
+              .isEqualTo(1);
+        }
+      }
+      JsonObject change = status.getJsonObject("redisChange");
+      assertThat(change).as("status shows the loss: " + status.encode()).isNotNull();
+      assertThat(change.getString("kind")).isEqualTo("lost");
+      assertThat(change.getLong("seqRaisedTo")).isGreaterThanOrEqualTo(seqBefore);
+      assertThat(status.getJsonObject("stats").getLong("data_lost")).isEqualTo(1);
+      assertThat(Http.sample(metrics, "redfleet_fleet_data_lost_total", null)).isEqualTo(1);
+    }
+  }
+
+  /**
+   * SIGSTOPs the victim (its connection stays open, so nothing moves) until it is caught holding
+   * messages, then SIGKILLs it; returns the time of the kill.
+   */
+  static long freezeHoldingAndKill(Fleet fleet, FleetProcess victim) {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      victim.signal("STOP");
+      Waits.pause(50);
+      if (retried(() -> fleet.held(victim.name)) > 0) {
+        long killedAt = System.nanoTime();
+        victim.kill();
+        return killedAt;
+      }
+      victim.signal("CONT");
+      Waits.pause(100);
+    }
+    throw new AssertionError(victim.name + " was never caught holding a message");
+  }
+
+  private static long redisTimeMs(TestRedis redis) {
+    var t = redis.call("TIME");
+    return t.get(0).toLong() * 1000 + t.get(1).toLong() / 1000;
+  }
+
+  private static JsonObject statusJson(Fleet fleet) {
+    FleetProcess.Result r = FleetProcess.oneShot(List.of("status", "--json", "--redis", fleet.server.url()));
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    return new JsonObject(r.stdout().trim());
+  }
+
+  private static boolean settled(Fleet fleet) {
+    TestRedis redis = fleet.redis;
+    try {
+      if (redis.number("GET", redis.keys.seq()) < LIMIT || redis.number("LLEN", redis.keys.queue()) > 0) {
+        return false;
+      }
+      for (String node : fleet.nodes().keySet()) {
+        if (fleet.held(node) > 0) {
+          return false;
+        }
+      }
+      return true;
+    } catch (Throwable notYet) {
+      return false;
+    }
+  }
+}
