@@ -75,8 +75,10 @@ class ClusterFailoverIT {
       long continuedFrom = FailoverAudit.continuedFrom(fleet.nodes().values(), killedAtClock);
       long reused = FailoverAudit.idsReused(oldSeq, continuedFrom);
       System.out.printf("FIGURE cluster-failover messages=%d kill_to_promotion_ms=%d kill_to_first_message_on_new_master_ms=%d "
-              + "old_master_seq=%d new_master_continued_from=%d final_seq=%d lost=%d duplicated=%d ids_reused=%d processed=%d%n",
-          LIMIT, promotedMs, firstMessageMs, oldSeq, continuedFrom, seq, lost, duplicated, reused, fleet.redis.stat("processed"));
+              + "old_master_seq=%d new_master_continued_from=%d final_seq=%d lost=%d (of them skipped by the floors: %d) "
+              + "duplicated=%d ids_reused=%d processed=%d%n",
+          LIMIT, promotedMs, firstMessageMs, oldSeq, continuedFrom, seq, lost, fleet.redis.stat("ids_skipped"), duplicated, reused,
+          fleet.redis.stat("processed"));
 
       assertThat(seq).as("the fleet produced up to its limit on the promoted replica").isEqualTo(LIMIT);
       assertThat(duplicated).as("outcomes recorded twice").isZero();

@@ -88,8 +88,10 @@ class SentinelFailoverIT {
       long continuedFrom = FailoverAudit.continuedFrom(nodes, killedAtClock);
       long reused = FailoverAudit.idsReused(oldSeq, continuedFrom);
       System.out.printf("FIGURE sentinel-failover waitReplicas=%d messages=%d kill_to_first_message_on_new_master_ms=%d "
-              + "old_master_seq=%d new_master_continued_from=%d final_seq=%d lost=%d duplicated=%d ids_reused=%d processed=%d%n",
-          waitReplicas, LIMIT, firstMessageMs, oldSeq, continuedFrom, seq, lost, duplicated, reused, replica.stat("processed"));
+              + "old_master_seq=%d new_master_continued_from=%d final_seq=%d lost=%d (of them skipped by the floors: %d) "
+              + "duplicated=%d ids_reused=%d processed=%d%n",
+          waitReplicas, LIMIT, firstMessageMs, oldSeq, continuedFrom, seq, lost, replica.stat("ids_skipped"), duplicated, reused,
+          replica.stat("processed"));
 
       assertThat(seq).as("the fleet produced up to its limit on the new master").isEqualTo(LIMIT);
       assertThat(duplicated).as("outcomes recorded twice").isZero();
