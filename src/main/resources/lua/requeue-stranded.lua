@@ -9,7 +9,9 @@
 -- ARGV[1..] the ids the node still holds (running, or finished with the outcome not yet recorded):
 --           those stay
 --
--- Returns the number of messages given back (to the consumer end of the queue, the next taken).
+-- Returns the number of messages given back (to the consumer end of the queue, the next taken). An
+-- entry stored with a delivery prefix ("<token>|{...}": not starting with '{') goes back without it,
+-- as requeue-node.lua returns it.
 --
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type or a
 -- counter is not an integer.
@@ -40,7 +42,16 @@ if #stranded == 0 then
 end
 for i = 1, #stranded, 1000 do
   local part = {unpack(stranded, i, math.min(i + 999, #stranded))}
-  redis.call('RPUSH', KEYS[2], unpack(redis.call('HMGET', KEYS[1], unpack(part))))
+  local values = redis.call('HMGET', KEYS[1], unpack(part))
+  for j = 1, #values do
+    if string.byte(values[j], 1) ~= 123 then
+      local bar = string.find(values[j], '|', 1, true)
+      if bar then
+        values[j] = string.sub(values[j], bar + 1)
+      end
+    end
+  end
+  redis.call('RPUSH', KEYS[2], unpack(values))
   redis.call('HDEL', KEYS[1], unpack(part))
 end
 redis.call('HINCRBY', KEYS[3], 'requeued', #stranded)

@@ -41,6 +41,13 @@ final class RandomPump {
   /** At interval 0: a pause is scheduled (queue full, or Redis failing). */
   private boolean waiting;
   private long timer = -1;
+  /** Paced: when the rate's count started (nanoTime), and the messages asked for since. */
+  private long pacedFrom;
+  private long paced;
+  /** Paced: the fleet was paused; the count starts again when generation goes on. */
+  private boolean restartPacing;
+  /** Paced and paused: no produce call before this (nanoTime). */
+  private long pausedUntil;
 
   RandomPump(GeneratorVerticle host, long run, Vertx vertx, Scripts scripts, Keys keys,
       GeneratorVerticle.Settings settings, Leadership leadership, Backoff backoff) {
@@ -58,9 +65,8 @@ final class RandomPump {
     if (settings.rate() > 0) {
       // one tick per message up to 1,000/s, then 1 ms ticks carrying what is due
       long tick = Math.max(1, Math.min(100, 1000 / settings.rate()));
-      long startedAt = System.nanoTime();
-      long[] sent = {0};
-      timer = vertx.setPeriodic(1, tick, id -> pace(startedAt, sent));
+      pacedFrom = System.nanoTime();
+      timer = vertx.setPeriodic(1, tick, id -> pace());
     } else if (settings.intervalMs() > 0) {
       timer = vertx.setPeriodic(1, settings.intervalMs(), id -> {
         if (producing == 0) {
@@ -80,14 +86,24 @@ final class RandomPump {
   }
 
   /** Paced: produces what the rate makes due by now (the first message at once), in batches of batchSize at most. */
-  private void pace(long startedAt, long[] sent) {
+  private void pace() {
     if (!host.isCurrent(run) || producing >= PIPELINE) {
       return;
     }
-    long due = (System.nanoTime() - startedAt) * settings.rate() / 1_000_000_000L + 1 - sent[0];
+    if (restartPacing && System.nanoTime() < pausedUntil) {
+      // paused: ask again every PAUSED_POLL_MS, not every tick
+      return;
+    }
+    if (restartPacing) {
+      // the time spent paused is not owed: the rate starts again from now, without a burst
+      restartPacing = false;
+      pacedFrom = System.nanoTime();
+      paced = 0;
+    }
+    long due = (System.nanoTime() - pacedFrom) * settings.rate() / 1_000_000_000L + 1 - paced;
     if (due > 0) {
       int n = (int) Math.min(due, settings.batchSize());
-      sent[0] += n;
+      paced += n;
       produce(n);
     }
   }
@@ -158,6 +174,8 @@ final class RandomPump {
         }
       }
       case "paused" -> {
+        restartPacing = true;
+        pausedUntil = System.nanoTime() + GeneratorVerticle.PAUSED_POLL_MS * 1_000_000L;
         if (settings.continuous()) {
           later(GeneratorVerticle.PAUSED_POLL_MS);
         }

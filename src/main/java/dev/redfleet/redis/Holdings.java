@@ -69,9 +69,14 @@ public final class Holdings {
     }
   }
 
-  /** A finish call that was answered: ARGV 6, 8, ... (0-based 5, 7, ...) are the ids. */
+  /**
+   * A finish call that was answered: its ids come after its five fixed ARGV, each followed by what
+   * the finish layout gives with it (an outcome; a claim token and an outcome). Every argument from
+   * the sixth on is tried as an id: the others are never ids of held messages (held ids are digits
+   * only), whichever layout finish.lua has.
+   */
   void finished(List<?> args) {
-    for (int i = 5; i < args.size(); i += 2) {
+    for (int i = 5; i < args.size(); i++) {
       held.remove(String.valueOf(args.get(i)));
     }
   }

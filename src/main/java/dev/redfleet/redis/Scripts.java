@@ -313,13 +313,9 @@ public final class Scripts {
           }
         }
         case FINISH -> {
+          // the ids were seen in the claim answers already (floors)
           if (holdings != null) {
             holdings.finished(args);
-          }
-          if (floors != null) {
-            for (int i = 5; i < args.size(); i += 2) {
-              floors.sawId(Long.parseLong(String.valueOf(args.get(i))));
-            }
           }
         }
         case STATUS -> {

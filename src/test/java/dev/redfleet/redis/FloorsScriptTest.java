@@ -199,6 +199,12 @@ class FloorsScriptTest {
       assertThat(redis.stat("requeued")).isEqualTo(2);
       assertThat(redis.stat("stranded")).isEqualTo(2);
       assertThat(redis.run(Script.REQUEUE_STRANDED, redis.keys.requeueStranded("n"), List.of("2")).toLong()).isZero();
+
+      // an entry kept with a delivery prefix goes back to the queue as the message itself
+      redis.call("DEL", redis.keys.queue());
+      redis.call("HSET", redis.keys.inflight("n"), "4", "slot:7|{\"id\":4,\"epoch\":1,\"ts\":0,\"body\":\"m\"}");
+      assertThat(redis.run(Script.REQUEUE_STRANDED, redis.keys.requeueStranded("n"), List.of("2")).toLong()).isEqualTo(1);
+      assertThat(redis.string("RPOP", redis.keys.queue())).startsWith("{\"id\":4,");
     }
   }
 
