@@ -49,6 +49,8 @@ public final class NodeSummaryVerticle extends VerticleBase {
   private long roleTimer = -1;
   private long periodic = -1;
   private boolean leader;
+  /** The first role line has been logged. */
+  private boolean roleSaid;
   private long lastHandled;
   private long lastFailed;
   private long lastProduced = -1;
@@ -64,7 +66,15 @@ public final class NodeSummaryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.ADDRESS), m -> leader = Leadership.fromJson(m.body()).leader());
+    consumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.ADDRESS), m -> {
+      boolean was = leader;
+      leader = Leadership.fromJson(m.body()).leader();
+      // the role was said before this node was elected (a first start waits for the fleet's
+      // floors to settle): say it again once it changes
+      if (roleSaid && leader && !was) {
+        sayGenerator();
+      }
+    });
     roleTimer = vertx.setTimer(Math.max(1, settings.roleAfterMs()), id -> sayRole());
     periodic = vertx.setPeriodic(settings.periodMs(), id -> summary());
     return consumer.completion();
@@ -86,10 +96,9 @@ public final class NodeSummaryVerticle extends VerticleBase {
       String token = ar.result() == null ? null : ar.result().toString();
       // deployed after the election: an announcement may have come before this verticle listened
       leader = token != null && token.startsWith(nodeId + ":");
+      roleSaid = true;
       if (leader) {
-        log.info(settings.leaderHandles()
-            ? "node {} is the generator: it runs the source and handles messages too (leaderHandles)"
-            : "node {} is the generator: it runs the source, the other nodes handle the messages", nodeId);
+        sayGenerator();
       } else if (token == null) {
         log.info("node {} is a worker; no generator is elected yet", nodeId);
       } else {
@@ -97,6 +106,12 @@ public final class NodeSummaryVerticle extends VerticleBase {
         log.info("node {} is a worker; the generator is node {}", nodeId, generator);
       }
     });
+  }
+
+  private void sayGenerator() {
+    log.info(settings.leaderHandles()
+        ? "node {} is the generator: it runs the source and handles messages too (leaderHandles)"
+        : "node {} is the generator: it runs the source, the other nodes handle the messages", nodeId);
   }
 
   private void summary() {
