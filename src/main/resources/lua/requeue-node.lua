@@ -1,6 +1,7 @@
 -- requeue-node: move everything a node holds (landing list and in-flight hash) back to the
--- consumer end of the queue, atomically; in-flight messages without their delivery prefix. Used by the reaper for a silent node, and by a node
--- leaving gracefully for itself.
+-- consumer end of the queue, atomically; in-flight messages without their delivery prefix. Used by
+-- the reaper for a silent or dead node, and by a restarted node taking its id back. (A node leaving
+-- gracefully uses leave.lua.)
 --
 -- KEYS[1]  <ns>:nodes
 -- KEYS[2]  <ns>:landing:<nodeId>
@@ -16,8 +17,7 @@
 -- ARGV[3]  forget the node (remove it from nodes) once silent at least this many ms. This must
 --          exceed any BLMOVE the node may still have pending, because a stopped-but-connected
 --          process can still have a message moved into its landing list; until then it stays
---          known and is reaped again. 0 = forget at once (a node leaving after closing its
---          blocking connections).
+--          known and is reaped again.
 --
 -- Returns {moved, forgotten}: moved = messages requeued (-1: node alive or unknown,
 --                             -2: the registered connection was not ARGV[4]; nothing changed),
@@ -27,13 +27,14 @@
 -- 'requeued' counter is not an integer. Retries waiting in <ns>:delayed belong to no node and are
 -- not touched: a reaped node's retries still come back when due.
 --#include key-types
+--#include requeue-holdings
 local refused = check_key_types({'zset', 'list', 'hash', 'list', 'hash', 'hash', 'hash'})
 if refused then
   return refused
 end
-local requeued = redis.call('HGET', KEYS[5], 'requeued')
-if requeued and not string.match(requeued, '^%-?%d+$') then
-  return redis.error_reply('ERR redfleet: field requeued of ' .. KEYS[5] .. ' is not an integer; nothing was changed')
+refused = requeued_not_integer(KEYS[5])
+if refused then
+  return refused
 end
 if KEYS[7] and (redis.call('HGET', KEYS[7], ARGV[1]) or '') ~= ARGV[4] then
   return {-2, 0}
@@ -49,32 +50,7 @@ if silent < tonumber(ARGV[2]) then
   return {-1, 0}
 end
 
-local moved = 0
--- RPUSH puts entries at the consumer end, so they are the next to be taken. An in-flight value is
--- "<claim token>|<message>": the message goes back without the delivery it was held under (one
--- that starts with '{' has no token and goes back as it is)
-local held = redis.call('HVALS', KEYS[3])
-for i = 1, #held do
-  if string.byte(held[i], 1) ~= 123 then
-    local bar = string.find(held[i], '|', 1, true)
-    if bar then
-      held[i] = string.sub(held[i], bar + 1)
-    end
-  end
-end
-for i = 1, #held, 1000 do
-  redis.call('RPUSH', KEYS[4], unpack(held, i, math.min(i + 999, #held)))
-end
-moved = moved + #held
-local landed = redis.call('LRANGE', KEYS[2], 0, -1)
-for i = 1, #landed, 1000 do
-  redis.call('RPUSH', KEYS[4], unpack(landed, i, math.min(i + 999, #landed)))
-end
-moved = moved + #landed
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[6])
-if moved > 0 then
-  redis.call('HINCRBY', KEYS[5], 'requeued', moved)
-end
+local moved = requeue_holdings(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 
 if KEYS[7] then
   if ARGV[5] == '' then

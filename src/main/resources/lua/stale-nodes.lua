@@ -1,6 +1,6 @@
--- stale-nodes: the nodes whose last heartbeat is older than a bound, in Redis' own clock.
+-- stale-nodes: the nodes whose last heartbeat (or leave) is older than a bound, in Redis' own clock.
 --
--- KEYS[1]  <ns>:nodes
+-- KEYS[1]  <ns>:nodes (node id -> last heartbeat), or <ns>:left (node id -> when it left)
 -- ARGV[1]  stale bound in ms
 -- ARGV[2]  at most this many node ids
 --

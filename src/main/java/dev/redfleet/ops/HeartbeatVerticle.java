@@ -13,8 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps this node known as alive in {@code <ns>:nodes} (Redis time), and on stop makes the node
- * leave: whatever it still holds goes back to the queue and it is forgotten. Undeploy it after the
- * workers, so nothing lands once it has left.
+ * leave: whatever it still holds goes back to the queue and it is no longer a member. Undeploy it
+ * after the workers have closed their blocking connections. A BLMOVE the server serves before it
+ * has processed such a close can still land a message after the leave: the leader's reaper sweeps
+ * the landing list of a node that left once more after {@code forgetMs} ({@code forget-left.lua}).
  */
 public final class HeartbeatVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(HeartbeatVerticle.class);
@@ -56,11 +58,10 @@ public final class HeartbeatVerticle extends VerticleBase {
     if (keepHoldings) {
       return Future.succeededFuture();
     }
-    return scripts.run(Script.REQUEUE_NODE, keys.requeueNode(nodeId),
-            List.of(nodeId, 0, 0))
+    return scripts.run(Script.LEAVE, keys.leave(nodeId), List.of(nodeId))
         .timeout(5, TimeUnit.SECONDS)
         .onSuccess(r -> log.info("node {} left the fleet; {} unfinished message(s) returned to the queue",
-            nodeId, r.get(0).toLong()))
+            nodeId, r.toLong()))
         .onFailure(e -> log.warn("node {} could not leave cleanly ({}); the reaper will return its messages",
             nodeId, Backoff.oneLine(e)))
         .recover(e -> Future.succeededFuture());

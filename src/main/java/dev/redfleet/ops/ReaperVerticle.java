@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * While this node is the leader, returns the messages of silent nodes to the queue. A silent node
  * stays known, and is reaped again, until it has been silent longer than any blocking pop it may
- * still have pending ({@code forgetMs}).
+ * still have pending ({@code forgetMs}). A node that left gracefully is swept once more after
+ * forgetMs, for a BLMOVE the server served after its leave ({@code forget-left}).
  *
  * <p>Connection-bound fast path (every {@code livenessMs}): each node registers its anchor connection
  * in {@code <ns>:anchors}; a node whose anchor was made on the same Redis server process as this
@@ -184,12 +185,31 @@ public final class ReaperVerticle extends VerticleBase {
           }
           return Future.join(reaps);
         })
+        .compose(v -> scripts.run(Script.STALE_NODES, List.of(keys.left()), List.of(settings.forgetMs(), NODES_PER_PASS)))
+        .compose(gone -> {
+          List<Future<?>> sweeps = new ArrayList<>();
+          for (Response node : gone) {
+            sweeps.add(forgetLeft(node.toString()));
+          }
+          return Future.join(sweeps);
+        })
         .onComplete(ar -> {
           passRunning = false;
           if (ar.succeeded()) {
             backoff.succeeded();
           } else {
             backoff.failed(ar.cause());
+          }
+        });
+  }
+
+  /** The last sweep of a node that left gracefully: what a late BLMOVE landed for it goes back. */
+  private Future<Response> forgetLeft(String gone) {
+    return scripts.run(Script.FORGET_LEFT, keys.leave(gone), List.of(gone, settings.forgetMs()))
+        .onSuccess(r -> {
+          long moved = r.toLong();
+          if (moved > 0) {
+            log.warn("node {} left, and {} message(s) landed for it afterwards: returned to the queue", gone, moved);
           }
         });
   }

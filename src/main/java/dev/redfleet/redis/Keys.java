@@ -64,6 +64,16 @@ public final class Keys {
     return List.of(nodes(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId));
   }
 
+  /** Sorted set: node id -> Redis time (ms) it left gracefully, until its landing list has been swept once more. */
+  public String left() {
+    return prefix + "left";
+  }
+
+  /** The keys {@code leave.lua} and {@code forget-left.lua} take for one node, in their order. */
+  public List<String> leave(String nodeId) {
+    return List.of(nodes(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId), left());
+  }
+
   /** Hash: a node's worker slot -> token and ids of its last claim, so a lost answer can be replayed. */
   public String claims(String nodeId) {
     return prefix + "claims:" + nodeId;

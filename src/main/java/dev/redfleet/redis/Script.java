@@ -20,6 +20,8 @@ public enum Script {
   HEARTBEAT("heartbeat"),
   STALE_NODES("stale-nodes"),
   REQUEUE_NODE("requeue-node"),
+  LEAVE("leave"),
+  FORGET_LEFT("forget-left"),
   ERRORS_CLAIM("errors-claim"),
   ERRORS_ACK("errors-ack"),
   ERRORS_RECOVER("errors-recover"),

@@ -62,13 +62,60 @@ class RequeueNodeScriptTest extends RedisTestBase {
     assertThat(redis.call("ZSCORE", redis.keys.nodes(), "n")).isNull();
   }
 
+  private long leave(String node) {
+    return redis.run(Script.LEAVE, redis.keys.leave(node), List.of(node)).toLong();
+  }
+
+  private long forgetLeft(String node, long forgetMs) {
+    return redis.run(Script.FORGET_LEFT, redis.keys.leave(node), List.of(node, forgetMs)).toLong();
+  }
+
   @Test
-  void leavingReturnsEverythingAndForgetsAtOnce() {
+  void leavingReturnsEverythingAndEndsMembershipAtOnceButIsRemembered() {
     holds("n", 0);
-    Response r = requeue("n", 0, 0);
-    assertThat(r.get(0).toLong()).isEqualTo(3);
-    assertThat(r.get(1).toLong()).isEqualTo(1);
+    assertThat(leave("n")).isEqualTo(3);
     assertThat(redis.number("ZCARD", redis.keys.nodes())).isZero();
+    assertThat(redis.number("LLEN", redis.keys.queue())).isEqualTo(3);
+    assertThat(redis.number("EXISTS", redis.keys.inflight("n"), redis.keys.landing("n"), redis.keys.claims("n"))).isZero();
+    assertThat(redis.call("ZSCORE", redis.keys.left(), "n")).isNotNull();
+  }
+
+  @Test
+  void aMessageLandedAfterTheLeaveGoesBackOnceForgetMsHasPassed() {
+    holds("n", 0);
+    leave("n");
+    // a BLMOVE the server served after the leave, before it processed the node's close
+    redis.call("LPUSH", redis.keys.landing("n"), "late");
+    assertThat(forgetLeft("n", 60_000)).as("too early: nothing moves").isEqualTo(-1);
+    assertThat(redis.number("LLEN", redis.keys.landing("n"))).isEqualTo(1);
+    // the leave, as if it had happened forgetMs ago
+    redis.call("ZADD", redis.keys.left(), redisNow() - 60_000, "n");
+    assertThat(forgetLeft("n", 60_000)).isEqualTo(1);
+    assertThat(redis.string("LINDEX", redis.keys.queue(), -1)).isEqualTo("late");
+    assertThat(redis.number("EXISTS", redis.keys.landing("n"))).isZero();
+    assertThat(redis.number("ZCARD", redis.keys.left())).isZero();
+    assertThat(redis.stat("requeued")).isEqualTo(4);
+    assertThat(forgetLeft("n", 60_000)).as("swept once").isEqualTo(-1);
+  }
+
+  @Test
+  void aNodeIdInUseAgainKeepsItsLandingListAndOnlyTheMemoryOfTheLeaveIsDropped() {
+    holds("n", 0);
+    leave("n");
+    redis.call("ZADD", redis.keys.left(), redisNow() - 60_000, "n");
+    holds("n", 0); // a process restarted under the id
+    assertThat(forgetLeft("n", 60_000)).isEqualTo(-2);
+    assertThat(redis.number("LLEN", redis.keys.landing("n"))).isEqualTo(1);
+    assertThat(redis.number("HLEN", redis.keys.inflight("n"))).isEqualTo(2);
+    assertThat(redis.number("ZCARD", redis.keys.left())).isZero();
+  }
+
+  @Test
+  void nodesThatLeftLongEnoughAgoAreFoundInRedisTime() {
+    redis.call("ZADD", redis.keys.left(), redisNow() - 10_000, "long-gone", redisNow(), "just-left");
+    Response gone = redis.run(Script.STALE_NODES, List.of(redis.keys.left()), List.of(3000, 100));
+    assertThat(gone.size()).isEqualTo(1);
+    assertThat(gone.get(0).toString()).isEqualTo("long-gone");
   }
 
   @Test

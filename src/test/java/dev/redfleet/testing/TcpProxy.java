@@ -31,6 +31,7 @@ public final class TcpProxy implements AutoCloseable {
   private volatile boolean closed;
   private volatile Predicate<String> losing;
   private volatile double loseProbability;
+  private volatile long upstreamCloseDelayMs;
   private final Random random = new Random(42);
   private final AtomicLong matched = new AtomicLong();
   private final AtomicLong lost = new AtomicLong();
@@ -66,6 +67,15 @@ public final class TcpProxy implements AutoCloseable {
   public void loseReplies(Predicate<String> request, double probability) {
     loseProbability = probability;
     losing = request;
+  }
+
+  /**
+   * From now on, when a client closes its connection, the proxy closes the server side only
+   * {@code delayMs} later: what the client sent before closing is still being served meanwhile, as
+   * when a close crosses a slow network or the server is busy.
+   */
+  public void closeUpstreamLate(long delayMs) {
+    upstreamCloseDelayMs = delayMs;
   }
 
   /** Requests that matched {@link #loseReplies}' predicate so far. */
@@ -132,6 +142,10 @@ public final class TcpProxy implements AutoCloseable {
           }
           out.write(buffer, 0, n);
           out.flush();
+        }
+        long delay = upstreamCloseDelayMs;
+        if (requests && delay > 0) {
+          Thread.sleep(delay); // the client is gone; the server learns it late
         }
       } catch (IOException | InterruptedException e) {
         // a side closed

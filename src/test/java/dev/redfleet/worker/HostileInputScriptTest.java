@@ -262,6 +262,7 @@ class HostileInputScriptTest extends RedisTestBase {
     assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, k().produce(),
         List.of("gen:1", 1, 0, 1000, "", "", "\"a\"", "\"b\"")));
     assertRefusedAndNothingChanged(() -> redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0)));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.LEAVE, k().leave(NODE), List.of(NODE)));
     assertRefusedAndNothingChanged(() -> redis.run(Script.UNLAND, List.of(k().landing(NODE), k().queue()), List.of()));
     assertRefusedAndNothingChanged(() -> redis.run(Script.RETRY_DUE, k().retryDue(), RetryVerticle.args(100, "test-leader")));
 
@@ -272,6 +273,9 @@ class HostileInputScriptTest extends RedisTestBase {
     assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, k().produce(),
         List.of("gen:1", 1, 0, 1000, "", "", "\"a\"")));
     assertRefusedAndNothingChanged(() -> redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0)));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.LEAVE, k().leave(NODE), List.of(NODE)));
+    redis.call("ZADD", k().left(), 0, NODE);
+    assertRefusedAndNothingChanged(() -> redis.run(Script.FORGET_LEFT, k().leave(NODE), List.of(NODE, 0)));
 
     redis.call("FLUSHALL");
     generatorState();

@@ -1,0 +1,46 @@
+-- forget-left: the last sweep of a node that left (see leave.lua). Once the node has been gone at
+-- least ARGV[2] ms, longer than any BLMOVE it sent can still be pending, whatever landed in its
+-- landing list after it left goes back to the queue, and the node is no longer remembered.
+-- If the node id is a member again (a process restarted under it), its landing list is that
+-- process's: nothing moves, and only the memory of the leave is dropped.
+--
+-- KEYS[1]  <ns>:nodes
+-- KEYS[2]  <ns>:landing:<nodeId>
+-- KEYS[3]  <ns>:inflight:<nodeId>
+-- KEYS[4]  <ns>:queue
+-- KEYS[5]  <ns>:stats     'requeued' is incremented
+-- KEYS[6]  <ns>:claims:<nodeId>
+-- KEYS[7]  <ns>:left
+-- ARGV[1]  nodeId
+-- ARGV[2]  forgetMs: act only if the node left at least this many ms ago
+--
+-- Returns the number of messages returned to the queue; -1 if the node is not remembered or left
+-- less than ARGV[2] ms ago (nothing changed); -2 if the id is a member again (only the memory of
+-- the leave was dropped).
+--
+-- Fails before its first write (error reply, nothing changed) if a key has the wrong type or the
+-- 'requeued' counter is not an integer.
+--#include key-types
+--#include requeue-holdings
+local refused = check_key_types({'zset', 'list', 'hash', 'list', 'hash', 'hash', 'zset'})
+if refused then
+  return refused
+end
+refused = requeued_not_integer(KEYS[5])
+if refused then
+  return refused
+end
+local left = redis.call('ZSCORE', KEYS[7], ARGV[1])
+if not left then
+  return -1
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now - tonumber(left) < tonumber(ARGV[2]) then
+  return -1
+end
+redis.call('ZREM', KEYS[7], ARGV[1])
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  return -2
+end
+return requeue_holdings(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])

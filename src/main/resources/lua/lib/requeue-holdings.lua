@@ -1,0 +1,44 @@
+-- requeue-holdings: shared by the scripts that give a node's messages back to the queue
+-- (requeue-node, leave, forget-left). A script includes it with `--#include requeue-holdings`.
+--
+-- requeue_holdings(landing, inflight, queue, stats, claims)
+--   RPUSHes the in-flight values (without their '<claim token>|' delivery prefix; one that starts
+--   with '{' has no token and goes back as it is) and then the landing list to the consumer end of
+--   the queue, so they are the next to be taken; deletes the landing list, the in-flight hash and
+--   the claims hash; adds the count to the stats field 'requeued'. Returns the count.
+--   The caller has checked the keys' types and that 'requeued' is an integer.
+local function requeue_holdings(landing, inflight, queue, stats, claims)
+  local moved = 0
+  local held = redis.call('HVALS', inflight)
+  for i = 1, #held do
+    if string.byte(held[i], 1) ~= 123 then
+      local bar = string.find(held[i], '|', 1, true)
+      if bar then
+        held[i] = string.sub(held[i], bar + 1)
+      end
+    end
+  end
+  for i = 1, #held, 1000 do
+    redis.call('RPUSH', queue, unpack(held, i, math.min(i + 999, #held)))
+  end
+  moved = moved + #held
+  local landed = redis.call('LRANGE', landing, 0, -1)
+  for i = 1, #landed, 1000 do
+    redis.call('RPUSH', queue, unpack(landed, i, math.min(i + 999, #landed)))
+  end
+  moved = moved + #landed
+  redis.call('DEL', landing, inflight, claims)
+  if moved > 0 then
+    redis.call('HINCRBY', stats, 'requeued', moved)
+  end
+  return moved
+end
+
+-- requeued_not_integer(stats): nil, or the error reply for a 'requeued' field that is not an integer
+local function requeued_not_integer(stats)
+  local requeued = redis.call('HGET', stats, 'requeued')
+  if requeued and not string.match(requeued, '^%-?%d+$') then
+    return redis.error_reply('ERR redfleet: field requeued of ' .. stats .. ' is not an integer; nothing was changed')
+  end
+  return nil
+end
