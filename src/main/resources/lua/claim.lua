@@ -25,9 +25,9 @@
 --          starting with '{' (a value starting with '{' is a bare message: held under no delivery,
 --          written by hand or before deliveries were named); refused otherwise.
 --
--- Returns {messages, odd}: messages = the claimed messages (raw JSON), oldest first; each starts
--- with {"id":<id> (the message itself, without the delivery prefix). odd is empty (kept for
--- callers that read positions from it), or {'paused'} while the fleet is paused.
+-- Returns {messages, marker}: messages = the claimed messages (raw JSON), oldest first; each starts
+-- with {"id":<id> (the message itself, without the delivery prefix). marker is {'paused'} while the
+-- fleet is paused, else empty.
 --
 -- While the fleet is paused a new claim takes nothing: what the node's BLMOVE landed goes back to
 -- the consumer end of the queue (as unland does), the token is recorded with no ids, and the

@@ -1,0 +1,155 @@
+package dev.redfleet.worker;
+
+import dev.redfleet.metrics.NodeMetrics;
+import dev.redfleet.redis.Backoff;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records a worker's outcomes in Redis in batches: one finish call is in flight at a time and
+ * everything that finished meanwhile goes into the next one. Each outcome names its delivery (the
+ * message id and the token of the claim that took it), so a batch re-sent after its answer was
+ * lost cannot act on a later delivery of the same message (its retry, say). Runs on its worker
+ * verticle's context.
+ */
+final class OutcomeRecorder {
+  private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
+
+  private final Vertx vertx;
+  private final WorkerStore store;
+  private final WorkerStore.RetryPolicy policy;
+  private final NodeMetrics metrics;
+  private final Runnable onIdle;
+  private final Backoff finishBackoff = new Backoff(log, "worker finish", 100, 5000);
+  /** Triples (id, claim token, outcome) waiting for the next finish call; outcome "" is success. */
+  private ArrayList<String> outcomes = new ArrayList<>();
+  /** A finish call is outstanding, or waiting to be retried. */
+  private boolean finishing;
+  /**
+   * Most outcomes per finish call: halved while Redis refuses a batch with a script error, so one
+   * entry it cannot take is isolated instead of holding back the others; doubled back on success.
+   */
+  private int finishLimit = WorkerVerticle.MAX_BATCH;
+
+  /** @param onIdle called whenever the recorder may have become idle (nothing waiting, no call out) */
+  OutcomeRecorder(Vertx vertx, WorkerStore store, WorkerStore.RetryPolicy policy, NodeMetrics metrics, Runnable onIdle) {
+    this.vertx = vertx;
+    this.store = store;
+    this.policy = policy;
+    this.metrics = metrics;
+    this.onIdle = onIdle;
+  }
+
+  /** One outcome ("" = success) of the delivery of {@code id} under claim {@code token}. */
+  void add(String id, String token, String outcome) {
+    outcomes.add(id);
+    outcomes.add(token);
+    outcomes.add(outcome);
+    flush();
+  }
+
+  /** Nothing waits to be recorded and no finish call is out. */
+  boolean idle() {
+    return outcomes.isEmpty() && !finishing;
+  }
+
+  /** Sends everything finished so far in one call, unless a call is already on its way. */
+  private void flush() {
+    if (finishing || outcomes.isEmpty()) {
+      onIdle.run();
+      return;
+    }
+    List<String> batch;
+    if (outcomes.size() <= 3 * finishLimit) {
+      batch = outcomes;
+      outcomes = new ArrayList<>();
+    } else {
+      List<String> head = outcomes.subList(0, 3 * finishLimit);
+      batch = new ArrayList<>(head);
+      head.clear();
+    }
+    finishing = true;
+    store.finish(policy, ThreadLocalRandom.current().nextInt(1 << 30), batch).onComplete(ar -> {
+      if (ar.failed()) {
+        if (isolate(batch, ar.cause())) {
+          finishing = false;
+          flush();
+          return;
+        }
+        // a retry is safe: the script wrote nothing, or the outcomes it recorded named deliveries
+        // that are no longer in flight, so they are dropped, even where the same message is back
+        // in this node's in-flight hash as a later delivery (its retry)
+        outcomes.addAll(0, batch);
+        vertx.setTimer(finishBackoff.failed(ar.cause()), id -> {
+          finishing = false;
+          flush();
+        });
+        return;
+      }
+      finishBackoff.succeeded();
+      finishLimit = Math.min(WorkerVerticle.MAX_BATCH, finishLimit * 2);
+      finishing = false;
+      WorkerStore.Finished r = ar.result();
+      if (metrics.enabled()) {
+        metrics.outcomesRecorded(r.recorded(), failures(batch), r.dropped());
+      }
+      if (r.dropped() > 0) {
+        log.info("{} late outcome(s) dropped: their delivery was no longer in flight here (handed to another worker, "
+            + "or recorded by an earlier call whose answer was lost)", r.dropped());
+      }
+      if (r.duplicates() > 0) {
+        log.warn("{} duplicate outcome(s): another copy of the same id was recorded first; kept in the errors list "
+            + "as error=duplicate", r.duplicates());
+      }
+      flush();
+    });
+  }
+
+  /**
+   * After Redis refused a finish batch with a script error (not a connection or key problem, which
+   * hits every batch alike): retries the batch in halves at once, and an outcome refused on its own
+   * as {@code malformed}. One that Redis refuses even so is set aside (it stays in the in-flight
+   * hash and goes back to the queue when the node leaves): it must not hold back the others.
+   *
+   * @return true if the batch was requeued for an immediate, smaller call
+   */
+  private boolean isolate(List<String> batch, Throwable cause) {
+    String text = cause.getMessage();
+    boolean perEntry = text != null && text.contains("script") && !text.startsWith("OOM") && !text.startsWith("BUSY")
+        && !text.startsWith("NOSCRIPT") && !text.contains("redfleet:");
+    if (!perEntry) {
+      return false;
+    }
+    int triples = batch.size() / 3;
+    if (triples > 1) {
+      finishLimit = Math.max(1, triples / 2);
+      outcomes.addAll(0, batch);
+      return true;
+    }
+    finishLimit = 1;
+    if (!"malformed".equals(batch.get(2))) {
+      log.warn("finish refused the outcome of message {} ({}); recording it as malformed", batch.get(0), Backoff.oneLine(cause));
+      outcomes.addAll(0, List.of(batch.get(0), batch.get(1), "malformed"));
+      return true;
+    }
+    log.error("finish refused message {} even as malformed ({}); set aside until the node leaves",
+        batch.get(0), Backoff.oneLine(cause));
+    return true;
+  }
+
+  /** Failed outcomes in a batch of (id, token, outcome) triples, counted as finish.lua counts them. */
+  private static long failures(List<String> batch) {
+    long failed = 0;
+    for (int i = 2; i < batch.size(); i += 3) {
+      String outcome = batch.get(i);
+      if (!outcome.isEmpty() && !outcome.equals("malformed")) {
+        failed++;
+      }
+    }
+    return failed;
+  }
+}

@@ -1,0 +1,90 @@
+package dev.redfleet.worker;
+
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The worker's side of fleet state in Redis, for one node: the key lists and argument order of
+ * {@code claim.lua}, {@code finish.lua} and {@code unland.lua}, the BLMOVE into the node's landing
+ * list, and the decoding of their replies. The worker's classes call these methods and never parse
+ * a script reply themselves.
+ */
+final class WorkerStore {
+  /** What one claim took: the messages (raw, oldest first), and whether the fleet is paused. */
+  record Claimed(List<String> messages, boolean paused) {}
+
+  /** What one finish call recorded: outcomes recorded, late ones dropped, duplicates found. */
+  record Finished(long recorded, long dropped, long duplicates) {}
+
+  /** The per-call arguments of finish that come before the outcome triples. */
+  record RetryPolicy(int attempts, long backoffMs, long backoffMaxMs) {}
+
+  private final Scripts scripts;
+  private final Keys keys;
+  private final String nodeId;
+  private final List<String> claimKeys;
+  private final List<String> finishKeys;
+  private final List<String> unlandKeys;
+
+  WorkerStore(Scripts scripts, Keys keys, String nodeId) {
+    this.scripts = scripts;
+    this.keys = keys;
+    this.nodeId = nodeId;
+    this.claimKeys = keys.claim(nodeId);
+    this.finishKeys = keys.finish(nodeId);
+    this.unlandKeys = List.of(keys.landing(nodeId), keys.queue());
+  }
+
+  /**
+   * Everything the node's BLMOVE landed, plus up to {@code fromQueue} more from the queue, into the
+   * in-flight hash under {@code token}; a repeated token gets the same claim back.
+   */
+  Future<Claimed> claim(int fromQueue, String slot, String token) {
+    return scripts.run(Script.CLAIM, claimKeys, List.of(nodeId, fromQueue, slot, token)).map(r -> {
+      Response claimed = r.get(0);
+      List<String> messages = new ArrayList<>(claimed.size());
+      for (int i = 0; i < claimed.size(); i++) {
+        messages.add(claimed.get(i).toString());
+      }
+      Response marker = r.get(1);
+      boolean paused = marker.size() == 1 && "paused".equals(marker.get(0).toString());
+      return new Claimed(messages, paused);
+    });
+  }
+
+  /**
+   * Records a batch of (id, claim token, outcome) triples; outcome "" is success.
+   *
+   * @param jitterSeed the seed of the retry delays' jitter: the script itself has no source of randomness
+   */
+  Future<Finished> finish(RetryPolicy policy, int jitterSeed, List<String> triples) {
+    List<Object> args = new ArrayList<>(triples.size() + 5);
+    args.add(nodeId);
+    args.add(policy.attempts());
+    args.add(policy.backoffMs());
+    args.add(policy.backoffMaxMs());
+    args.add(jitterSeed);
+    args.addAll(triples);
+    return scripts.run(Script.FINISH, finishKeys, args).map(r ->
+        new Finished(r.get(0).toLong(), r.get(1).toLong(), r.size() > 2 ? r.get(2).toLong() : 0));
+  }
+
+  /** Gives what the node's BLMOVE landed back to the head of the queue. */
+  Future<Void> unland() {
+    return scripts.run(Script.UNLAND, unlandKeys, List.of()).mapEmpty();
+  }
+
+  /** BLMOVE from the queue into the node's landing list, waiting up to {@code blockMs}; for a dedicated connection. */
+  Request blockingMove(long blockMs) {
+    return Request.cmd(Command.BLMOVE).arg(keys.queue()).arg(keys.landing(nodeId))
+        .arg("RIGHT").arg("LEFT").arg(String.format(Locale.ROOT, "%.3f", blockMs / 1000.0));
+  }
+}
