@@ -4,6 +4,7 @@ import dev.redfleet.config.ConfigLoader;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.ConfigException;
 import dev.redfleet.config.Setting;
+import dev.redfleet.redis.DataFormat;
 import dev.redfleet.redis.Floors;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnectionOptions;
@@ -93,7 +94,17 @@ public final class CommonOptions {
    * WAIT as configured.
    */
   static Scripts issuing(Vertx vertx, FleetConfig config, Redis redis) {
-    return RedisConnector.create(vertx, config.redis()).scripts(redis, new Keys(config.namespace()), Floors.Settings.client());
+    Keys keys = new Keys(config.namespace());
+    Scripts scripts = RedisConnector.create(vertx, config.redis()).scripts(redis, keys, Floors.Settings.client());
+    // before the first write: a namespace of another release's data format is refused (exit 2)
+    try {
+      DataFormat.check(scripts, keys, config.namespace()).await();
+    } catch (DataFormat.MismatchException e) {
+      throw e;
+    } catch (Throwable e) {
+      throw failure(config.redis(), e);
+    }
+    return scripts;
   }
 
   /** As {@link #connect(Vertx, FleetConfig)}, with at most {@code connections} connections. */

@@ -196,6 +196,9 @@ public final class RunCommand implements Callable<Integer> {
         if (t instanceof IdentityVerticle.NodeIdInUseException inUse) {
           throw inUse;
         }
+        if (t instanceof dev.redfleet.redis.DataFormat.MismatchException mismatch) {
+          throw mismatch;
+        }
       }
       if (!node.stopRequested()) {
         throw e;

@@ -14,6 +14,7 @@ import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Anchor;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.ClientLiveness;
+import dev.redfleet.redis.DataFormat;
 import dev.redfleet.redis.Floors;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.NodeScope;
@@ -171,7 +172,8 @@ public final class FleetNode {
 
   /**
    * Completes when every verticle runs; fails with {@link IdentityVerticle.NodeIdInUseException} (at
-   * once when a live process holds the id, or when one takes it while this node is starting).
+   * once when a live process holds the id, or when one takes it while this node is starting), or
+   * with {@link DataFormat.MismatchException} when the namespace holds another release's data format.
    */
   public Future<Void> start() {
     io.vertx.core.Promise<Void> started = io.vertx.core.Promise.promise();
@@ -198,12 +200,17 @@ public final class FleetNode {
     return deploying;
   }
 
-  /** Deploys the identity, retrying while Redis is unreachable; a live holder of the id fails it at once. */
+  /**
+   * Checks the namespace's data format and deploys the identity, retrying while Redis is
+   * unreachable; another format, or a live holder of the id, fails it at once.
+   */
   private Future<String> claimIdentity() {
-    return vertx.deployVerticle(new IdentityVerticle(redis, scripts, keys, config.nodeId(), anchor, liveness,
-            config.staleMs(), this::onIdentityLost), scoped())
+    // before the first write: a namespace of another data format is refused as a whole
+    return DataFormat.check(scripts, keys, config.namespace())
+        .compose(v -> vertx.deployVerticle(new IdentityVerticle(redis, scripts, keys, config.nodeId(), anchor, liveness,
+            config.staleMs(), this::onIdentityLost), scoped()))
         .recover(e -> {
-          if (e instanceof IdentityVerticle.NodeIdInUseException || stopping) {
+          if (e instanceof IdentityVerticle.NodeIdInUseException || e instanceof DataFormat.MismatchException || stopping) {
             return Future.failedFuture(e);
           }
           // logged once (then a summary a minute); a permanent refusal (ACL) ends run

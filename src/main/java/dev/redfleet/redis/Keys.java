@@ -64,6 +64,16 @@ public final class Keys {
     return List.of(nodes(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId));
   }
 
+  /** String: the data format number of everything in the namespace (see {@link DataFormat}). */
+  public String format() {
+    return prefix + "format";
+  }
+
+  /** The keys {@code format.lua} takes, in its order. */
+  public List<String> formatCheck() {
+    return List.of(format(), nodes(), queue(), delayed());
+  }
+
   /** Sorted set: node id -> Redis time (ms) it left gracefully, until its landing list has been swept once more. */
   public String left() {
     return prefix + "left";

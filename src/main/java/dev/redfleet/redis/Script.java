@@ -40,6 +40,8 @@ public enum Script {
   // messages in
   SEND("send"),
   REQUEUE_ERROR("requeue-error"),
+  // the namespace's data format
+  FORMAT("format"),
   // operations: pause and resume
   PAUSE("pause"),
   RESUME("resume");

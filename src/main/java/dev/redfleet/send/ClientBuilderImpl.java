@@ -6,8 +6,10 @@ import dev.redfleet.config.ConfigException;
 import dev.redfleet.config.ConfigLoader;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Setting;
+import dev.redfleet.redis.DataFormat;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnector;
+import dev.redfleet.redis.Scripts;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -150,15 +152,18 @@ public final class ClientBuilderImpl implements ClientBuilder {
       return Future.failedFuture(new IllegalArgumentException("bad configuration: " + e.getMessage()));
     }
     Keys keys = new Keys(config.namespace());
-    Sender sender = new Sender(connector.scripts(redis, keys, dev.redfleet.redis.Floors.Settings.client()), keys,
-        config.maxBodyBytes(), config.dedupWindowMs());
+    Scripts scripts = connector.scripts(redis, keys, dev.redfleet.redis.Floors.Settings.client());
+    Sender sender = new Sender(scripts, keys, config.maxBodyBytes(), config.dedupWindowMs());
     SendQueue queue = new SendQueue(sender, ClientImpl.CALLS_IN_FLIGHT, e -> ClientFailures.of(config.redis(), e));
     return redis.send(Request.cmd(Command.PING))
         .timeout(PING_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .<RedfleetClient>map(pong -> new ClientImpl(sender, queue, redis, vx, own))
+        // before the first send: a namespace of another release's data format is refused
+        .compose(pong -> DataFormat.check(scripts, keys, config.namespace()).timeout(PING_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+        .<RedfleetClient>map(checked -> new ClientImpl(sender, queue, redis, vx, own))
         .recover(e -> {
           redis.close();
-          return Future.failedFuture(ClientFailures.of(config.redis(), e));
+          return Future.failedFuture(e instanceof DataFormat.MismatchException
+              ? new IllegalStateException(e.getMessage()) : ClientFailures.of(config.redis(), e));
         });
   }
 }

@@ -223,6 +223,18 @@ class ClientTest extends RedisTestBase {
   }
 
   @Test
+  void connectRefusesANamespaceInUseByAnotherReleasesDataFormatAndSendsNothing() {
+    redis.call("SET", "{other}:format", "1");
+    redis.call("LPUSH", "{other}:queue", "{\"id\":1,\"epoch\":1,\"body\":\"theirs\"}");
+    assertThatThrownBy(() -> connect(Redfleet.client().redis(server.url()).namespace("other")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("namespace 'other' holds fleet state in data format '1', this release reads and writes format ")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    assertThat(redis.number("LLEN", "{other}:queue")).isEqualTo(1);
+    assertThat(redis.string("GET", "{other}:format")).isEqualTo("1");
+  }
+
+  @Test
   void connectFailsWithOneLineForABadSettingAnUnreachableRedisAndRefusedCredentials() throws Exception {
     assertThatThrownBy(() -> connect(Redfleet.client().redis(server.url()).set("maxBodyBytes", "lots")))
         .isInstanceOf(IllegalArgumentException.class)

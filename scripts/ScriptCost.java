@@ -1,0 +1,176 @@
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What each data-path script costs per message, on its own: produce, claim and finish run one
+ * after the other over MESSAGES messages in calls of BATCH, on one connection, with nothing else
+ * touching the Redis at REDIS_URL (a private redis-server: the figures are that server's INFO
+ * deltas). For each phase it prints Redis commands per message (those the scripts call, from INFO
+ * commandstats), bytes the client sent per message, Redis CPU (user + sys) per message, and this
+ * JVM's CPU per message to build the calls and read the replies. FAIL_PERCENT of the outcomes are
+ * failures (attempts 1: they go to the errors list), as in the bench.
+ *
+ * <p>Run it with a jar on the class path, and the same line with another jar, to compare releases:
+ *
+ * <pre>java -cp target/app-fat.jar scripts/ScriptCost.java REDIS_URL [MESSAGES [BATCH [FAIL_PERCENT]]]</pre>
+ */
+public class ScriptCost {
+  public static void main(String[] args) throws Exception {
+    if (args.length < 1) {
+      System.err.println("usage: java -cp app-fat.jar scripts/ScriptCost.java REDIS_URL [MESSAGES [BATCH [FAIL_PERCENT]]]");
+      System.exit(2);
+    }
+    int messages = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
+    int batch = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+    int failPercent = args.length > 3 ? Integer.parseInt(args[3]) : 15;
+    Vertx vertx = Vertx.vertx();
+    RedisConnection redis = Redis.createClient(vertx, args[0]).connect().await();
+    try {
+      new ScriptCost(redis, messages, batch, failPercent).run();
+    } catch (Throwable e) {
+      // printed here: the source launcher cannot trim the trace of an exception from a lambda
+      e.printStackTrace();
+      System.exit(1);
+    } finally {
+      redis.close();
+      vertx.close().await();
+    }
+  }
+
+  private final RedisConnection redis;
+  private final int messages;
+  private final int batch;
+  private final int failPercent;
+  private final Keys keys = new Keys("cost" + Long.toHexString(System.nanoTime()));
+  private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+
+  ScriptCost(RedisConnection redis, int messages, int batch, int failPercent) {
+    this.redis = redis;
+    this.messages = messages;
+    this.batch = batch;
+    this.failPercent = failPercent;
+  }
+
+  private Response call(Request request) {
+    return redis.send(request).await();
+  }
+
+  private Response run(Script script, List<String> keys, List<?> args) {
+    Request r = Request.cmd(Command.EVALSHA).arg(script.sha()).arg(keys.size());
+    keys.forEach(r::arg);
+    args.forEach(a -> r.arg(String.valueOf(a)));
+    return call(r);
+  }
+
+  /** INFO figures: cpu seconds, bytes in, and commands by name. */
+  private Map<String, Double> snapshot() {
+    Map<String, Double> figures = new HashMap<>();
+    for (String section : List.of("cpu", "stats", "commandstats")) {
+      for (String line : call(Request.cmd(Command.INFO).arg(section)).toString().split("\r?\n")) {
+        if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) {
+          figures.merge("cpu", Double.parseDouble(line.substring(line.indexOf(':') + 1)), Double::sum);
+        } else if (line.startsWith("total_net_input_bytes:")) {
+          figures.put("bytes", Double.parseDouble(line.substring(line.indexOf(':') + 1)));
+        } else if (line.startsWith("cmdstat_")) {
+          String name = line.substring(8, line.indexOf(':'));
+          String calls = line.substring(line.indexOf("calls=") + 6, line.indexOf(','));
+          if (!name.equals("evalsha") && !name.equals("info") && !name.startsWith("script")) {
+            figures.merge("commands", Double.parseDouble(calls), Double::sum);
+          }
+        }
+      }
+    }
+    return figures;
+  }
+
+  private interface Phase {
+    void run();
+  }
+
+  private void measure(String name, Phase phase) {
+    Map<String, Double> before = snapshot();
+    long jvm = threads.getCurrentThreadCpuTime();
+    phase.run();
+    long jvmNs = threads.getCurrentThreadCpuTime() - jvm;
+    Map<String, Double> after = snapshot();
+    // the snapshot's own INFO calls are not counted as commands; its CPU is a few microseconds
+    System.out.printf("| %-7s | %8.2f | %8.0f | %8.2f | %8.2f |%n", name,
+        (after.get("commands") - before.get("commands")) / messages,
+        (after.get("bytes") - before.get("bytes")) / messages,
+        (after.get("cpu") - before.get("cpu")) * 1e6 / messages,
+        jvmNs / 1e3 / messages);
+  }
+
+  void run() {
+    call(Request.cmd(Command.SET).arg(keys.leader()).arg("cost:1").arg("PX").arg(3_600_000));
+    call(Request.cmd(Command.SET).arg(keys.epoch()).arg(1));
+    for (Script script : List.of(Script.PRODUCE, Script.CLAIM, Script.FINISH)) {
+      call(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.source()));
+    }
+    System.out.printf("%d messages, calls of %d, %d%% failures (attempts 1)%n", messages, batch, failPercent);
+    System.out.println("| script  | commands/msg | bytes in/msg | Redis us/msg | JVM us/msg |");
+    System.out.println("|---|---|---|---|---|");
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    measure("produce", () -> {
+      for (int done = 0; done < messages; done += batch) {
+        List<Object> args = new ArrayList<>(List.of("cost:1", 1, 0, messages, "", ""));
+        for (int i = 0; i < batch; i++) {
+          args.add(body(random));
+        }
+        run(Script.PRODUCE, keys.produce(), args);
+      }
+    });
+    List<String> claimed = new ArrayList<>(messages);
+    List<String> tokens = new ArrayList<>(messages);
+    measure("claim", () -> {
+      int claims = 0;
+      while (claimed.size() < messages) {
+        String token = "slot:" + (++claims);
+        Response r = run(Script.CLAIM, keys.claim("n1"), List.of("n1", batch, "slot", token)).get(0);
+        for (int i = 0; i < r.size(); i++) {
+          String raw = r.get(i).toString();
+          claimed.add(raw.substring(6, raw.indexOf(',')));
+          tokens.add(token);
+        }
+      }
+    });
+    measure("finish", () -> {
+      for (int from = 0; from < messages; from += batch) {
+        List<Object> args = new ArrayList<>(List.of("n1", 1, 1000, 60_000, 7));
+        for (int i = from; i < Math.min(messages, from + batch); i++) {
+          args.add(claimed.get(i));
+          args.add(tokens.get(i));
+          args.add(random.nextInt(100) < failPercent ? "cost failure" : "");
+        }
+        run(Script.FINISH, keys.finish("n1"), args);
+      }
+    });
+    long processed = Long.parseLong(call(Request.cmd(Command.HGET).arg(keys.stats()).arg("processed")).toString());
+    if (processed != messages) {
+      throw new IllegalStateException("processed " + processed + " of " + messages);
+    }
+  }
+
+  /** A body as the simulated source makes it: 16 random characters, a JSON string literal. */
+  private static String body(java.util.concurrent.ThreadLocalRandom random) {
+    char[] text = new char[18];
+    text[0] = '"';
+    for (int i = 1; i <= 16; i++) {
+      text[i] = (char) ('a' + random.nextInt(26));
+    }
+    text[17] = '"';
+    return new String(text);
+  }
+}
