@@ -18,8 +18,9 @@ import java.util.Map;
  * after the other over MESSAGES messages in calls of BATCH, on one connection, with nothing else
  * touching the Redis at REDIS_URL (a private redis-server: the figures are that server's INFO
  * deltas). For each phase it prints Redis commands per message (those the scripts call, from INFO
- * commandstats), bytes the client sent per message, Redis CPU (user + sys) per message, and this
- * JVM's CPU per message to build the calls and read the replies. FAIL_PERCENT of the outcomes are
+ * commandstats), bytes the client sent per message, Redis CPU (user + sys) per message, how much of
+ * the scripts' time their commands took and how much the Lua code itself (commandstats, wall
+ * clock inside the server), and this JVM's CPU per message to build the calls and read the replies. FAIL_PERCENT of the outcomes are
  * failures (attempts 1: they go to the errors list), as in the bench.
  *
  * <p>Run it with a jar on the class path, and the same line with another jar, to compare releases:
@@ -86,8 +87,12 @@ public class ScriptCost {
         } else if (line.startsWith("cmdstat_")) {
           String name = line.substring(8, line.indexOf(':'));
           String calls = line.substring(line.indexOf("calls=") + 6, line.indexOf(','));
-          if (!name.equals("evalsha") && !name.equals("info") && !name.startsWith("script")) {
+          String usec = line.substring(line.indexOf("usec=") + 5, line.indexOf(',', line.indexOf("usec=")));
+          if (name.equals("evalsha")) {
+            figures.put("scriptUsec", Double.parseDouble(usec));
+          } else if (!name.equals("info") && !name.startsWith("script")) {
             figures.merge("commands", Double.parseDouble(calls), Double::sum);
+            figures.merge("commandUsec", Double.parseDouble(usec), Double::sum);
           }
         }
       }
@@ -106,10 +111,14 @@ public class ScriptCost {
     long jvmNs = threads.getCurrentThreadCpuTime() - jvm;
     Map<String, Double> after = snapshot();
     // the snapshot's own INFO calls are not counted as commands; its CPU is a few microseconds
-    System.out.printf("| %-7s | %8.2f | %8.0f | %8.2f | %8.2f |%n", name,
+    double scriptUsec = after.getOrDefault("scriptUsec", 0.0) - before.getOrDefault("scriptUsec", 0.0);
+    double commandUsec = after.get("commandUsec") - before.get("commandUsec");
+    System.out.printf("| %-7s | %8.2f | %8.0f | %8.2f | %8.2f | %8.2f | %8.2f |%n", name,
         (after.get("commands") - before.get("commands")) / messages,
         (after.get("bytes") - before.get("bytes")) / messages,
         (after.get("cpu") - before.get("cpu")) * 1e6 / messages,
+        commandUsec / messages,
+        (scriptUsec - commandUsec) / messages,
         jvmNs / 1e3 / messages);
   }
 
@@ -120,8 +129,8 @@ public class ScriptCost {
       call(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.source()));
     }
     System.out.printf("%d messages, calls of %d, %d%% failures (attempts 1)%n", messages, batch, failPercent);
-    System.out.println("| script  | commands/msg | bytes in/msg | Redis us/msg | JVM us/msg |");
-    System.out.println("|---|---|---|---|---|");
+    System.out.println("| script  | commands/msg | bytes in/msg | Redis us/msg | of which commands | of which Lua | JVM us/msg |");
+    System.out.println("|---|---|---|---|---|---|---|");
     java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
     measure("produce", () -> {
       for (int done = 0; done < messages; done += batch) {

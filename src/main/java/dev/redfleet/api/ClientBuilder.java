@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Configures and connects a {@link RedfleetClient} ({@link Redfleet#client()}). Settings are those
@@ -48,4 +49,13 @@ public interface ClientBuilder {
    * completes on that context.
    */
   Future<RedfleetClient> connect();
+
+  /**
+   * {@link #connect()} for code that does not use Vert.x: completes on
+   * {@code ForkJoinPool.commonPool()}, never on an event loop; the client's {@code ...Async}
+   * methods answer the same way.
+   */
+  default CompletableFuture<RedfleetClient> connectAsync() {
+    return Stages.of(connect());
+  }
 }

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Builds and starts one fleet node. Settings come from the same sources as {@code run}, lowest
@@ -20,6 +21,9 @@ public interface NodeBuilder {
 
   /** The node's handler (blocking kind, runs on the handler pool). */
   NodeBuilder blockingHandler(BlockingHandler handler);
+
+  /** The node's handler (answers with a {@link java.util.concurrent.CompletionStage}, completed on any thread). */
+  NodeBuilder stageHandler(CompletionStageHandler handler);
 
   /** Options exactly as {@code run} takes them, e.g. {@code "--workers", "4", "--redis", url}. */
   NodeBuilder args(String... args);
@@ -44,4 +48,9 @@ public interface NodeBuilder {
    * IllegalArgumentException} carrying one line for bad settings or a bad handler.
    */
   Future<RedfleetNode> start();
+
+  /** {@link #start()} for code that does not use Vert.x: completes on {@code ForkJoinPool.commonPool()}. */
+  default CompletableFuture<RedfleetNode> startAsync() {
+    return Stages.of(start());
+  }
 }

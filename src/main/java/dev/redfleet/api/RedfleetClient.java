@@ -2,6 +2,7 @@ package dev.redfleet.api;
 
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Sends messages to a fleet's queue from any program: one connection pool to the fleet's Redis,
@@ -52,4 +53,32 @@ public interface RedfleetClient {
    * not one given to {@link ClientBuilder#vertx}). Later sends fail; calling it again is harmless.
    */
   Future<Void> close();
+
+  // the same calls for code that does not use Vert.x: each returns a CompletableFuture that
+  // completes on ForkJoinPool.commonPool(), never on an event loop (join() waits for it)
+
+  /** {@link #send(String)} as a {@link CompletableFuture}. */
+  default CompletableFuture<Long> sendAsync(String body) {
+    return Stages.of(send(body));
+  }
+
+  /** {@link #send(String, SendOptions)} as a {@link CompletableFuture}. */
+  default CompletableFuture<Long> sendAsync(String body, SendOptions options) {
+    return Stages.of(send(body, options));
+  }
+
+  /** {@link #send(NewMessage)} as a {@link CompletableFuture}. */
+  default CompletableFuture<Long> sendAsync(NewMessage message) {
+    return Stages.of(send(message));
+  }
+
+  /** {@link #sendAll(List)} as a {@link CompletableFuture}. */
+  default CompletableFuture<List<Long>> sendAllAsync(List<NewMessage> messages) {
+    return Stages.of(sendAll(messages));
+  }
+
+  /** {@link #close()} as a {@link CompletableFuture}. */
+  default CompletableFuture<Void> closeAsync() {
+    return Stages.of(close());
+  }
 }

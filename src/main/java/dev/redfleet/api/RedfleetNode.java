@@ -1,6 +1,7 @@
 package dev.redfleet.api;
 
 import io.vertx.core.Future;
+import java.util.concurrent.CompletableFuture;
 
 /** A running fleet node, as {@link NodeBuilder#start()} returns it. */
 public interface RedfleetNode {
@@ -18,4 +19,9 @@ public interface RedfleetNode {
    * {@link IllegalStateException} saying so.
    */
   Future<Void> stop();
+
+  /** {@link #stop()} for code that does not use Vert.x: completes on {@code ForkJoinPool.commonPool()}. */
+  default CompletableFuture<Void> stopAsync() {
+    return Stages.of(stop());
+  }
 }

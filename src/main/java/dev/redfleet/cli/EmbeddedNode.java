@@ -1,6 +1,7 @@
 package dev.redfleet.cli;
 
 import dev.redfleet.api.BlockingHandler;
+import dev.redfleet.api.CompletionStageHandler;
 import dev.redfleet.api.Handler;
 import dev.redfleet.api.NodeBuilder;
 import dev.redfleet.api.RedfleetNode;
@@ -94,6 +95,7 @@ public final class EmbeddedNode implements RedfleetNode {
   public static final class Builder implements NodeBuilder {
     private Handler handler;
     private BlockingHandler blockingHandler;
+    private CompletionStageHandler stageHandler;
     private String[] args = new String[0];
     private Path configFile;
     private Map<String, String> env;
@@ -106,6 +108,7 @@ public final class EmbeddedNode implements RedfleetNode {
     public NodeBuilder handler(Handler handler) {
       this.handler = handler;
       this.blockingHandler = null;
+      this.stageHandler = null;
       return this;
     }
 
@@ -113,6 +116,15 @@ public final class EmbeddedNode implements RedfleetNode {
     public NodeBuilder blockingHandler(BlockingHandler handler) {
       this.blockingHandler = handler;
       this.handler = null;
+      this.stageHandler = null;
+      return this;
+    }
+
+    @Override
+    public NodeBuilder stageHandler(CompletionStageHandler handler) {
+      this.stageHandler = handler;
+      this.handler = null;
+      this.blockingHandler = null;
       return this;
     }
 
@@ -205,6 +217,7 @@ public final class EmbeddedNode implements RedfleetNode {
       FleetConfig config = ConfigLoader.load(vx, file, env, cli);
       HandlerSource handlers = handler != null ? HandlerSource.of(handler)
           : blockingHandler != null ? HandlerSource.of(blockingHandler)
+          : stageHandler != null ? HandlerSource.of(stageHandler)
           : HandlerSource.named(config);
       return new Prepared(config, handlers, SourceSetup.named(config));
     }

@@ -1,6 +1,7 @@
 package dev.redfleet.handler;
 
 import dev.redfleet.api.BlockingHandler;
+import dev.redfleet.api.CompletionStageHandler;
 import dev.redfleet.api.Handler;
 import dev.redfleet.api.HandlerFactory;
 import dev.redfleet.config.ConfigException;
@@ -30,12 +31,12 @@ public final class HandlerLoader {
       return new HandlerSource("handler '" + name + "' (" + byName.getClass().getName() + ")", byName, false);
     }
     Object instance = PluginClasses.create("handler", name, loader, found.byName().keySet(), found.broken(), "HandlerFactory",
-        List.of(Handler.class, BlockingHandler.class, HandlerFactory.class),
-        "dev.redfleet.api.Handler, BlockingHandler or HandlerFactory");
+        List.of(Handler.class, BlockingHandler.class, CompletionStageHandler.class, HandlerFactory.class),
+        "dev.redfleet.api.Handler, BlockingHandler, CompletionStageHandler or HandlerFactory");
     if (instance instanceof HandlerFactory factory) {
       return new HandlerSource("handler '" + factory.name() + "' (" + instance.getClass().getName() + ")", factory, false);
     }
-    String kind = instance instanceof Handler ? "asynchronous" : "blocking";
+    String kind = instance instanceof Handler ? "asynchronous" : instance instanceof BlockingHandler ? "blocking" : "completion-stage";
     return new HandlerSource(kind + " handler " + instance.getClass().getName(), instance, true);
   }
 

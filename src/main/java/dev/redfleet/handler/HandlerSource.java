@@ -1,6 +1,7 @@
 package dev.redfleet.handler;
 
 import dev.redfleet.api.BlockingHandler;
+import dev.redfleet.api.CompletionStageHandler;
 import dev.redfleet.api.Handler;
 import dev.redfleet.api.HandlerContext;
 import dev.redfleet.api.HandlerFactory;
@@ -49,6 +50,11 @@ public final class HandlerSource {
     return new HandlerSource("blocking handler " + handler.getClass().getName(), handler, false);
   }
 
+  /** A handler given in code that answers with a CompletionStage. */
+  public static HandlerSource of(CompletionStageHandler handler) {
+    return new HandlerSource("completion-stage handler " + handler.getClass().getName(), handler, false);
+  }
+
   /** The handler the {@code handler} setting names, loaded with the {@code plugins} directory. */
   public static HandlerSource named(FleetConfig config) {
     return HandlerLoader.load(config.handler(), config.plugins());
@@ -73,6 +79,9 @@ public final class HandlerSource {
     if (target instanceof BlockingHandler blocking) {
       return pooled(blocking);
     }
+    if (target instanceof CompletionStageHandler staged) {
+      return staged(staged);
+    }
     HandlerFactory factory = (HandlerFactory) target;
     Handler handler;
     try {
@@ -86,6 +95,33 @@ public final class HandlerSource {
     }
     created = handler;
     return handler;
+  }
+
+  /**
+   * A stage completed on any thread becomes a Vert.x future completed on that thread: the worker
+   * takes every answer back on its own context.
+   */
+  static Handler staged(CompletionStageHandler handler) {
+    return message -> {
+      java.util.concurrent.CompletionStage<Void> stage;
+      try {
+        stage = handler.handle(message);
+      } catch (Exception e) {
+        return Future.failedFuture(e);
+      }
+      if (stage == null) {
+        return null;
+      }
+      io.vertx.core.Promise<Void> answer = io.vertx.core.Promise.promise();
+      stage.whenComplete((v, e) -> {
+        if (e == null) {
+          answer.complete();
+        } else {
+          answer.fail(e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e);
+        }
+      });
+      return answer.future();
+    };
   }
 
   private Handler pooled(BlockingHandler blocking) {

@@ -222,6 +222,30 @@ class ClientTest extends RedisTestBase {
     }
   }
 
+  /** Plain Java, no Vert.x type: CompletableFutures, completed off the event loops, join() waits. */
+  @Test
+  void plainJavaCodeConnectsSendsAndClosesWithCompletableFutures() throws Exception {
+    RedfleetClient plain = Redfleet.client().redis(server.url()).namespace("test").set("maxBodyBytes", 64)
+        .env(Map.of()).connectAsync().join();
+    java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    long first = plain.sendAsync("plain").thenApply(id -> {
+      threads.add(Thread.currentThread().getName());
+      return id;
+    }).join();
+    List<Long> more = plain.sendAllAsync(List.of(NewMessage.of("b"), NewMessage.of("c")))
+        .whenComplete((ids, e) -> threads.add(Thread.currentThread().getName())).join();
+    assertThat(first).isEqualTo(1L);
+    assertThat(more).containsExactly(2L, 3L);
+    assertThat(plain.sendAsync("keyed", new SendOptions().setKey("k1")).join())
+        .isEqualTo(plain.sendAsync(NewMessage.of("again", new SendOptions().setKey("k1"))).join());
+    assertThat(threads).isNotEmpty().noneMatch(name -> name.startsWith("vert.x-eventloop"));
+    assertThatThrownBy(() -> plain.sendAsync("x".repeat(100)).join())
+        .isInstanceOf(java.util.concurrent.CompletionException.class)
+        .hasCauseInstanceOf(IllegalArgumentException.class);
+    plain.closeAsync().join();
+    assertThat(queue()).extracting(m -> m.getString("body")).containsExactly("plain", "b", "c", "keyed");
+  }
+
   @Test
   void connectRefusesANamespaceInUseByAnotherReleasesDataFormatAndSendsNothing() {
     redis.call("SET", "{other}:format", "1");

@@ -131,6 +131,52 @@ class EmbeddingTest extends RedisTestBase {
     }
   }
 
+  /**
+   * Plain Java, no Vert.x type: a CompletionStage handler whose stages complete on the user's own
+   * pool (as HttpClient.sendAsync's do), started and stopped through CompletableFutures that never
+   * complete on an event loop.
+   */
+  @Test
+  void plainJavaCodeRunsACompletionStageHandlerAndStartsAndStopsTheNodeWithCompletableFutures() throws Exception {
+    java.util.concurrent.ExecutorService users = java.util.concurrent.Executors.newFixedThreadPool(4);
+    java.util.Queue<String> startedOn = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    holdLease();
+    try {
+      RedfleetNode node = Redfleet.node()
+          .stageHandler(message -> java.util.concurrent.CompletableFuture.runAsync(() -> {
+            if (message.id() % 10 == 0) {
+              throw new IllegalStateException("the user's pool failed " + message.id());
+            }
+            if (message.id() % 10 == 1) {
+              throw new HandlerFailure("no such order " + message.id());
+            }
+          }, users))
+          .env(Map.of())
+          .args("--redis", server.url(), "--namespace", "test", "--node-id", "staged")
+          .startAsync()
+          .thenApply(started -> {
+            startedOn.add(Thread.currentThread().getName());
+            return started;
+          })
+          .get(30, java.util.concurrent.TimeUnit.SECONDS);
+      enqueue(300);
+      Waits.until("300 outcomes", Duration.ofSeconds(30), () -> redis.stat("processed") == 300);
+      Map<Long, String> reasons = errors();
+      assertThat(reasons).hasSize(60);
+      for (long id = 1; id <= 300; id++) {
+        String expected = id % 10 == 0 ? "exception: java.lang.IllegalStateException: the user's pool failed " + id
+            : id % 10 == 1 ? "no such order " + id : null;
+        assertThat(reasons.get(id)).as("reason of %d", id).isEqualTo(expected);
+      }
+      assertThat(redis.number("HLEN", redis.keys.inflight("staged"))).as("nothing stuck in flight").isZero();
+      node.stopAsync().thenRun(() -> startedOn.add(Thread.currentThread().getName())).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(startedOn).hasSize(2).noneMatch(name -> name.startsWith("vert.x-eventloop"));
+      assertThat(redis.string("ZSCORE", redis.keys.nodes(), "staged")).as("left the fleet").isNull();
+    } finally {
+      users.shutdownNow();
+    }
+  }
+
   @Test
   void throwingSilentLateNullAndErrorAnswersFailWithAReasonRecordedOnceAndTheNodeKeepsWorking() {
     // ids by id % 8: 0 throws, 1 fails with a reason, 2 never answers, 3 answers after the timeout,

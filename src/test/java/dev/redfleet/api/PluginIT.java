@@ -182,7 +182,7 @@ class PluginIT {
     assertOneLineError(oneShot(jar(), List.of("run", "--config", config.toString()), none),
         "handler 'com.acme.FromFile': no handler of that name");
     assertOneLineError(oneShot(jar(), List.of("run", "--handler", "java.lang.String"), none),
-        "handler class java.lang.String does not implement dev.redfleet.api.Handler, BlockingHandler or HandlerFactory");
+        "handler class java.lang.String does not implement dev.redfleet.api.Handler, BlockingHandler, CompletionStageHandler or HandlerFactory");
     assertOneLineError(oneShot(classPath(badJar), List.of("run", "--handler", "com.acme.NotAHandler"), none),
         "handler class com.acme.NotAHandler does not implement");
     assertOneLineError(oneShot(classPath(badJar), List.of("run", "--handler", "com.acme.NoDefaultConstructor"), none),
