@@ -2,9 +2,9 @@ package dev.redfleet.cli;
 
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Visible;
+import dev.redfleet.liveness.ClientLiveness;
 import dev.redfleet.ops.StatusReport;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Scripts;
 import io.vertx.core.Promise;

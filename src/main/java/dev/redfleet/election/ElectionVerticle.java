@@ -1,8 +1,8 @@
 package dev.redfleet.election;
 
-import dev.redfleet.redis.Anchor;
+import dev.redfleet.liveness.Anchor;
+import dev.redfleet.liveness.ClientLiveness;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;

@@ -1,5 +1,8 @@
-package dev.redfleet.redis;
+package dev.redfleet.liveness;
 
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.RedisConnectionOptions;
+import dev.redfleet.redis.Scripts;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;

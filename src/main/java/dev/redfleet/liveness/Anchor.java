@@ -1,5 +1,9 @@
-package dev.redfleet.redis;
+package dev.redfleet.liveness;
 
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.NodeScope;
+import dev.redfleet.redis.RedisConnector;
+import dev.redfleet.redis.Scripts;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
