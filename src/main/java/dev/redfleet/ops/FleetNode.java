@@ -12,6 +12,7 @@ import dev.redfleet.http.MessagesEndpoint;
 import dev.redfleet.http.PostAccess;
 import dev.redfleet.liveness.Anchor;
 import dev.redfleet.liveness.ClientLiveness;
+import dev.redfleet.liveness.LivenessVerdict;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Floors;
@@ -200,7 +201,7 @@ public final class FleetNode {
 
   /** Deploys the identity, retrying while Redis is unreachable; a live holder of the id fails it at once. */
   private Future<String> claimIdentity() {
-    return vertx.deployVerticle(new IdentityVerticle(redis, scripts, keys, config.nodeId(), anchor, liveness,
+    return vertx.deployVerticle(new IdentityVerticle(redis, scripts, keys, config.nodeId(), anchor, verdict(),
             config.staleMs(), this::onIdentityLost), scoped())
         .recover(e -> {
           if (e instanceof IdentityVerticle.NodeIdInUseException || stopping) {
@@ -213,6 +214,11 @@ public final class FleetNode {
           return retried.future();
         })
         .onSuccess(id -> identityBackoff.succeeded());
+  }
+
+  /** The dead-or-alive rule, one per verticle (it remembers what that verticle saw alive). */
+  private LivenessVerdict verdict() {
+    return new LivenessVerdict(anchor, liveness);
   }
 
   public String nodeId() {
@@ -279,7 +285,7 @@ public final class FleetNode {
           generator = id;
           return vertx.deployVerticle(new ReaperVerticle(scripts, keys, nodeId,
               new ReaperVerticle.Settings(config.heartbeatMs(), config.staleMs(), config.forgetMs(),
-                  config.livenessMs()), liveness, anchor), scoped());
+                  config.livenessMs()), verdict()), scoped());
         })
         .compose(id -> {
           reaper = id;
@@ -289,7 +295,7 @@ public final class FleetNode {
           retries = id;
           return vertx.deployVerticle(new ElectionVerticle(scripts, keys, nodeId,
               new ElectionTimings(config.leaseMs(), config.renewMs(), config.retryMs(), config.livenessMs()),
-              anchor, liveness), scoped());
+              anchor, verdict()), scoped());
         })
         .compose(id -> {
           election = id;
