@@ -2,8 +2,8 @@ package dev.redfleet.worker;
 
 import dev.redfleet.api.Handler;
 import dev.redfleet.api.HandlerFailure;
-import dev.redfleet.bench.LatencyHistogram;
 import dev.redfleet.election.Leadership;
+import dev.redfleet.metrics.LatencyHistogram;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
