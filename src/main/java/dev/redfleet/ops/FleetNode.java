@@ -9,6 +9,7 @@ import dev.redfleet.election.Leadership;
 import dev.redfleet.generator.GeneratorVerticle;
 import dev.redfleet.handler.HandlerSource;
 import dev.redfleet.http.MessagesEndpoint;
+import dev.redfleet.http.ObserveVerticle;
 import dev.redfleet.http.PostAccess;
 import dev.redfleet.liveness.Anchor;
 import dev.redfleet.liveness.ClientLiveness;

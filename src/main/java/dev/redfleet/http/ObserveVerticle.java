@@ -1,14 +1,14 @@
-package dev.redfleet.ops;
+package dev.redfleet.http;
 
 import dev.redfleet.config.ConfigException;
 import dev.redfleet.election.Leadership;
-import dev.redfleet.http.MessagesEndpoint;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.HashReply;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.status.StatusReport;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

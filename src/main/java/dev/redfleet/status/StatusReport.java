@@ -1,4 +1,4 @@
-package dev.redfleet.ops;
+package dev.redfleet.status;
 
 import dev.redfleet.config.Visible;
 import dev.redfleet.liveness.ClientLiveness;
