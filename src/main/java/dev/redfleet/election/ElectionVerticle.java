@@ -124,10 +124,6 @@ public final class ElectionVerticle extends VerticleBase {
         .recover(e -> Future.succeededFuture());
   }
 
-  public State state() {
-    return state;
-  }
-
   private void attempt() {
     switch (state) {
       case FOLLOWER -> tryAcquire();

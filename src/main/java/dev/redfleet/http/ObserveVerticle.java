@@ -142,11 +142,6 @@ public final class ObserveVerticle extends VerticleBase {
     return Future.join(forget, close, consumer.unregister()).recover(e -> Future.succeededFuture());
   }
 
-  /** The port listened on, once started. */
-  public int port() {
-    return server == null ? -1 : server.actualPort();
-  }
-
   /** Off the event loop: reads the page's files and loads the meter classes (slow on a busy machine). */
   private Void loadWeb() throws IOException {
     registerGauges(metrics.registry());

@@ -219,11 +219,6 @@ public final class Anchor extends VerticleBase {
     return !a.equals(UNKNOWN_SERVER) && a.equals(server(mine));
   }
 
-  /** Whether the connection of this anchor can be looked up at all (named, with a known server). */
-  public static boolean checkable(String anchor) {
-    return !server(anchor).equals(UNKNOWN_SERVER) && ClientLiveness.clientId(anchor) > 0;
-  }
-
   /** The server part of an anchor (the first 12 characters of the run_id it was made on), "0" when unknown. */
   public static String serverOf(String anchor) {
     return anchor == null ? UNKNOWN_SERVER : server(anchor);

@@ -38,7 +38,7 @@ public final class ClientLiveness {
   private volatile boolean refused;
 
   /** Asks through {@code redis} (any connection: for a view like {@code status}, not for verdicts). */
-  public ClientLiveness(Redis redis) {
+  private ClientLiveness(Redis redis) {
     this.sender = redis::send;
   }
 
