@@ -1,6 +1,7 @@
 package dev.redfleet.bench;
 
 import dev.redfleet.config.RedisUrls;
+import dev.redfleet.metrics.LatencyHistogram;
 import dev.redfleet.redis.HashReply;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnector;

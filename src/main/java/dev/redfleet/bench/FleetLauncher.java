@@ -33,10 +33,6 @@ public final class FleetLauncher {
     this.jvmOptions = jvmOptions;
   }
 
-  public Path workDir() {
-    return workDir;
-  }
-
   /** A private redis-server on a free loopback port, without persistence, answering PING. */
   public record PrivateRedis(Process process, String url) {}
 

@@ -2,11 +2,11 @@ package dev.redfleet.cli;
 
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Visible;
-import dev.redfleet.ops.StatusReport;
+import dev.redfleet.liveness.ClientLiveness;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.status.StatusReport;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

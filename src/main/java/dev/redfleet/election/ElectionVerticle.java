@@ -1,8 +1,9 @@
 package dev.redfleet.election;
 
-import dev.redfleet.redis.Anchor;
+import dev.redfleet.liveness.Anchor;
+import dev.redfleet.liveness.LivenessVerdict;
+import dev.redfleet.liveness.LivenessVerdict.Verdict;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
@@ -11,9 +12,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +31,8 @@ import org.slf4j.LoggerFactory;
  * is gone (the holder's process died: the kernel closed its sockets), the follower takes over at
  * once with {@code lease-takeover}, which checks atomically that the lease still carries the same
  * token and the same dead connection. A frozen or cut-off leader keeps its connection open, so only
- * the lease TTL path applies to it. A follower acts only on a connection made on the same Redis
- * server process as its own current anchor (or one it has itself seen alive since): after a Redis
- * restart or failover every connection is new, and an old one missing proves nothing.
+ * the lease TTL path applies to it. Whether the holder is dead is the fleet's one rule,
+ * {@link LivenessVerdict}: only {@code DEAD} starts a takeover, {@code UNKNOWN} leaves it to the TTL.
  */
 public final class ElectionVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ElectionVerticle.class);
@@ -48,11 +46,7 @@ public final class ElectionVerticle extends VerticleBase {
   private final ElectionTimings timings;
   private final Backoff backoff;
   private final Anchor anchor;
-  private final ClientLiveness liveness;
-  /** Leader anchors this follower has seen alive since its own anchor last changed. */
-  private final Set<String> seenAlive = new HashSet<>();
-  /** The own anchor under which {@link #seenAlive} was filled. */
-  private String seenWith;
+  private final LivenessVerdict liveness;
   private MessageConsumer<String> anchorChanges;
   private long watchTimer = -1;
   private boolean watching;
@@ -74,10 +68,10 @@ public final class ElectionVerticle extends VerticleBase {
 
   /**
    * @param anchor this process's anchor connection, or null for the lease TTL path only
-   * @param liveness how connections are checked (with {@code anchor})
+   * @param liveness the verdict on the holder's connection (made with {@code anchor})
    */
   public ElectionVerticle(Scripts scripts, Keys keys, String nodeId, ElectionTimings timings, Anchor anchor,
-                          ClientLiveness liveness) {
+                          LivenessVerdict liveness) {
     this.anchor = timings.livenessMs() > 0 ? anchor : null;
     this.liveness = liveness;
     this.scripts = scripts;
@@ -128,10 +122,6 @@ public final class ElectionVerticle extends VerticleBase {
         .onFailure(e -> log.warn("node {} could not release the lease ({}); it expires within {} ms",
             nodeId, Backoff.oneLine(e), timings.leaseMs()))
         .recover(e -> Future.succeededFuture());
-  }
-
-  public State state() {
-    return state;
   }
 
   private void attempt() {
@@ -195,17 +185,12 @@ public final class ElectionVerticle extends VerticleBase {
     if (state != State.FOLLOWER || watching || mine == null) {
       return;
     }
-    if (!mine.equals(seenWith)) {
-      // checked here, not only on the anchor event, which may arrive after the first check
-      seenAlive.clear();
-      seenWith = mine;
-    }
     watching = true;
     // the connection check uses the holder read on the previous tick and runs in parallel with this
     // tick's read: one round trip on the critical path instead of two (lease-takeover re-checks both)
     String[] checked = lastHolder;
     Future<Response> lease = scripts.run(Script.LEASE_ANCHOR, List.of(keys.leader(), keys.leaderAnchor()), List.of());
-    Future<Set<String>> check = checked == null ? Future.succeededFuture(null) : liveness.alive(List.of(checked[1]));
+    Future<Verdict> check = checked == null ? Future.succeededFuture(Verdict.UNKNOWN) : liveness.judge(checked[1]);
     Future.all(lease, check)
         .compose(both -> {
           Response r = lease.result();
@@ -215,16 +200,9 @@ public final class ElectionVerticle extends VerticleBase {
             // the lease is free: no need to wait for the next retry
             scheduleAttempt(0);
           }
-          Set<String> alive = check.result();
-          if (checked == null || alive == null || !mine.equals(anchor.identity()) || state != State.FOLLOWER) {
-            return Future.succeededFuture();
-          }
-          if (alive.contains(checked[1])) {
-            seenAlive.add(checked[1]);
-            return Future.succeededFuture();
-          }
-          boolean proven = Anchor.sameServer(checked[1], mine) || seenAlive.contains(checked[1]);
-          return proven ? takeOver(checked[0], checked[1], mine) : Future.succeededFuture();
+          // the verdict is about the server of mine: it fails if this node's anchor changed meanwhile
+          return check.result() == Verdict.DEAD && state == State.FOLLOWER
+              ? takeOver(checked[0], checked[1], mine) : Future.succeededFuture();
         })
         .onComplete(ar -> watching = false);
   }
@@ -236,7 +214,6 @@ public final class ElectionVerticle extends VerticleBase {
             List.of(keys.leader(), keys.epoch(), keys.leaderAnchor(), keys.anchors()),
             List.of(holder, deadAnchor, nodeId, mine, timings.leaseMs()))
         .onSuccess(r -> {
-          seenAlive.remove(deadAnchor);
           if (r.get(0).toInteger() != 1) {
             return;
           }
@@ -266,7 +243,7 @@ public final class ElectionVerticle extends VerticleBase {
         .onFailure(e -> log.debug("lease-bind failed ({}); the lease TTL path still applies", Backoff.oneLine(e)));
   }
 
-  /** This process's anchor reconnected (a network blip, a Redis restart): what was seen before proves nothing. */
+  /** This process's anchor reconnected (a network blip, a Redis restart): a leader binds the new one. */
   private void anchorChanged(String identity) {
     if (state == State.LEADER) {
       bindAnchor();

@@ -47,31 +47,11 @@ public final class GeneratorVerticle extends VerticleBase {
    */
   public record Settings(long intervalMs, int batchSize, long limit, long queueCap, long stallMs, long rate,
       long sourcePollMs, long maxBodyBytes) {
-    public Settings(long intervalMs, int batchSize, long limit, long queueCap) {
-      this(intervalMs, batchSize, limit, queueCap, STALL_MS, 0);
-    }
-
-    public Settings(long intervalMs, int batchSize, long limit, long queueCap, long rate) {
-      this(intervalMs, batchSize, limit, queueCap, STALL_MS, rate);
-    }
-
-    public Settings(long intervalMs, int batchSize, long limit, long queueCap, long stallMs, long rate) {
-      this(intervalMs, batchSize, limit, queueCap, stallMs, rate, DEFAULT_SOURCE_POLL_MS, 1_048_576);
-    }
-
     /** Batches back to back, as fast as Redis takes them. */
     boolean continuous() {
       return intervalMs == 0 && rate == 0;
     }
   }
-
-  /**
-   * Default of {@link Settings#stallMs}: longer than a Redis call may take to fail
-   * ({@link dev.redfleet.redis.Scripts#CALL_TIMEOUT_MS}), so one slow answer is not a stall.
-   */
-  public static final long STALL_MS = 15_000;
-  /** Default of {@link Settings#sourcePollMs}. */
-  public static final long DEFAULT_SOURCE_POLL_MS = 100;
 
   private final Scripts scripts;
   private final Keys keys;
@@ -98,14 +78,6 @@ public final class GeneratorVerticle extends VerticleBase {
   /** When the last produce call answered (nanoTime ms), or generation started. */
   private long lastProgressMs;
   private String lastFailure = "no produce call answered";
-
-  public GeneratorVerticle(Scripts scripts, Keys keys, Settings settings) {
-    this(scripts, keys, settings, NodeMetrics.OFF);
-  }
-
-  public GeneratorVerticle(Scripts scripts, Keys keys, Settings settings, NodeMetrics metrics) {
-    this(scripts, keys, settings, metrics, null, null);
-  }
 
   /**
    * A generator that emits what {@code source} gives (null: random bodies, the simulated source).

@@ -3,7 +3,6 @@ package dev.redfleet.handler;
 import dev.redfleet.api.Handler;
 import dev.redfleet.api.HandlerContext;
 import dev.redfleet.api.HandlerFactory;
-import dev.redfleet.worker.SimulatedHandler;
 import io.vertx.core.json.JsonObject;
 
 /**

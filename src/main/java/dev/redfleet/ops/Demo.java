@@ -7,6 +7,7 @@ import dev.redfleet.errors.ErrorsVerticle;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.status.StatusReport;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;

@@ -9,11 +9,13 @@ import dev.redfleet.election.Leadership;
 import dev.redfleet.generator.GeneratorVerticle;
 import dev.redfleet.handler.HandlerSource;
 import dev.redfleet.http.MessagesEndpoint;
+import dev.redfleet.http.ObserveVerticle;
 import dev.redfleet.http.PostAccess;
+import dev.redfleet.liveness.Anchor;
+import dev.redfleet.liveness.ClientLiveness;
+import dev.redfleet.liveness.LivenessVerdict;
 import dev.redfleet.metrics.NodeMetrics;
-import dev.redfleet.redis.Anchor;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.DataFormat;
 import dev.redfleet.redis.Floors;
 import dev.redfleet.redis.Keys;
@@ -207,7 +209,7 @@ public final class FleetNode {
   private Future<String> claimIdentity() {
     // before the first write: a namespace of another data format is refused as a whole
     return DataFormat.check(scripts, keys, config.namespace())
-        .compose(v -> vertx.deployVerticle(new IdentityVerticle(redis, scripts, keys, config.nodeId(), anchor, liveness,
+        .compose(v -> vertx.deployVerticle(new IdentityVerticle(redis, scripts, keys, config.nodeId(), anchor, verdict(),
             config.staleMs(), this::onIdentityLost), scoped()))
         .recover(e -> {
           if (e instanceof IdentityVerticle.NodeIdInUseException || e instanceof DataFormat.MismatchException || stopping) {
@@ -220,6 +222,11 @@ public final class FleetNode {
           return retried.future();
         })
         .onSuccess(id -> identityBackoff.succeeded());
+  }
+
+  /** The dead-or-alive rule, one per verticle (it remembers what that verticle saw alive). */
+  private LivenessVerdict verdict() {
+    return new LivenessVerdict(anchor, liveness);
   }
 
   public String nodeId() {
@@ -286,7 +293,7 @@ public final class FleetNode {
           generator = id;
           return vertx.deployVerticle(new ReaperVerticle(scripts, keys, nodeId,
               new ReaperVerticle.Settings(config.heartbeatMs(), config.staleMs(), config.forgetMs(),
-                  config.livenessMs()), liveness, anchor), scoped());
+                  config.livenessMs()), verdict()), scoped());
         })
         .compose(id -> {
           reaper = id;
@@ -296,7 +303,7 @@ public final class FleetNode {
           retries = id;
           return vertx.deployVerticle(new ElectionVerticle(scripts, keys, nodeId,
               new ElectionTimings(config.leaseMs(), config.renewMs(), config.retryMs(), config.livenessMs()),
-              anchor, liveness), scoped());
+              anchor, verdict()), scoped());
         })
         .compose(id -> {
           election = id;

@@ -1,6 +1,6 @@
 package dev.redfleet.ops;
 
-import dev.redfleet.redis.Anchor;
+import dev.redfleet.liveness.Anchor;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Floors;
 import dev.redfleet.redis.Holdings;

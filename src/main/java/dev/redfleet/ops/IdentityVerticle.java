@@ -1,8 +1,8 @@
 package dev.redfleet.ops;
 
-import dev.redfleet.redis.Anchor;
+import dev.redfleet.liveness.Anchor;
+import dev.redfleet.liveness.LivenessVerdict;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
@@ -13,8 +13,9 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -28,12 +29,15 @@ import org.slf4j.LoggerFactory;
  *       previous incarnation and goes back to the queue before any worker claims;</li>
  *   <li>an entry whose connection is alive: another process runs with this id; the start fails
  *       with {@link NodeIdInUseException} (exit 2);</li>
- *   <li>an entry whose connection is gone: the previous process is provably dead (SIGKILL closes
- *       its sockets); as for no entry, at once, without waiting for staleMs.</li>
+ *   <li>an entry whose connection is dead by the fleet's one rule ({@link LivenessVerdict}: gone,
+ *       and made on the same Redis server process as this node's anchor): the previous process is
+ *       provably dead (SIGKILL closes its sockets); as for no entry, at once, without waiting for
+ *       staleMs.</li>
  * </ul>
  * The takeover and the requeue are one script ({@code requeue-node} with the anchors hash), which
- * acts only if the entry is still what was checked. Without CLIENT LIST permission a previous
- * incarnation counts as gone once its heartbeat is older than staleMs.
+ * acts only if the entry is still what was checked. When the verdict is unknown (CLIENT LIST
+ * refused, a Redis Cluster, a connection made on another server: a restart or failover since) the
+ * previous incarnation counts as gone once its heartbeat is older than staleMs, or absent.
  *
  * <p>When the anchor reconnects (a network blip, a Redis restart), the new connection replaces the
  * old one in the entry, compare-and-set; when Redis changed under the node (another dataset, a
@@ -60,18 +64,20 @@ public final class IdentityVerticle extends VerticleBase {
   private final Keys keys;
   private final String nodeId;
   private final Anchor anchor;
-  private final ClientLiveness liveness;
+  private final LivenessVerdict liveness;
   private final long staleMs;
   private final Consumer<NodeIdInUseException> lost;
   private MessageConsumer<String> anchorChanges;
   private MessageConsumer<String> redisChanges;
   /** The anchor registered for this node by this process. */
   private String registered;
+  /** This process's own recent anchors: never another process, whatever a check says about them. */
+  private final Deque<String> ours = new ArrayDeque<>();
   private long retryTimer = -1;
   private boolean stopped;
 
   /** @param lost told, once, when another live process took this node's id after the start */
-  public IdentityVerticle(Redis redis, Scripts scripts, Keys keys, String nodeId, Anchor anchor, ClientLiveness liveness,
+  public IdentityVerticle(Redis redis, Scripts scripts, Keys keys, String nodeId, Anchor anchor, LivenessVerdict liveness,
                           long staleMs, Consumer<NodeIdInUseException> lost) {
     this.redis = redis;
     this.scripts = scripts;
@@ -89,8 +95,12 @@ public final class IdentityVerticle extends VerticleBase {
     if (mine == null) {
       return Future.failedFuture(new IllegalStateException("the anchor connection is not established"));
     }
+    remember(mine);
     return claim(mine, ATTEMPTS).onSuccess(v -> {
-      anchorChanges = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Anchor.ADDRESS), m -> reRegister(m.body()));
+      anchorChanges = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Anchor.ADDRESS), m -> {
+        remember(m.body());
+        reRegister(m.body());
+      });
       redisChanges = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), FloorsVerticle.CHANGED_ADDRESS),
           m -> ensureRegistered());
     });
@@ -118,7 +128,7 @@ public final class IdentityVerticle extends VerticleBase {
   private Future<Void> claim(String mine, int attemptsLeft) {
     return registeredAnchor()
         .compose(previous -> {
-          return previousIsGone(previous).compose(gone -> {
+          return previousIsGone(previous, true).compose(gone -> {
             if (!gone) {
               return Future.failedFuture(new NodeIdInUseException("node id '" + nodeId
                   + "' is in use by a live process (Redis client " + previous.replaceFirst("@.*", "")
@@ -144,17 +154,29 @@ public final class IdentityVerticle extends VerticleBase {
         });
   }
 
-  private Future<Boolean> previousIsGone(String previous) {
-    if (previous.isEmpty()) {
+  private void remember(String mine) {
+    if (mine != null && !ours.contains(mine)) {
+      ours.addLast(mine);
+      while (ours.size() > 8) {
+        ours.removeFirst();
+      }
+    }
+  }
+
+  /**
+   * Whether the process whose anchor {@code previous} is registered for this id is gone: "" and this
+   * process's own earlier anchors are; otherwise {@link LivenessVerdict}, and when it does not know,
+   * the heartbeat (silent longer than staleMs, or none).
+   */
+  private Future<Boolean> previousIsGone(String previous, boolean mayWait) {
+    if (previous.isEmpty() || ours.contains(previous)) {
       return Future.succeededFuture(true);
     }
-    Future<Set<String>> check = Anchor.checkable(previous) ? liveness.alive(List.of(previous))
-        : Future.succeededFuture(null);
-    return check.compose(alive -> {
-      if (alive != null) {
-        return Future.succeededFuture(!alive.contains(previous));
+    return liveness.judge(previous).compose(verdict -> {
+      if (verdict != LivenessVerdict.Verdict.UNKNOWN) {
+        return Future.succeededFuture(verdict == LivenessVerdict.Verdict.DEAD);
       }
-      // CLIENT LIST refused: the heartbeat decides, as the reaper would
+      // no evidence either way: the heartbeat decides, as the reaper would
       return scripts.run(Script.STALE_NODES, List.of(keys.nodes()), List.of(staleMs, 1_000_000))
           .map(stale -> {
             boolean known = false;
@@ -163,8 +185,22 @@ public final class IdentityVerticle extends VerticleBase {
             }
             return known;
           })
-          .compose(staleNode -> staleNode ? Future.succeededFuture(true) : heartbeatAbsent());
+          .compose(staleNode -> staleNode ? Future.succeededFuture(true) : heartbeatAbsent())
+          .compose(gone -> gone || !mayWait ? Future.succeededFuture(gone) : waitForSilence(previous));
     });
+  }
+
+  /**
+   * The previous holder's connection cannot be judged (made on another server, say a Redis
+   * restarted with its data) and its heartbeat is recent: a process that died just before the
+   * restart looks like that for up to staleMs. Ask once more after staleMs, then decide.
+   */
+  private Future<Boolean> waitForSilence(String previous) {
+    log.info("node id '{}': its previous holder's connection cannot be checked and its heartbeat is recent; "
+        + "waiting {} ms to see whether it goes silent", nodeId, staleMs + 500);
+    io.vertx.core.Promise<Void> waited = io.vertx.core.Promise.promise();
+    vertx.setTimer(staleMs + 500, t -> waited.complete());
+    return waited.future().compose(v -> previousIsGone(previous, false));
   }
 
   private Future<Boolean> heartbeatAbsent() {
@@ -201,7 +237,7 @@ public final class IdentityVerticle extends VerticleBase {
         return swap(current, mine);
       }
       // another connection under this id: the same path as a reconnection
-      return previousIsGone(current).compose(gone -> gone ? swap(current, mine) : Future.succeededFuture(false));
+      return previousIsGone(current, false).compose(gone -> gone ? swap(current, mine) : Future.succeededFuture(false));
     }).onComplete(ar -> {
       if (ar.failed() || !ar.result()) {
         retryLater();
@@ -237,7 +273,7 @@ public final class IdentityVerticle extends VerticleBase {
               registered = current;
               return Future.succeededFuture(true);
             }
-            return previousIsGone(current).compose(gone -> {
+            return previousIsGone(current, false).compose(gone -> {
               if (!gone) {
                 // never System.exit: an embedding program's JVM is not ours to end; the owner stops the node
                 registered = null;

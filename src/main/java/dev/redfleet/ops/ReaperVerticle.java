@@ -1,9 +1,8 @@
 package dev.redfleet.ops;
 
 import dev.redfleet.election.Leadership;
-import dev.redfleet.redis.Anchor;
+import dev.redfleet.liveness.LivenessVerdict;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.ClientLiveness;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
@@ -13,11 +12,9 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +25,10 @@ import org.slf4j.LoggerFactory;
  * forgetMs, for a BLMOVE the server served after its leave ({@code forget-left}).
  *
  * <p>Connection-bound fast path (every {@code livenessMs}): each node registers its anchor connection
- * in {@code <ns>:anchors}; a node whose anchor was made on the same Redis server process as this
- * leader's own (or that this leader has seen alive) and is now missing from {@code CLIENT LIST} is dead (its process is gone and the kernel closed its sockets), and its
- * landing and in-flight messages go back to the queue at once, through {@code requeue-node} made
- * conditional on that same anchor. The node stays known, so the staleMs path still reaps anything a
+ * in {@code <ns>:anchors}; a node whose anchor the fleet's one rule ({@link LivenessVerdict}) finds
+ * {@code DEAD} (its process is gone and the kernel closed its sockets) has its landing and in-flight
+ * messages put back in the queue at once, through {@code requeue-node} made conditional on that
+ * same anchor. The node stays known, so the staleMs path still reaps anything a
  * blocking pop landed late, and forgets it after forgetMs. A stopped or cut-off process keeps its
  * connection open: only the staleMs path applies to it.
  */
@@ -52,27 +49,17 @@ public final class ReaperVerticle extends VerticleBase {
   private final String nodeId;
   private final Settings settings;
   private final Backoff backoff = new Backoff(log, "reaper", 100, 5000);
-  private final ClientLiveness liveness;
-  private final Anchor anchor;
+  private final LivenessVerdict liveness;
   private final Backoff livenessBackoff = new Backoff(log, "reaper liveness check", 100, 5000);
-  /** Node anchors seen alive since this process's own anchor last changed (ids are reused after a restart). */
-  private final Set<String> seenAlive = new HashSet<>();
-  private String seenWith;
   private MessageConsumer<JsonObject> consumer;
   private long timer = -1;
   private long livenessTimer = -1;
   private boolean passRunning;
   private boolean livenessRunning;
 
-  public ReaperVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings) {
-    this(scripts, keys, nodeId, settings, null, null);
-  }
-
-  /** With {@code liveness} and {@code anchor} (both or neither), the connection-bound fast path. */
-  public ReaperVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings, ClientLiveness liveness,
-                        Anchor anchor) {
+  /** With {@code liveness} (null: none), the connection-bound fast path. */
+  public ReaperVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings, LivenessVerdict liveness) {
     this.liveness = settings.livenessMs() > 0 ? liveness : null;
-    this.anchor = anchor;
     this.scripts = scripts;
     this.keys = keys;
     this.nodeId = nodeId;
@@ -119,34 +106,26 @@ public final class ReaperVerticle extends VerticleBase {
 
   /** One CLIENT LIST ID over every registered anchor; the dead ones are reaped at once. */
   private void livenessPass() {
-    String mine = anchor.identity();
-    if (livenessRunning || mine == null || liveness.refused()) {
+    if (livenessRunning || liveness.refused()) {
       return;
-    }
-    if (!mine.equals(seenWith)) {
-      seenAlive.clear();
-      seenWith = mine;
     }
     livenessRunning = true;
     scripts.hash(keys.anchors())
         .compose(entries -> {
           Map<String, String> anchors = new LinkedHashMap<>(entries);
           anchors.remove(nodeId);
-          return liveness.alive(anchors.values()).compose(alive -> {
+          return liveness.judge(anchors.values()).compose(verdicts -> {
             List<Future<?>> reaps = new ArrayList<>();
-            if (alive == null || !mine.equals(anchor.identity())) {
-              return Future.succeededFuture();
-            }
             for (Map.Entry<String, String> e : anchors.entrySet()) {
-              if (alive.contains(e.getValue())) {
-                seenAlive.add(e.getValue());
-              } else if (seenAlive.remove(e.getValue()) || Anchor.sameServer(e.getValue(), mine)) {
+              if (verdicts.get(e.getValue()) == LivenessVerdict.Verdict.DEAD) {
                 reaps.add(reapDead(e.getKey(), e.getValue()));
               }
             }
             return Future.join(reaps);
           });
         })
+        // this node's own anchor is reconnecting: no verdict this time, and nothing failed
+        .recover(e -> e instanceof LivenessVerdict.NoVerdict ? Future.succeededFuture() : Future.failedFuture(e))
         .onComplete(ar -> {
           livenessRunning = false;
           if (ar.succeeded()) {

@@ -53,10 +53,6 @@ public final class Backoff {
     }
   }
 
-  public boolean failing() {
-    return failures > 0;
-  }
-
   /**
    * The first line of a failure's message, for a log line or an error a user reads. Netty's
    * connection failures often carry no message at all (a closed channel); those are named in

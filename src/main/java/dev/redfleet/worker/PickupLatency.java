@@ -1,6 +1,6 @@
 package dev.redfleet.worker;
 
-import dev.redfleet.bench.LatencyHistogram;
+import dev.redfleet.metrics.LatencyHistogram;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.Scripts;

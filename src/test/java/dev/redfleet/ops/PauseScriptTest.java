@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.status.StatusReport;
 import dev.redfleet.testing.RedisTestBase;
 import dev.redfleet.testing.TestRedis;
 import dev.redfleet.worker.Message;

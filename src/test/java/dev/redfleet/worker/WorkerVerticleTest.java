@@ -3,6 +3,7 @@ package dev.redfleet.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.election.Leadership;
+import dev.redfleet.handler.SimulatedHandler;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.testing.RedisTestBase;
 import dev.redfleet.testing.TestRedis;

@@ -1,4 +1,4 @@
-package dev.redfleet.ops;
+package dev.redfleet.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

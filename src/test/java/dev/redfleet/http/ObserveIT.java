@@ -1,4 +1,4 @@
-package dev.redfleet.ops;
+package dev.redfleet.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,9 @@
-package dev.redfleet.redis;
+package dev.redfleet.liveness;
 
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.NodeScope;
+import dev.redfleet.redis.RedisConnector;
+import dev.redfleet.redis.Scripts;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -213,11 +217,6 @@ public final class Anchor extends VerticleBase {
   public static boolean sameServer(String anchor, String mine) {
     String a = server(anchor);
     return !a.equals(UNKNOWN_SERVER) && a.equals(server(mine));
-  }
-
-  /** Whether the connection of this anchor can be looked up at all (named, with a known server). */
-  public static boolean checkable(String anchor) {
-    return !server(anchor).equals(UNKNOWN_SERVER) && ClientLiveness.clientId(anchor) > 0;
   }
 
   /** The server part of an anchor (the first 12 characters of the run_id it was made on), "0" when unknown. */

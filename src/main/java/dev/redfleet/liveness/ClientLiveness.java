@@ -1,5 +1,8 @@
-package dev.redfleet.redis;
+package dev.redfleet.liveness;
 
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.RedisConnectionOptions;
+import dev.redfleet.redis.Scripts;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -35,7 +38,7 @@ public final class ClientLiveness {
   private volatile boolean refused;
 
   /** Asks through {@code redis} (any connection: for a view like {@code status}, not for verdicts). */
-  public ClientLiveness(Redis redis) {
+  private ClientLiveness(Redis redis) {
     this.sender = redis::send;
   }
 

@@ -1,4 +1,4 @@
-package dev.redfleet.bench;
+package dev.redfleet.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

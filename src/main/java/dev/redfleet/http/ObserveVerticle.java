@@ -1,14 +1,14 @@
-package dev.redfleet.ops;
+package dev.redfleet.http;
 
 import dev.redfleet.config.ConfigException;
 import dev.redfleet.election.Leadership;
-import dev.redfleet.http.MessagesEndpoint;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.HashReply;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.status.StatusReport;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -140,11 +140,6 @@ public final class ObserveVerticle extends VerticleBase {
         .timeout(2, TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
     Future<?> close = server == null ? Future.succeededFuture() : server.close();
     return Future.join(forget, close, consumer.unregister()).recover(e -> Future.succeededFuture());
-  }
-
-  /** The port listened on, once started. */
-  public int port() {
-    return server == null ? -1 : server.actualPort();
   }
 
   /** Off the event loop: reads the page's files and loads the meter classes (slow on a busy machine). */

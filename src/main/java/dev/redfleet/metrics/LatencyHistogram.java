@@ -1,4 +1,4 @@
-package dev.redfleet.bench;
+package dev.redfleet.metrics;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package dev.redfleet.worker;
+package dev.redfleet.handler;
 
 import dev.redfleet.api.Handler;
 import dev.redfleet.api.Message;

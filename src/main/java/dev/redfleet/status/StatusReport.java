@@ -1,7 +1,7 @@
-package dev.redfleet.ops;
+package dev.redfleet.status;
 
 import dev.redfleet.config.Visible;
-import dev.redfleet.redis.ClientLiveness;
+import dev.redfleet.liveness.ClientLiveness;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
