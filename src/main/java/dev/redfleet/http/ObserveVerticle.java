@@ -78,6 +78,10 @@ public final class ObserveVerticle extends VerticleBase {
   private final MessagesEndpoint messages;
   private final Backoff backoff = new Backoff(log, "observe poll", POLL_MS, POLL_MS);
   private final Map<String, Buffer> web = new HashMap<>();
+  /** The page needs nothing but its own files and /api/status: no inline script or style, no frames. */
+  static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
+      + "img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  private ConnectionGuard guard;
 
   private MessageConsumer<JsonObject> consumer;
   private HttpServer server;
@@ -116,11 +120,13 @@ public final class ObserveVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    guard = new ConnectionGuard(ConnectionGuard.Limits.DEFAULTS);
     consumer = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Leadership.ADDRESS),
         message -> generator = Leadership.fromJson(message.body()).leader());
     return consumer.completion()
         .compose(v -> vertx.executeBlocking(this::loadWeb))
-        .compose(v -> vertx.createHttpServer().requestHandler(this::serve).listen(settings.port(), settings.host())
+        .compose(v -> guard.guard(vertx.createHttpServer(guard.options())).requestHandler(this::serve)
+            .listen(settings.port(), settings.host())
             .recover(e -> Future.failedFuture(new ConfigException("httpPort " + settings.port() + " on " + settings.host()
                 + " cannot be opened: " + Backoff.oneLine(e)))))
         .compose(s -> {
@@ -294,6 +300,8 @@ public final class ObserveVerticle extends VerticleBase {
   }
 
   private void serve(HttpServerRequest request) {
+    // every answer: no content sniffing; the page: scripts, styles and calls from this node only
+    request.response().putHeader("X-Content-Type-Options", "nosniff");
     if (request.path().equals(MessagesEndpoint.PATH)) {
       messages.handle(request);
       return;
@@ -331,7 +339,8 @@ public final class ObserveVerticle extends VerticleBase {
         if (file == null) {
           request.response().setStatusCode(404).end("not found\n");
         } else {
-          request.response().putHeader("Content-Type", contentType(path)).end(file);
+          request.response().putHeader("Content-Type", contentType(path))
+              .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY).end(file);
         }
       }
     }

@@ -1,5 +1,12 @@
 package dev.redfleet.metrics;
 
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
@@ -17,6 +24,7 @@ import java.util.function.LongSupplier;
 public final class NodeMetrics {
   /** The node has no HTTP port: nothing is counted. */
   public static final NodeMetrics OFF = new NodeMetrics();
+  private JvmGcMetrics jvmGc;
 
   private final boolean enabled;
   private final PrometheusMeterRegistry registry;
@@ -45,6 +53,15 @@ public final class NodeMetrics {
     this.redisNowMs = redisNowMs;
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().commonTags(Tags.of("node", nodeId));
+    // the JVM and the process, as every Micrometer user expects them: jvm_* and process_*
+    new JvmMemoryMetrics().bindTo(registry);
+    jvmGc = new JvmGcMetrics();
+    jvmGc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
     FunctionCounter.builder("redfleet.messages.produced", produced, LongAdder::sum)
         .description("Messages this node added to the queue as the generator").register(registry);
     FunctionCounter.builder("redfleet.messages.handled", handled, LongAdder::sum)
@@ -63,6 +80,13 @@ public final class NodeMetrics {
         "Time from produce to handler start, both on the Redis clock", nodeId);
     registry.getPrometheusRegistry().register(handlerDuration);
     registry.getPrometheusRegistry().register(pickupLatency);
+  }
+
+  /** Stops the GC listener the JVM metrics registered (a node that stops must leave nothing behind). */
+  public void close() {
+    if (jvmGc != null) {
+      jvmGc.close();
+    }
   }
 
   public boolean enabled() {

@@ -353,6 +353,7 @@ public final class FleetNode {
         .eventually(handlers::close)
         .eventually(sources::close)
         .eventually(redis::close)
+        .andThen(ar -> metrics.close())
         .mapEmpty();
   }
 

@@ -53,6 +53,18 @@ class ObserveIT {
     assertThat(during).contains("# TYPE redfleet_handler_duration_seconds histogram")
         .contains("# TYPE redfleet_pickup_latency_seconds histogram")
         .contains("# TYPE redfleet_messages_handled_total counter");
+    // the JVM and the process, from Micrometer's binders
+    assertThat(Http.sample(during, "jvm_memory_used_bytes", null)).isPositive();
+    assertThat(Http.sample(during, "jvm_threads_live_threads", null)).isPositive();
+    assertThat(Http.sample(during, "process_uptime_seconds", null)).isPositive();
+    assertThat(during).contains("# TYPE process_cpu_usage gauge").contains("# TYPE jvm_classes_loaded_classes gauge");
+    // hardened answers: no content sniffing anywhere, the page under a strict Content-Security-Policy
+    Http.Reply metricsReply = Http.get(bases.get(0) + "/metrics");
+    assertThat(metricsReply.header("X-Content-Type-Options")).isEqualTo("nosniff");
+    Http.Reply page = Http.get(bases.get(0) + "/");
+    assertThat(page.header("X-Content-Type-Options")).isEqualTo("nosniff");
+    assertThat(page.header("Content-Security-Policy")).contains("default-src 'none'").contains("script-src 'self'")
+        .contains("frame-ancestors 'none'").doesNotContain("unsafe");
 
     // drained: the nodes' own counters add up to Redis' counters, and each node reports the fleet's
     fleet.awaitOutcomes(LIMIT, Duration.ofSeconds(120));

@@ -21,8 +21,15 @@ import org.junit.jupiter.api.Test;
 
 /** The stdin side of {@code send}: output aligned with the input, in order, and flushed while a slow input waits. */
 class LineSenderTest extends RedisTestBase {
+  /**
+   * On one connection, as the send command runs it: its calls reach Redis in the order they were
+   * made, so ids follow the input (the shared test client's pool of 4 could reorder two calls in
+   * flight, and the ids with them).
+   */
   private LineSender lineSender() {
-    return new LineSender(new Sender(new Scripts(redis.client()), redis.keys, 10, 60_000));
+    io.vertx.redis.client.Redis one = dev.redfleet.redis.RedisConnector.create(redis.vertx(),
+        dev.redfleet.redis.RedisConnectionOptions.parse(server.url())).pooled(1);
+    return new LineSender(new Sender(new Scripts(one), redis.keys, 10, 60_000));
   }
 
   @Test

@@ -15,16 +15,21 @@ public final class Http {
 
   private Http() {}
 
-  public record Reply(int status, String body) {}
+  public record Reply(int status, String body, java.net.http.HttpHeaders headers) {
+    /** The first value of a header, or null. */
+    public String header(String name) {
+      return headers == null ? null : headers.firstValue(name).orElse(null);
+    }
+  }
 
   /** GET; status -1 when nothing answers. */
   public static Reply get(String url) {
     try {
       HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
           HttpResponse.BodyHandlers.ofString());
-      return new Reply(r.statusCode(), r.body());
+      return new Reply(r.statusCode(), r.body(), r.headers());
     } catch (java.io.IOException e) {
-      return new Reply(-1, e.toString());
+      return new Reply(-1, e.toString(), null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
