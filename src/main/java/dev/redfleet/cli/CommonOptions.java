@@ -1,5 +1,6 @@
 package dev.redfleet.cli;
 
+import dev.redfleet.config.RedisUrls;
 import dev.redfleet.config.ConfigLoader;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.ConfigException;
@@ -120,7 +121,7 @@ public final class CommonOptions {
     }
     var permanent = RedisFailures.permanent(e);
     if (permanent.isPresent()) {
-      String reason = options.scrub(permanent.get().reason()) + " (" + options.describe() + ")";
+      String reason = RedisUrls.redact(permanent.get().reason()) + " (" + options.describe() + ")";
       return permanent.get().kind() == RedisFailures.Kind.BAD_CONFIG
           ? new ConfigException(reason)
           : new RedisRefusedException("Redis refused this client: " + reason);
@@ -131,6 +132,6 @@ public final class CommonOptions {
     } else if (!options.tls() && (reason.contains("Connection is closed") || reason.contains("Connection reset"))) {
       reason += " (a TLS-only server closes a plain connection like this: try rediss://)";
     }
-    return new RedisUnreachableException("Redis unreachable at " + options.describe() + ": " + options.scrub(reason));
+    return new RedisUnreachableException("Redis unreachable at " + options.describe() + ": " + RedisUrls.redact(reason));
   }
 }

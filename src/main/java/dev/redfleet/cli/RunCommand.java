@@ -1,5 +1,6 @@
 package dev.redfleet.cli;
 
+import dev.redfleet.config.RedisUrls;
 import dev.redfleet.config.ConfigLoader;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Setting;
@@ -165,7 +166,7 @@ public final class RunCommand implements Callable<Integer> {
     RedisFailures.onPermanent(permanent -> {
       // said once, then the process ends: retrying a refused password only floods the logs
       if (exiting.compareAndSet(false, true)) {
-        log.error("Redis refused this node for good, stopping: {}", config.redis().scrub(permanent.reason()));
+        log.error("Redis refused this node for good, stopping: {}", RedisUrls.redact(permanent.reason()));
         Thread exit = new Thread(() -> ExitGuard.exit(
             permanent.kind() == RedisFailures.Kind.BAD_CONFIG ? Main.BAD_USAGE : Main.REDIS_REFUSED,
             "Redis refused this node for good"), "redfleet-refused");

