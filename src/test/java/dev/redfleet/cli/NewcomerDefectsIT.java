@@ -57,4 +57,25 @@ class NewcomerDefectsIT {
     assertThat(r.stderr().lines().filter(l -> !l.isBlank()).toList()).as(r.stderr()).containsExactly(line);
   }
 
+  @Test
+  void getErrorsLimitZeroIsRefusedAndLeavesEveryEntryInRedis() throws Exception {
+    try (RedisServer server = RedisServer.start(); TestRedis redis = new TestRedis(server.url(), "redfleet")) {
+      redis.fillErrors(5);
+      for (List<String> extra : List.of(List.of("--limit", "0"), List.of("--limit", "0", "--keep"), List.of("--limit", "-1"))) {
+        List<String> args = new java.util.ArrayList<>(List.of("getErrors", "--redis", server.url()));
+        args.addAll(extra);
+        FleetProcess.Result r = FleetProcess.oneShot(args);
+        assertLine(r, 2, "redfleet: --limit must be 1 or more, got " + extra.get(1)
+            + " (leave --limit out to take every entry) (try --help)");
+        assertThat(r.stdout()).as("nothing printed").isEmpty();
+        assertThat(redis.number("LLEN", redis.keys.errors())).as("entries after " + extra).isEqualTo(5);
+      }
+      // the smallest limit there is takes exactly one, the oldest
+      FleetProcess.Result one = FleetProcess.oneShot(List.of("getErrors", "--redis", server.url(), "--limit", "1", "--json"));
+      assertThat(one.exitCode()).as(one.stderr()).isZero();
+      assertThat(one.stdout().lines().toList()).hasSize(1).first().asString().startsWith("{\"id\":1,");
+      assertThat(redis.number("LLEN", redis.keys.errors())).isEqualTo(4);
+    }
+  }
+
 }
