@@ -78,4 +78,20 @@ class NewcomerDefectsIT {
     }
   }
 
+  /** The README's plug-in recipe makes plugins/file-handler.jar in the checkout: git must not offer it. */
+  @Test
+  void thePluginsDirectoryOfTheReadmeRecipeIsIgnoredByGit() throws Exception {
+    Process p;
+    try {
+      p = new ProcessBuilder("git", "check-ignore", "-q", "plugins/file-handler.jar").redirectErrorStream(true).start();
+    } catch (java.io.IOException noGit) {
+      org.junit.jupiter.api.Assumptions.abort("no git: " + noGit.getMessage());
+      return;
+    }
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    int code = p.waitFor();
+    // 128: not a git checkout (a source archive): nothing to check
+    org.junit.jupiter.api.Assumptions.assumeTrue(code != 128, "not a git checkout: " + out);
+    assertThat(code).as("git check-ignore plugins/file-handler.jar: " + out).isZero();
+  }
 }
