@@ -29,8 +29,15 @@ public final class CommonOptions {
   Path config;
 
   @Option(names = "--redis", paramLabel = "URL",
-      description = {"Redis URL (env REDIS_URL; default redis://localhost:6379): redis://[user[:password]@]host:port[/db],",
-          "rediss://... for TLS, redis-sentinel://host:port,host:port (sentinels) or redis-cluster://host:port,host:port (seeds)."})
+      // one URL per line, each shorter than the description column (about 45 characters at picocli's
+      // 80): picocli breaks a line after a colon, and split "redis:" from "//localhost:6379"
+      description = {"Redis URL (env REDIS_URL), one of:",
+          "redis://[user[:password]@]host:port[/db]",
+          "rediss://...  (TLS, same form)",
+          "redis-sentinel://host:port,host:port (sentinels)",
+          "redis-cluster://host:port,host:port (seeds)",
+          "unix:///path/to/redis.sock",
+          "Default: redis://localhost:6379"})
   String redis;
 
   // Redis deployments
@@ -41,7 +48,7 @@ public final class CommonOptions {
       description = "File whose first line is the Redis password (env REDIS_PASSWORD_FILE).")
   String redisPasswordFile;
   @Option(names = "--redis-tls-ca-file", paramLabel = "FILE",
-      description = "PEM CA certificate(s) trusted for the Redis server (rediss://; default: the JVM's trust store).")
+      description = "PEM CA certificate(s) trusted for a rediss:// server (default: the JVM's trust store).")
   String redisTlsCaFile;
   @Option(names = "--redis-tls-cert-file", paramLabel = "FILE", description = "PEM client certificate for mutual TLS.")
   String redisTlsCertFile;

@@ -78,6 +78,25 @@ class NewcomerDefectsIT {
     }
   }
 
+  /** A URL cut after its scheme's colon, or after a colon, comma, @ or [ inside it, at a line's end. */
+  private static final Pattern URL_CUT = Pattern.compile("(?m)(\\b(redis|rediss|unix|redis-sentinel|redis-cluster|rediss-sentinel"
+      + "|rediss-cluster):$|://\\S*[:,@\\[]$|^\\s*//)");
+
+  @Test
+  void noHelpSplitsAUrl() {
+    for (String command : List.of("", "run", "send", "getErrors", "get-errors", "status", "requeue-errors", "pause", "resume",
+        "bench", "demo")) {
+      List<String> args = command.isEmpty() ? List.of("--help") : List.of(command, "--help");
+      FleetProcess.Result help = FleetProcess.oneShot(args);
+      assertThat(help.exitCode()).as(command + " " + help.stderr()).isZero();
+      assertThat(URL_CUT.matcher(help.stdout()).find()).as(command + " --help:\n" + help.stdout()).isFalse();
+      if (!command.isEmpty() && !command.equals("demo")) {
+        assertThat(help.stdout()).as(command).contains("Default: redis://localhost:6379")
+            .contains("redis://[user[:password]@]host:port[/db]").contains("redis-sentinel://host:port,host:port");
+      }
+    }
+  }
+
   /** The README's plug-in recipe makes plugins/file-handler.jar in the checkout: git must not offer it. */
   @Test
   void thePluginsDirectoryOfTheReadmeRecipeIsIgnoredByGit() throws Exception {
