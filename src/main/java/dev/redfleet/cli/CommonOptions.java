@@ -126,6 +126,11 @@ public final class CommonOptions {
     if (e instanceof Error error && !(e.getClass().getName().startsWith("io.vertx"))) {
       throw error;
     }
+    var misconfigured = RedisFailures.misconfigured(e);
+    if (misconfigured.isPresent()) {
+      // the sentinels do not know the master name: retrying will not help a one-shot command
+      return new ConfigException(RedisUrls.redact(misconfigured.get()) + " (" + options.describe() + ")");
+    }
     var permanent = RedisFailures.permanent(e);
     if (permanent.isPresent()) {
       String reason = RedisUrls.redact(permanent.get().reason()) + " (" + options.describe() + ")";

@@ -227,7 +227,8 @@ public final class RunCommand implements Callable<Integer> {
       probe.send(Request.cmd(io.vertx.redis.client.Command.PING)).await(Duration.ofSeconds(10));
     } catch (Throwable e) {
       RuntimeException failure = CommonOptions.failure(config.redis(), e);
-      if (!(failure instanceof RedisUnreachableException)) {
+      // sentinels that do not know the master name may learn it: run waits, and keeps saying so
+      if (!(failure instanceof RedisUnreachableException) && RedisFailures.misconfigured(e).isEmpty()) {
         vertx.close();
         throw failure;
       }
