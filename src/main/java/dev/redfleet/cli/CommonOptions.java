@@ -1,5 +1,6 @@
 package dev.redfleet.cli;
 
+import dev.redfleet.config.RedisUrls;
 import dev.redfleet.config.ConfigLoader;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.ConfigException;
@@ -29,8 +30,15 @@ public final class CommonOptions {
   Path config;
 
   @Option(names = "--redis", paramLabel = "URL",
-      description = {"Redis URL (env REDIS_URL; default redis://localhost:6379): redis://[user[:password]@]host:port[/db],",
-          "rediss://... for TLS, redis-sentinel://host:port,host:port (sentinels) or redis-cluster://host:port,host:port (seeds)."})
+      // one URL per line, each shorter than the description column (about 45 characters at picocli's
+      // 80): picocli breaks a line after a colon, and split "redis:" from "//localhost:6379"
+      description = {"Redis URL (env REDIS_URL), one of:",
+          "redis://[user[:password]@]host:port[/db]",
+          "rediss://...  (TLS, same form)",
+          "redis-sentinel://host:port,host:port (sentinels)",
+          "redis-cluster://host:port,host:port (seeds)",
+          "unix:///path/to/redis.sock",
+          "Default: redis://localhost:6379"})
   String redis;
 
   // Redis deployments
@@ -41,7 +49,7 @@ public final class CommonOptions {
       description = "File whose first line is the Redis password (env REDIS_PASSWORD_FILE).")
   String redisPasswordFile;
   @Option(names = "--redis-tls-ca-file", paramLabel = "FILE",
-      description = "PEM CA certificate(s) trusted for the Redis server (rediss://; default: the JVM's trust store).")
+      description = "PEM CA certificate(s) trusted for a rediss:// server (default: the JVM's trust store).")
   String redisTlsCaFile;
   @Option(names = "--redis-tls-cert-file", paramLabel = "FILE", description = "PEM client certificate for mutual TLS.")
   String redisTlsCertFile;
@@ -129,9 +137,14 @@ public final class CommonOptions {
     if (e instanceof Error error && !(e.getClass().getName().startsWith("io.vertx"))) {
       throw error;
     }
+    var misconfigured = RedisFailures.misconfigured(e);
+    if (misconfigured.isPresent()) {
+      // the sentinels do not know the master name: retrying will not help a one-shot command
+      return new ConfigException(RedisUrls.redact(misconfigured.get()) + " (" + options.describe() + ")");
+    }
     var permanent = RedisFailures.permanent(e);
     if (permanent.isPresent()) {
-      String reason = options.scrub(permanent.get().reason()) + " (" + options.describe() + ")";
+      String reason = RedisUrls.redact(permanent.get().reason()) + " (" + options.describe() + ")";
       return permanent.get().kind() == RedisFailures.Kind.BAD_CONFIG
           ? new ConfigException(reason)
           : new RedisRefusedException("Redis refused this client: " + reason);
@@ -142,6 +155,6 @@ public final class CommonOptions {
     } else if (!options.tls() && (reason.contains("Connection is closed") || reason.contains("Connection reset"))) {
       reason += " (a TLS-only server closes a plain connection like this: try rediss://)";
     }
-    return new RedisUnreachableException("Redis unreachable at " + options.describe() + ": " + options.scrub(reason));
+    return new RedisUnreachableException("Redis unreachable at " + options.describe() + ": " + RedisUrls.redact(reason));
   }
 }

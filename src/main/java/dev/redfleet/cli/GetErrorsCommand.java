@@ -30,24 +30,27 @@ public final class GetErrorsCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print each entry as stored, one JSON object per line.")
   boolean json;
 
-  @Option(names = "--limit", paramLabel = "N", description = "Take at most N entries (default: all).")
-  long limit;
+  @Option(names = "--limit", paramLabel = "N",
+      description = "Take at most N entries, N >= 1 (default: all; 0 is refused rather than read as either).")
+  Long limit;
 
   @Option(names = "--keep", description = "Only show the entries; delete nothing.")
   boolean keep;
 
   @Override
   public Integer call() throws Exception {
-    if (limit < 0) {
+    // 0 reads as "none" to some (SQL's LIMIT 0) and as "no limit" to others (BullMQ's clean): it
+    // is refused before anything is read, like requeue-errors does; all is the option left out
+    if (limit != null && limit < 1) {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-          "--limit must be zero or more, got " + limit);
+          "--limit must be 1 or more, got " + limit + " (leave --limit out to take every entry)");
     }
     Vertx vertx = Vertx.vertx();
     try {
       FleetConfig config = common.load(vertx, Map.of());
       Redis redis = CommonOptions.connect(vertx, config);
       ErrorsVerticle reader = new ErrorsVerticle(redis, new Keys(config.namespace()), ErrorsVerticle.newReaderId(),
-          new ErrorsVerticle.Options(json, limit, keep), ErrorsOutput.stdout());
+          new ErrorsVerticle.Options(json, limit == null ? 0 : limit, keep), ErrorsOutput.stdout());
       String deployment = vertx.deployVerticle(reader).await(Duration.ofSeconds(30));
       long printed;
       try {

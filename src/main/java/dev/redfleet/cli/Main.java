@@ -46,7 +46,7 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     cli.setParameterExceptionHandler((e, a) -> {
       PrintWriter err = e.getCommandLine().getErr();
-      err.println(errorLine(e.getMessage() + " (try --help)"));
+      err.println(errorLine(usageError(e) + " (try --help)"));
       err.flush();
       return BAD_USAGE;
     });
@@ -91,6 +91,41 @@ public final class Main implements Runnable {
    */
   public static String errorLine(String text) {
     return "redfleet: " + Visible.escape(RedisUrls.redact(text));
+  }
+
+  /** Looks like the name of an option that takes a secret, misspelled or not. */
+  private static final java.util.regex.Pattern SECRET_OPTION =
+      java.util.regex.Pattern.compile("(?i)^--?[\\w-]*(pas|pwd|token|secret|auth|cred)");
+
+  /**
+   * picocli's message for a usage error, except that an unknown option that looks like it takes
+   * a secret ({@code --redis-pasword hunter2}) does not have its value quoted back: picocli would
+   * list {@code 'hunter2'} as one more unknown argument.
+   */
+  static String usageError(ParameterException e) {
+    if (!(e instanceof picocli.CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) {
+      return e.getMessage();
+    }
+    List<String> shown = new java.util.ArrayList<>();
+    boolean valueOfSecret = false;
+    boolean hid = false;
+    for (String arg : u.getUnmatched()) {
+      boolean option = arg.startsWith("-");
+      if (valueOfSecret && !option) {
+        shown.add("'***'");
+        hid = true;
+      } else if (option && SECRET_OPTION.matcher(arg).find() && arg.contains("=")) {
+        shown.add("'" + arg.substring(0, arg.indexOf('=') + 1) + "***'");
+        hid = true;
+      } else {
+        shown.add("'" + arg + "'");
+      }
+      valueOfSecret = option && !arg.contains("=") && SECRET_OPTION.matcher(arg).find();
+    }
+    if (!hid) {
+      return e.getMessage();
+    }
+    return "Unknown option" + (shown.size() == 1 ? "" : "s") + ": " + String.join(", ", shown);
   }
 
   @Override

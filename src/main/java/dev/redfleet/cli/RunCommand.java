@@ -1,5 +1,6 @@
 package dev.redfleet.cli;
 
+import dev.redfleet.config.RedisUrls;
 import dev.redfleet.config.ConfigLoader;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Setting;
@@ -165,7 +166,7 @@ public final class RunCommand implements Callable<Integer> {
     RedisFailures.onPermanent(permanent -> {
       // said once, then the process ends: retrying a refused password only floods the logs
       if (exiting.compareAndSet(false, true)) {
-        log.error("Redis refused this node for good, stopping: {}", config.redis().scrub(permanent.reason()));
+        log.error("Redis refused this node for good, stopping: {}", RedisUrls.redact(permanent.reason()));
         Thread exit = new Thread(() -> ExitGuard.exit(
             permanent.kind() == RedisFailures.Kind.BAD_CONFIG ? Main.BAD_USAGE : Main.REDIS_REFUSED,
             "Redis refused this node for good"), "redfleet-refused");
@@ -229,7 +230,8 @@ public final class RunCommand implements Callable<Integer> {
       probe.send(Request.cmd(io.vertx.redis.client.Command.PING)).await(Duration.ofSeconds(10));
     } catch (Throwable e) {
       RuntimeException failure = CommonOptions.failure(config.redis(), e);
-      if (!(failure instanceof RedisUnreachableException)) {
+      // sentinels that do not know the master name may learn it: run waits, and keeps saying so
+      if (!(failure instanceof RedisUnreachableException) && RedisFailures.misconfigured(e).isEmpty()) {
         vertx.close();
         throw failure;
       }

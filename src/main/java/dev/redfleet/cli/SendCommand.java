@@ -131,11 +131,11 @@ public final class SendCommand implements Callable<Integer> {
     RuntimeException failure = CommonOptions.failure(config.redis(), e);
     if (failure instanceof RedisUnreachableException && OneShot.errorReply(e) != null) {
       // Redis answered with an error (a fleet key of the wrong type): not an outage
-      return new IllegalStateException("Redis refused the send: " + config.redis().scrub(Backoff.oneLine(OneShot.errorReply(e))) + progress);
+      return new IllegalStateException("Redis refused the send: " + RedisUrls.redact(Backoff.oneLine(OneShot.errorReply(e))) + progress);
     }
     if (failure instanceof RedisUnreachableException && !progress.isEmpty()) {
       return new RedisUnreachableException("lost Redis at " + RedisUrls.redact(config.redisUrl()) + progress + ": "
-          + config.redis().scrub(Backoff.oneLine(e)));
+          + RedisUrls.redact(Backoff.oneLine(e)));
     }
     return failure;
   }

@@ -1,8 +1,6 @@
 package dev.redfleet.config;
 
 import dev.redfleet.redis.RedisConnectionOptions;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Turns the Redis settings into {@link RedisConnectionOptions}: the URL, then the password (URL,
@@ -29,19 +27,13 @@ final class RedisDeployment {
     if (c.redisTlsCertFile().isEmpty() != c.redisTlsKeyFile().isEmpty()) {
       throw new ConfigException("redisTlsCertFile and redisTlsKeyFile go together (mutual TLS needs both)");
     }
-    readable("redisTlsCaFile", c.redisTlsCaFile());
-    readable("redisTlsCertFile", c.redisTlsCertFile());
-    readable("redisTlsKeyFile", c.redisTlsKeyFile());
+    // readable and holding what each says, before anything connects: a key given as the CA is bad
+    // configuration (exit 2), not a handshake that fails later like an unreachable Redis
+    TlsFiles.check(c.redisTlsCaFile(), c.redisTlsCertFile(), c.redisTlsKeyFile());
     if (c.waitReplicas() > 0 && parsed.topology() == RedisConnectionOptions.Topology.CLUSTER) {
       throw new ConfigException("waitReplicas is not supported with redis-cluster:// (yet)");
     }
     return parsed.with(password, c.redisTlsCaFile(), c.redisTlsCertFile(), c.redisTlsKeyFile(), c.redisTlsVerifyHostname(),
         c.redisMasterName(), c.redisSentinelPassword(), c.waitReplicas(), c.waitTimeoutMs());
-  }
-
-  private static void readable(String setting, String file) {
-    if (!file.isEmpty() && !Files.isReadable(Path.of(file))) {
-      throw new ConfigException("cannot read " + setting + " " + file + ": no such readable file");
-    }
   }
 }

@@ -9,12 +9,33 @@ import java.util.regex.Pattern;
  * a user may type it: any scheme in any case ({@code REDIS://}, {@code rediss://},
  * {@code redis-sentinel://}, {@code unix://}), with or without a user, a password holding
  * {@code @} or {@code :}, surrounding spaces or quotes, a query {@code password=}, or no scheme at
- * all ({@code :pw@host}). It errs on the side of hiding too much.
+ * all ({@code :pw@host}), and the value of every setting that holds a secret wherever it is
+ * quoted with its name ({@code --redis-password x}, {@code REDIS_PASSWORD=x},
+ * {@code "redisSentinelPassword": "x"}, the HTTP token's). It errs on the side of hiding too much.
+ *
+ * <p>It works on the text's structure only: a secret's value is never searched for as plain text,
+ * which would hide every word that happens to contain it (a password {@code e} turned every "e"
+ * of a message into {@code ***}, and {@code wrong} made "wrong user name" read "*** user name").
  */
 public final class RedisUrls {
   private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.\\-]*://");
   private static final Pattern QUERY_SECRET =
       Pattern.compile("(?i)(^|[?&;,\\s'\"])(password|pass|pwd|passwd|auth|secret|token)=([^&\\s'\"]*)");
+  /**
+   * An option that holds a secret, as typed on a command line, then its value (after {@code =} or
+   * a space). An option that goes on ({@code --redis-password-file}) is another one, and a "value"
+   * that opens a parenthesis or is another option is prose ("or --redis-sentinel-password (...)").
+   */
+  private static final Pattern SECRET_OPTION = Pattern.compile("(?i)(?<![\\w-])(--redis-password|--redis-sentinel-password"
+      + "|--http-token)(?![\\w-])(=|\\s+(?=[^\\s(\\-]))(\"[^\"]*\"|'[^']*'|[^\\s\"',]+)");
+  /**
+   * An environment variable or file key that holds a secret, then {@code =} or {@code :} and its
+   * value, optionally quoted (JSON). A name that goes on ({@code redisPasswordFile}) is another
+   * setting; a name followed by prose has no value.
+   */
+  private static final Pattern SECRET_SETTING = Pattern.compile("(?i)(?<![\\w-])(redis_password|redis_sentinel_password"
+      + "|redfleet_http_token|redisPassword|redisSentinelPassword|httpToken)(?![\\w-])(\"?\\s*[=:]\\s*)"
+      + "(\"[^\"]*\"|'[^']*'|[^\\s\"',}&]+)");
   /** user:secret@ or :secret@ with no scheme before it. */
   private static final Pattern BARE_USERINFO = Pattern.compile("(^|[\\s'\"(=])([^\\s'\"/@:]*):(?!//)([^\\s'\"]*)@");
 
@@ -28,6 +49,8 @@ public final class RedisUrls {
     String out = redactAuthorities(text);
     out = QUERY_SECRET.matcher(out).replaceAll("$1$2=***");
     out = BARE_USERINFO.matcher(out).replaceAll("$1$2:***@");
+    out = SECRET_OPTION.matcher(out).replaceAll("$1$2***");
+    out = SECRET_SETTING.matcher(out).replaceAll("$1$2***");
     return out;
   }
 

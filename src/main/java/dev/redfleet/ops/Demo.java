@@ -39,6 +39,11 @@ public final class Demo {
   /** Messages per second the demo's generator produces. */
   static final int RATE = 50;
   private static final Pattern LISTENING = Pattern.compile("http on (http://\\S+/)");
+  /** How often the lease key is read after the kill, to time the takeover. */
+  static final long TAKEOVER_POLL_MS = 2;
+  /** The kill's time of day, as the nodes' log lines show it (logback's HH:mm:ss.SSS, local time). */
+  private static final java.time.format.DateTimeFormatter CLOCK =
+      java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneId.systemDefault());
   private static final List<String> JVM_OPTIONS = List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
   /**
@@ -138,15 +143,26 @@ public final class Demo {
         int index = names.indexOf(node);
         if (index >= 0) {
           killedToken = node + ":" + leader.getLong("epoch");
-          nodes.get(index).destroyForcibly();
+          long wallClock = System.currentTimeMillis();
           killedAt = System.nanoTime();
-          out.println(">>> SIGKILL the generator " + node + " (pid " + nodes.get(index).pid() + ")");
+          nodes.get(index).destroyForcibly();
+          out.println(">>> SIGKILL the generator " + node + " (pid " + nodes.get(index).pid() + ") at "
+              + CLOCK.format(java.time.Instant.ofEpochMilli(wallClock)));
+          out.flush();
+          // the takeover takes milliseconds: watch the lease key closely, not at the display's pace
+          String next = awaitTakeover(redis, keys, killedToken);
+          if (next != null) {
+            tookOver = true;
+            out.printf(Locale.ROOT, ">>> takeover: %s generates now (epoch %s), %d ms after the kill (lease polled every %d ms)%n",
+                next.substring(0, next.lastIndexOf(':')), next.substring(next.lastIndexOf(':') + 1),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt), TAKEOVER_POLL_MS);
+          }
         }
       }
       if (killedToken != null && !tookOver && leader != null
           && !(leader.getString("node") + ":" + leader.getLong("epoch")).equals(killedToken)) {
         tookOver = true;
-        out.printf(Locale.ROOT, ">>> takeover: %s generates now (epoch %d), %.1f s after the kill%n",
+        out.printf(Locale.ROOT, ">>> takeover: %s generates now (epoch %d), within %.1f s of the kill (seen by the status)%n",
             leader.getString("node"), leader.getLong("epoch"), (System.nanoTime() - killedAt) / 1e9);
       }
       long done = stats.getLong("processed") + stats.getLong("malformed");
@@ -187,6 +203,27 @@ public final class Demo {
     }
     redis.close();
     return clean ? 0 : 1;
+  }
+
+  /**
+   * The new holder of the lease ({@code node:epoch}) once the lease key holds another value than
+   * {@code killed}, asked every {@link #TAKEOVER_POLL_MS}; null if that takes longer than a lease
+   * and a half plus 10 s (the status loop then reports it at its own pace).
+   */
+  private static String awaitTakeover(Redis redis, Keys keys, String killed) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(13);
+    while (System.nanoTime() < deadline) {
+      try {
+        Response value = redis.send(Request.cmd(Command.GET).arg(keys.leader())).await(Duration.ofSeconds(2));
+        if (value != null && !value.toString().equals(killed) && value.toString().lastIndexOf(':') > 0) {
+          return value.toString();
+        }
+      } catch (Exception e) {
+        // a slow answer: ask again
+      }
+      TimeUnit.MILLISECONDS.sleep(TAKEOVER_POLL_MS);
+    }
+    return null;
   }
 
   private static String line(JsonObject s) {

@@ -8,7 +8,9 @@ import org.slf4j.Logger;
  * to {@code max} while Redis keeps failing, and an outage is logged once when it starts and once
  * when it ends, not on every retry. Both lines go through a {@link LogThrottle}: a call that fails
  * again and again, even with successes in between (an ACL that refuses one command), writes one
- * line, then one summary per minute, never a line per attempt. A permanent refusal (credentials,
+ * line, then one summary per minute, never a line per attempt; while Redis does not answer at all,
+ * {@link UnreachableLog} also says "Redis still unreachable after N s" for the whole process every
+ * 30 s. A permanent refusal (credentials,
  * ACL, TLS) is also handed to {@link RedisFailures#onPermanent}, which in {@code run} ends the process.
  */
 public final class Backoff {
@@ -18,6 +20,7 @@ public final class Backoff {
   private final long max;
   private final LogThrottle failureLog;
   private final LogThrottle recoveryLog;
+  private final UnreachableLog outages;
   private long next;
   private long failures;
 
@@ -29,12 +32,18 @@ public final class Backoff {
     this.next = first;
     this.failureLog = new LogThrottle(log);
     this.recoveryLog = new LogThrottle(log);
+    this.outages = UnreachableLog.process();
   }
 
   /** Records a failure and returns how long to wait before trying again (ms, at least 1). */
   public long failed(Throwable cause) {
-    RedisFailures.permanent(cause).ifPresent(RedisFailures::report);
+    var permanent = RedisFailures.permanent(cause);
+    permanent.ifPresent(RedisFailures::report);
     failures++;
+    if (permanent.isEmpty() && !answered(cause)) {
+      // Redis did not answer: while it stays so, the process says so every UnreachableLog.EVERY_MS
+      outages.failed(this, activity, oneLine(cause));
+    }
     // every failure goes through the throttle: the first is logged, the rest summed up once a minute
     if (!failureLog.warn(activity + ": Redis call failed (" + oneLine(cause) + "); retrying with backoff")) {
       log.debug("{}: still failing ({})", activity, oneLine(cause));
@@ -47,10 +56,21 @@ public final class Backoff {
 
   public void succeeded() {
     if (failures > 0) {
+      outages.succeeded(this);
       recoveryLog.info(activity + ": Redis reachable again after " + failures + " failed attempt(s)");
       failures = 0;
       next = first;
     }
+  }
+
+  /** Whether Redis answered, with an error reply (a wrong-typed key, a refused command): no outage. */
+  private static boolean answered(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getClass().getSimpleName().equals("ErrorType")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * Where and how to reach Redis: the topology (one server, Sentinel, Cluster), its endpoints, the
  * credentials, TLS and the replica acknowledgement asked for after a durable write. What a user
  * sees of Redis; {@link RedisConnector} turns it into clients. {@link #toString()} never shows a
- * secret.
+ * secret; a text that may quote one (a failure's message) goes through
+ * {@link dev.redfleet.config.RedisUrls#redact}, which hides secrets by the text's structure.
  *
  * <p>URL forms: {@code redis[s]://[user[:password]@]host:port[/db]},
  * {@code redis[s]-sentinel://[user[:password]@]host:port,host:port[/db]} (the sentinels; the
@@ -181,20 +182,6 @@ public record RedisConnectionOptions(
       b.append(" (master '").append(masterName).append("')");
     }
     return b.toString();
-  }
-
-  /** Replaces every secret this object holds by {@code ***} in a text about to be printed. */
-  public String scrub(String text) {
-    if (text == null) {
-      return null;
-    }
-    String out = text;
-    for (String secret : new String[] {password, sentinelPassword}) {
-      if (secret != null && !secret.isEmpty()) {
-        out = out.replace(secret, "***").replace(encode(secret), "***");
-      }
-    }
-    return out.replaceAll("([a-z]+://)([^:@/\\s]*):[^@/\\s]*@", "$1$2:***@");
   }
 
   @Override

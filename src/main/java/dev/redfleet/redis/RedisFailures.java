@@ -94,6 +94,21 @@ public final class RedisFailures {
     return Optional.empty();
   }
 
+  /**
+   * A setting that cannot work now but may start to work without a restart (the sentinels do not
+   * know the master name, until someone adds it to them): one-shot commands end on it as bad
+   * configuration (exit 2), while {@code run} keeps retrying and says so now and then. Not a
+   * {@link #permanent} failure, which would end {@code run}.
+   */
+  public static Optional<String> misconfigured(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SentinelMasterClient.UnknownMaster) {
+        return Optional.of(t.getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The sentinels, not the master, refused us: their own password is the one to check. */
   private static Optional<Permanent> sentinelRefused(Throwable refused) {
     String m = refused.getCause() == null || refused.getCause().getMessage() == null ? "" : refused.getCause().getMessage();

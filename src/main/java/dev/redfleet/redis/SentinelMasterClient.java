@@ -11,6 +11,7 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.RedisStandaloneConnectOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -41,6 +42,20 @@ final class SentinelMasterClient implements Redis {
   static final class SentinelRefused extends RuntimeException {
     SentinelRefused(RedisConnectionOptions.HostPort sentinel, Throwable cause) {
       super("sentinel " + sentinel + ": " + Backoff.oneLine(cause), cause, false, false);
+    }
+  }
+
+  /**
+   * Every sentinel that answered said it does not know the master name: a setting to fix, not an
+   * outage (one-shot commands end with exit 2; {@code run} keeps asking, and says so now and then).
+   */
+  static final class UnknownMaster extends RuntimeException {
+    UnknownMaster(String masterName, List<RedisConnectionOptions.HostPort> unaware, List<String> silent) {
+      super("no sentinel knows a master named '" + masterName + "': "
+          + String.join(", ", unaware.stream().map(Object::toString).toList())
+          + (unaware.size() == 1 ? " answered it does not" : " answered they do not")
+          + (silent.isEmpty() ? "" : " (" + String.join("; ", silent) + ")")
+          + "; check redisMasterName (--redis-master-name, REDIS_MASTER_NAME)", null, false, false);
     }
   }
 
@@ -100,7 +115,7 @@ final class SentinelMasterClient implements Redis {
   private Future<RedisStandaloneConnectOptions> ask() {
     asking = true;
     Promise<RedisStandaloneConnectOptions> answer = Promise.promise();
-    askFrom(0, null, answer);
+    askFrom(0, null, new ArrayList<>(), new ArrayList<>(), answer);
     return answer.future().andThen(ar -> {
       synchronized (lock) {
         asking = false;
@@ -112,10 +127,16 @@ final class SentinelMasterClient implements Redis {
     });
   }
 
-  private void askFrom(int tried, Throwable failure, Promise<RedisStandaloneConnectOptions> answer) {
+  /**
+   * Asks the sentinels in turn until one names the master. {@code unaware} collects those that
+   * answered they do not know it, {@code silent} those that did not answer (and why).
+   */
+  private void askFrom(int tried, Throwable failure, List<RedisConnectionOptions.HostPort> unaware, List<String> silent,
+                       Promise<RedisStandaloneConnectOptions> answer) {
     List<RedisConnectionOptions.HostPort> sentinels = options.endpoints();
     if (tried == sentinels.size()) {
-      answer.fail(failure);
+      answer.fail(failure instanceof SentinelRefused || unaware.isEmpty()
+          ? failure : new UnknownMaster(options.masterName(), unaware, silent));
       return;
     }
     Redis client;
@@ -148,6 +169,11 @@ final class SentinelMasterClient implements Redis {
           Throwable why = ar.succeeded()
               ? new IllegalStateException("sentinel " + at + " does not know a master named '" + options.masterName() + "'")
               : ar.cause();
+          if (ar.succeeded()) {
+            unaware.add(at);
+          } else {
+            silent.add(at + " did not answer: " + Backoff.oneLine(ar.cause()));
+          }
           if (RedisFailures.permanent(why).isPresent()) {
             why = new SentinelRefused(at, why);
           }
@@ -160,7 +186,7 @@ final class SentinelMasterClient implements Redis {
           }
           client.close();
           // a refusal is what the user must hear about, not the down sentinel asked after it
-          askFrom(tried + 1, failure instanceof SentinelRefused ? failure : why, answer);
+          askFrom(tried + 1, failure instanceof SentinelRefused ? failure : why, unaware, silent, answer);
         });
   }
 

@@ -1,5 +1,6 @@
 package dev.redfleet.send;
 
+import dev.redfleet.config.RedisUrls;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.RedisConnectionOptions;
 import dev.redfleet.redis.RedisFailures;
@@ -21,7 +22,7 @@ final class ClientFailures {
   static RuntimeException of(RedisConnectionOptions options, Throwable e) {
     var permanent = RedisFailures.permanent(e);
     if (permanent.isPresent()) {
-      String reason = options.scrub(permanent.get().reason()) + " (" + options.describe() + ")";
+      String reason = RedisUrls.redact(permanent.get().reason()) + " (" + options.describe() + ")";
       return permanent.get().kind() == RedisFailures.Kind.BAD_CONFIG
           ? new IllegalArgumentException("bad configuration: " + reason)
           : new IllegalStateException("Redis refused this client: " + reason);
@@ -29,9 +30,9 @@ final class ClientFailures {
     Throwable reply = errorReply(e);
     if (reply != null) {
       // an answer, not an outage: a key of the fleet with the wrong type, say
-      return new IllegalStateException("Redis refused the send: " + options.scrub(Backoff.oneLine(reply)));
+      return new IllegalStateException("Redis refused the send: " + RedisUrls.redact(Backoff.oneLine(reply)));
     }
-    String line = "Redis unreachable at " + options.describe() + ": " + options.scrub(Backoff.oneLine(e));
+    String line = "Redis unreachable at " + options.describe() + ": " + RedisUrls.redact(Backoff.oneLine(e));
     return new UncheckedIOException(line, new IOException(line));
   }
 

@@ -35,4 +35,36 @@ class RedisUrlsTest {
     String redacted = RedisUrls.redact(typed);
     assertThat(redacted).doesNotContain("s3cret").doesNotContain("w0rd").isEqualTo(expected);
   }
+
+  /** Issue 17 item 1: secret settings quoted with their names, in each form a user types them. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "`run --redis-password s3cret --workers 2`                  | `run --redis-password *** --workers 2`",
+      "`run --redis-password=s3cret`                              | `run --redis-password=***`",
+      "`--redis-sentinel-password 's3cret w0rd' --x`              | `--redis-sentinel-password *** --x`",
+      "`--http-token s3cret`                                      | `--http-token ***`",
+      "`REDIS_PASSWORD=s3cret java -jar app.jar`                  | `REDIS_PASSWORD=*** java -jar app.jar`",
+      "`env REDIS_SENTINEL_PASSWORD=s3cret REDFLEET_HTTP_TOKEN=w0rd` | `env REDIS_SENTINEL_PASSWORD=*** REDFLEET_HTTP_TOKEN=***`",
+      "`{\"redisPassword\": \"s3cret w0rd\", \"workers\": 2}`  | `{\"redisPassword\": ***, \"workers\": 2}`",
+      "`{\"redisSentinelPassword\":\"s3cret\",\"httpToken\":\"w0rd\"}` | `{\"redisSentinelPassword\":***,\"httpToken\":***}`",
+  })
+  void hidesSecretSettingsByTheirNames(String typed, String expected) {
+    assertThat(RedisUrls.redact(typed)).doesNotContain("s3cret").doesNotContain("w0rd").isEqualTo(expected);
+  }
+
+  /** ... and leaves prose that names those settings, and every other word, exactly as it was. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+      "`Redis refused the credentials: wrong user name or password, or the ACL user is disabled`",
+      "`Redis requires authentication and no password was given: set redisPassword, REDIS_PASSWORD, redisPasswordFile or put it in the URL`",
+      "`the sentinels require a password of their own and none was given: set redisSentinelPassword, REDIS_SENTINEL_PASSWORD or --redis-sentinel-password (sentinel 127.0.0.1:26379)`",
+      "`the sentinels refused the sentinel password (redisSentinelPassword) (sentinel 127.0.0.1:26379)`",
+      "`cannot read redisPasswordFile /run/secrets/redis: no such file`",
+      "`prefer env REDIS_PASSWORD or --redis-password-file.`",
+      "`redisPassword must be text, got another type (from 'redisPassword' in conf/config.json)`",
+      "`Redis unreachable at redis://127.0.0.1:6379: Connection refused: /127.0.0.1:6379`",
+  })
+  void leavesProseAlone(String text) {
+    assertThat(RedisUrls.redact(text)).isEqualTo(text);
+  }
 }
