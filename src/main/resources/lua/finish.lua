@@ -15,7 +15,8 @@
 --                        same {ns} hash tag, same Cluster slot)
 -- KEYS[5]  <ns>:seq      an id above it was never handed out: no audit bit is set for it
 -- KEYS[6]  <ns>:delayed  sorted set: message (with its next attempt number) -> due time (ms,
---                        Redis clock); retry-due moves it back to the queue
+--                        Redis clock); retry-due moves it back to the queue; a ZADD here also
+--                        wakes the retry mover (lib/wake.lua: the list <ns>:delayed:wake)
 -- KEYS[7]  <ns>:delayed:ids  hash: id -> SHA-1 (hex) of the retry written for it, so that
 --                        retry-due moves only retries this script wrote (a forged delayed entry
 --                        never overtakes the real message)
@@ -41,6 +42,7 @@
 -- Returns {recorded, dropped, duplicates, retried}
 --#include key-types
 --#include audit
+--#include wake
 
 local node = ARGV[1]
 local ids = {}
@@ -186,6 +188,7 @@ end
 for i = 1, #delayed, 1000 do
   redis.call('ZADD', KEYS[6], unpack(delayed, i, math.min(i + 999, #delayed)))
 end
+if #delayed > 0 then wake_mover(KEYS[6]) end
 for i = 1, #registered, 1000 do
   redis.call('HSET', KEYS[7], unpack(registered, i, math.min(i + 999, #registered)))
 end

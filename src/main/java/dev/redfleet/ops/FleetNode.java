@@ -283,7 +283,8 @@ public final class FleetNode {
         })
         .compose(id -> {
           reaper = id;
-          return vertx.deployVerticle(new RetryVerticle(scripts, keys, nodeId, RetryVerticle.intervalFor(config.backoffMs())), scoped());
+          return vertx.deployVerticle(new RetryVerticle(scripts, keys, nodeId, RetryVerticle.intervalFor(config.backoffMs()),
+              connector::dedicated), scoped());
         })
         .compose(id -> {
           retries = id;

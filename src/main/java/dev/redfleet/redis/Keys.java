@@ -152,6 +152,15 @@ public final class Keys {
     return prefix + "delayed:ids";
   }
 
+  /**
+   * List: holds one element while the delayed set has changed since the retry mover last looked
+   * (send.lua and finish.lua push it, retry-due.lua deletes it; lua/lib/wake.lua names it from
+   * {@link #delayed()} the same way); the leader's mover waits on it in a BLMOVE instead of polling.
+   */
+  public String delayedWake() {
+    return delayed() + ":wake";
+  }
+
   /** The keys {@code retry-due.lua} takes, in its order. */
   public List<String> retryDue() {
     return List.of(delayed(), queue(), delayedIds(), errors(), stats());
