@@ -31,6 +31,13 @@ public enum Setting {
   ATTEMPTS("attempts", "REDFLEET_ATTEMPTS", "--attempts", Kind.INTEGER, 1, 1, 100),
   BACKOFF_MS("backoffMs", "REDFLEET_BACKOFF_MS", "--backoff-ms", Kind.INTEGER, 1000, 1, 3_600_000),
   BACKOFF_MAX_MS("backoffMaxMs", "REDFLEET_BACKOFF_MAX_MS", "--backoff-max-ms", Kind.INTEGER, 60_000, 1, 86_400_000),
+  // the audit
+  /**
+   * Hours after which the bitmap of a complete audit segment (2^24 ids, every one recorded) is
+   * deleted; -1 = kept for ever. Its count still catches a duplicate afterwards.
+   */
+  AUDIT_RETENTION_HOURS("auditRetentionHours", "REDFLEET_AUDIT_RETENTION_HOURS", "--audit-retention-hours", Kind.INTEGER, -1,
+      -1, 876_000),
   // handlers
   HANDLER("handler", "REDFLEET_HANDLER", "--handler", Kind.TEXT, "simulated", 0, 0),
   PLUGINS("plugins", "REDFLEET_PLUGINS", "--plugins", Kind.TEXT, "", 0, 0),
