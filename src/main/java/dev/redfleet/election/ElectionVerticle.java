@@ -244,7 +244,7 @@ public final class ElectionVerticle extends VerticleBase {
     if (watchTimer != -1) {
       vertx.cancelTimer(watchTimer);
       watchTimer = -1;
-      log.info("node {} stops watching the generator's connection: Redis refuses CLIENT LIST to this user; "
+      log.info("node {} stops watching the generator's connection (CLIENT LIST is not allowed to this user): "
           + "a dead generator is replaced when its lease expires ({} ms)", nodeId, timings.leaseMs());
     }
   }
