@@ -103,8 +103,11 @@ public enum Setting {
    */
   public final long max;
 
-  /** The highest message id: the audit bitmap's bit offsets end at 2^32 - 1 in Redis. */
-  public static final long MAX_MESSAGE_ID = 4_294_967_295L;
+  /**
+   * The highest message id: 2^53, the largest whole number a Lua script holds exactly (the audit,
+   * in segments of 2^24 ids, has a bit for every id up to it; one bitmap ended at 2^32 - 1).
+   */
+  public static final long MAX_MESSAGE_ID = 9_007_199_254_740_992L;
   /** The longest text setting (URLs, names, paths). */
   public static final int MAX_TEXT = 4096;
 
