@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * <p>With {@code waitReplicas > 0} the durable writes (lease acquire and takeover, produce, finish,
  * send, requeue-error) are followed by {@code WAIT waitReplicas waitTimeoutMs} on the same
  * connection, so their answer comes back only once that many replicas have the write (or the
- * timeout passed, which is logged).
+ * timeout passed, which is logged). A fleet member's runner WAITs only for the replicas the master
+ * has connected (its floors read that every heartbeatMs), none when it has none: a WAIT that cannot
+ * succeed would only stall the write for waitTimeoutMs.
  *
  * <p>A fleet member's runner (made by {@link RedisConnector#scripts}) also keeps ids and epochs from
  * going backwards, with its {@link Floors}: every script that hands them out is guarded
