@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * {@link #SAFETY_MS}, and a new delayed message is looked at as soon as it is written. Where the
  * BLMOVE fails (an ACL without it, a full Redis refusing it, no blocking client given) the mover
  * looks every {@code intervalMs} instead, as before, and tries the BLMOVE again after
- * {@link #UNBLOCKED_MS}.
+ * {@link #UNBLOCKED_MS}; a lost connection only costs one look after {@code intervalMs}, and the next
+ * wait is on a new connection.
  */
 public final class RetryVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(RetryVerticle.class);
@@ -184,15 +185,27 @@ public final class RetryVerticle extends VerticleBase {
       }
       if (ar.failed()) {
         closeBlocking();
-        blockAgainAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNBLOCKED_MS);
-        unblocked.warn("retry mover: the BLMOVE it waits in failed (" + Backoff.oneLine(ar.cause()) + "); it looks every "
-            + intervalMs + " ms instead for " + UNBLOCKED_MS / 1000 + " s");
+        if (refused(ar.cause())) {
+          blockAgainAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNBLOCKED_MS);
+          unblocked.warn("retry mover: Redis refuses the BLMOVE it waits in (" + Backoff.oneLine(ar.cause())
+              + "); it looks every " + intervalMs + " ms instead for " + UNBLOCKED_MS / 1000 + " s");
+        } else {
+          // a connection lost (a restart, a failover): the next wait is on a new one
+          log.debug("retry mover: the BLMOVE it waits in failed ({})", Backoff.oneLine(ar.cause()));
+        }
         later(mine, intervalMs);
         return;
       }
       // woken by a new delayed entry, or the earliest one is due: look
       pass(mine);
     });
+  }
+
+  /** Redis answered the BLMOVE with a refusal (ACL, a full Redis, the wake key of another type), not a lost connection. */
+  private static boolean refused(Throwable failure) {
+    String m = String.valueOf(failure.getMessage());
+    return m.startsWith("NOPERM") || m.startsWith("OOM") || m.startsWith("WRONGTYPE") || m.startsWith("ERR")
+        || m.contains("no permissions");
   }
 
   private void later(long mine, long ms) {
