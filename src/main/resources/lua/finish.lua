@@ -10,10 +10,13 @@
 -- KEYS[1]  <ns>:inflight:<nodeId>
 -- KEYS[2]  <ns>:errors
 -- KEYS[3]  <ns>:stats    'processed', 'failed', 'malformed', 'stale_dropped', 'duplicates', 'retried'
--- KEYS[4]  <ns>:audit    bitmap, bit <id> set once the outcome of message <id> is recorded
+-- KEYS[4]  <ns>:audit    the audit prefix: segment bitmaps <ns>:audit:<n> (one per 2^24 ids) and the
+--                        counts hash <ns>:audit:counts, derived in lib/audit.lua (not declared:
+--                        same {ns} hash tag, same Cluster slot)
 -- KEYS[5]  <ns>:seq      an id above it was never handed out: no audit bit is set for it
 -- KEYS[6]  <ns>:delayed  sorted set: message (with its next attempt number) -> due time (ms,
---                        Redis clock); retry-due moves it back to the queue
+--                        Redis clock); retry-due moves it back to the queue; a ZADD here also
+--                        wakes the retry mover (lib/wake.lua: the list <ns>:delayed:wake)
 -- KEYS[7]  <ns>:delayed:ids  hash: id -> SHA-1 (hex) of the retry written for it, so that
 --                        retry-due moves only retries this script wrote (a forged delayed entry
 --                        never overtakes the real message)
@@ -38,6 +41,8 @@
 --
 -- Returns {recorded, dropped, duplicates, retried}
 --#include key-types
+--#include audit
+--#include wake
 
 local node = ARGV[1]
 local ids = {}
@@ -135,74 +140,6 @@ for k = 1, #ids do
   end
 end
 
--- Sets the audit bit of each id and returns its previous value (0/1) per id. Ids finished together
--- are usually close to each other, so the common case reads the bytes they span once, sets the bits
--- in Lua and writes the bytes back: two commands for the batch instead of one BITFIELD operation
--- per id. Scattered ids fall back to BITFIELD.
-local function set_audit_bits(key, list)
-  local nums = {}
-  local lo, hi = math.huge, -1
-  for i = 1, #list do
-    local n = tonumber(list[i])
-    nums[i] = n
-    if n < lo then lo = n end
-    if n > hi then hi = n end
-  end
-  local old = {}
-  if #nums == 0 then
-    return old
-  end
-  local first = math.floor(lo / 8)
-  local span = math.floor(hi / 8) - first + 1
-  if span > 4 * #nums + 64 then
-    for i = 1, #nums, 500 do
-      local last = math.min(i + 499, #nums)
-      local ops = {}
-      for j = i, last do
-        ops[#ops + 1] = 'SET'
-        ops[#ops + 1] = 'u1'
-        ops[#ops + 1] = nums[j]
-        ops[#ops + 1] = 1
-      end
-      local previous = redis.call('BITFIELD', key, unpack(ops))
-      for j = i, last do
-        old[j] = previous[j - i + 1]
-      end
-    end
-    return old
-  end
-  local stored = redis.call('GETRANGE', key, first, first + span - 1)
-  local bytes = {}
-  for i = 1, #stored, 4000 do
-    local chunk = {string.byte(stored, i, math.min(i + 3999, #stored))}
-    for j = 1, #chunk do
-      bytes[i + j - 1] = chunk[j]
-    end
-  end
-  for i = #stored + 1, span do
-    bytes[i] = 0
-  end
-  for i = 1, #nums do
-    local n = nums[i]
-    local at = math.floor(n / 8) - first + 1
-    -- Redis numbers the bits of a byte from the most significant one
-    local mask = bit.lshift(1, 7 - n % 8)
-    if bit.band(bytes[at], mask) ~= 0 then
-      old[i] = 1
-    else
-      old[i] = 0
-      bytes[at] = bit.bor(bytes[at], mask)
-    end
-  end
-  local parts = {}
-  for i = 1, span, 4000 do
-    parts[#parts + 1] = string.char(unpack(bytes, i, math.min(i + 3999, span)))
-  end
-  redis.call('SETRANGE', key, first, table.concat(parts))
-  return old
-end
-
-
 if #present == 0 then
   -- nothing to free: the counter is best effort when Redis is at maxmemory
   redis.pcall('HINCRBY', KEYS[3], 'stale_dropped', dropped)
@@ -211,6 +148,10 @@ end
 -- Every check that can refuse came before. The first write is a no-op HDEL (':' is never an id):
 -- Redis refuses a write that grows memory at maxmemory only while a script has not written yet,
 -- so from here on the script can record outcomes, and so free memory, in a full Redis.
+local auditRefused = audit_check(KEYS[4], present)
+if auditRefused then
+  return redis.error_reply(auditRefused)
+end
 redis.call('HDEL', KEYS[1], ':')
 
 -- a failure with attempts left is not an outcome: no audit bit, unless one is already set (the
@@ -226,7 +167,7 @@ local function duplicate(k)
 end
 for i = 1, #retries do
   local k = retries[i]
-  if redis.call('GETBIT', KEYS[4], tonumber(ids[k])) == 1 then
+  if audit_seen(KEYS[4], ids[k]) then
     duplicate(k)
   else
     local raw = raw_of(k)
@@ -247,6 +188,7 @@ end
 for i = 1, #delayed, 1000 do
   redis.call('ZADD', KEYS[6], unpack(delayed, i, math.min(i + 999, #delayed)))
 end
+if #delayed > 0 then wake_mover(KEYS[6]) end
 for i = 1, #registered, 1000 do
   redis.call('HSET', KEYS[7], unpack(registered, i, math.min(i + 999, #registered)))
 end
@@ -257,7 +199,7 @@ local auditIds = {}
 for i = 1, #candidates do
   auditIds[i] = ids[candidates[i]]
 end
-local old = set_audit_bits(KEYS[4], auditIds)
+local old = audit_mark(KEYS[4], auditIds)
 local processed, failed = 0, 0
 for i = 1, #candidates do
   local k = candidates[i]

@@ -13,7 +13,12 @@
 -- ARGV[3]  horizon (ms): an entry scored further ahead than this (+inf included) was not written
 --          by the fleet (send delays at most 10 years, a retry at most a day)
 --
--- Returns {moved, still delayed, malformed}
+-- Returns {moved, still delayed, malformed, next}: next = ms (Redis clock) until the earliest entry
+-- still delayed is due, -1 when none is: the mover waits that long, or until woken.
+--
+-- Deletes the list <ns>:delayed:wake (KEYS[1] .. ':wake', lib/wake.lua: same {ns} hash tag, not
+-- declared in KEYS), which send and finish fill when they add to the delayed set: the mover
+-- blocks on it (BLMOVE) instead of polling, and an entry added after this call wakes it again.
 --
 -- Only what the fleet put in the delayed set moves (docs/DATA-PATH.md, "The delayed set"):
 --   * an entry whose id has a field in KEYS[3] moves if the field is the SHA-1 of the entry: the
@@ -26,8 +31,9 @@
 --     whose id it carries.
 --
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type or the
--- counter is not an integer. The first write is the ZREM (allowed at maxmemory, it frees memory),
--- so a full Redis keeps returning retries; the move is memory neutral.
+-- counter is not an integer. The first write is the DEL of the wake list, then the ZREM (both
+-- allowed at maxmemory, they free memory), so a full Redis keeps returning retries; the move is
+-- memory neutral.
 --#include key-types
 local refused = check_key_types({'zset', 'list', 'hash', 'list', 'hash'})
 if refused then
@@ -40,6 +46,16 @@ end
 local max = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- frees memory, allowed at maxmemory; what is added from here on wakes the mover again
+redis.call('DEL', KEYS[1] .. ':wake')
+-- ms until the earliest entry left is due, -1 when none is left
+local function next_due()
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if #first == 0 then
+    return -1
+  end
+  return math.max(1, math.min(tonumber(ARGV[3]), math.floor((tonumber(first[2]) or now) - now)))
+end
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, max)
 if #due < max then
   local far = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', now + tonumber(ARGV[3])), '+inf',
@@ -49,7 +65,7 @@ if #due < max then
   end
 end
 if #due == 0 then
-  return {0, redis.call('ZCARD', KEYS[1]), 0}
+  return {0, redis.call('ZCARD', KEYS[1]), 0, next_due()}
 end
 
 local ids = {}
@@ -96,4 +112,4 @@ end
 for i = 1, #gone, 1000 do
   redis.call('HDEL', KEYS[3], unpack(gone, i, math.min(i + 999, #gone)))
 end
-return {#moved, redis.call('ZCARD', KEYS[1]), #errors}
+return {#moved, redis.call('ZCARD', KEYS[1]), #errors, next_due()}

@@ -7,6 +7,7 @@
 -- KEYS[2]  <ns>:queue    list; a message due now is LPUSHed (consumers take from the right)
 -- KEYS[3]  <ns>:delayed  sorted set; a delayed message waits here, scored by its due time, until
 --                        retry-due.lua moves it to the queue (the same path as retries)
+--                        (a ZADD here also wakes the retry mover: lib/wake.lua)
 -- KEYS[4]  <ns>:stats    hash; 'produced' and 'sent' are incremented by the messages created
 -- KEYS[5]  <ns>:delayed:ids  hash; id -> SHA-1 (hex) of each delayed message: retry-due moves only
 --                        the entry the fleet wrote, never a forged one carrying the same id
@@ -30,6 +31,7 @@
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type (a dedup
 -- key that is not a string included) or seq is not an integer.
 --#include key-types
+--#include wake
 --#include server
 --#include issue-guard
 local guarded = issue_guard()
@@ -116,6 +118,7 @@ end
 for i = 1, #delayed, 1000 do
   redis.call('ZADD', KEYS[3], unpack(delayed, i, math.min(i + 999, #delayed)))
 end
+if #delayed > 0 then wake_mover(KEYS[3]) end
 for i = 1, #registered, 1000 do
   redis.call('HSET', KEYS[5], unpack(registered, i, math.min(i + 999, #registered)))
 end

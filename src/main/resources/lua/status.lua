@@ -6,7 +6,8 @@
 -- KEYS[4]  <ns>:queue
 -- KEYS[5]  <ns>:nodes
 -- KEYS[6]  <ns>:stats
--- KEYS[7]  <ns>:audit
+-- KEYS[7]  <ns>:audit:counts  hash: 'total' = ids whose outcome is recorded (lib/audit.lua keeps it
+--                           in the finish call that records them: O(1) here whatever the history)
 -- KEYS[8]  <ns>:errors
 -- KEYS[9]  <ns>:delayed  retries waiting for their due time
 -- KEYS[10] <ns>:paused   present while the fleet is paused: {"by":...,"at":...} (see pause.lua)
@@ -16,12 +17,12 @@
 --
 -- Returns {now, leader or false, leader pttl, epoch, seq, queue length, errors length,
 --          {nodeId, lastHeartbeat, landing length, inflight length, ...},
---          {stats field, value, ...}, audited (set bits), delayed (retries waiting),
+--          {stats field, value, ...}, audited (ids recorded), delayed (retries waiting),
 --          paused (the paused key's value, or false), dataset (with KEYS[11]: its fields and
 --          values, {} when it has none)}
 -- A key of the wrong type gives one error reply naming it (status reads only, it changes nothing).
 --#include key-types
-local refused = check_key_types({'string', 'string', 'string', 'list', 'zset', 'hash', 'string', 'list', 'zset', 'string',
+local refused = check_key_types({'string', 'string', 'string', 'list', 'zset', 'hash', 'hash', 'list', 'zset', 'string',
   'hash'})
 if refused then
   return refused
@@ -53,7 +54,7 @@ return {
   redis.call('LLEN', KEYS[8]),
   perNode,
   redis.call('HGETALL', KEYS[6]),
-  redis.call('BITCOUNT', KEYS[7]),
+  tonumber(redis.call('HGET', KEYS[7], 'total') or '0') or -1,
   redis.call('ZCARD', KEYS[9]),
   redis.call('GET', KEYS[10]),
   KEYS[11] and redis.call('HGETALL', KEYS[11]) or {}

@@ -196,7 +196,10 @@ public final class Benchmark {
     long finished = System.nanoTime();
     double wall = (finished - launched) / 1e9;
     double processing = (finished - firstProducedAt) / 1e9;
-    long audited = call(redis, Request.cmd(Command.BITCOUNT).arg(keys.audit())).toLong();
+    // the final check reads every segment (once, O(history)); a running fleet reads only the counter
+    Response seq = call(redis, Request.cmd(Command.GET).arg(keys.seq()));
+    long audited = dev.redfleet.redis.AuditReader.count(r -> call(redis, r), keys,
+        Math.max(target, seq == null ? 0 : seq.toLong()));
     Response stats = call(redis, Request.cmd(Command.HMGET).arg(keys.stats())
         .arg("produced").arg("processed").arg("failed").arg("duplicates").arg("requeued").arg("stale_dropped"));
     JsonObject report = new JsonObject()
@@ -369,6 +372,10 @@ public final class Benchmark {
 
   private static void deleteKeys(Redis redis, Keys keys) {
     try {
+      Request audit = Request.cmd(Command.DEL);
+      Response seq = call(redis, Request.cmd(Command.GET).arg(keys.seq()));
+      keys.auditKeys(seq == null ? 0 : seq.toLong()).forEach(audit::arg);
+      call(redis, audit);
       call(redis, Request.cmd(Command.DEL).arg(keys.leader()).arg(keys.epoch()).arg(keys.seq()).arg(keys.queue())
           .arg(keys.nodes()).arg(keys.errors()).arg(keys.stats()).arg(keys.audit()).arg(keys.latency())
           .arg(keys.anchors()).arg(keys.leaderAnchor()).arg(keys.latencyFrom()));

@@ -85,6 +85,10 @@ public final class RunCommand implements Callable<Integer> {
   String backoffMs;
   @Option(names = "--backoff-max-ms", paramLabel = "MS", description = "Longest retry delay (default 60000).")
   String backoffMaxMs;
+  // the audit
+  @Option(names = "--audit-retention-hours", paramLabel = "H",
+      description = "Delete the bitmap of a complete audit segment (2^24 ids) this many hours after it completed (default -1: keep).")
+  String auditRetentionHours;
   // handlers
   @Option(names = "--handler", paramLabel = "NAME",
       description = "The handler: a HandlerFactory name or a class name on the class path (default simulated). See docs/HANDLERS.md.")
@@ -265,6 +269,7 @@ public final class RunCommand implements Callable<Integer> {
     CommonOptions.put(cli, Setting.ATTEMPTS, attempts);
     CommonOptions.put(cli, Setting.BACKOFF_MS, backoffMs);
     CommonOptions.put(cli, Setting.BACKOFF_MAX_MS, backoffMaxMs);
+    CommonOptions.put(cli, Setting.AUDIT_RETENTION_HOURS, auditRetentionHours);
     // handlers
     CommonOptions.put(cli, Setting.HANDLER, handler);
     CommonOptions.put(cli, Setting.PLUGINS, plugins);

@@ -30,6 +30,8 @@ public record FleetConfig(
     int attempts,
     int backoffMs,
     int backoffMaxMs,
+    // the audit
+    int auditRetentionHours,
     // handlers
     String handler,
     String plugins,
@@ -92,6 +94,8 @@ public record FleetConfig(
         i(v, Setting.ATTEMPTS),
         i(v, Setting.BACKOFF_MS),
         i(v, Setting.BACKOFF_MAX_MS),
+        // the audit
+        i(v, Setting.AUDIT_RETENTION_HOURS),
         // handlers
         (String) v.get(Setting.HANDLER),
         (String) v.get(Setting.PLUGINS),
@@ -160,6 +164,7 @@ public record FleetConfig(
     v.put(Setting.ATTEMPTS, attempts);
     v.put(Setting.BACKOFF_MS, backoffMs);
     v.put(Setting.BACKOFF_MAX_MS, backoffMaxMs);
+    v.put(Setting.AUDIT_RETENTION_HOURS, auditRetentionHours);
     // handlers
     v.put(Setting.HANDLER, handler);
     v.put(Setting.PLUGINS, plugins);

@@ -31,6 +31,13 @@ public enum Setting {
   ATTEMPTS("attempts", "REDFLEET_ATTEMPTS", "--attempts", Kind.INTEGER, 1, 1, 100),
   BACKOFF_MS("backoffMs", "REDFLEET_BACKOFF_MS", "--backoff-ms", Kind.INTEGER, 1000, 1, 3_600_000),
   BACKOFF_MAX_MS("backoffMaxMs", "REDFLEET_BACKOFF_MAX_MS", "--backoff-max-ms", Kind.INTEGER, 60_000, 1, 86_400_000),
+  // the audit
+  /**
+   * Hours after which the bitmap of a complete audit segment (2^24 ids, every one recorded) is
+   * deleted; -1 = kept for ever. Its count still catches a duplicate afterwards.
+   */
+  AUDIT_RETENTION_HOURS("auditRetentionHours", "REDFLEET_AUDIT_RETENTION_HOURS", "--audit-retention-hours", Kind.INTEGER, -1,
+      -1, 876_000),
   // handlers
   HANDLER("handler", "REDFLEET_HANDLER", "--handler", Kind.TEXT, "simulated", 0, 0),
   PLUGINS("plugins", "REDFLEET_PLUGINS", "--plugins", Kind.TEXT, "", 0, 0),
@@ -96,8 +103,11 @@ public enum Setting {
    */
   public final long max;
 
-  /** The highest message id: the audit bitmap's bit offsets end at 2^32 - 1 in Redis. */
-  public static final long MAX_MESSAGE_ID = 4_294_967_295L;
+  /**
+   * The highest message id: 2^53, the largest whole number a Lua script holds exactly (the audit,
+   * in segments of 2^24 ids, has a bit for every id up to it; one bitmap ended at 2^32 - 1).
+   */
+  public static final long MAX_MESSAGE_ID = 9_007_199_254_740_992L;
   /** The longest text setting (URLs, names, paths). */
   public static final int MAX_TEXT = 4096;
 

@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * token and the same dead connection. A frozen or cut-off leader keeps its connection open, so only
  * the lease TTL path applies to it. Whether the holder is dead is the fleet's one rule,
  * {@link LivenessVerdict}: only {@code DEAD} starts a takeover, {@code UNKNOWN} leaves it to the TTL.
+ * Where no check can conclude (a Redis Cluster, where CLIENT LIST answers for whichever node it
+ * reaches; a user whose ACL refuses CLIENT LIST, from its first refusal on) followers do not poll at all.
  */
 public final class ElectionVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ElectionVerticle.class);
@@ -92,7 +94,10 @@ public final class ElectionVerticle extends VerticleBase {
     if (anchor == null) {
       return giveUpConsumer.completion();
     }
-    watchTimer = vertx.setPeriodic(timings.livenessMs(), id -> watchLeader());
+    if (!liveness.refused()) {
+      // in a Redis Cluster CLIENT LIST can never conclude: no watch at all (see watchLeader)
+      watchTimer = vertx.setPeriodic(timings.livenessMs(), id -> watchLeader());
+    }
     anchorChanges = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Anchor.ADDRESS), m -> anchorChanged(m.body()));
     return Future.all(giveUpConsumer.completion(), anchorChanges.completion());
   }
@@ -181,6 +186,12 @@ public final class ElectionVerticle extends VerticleBase {
    * one CLIENT LIST ID. Nothing else runs while a check is in flight.
    */
   private void watchLeader() {
+    if (liveness.refused()) {
+      // Redis refused CLIENT LIST (an ACL without +client|list): no check can conclude, so none is
+      // polled for (each tick cost a script call and a CLIENT LIST); the lease TTL decides
+      stopWatching();
+      return;
+    }
     String mine = anchor.identity();
     if (state != State.FOLLOWER || watching || mine == null) {
       return;
@@ -205,6 +216,15 @@ public final class ElectionVerticle extends VerticleBase {
               ? takeOver(checked[0], checked[1], mine) : Future.succeededFuture();
         })
         .onComplete(ar -> watching = false);
+  }
+
+  private void stopWatching() {
+    if (watchTimer != -1) {
+      vertx.cancelTimer(watchTimer);
+      watchTimer = -1;
+      log.info("node {} stops watching the generator's connection (CLIENT LIST is not allowed to this user): "
+          + "a dead generator is replaced when its lease expires ({} ms)", nodeId, timings.leaseMs());
+    }
   }
 
   /** FOLLOWER -> LEADER: the holder's connection is gone; the script re-checks it atomically. */

@@ -267,6 +267,8 @@ public final class Demo {
       del.arg(keys.landing(name)).arg(keys.inflight(name)).arg(keys.claims(name));
     }
     try {
+      Response seq = redis.send(Request.cmd(Command.GET).arg(keys.seq())).await(Duration.ofSeconds(10));
+      keys.auditKeys(seq == null ? 0 : seq.toLong()).forEach(del::arg);
       Response ignored = redis.send(del).await(Duration.ofSeconds(10));
     } catch (Exception bestEffort) {
       // the namespace was private to this run

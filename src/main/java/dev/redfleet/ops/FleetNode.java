@@ -100,6 +100,7 @@ public final class FleetNode {
   private String reaper;
   private String election;
   private String retries;
+  private String auditPrune;
   private String summary;
   private final WorkerActivity activity = new WorkerActivity();
 
@@ -297,10 +298,17 @@ public final class FleetNode {
         })
         .compose(id -> {
           reaper = id;
-          return vertx.deployVerticle(new RetryVerticle(scripts, keys, nodeId, RetryVerticle.intervalFor(config.backoffMs())), scoped());
+          return vertx.deployVerticle(new RetryVerticle(scripts, keys, nodeId, RetryVerticle.intervalFor(config.backoffMs()),
+              connector::dedicated), scoped());
         })
         .compose(id -> {
           retries = id;
+          // the audit's retention, when one is set: the leader prunes complete segments
+          return config.auditRetentionHours() < 0 ? Future.<String>succeededFuture(null)
+              : vertx.deployVerticle(new AuditPruneVerticle(scripts, keys, config.auditRetentionHours()), scoped());
+        })
+        .compose(id -> {
+          auditPrune = id;
           return vertx.deployVerticle(new ElectionVerticle(scripts, keys, nodeId,
               new ElectionTimings(config.leaseMs(), config.renewMs(), config.retryMs(), config.livenessMs()),
               anchor, verdict()), scoped());
@@ -343,7 +351,7 @@ public final class FleetNode {
     // start claiming (event bus delivery keeps this order for every listener)
     vertx.eventBus().publish(NodeScope.address(scope(), Leadership.LEAVING_ADDRESS), null);
     return undeploy(election)
-        .eventually(() -> Future.join(undeploy(generator), undeploy(reaper), undeploy(retries), undeploy(workers),
+        .eventually(() -> Future.join(undeploy(generator), undeploy(reaper), undeploy(retries), undeploy(auditPrune), undeploy(workers),
             undeploy(summary), undeploy(observe)))
         .eventually(() -> undeploy(heartbeat))
         .eventually(() -> undeploy(floors))

@@ -113,9 +113,48 @@ public final class Keys {
     return prefix + "stats";
   }
 
-  /** Bitmap: bit {@code id} is set once the outcome of message {@code id} is recorded. */
+  /** Ids per audit segment: 2^24, so a segment's bitmap is at most 2 MiB. */
+  public static final long AUDIT_SEGMENT_IDS = 1L << 24;
+
+  /**
+   * The audit prefix {@code {ns}:audit}, passed to finish.lua, which derives the segment and counts
+   * keys below from it (lua/lib/audit.lua, the same names). Itself a key only in releases before
+   * the segments (one bitmap for every id).
+   */
   public String audit() {
     return prefix + "audit";
+  }
+
+  /**
+   * Bitmap of audit segment {@code n}: bit {@code id - n * 2^24} is set once the outcome of message
+   * {@code id} is recorded. Gone (deleted by audit-prune) once the segment is complete and older
+   * than the retention: {@link #auditCounts()} then says every id in it is recorded.
+   */
+  public String auditSegment(long segment) {
+    return audit() + ":" + segment;
+  }
+
+  /** The segment an id's audit bit is in. */
+  public static long auditSegmentOf(long id) {
+    return id / AUDIT_SEGMENT_IDS;
+  }
+
+  /**
+   * Hash: segment n -> ids recorded in it, {@code total} -> all of them (what status reads),
+   * {@code done:<n>} -> when segment n became complete (Redis time, ms).
+   */
+  public String auditCounts() {
+    return audit() + ":counts";
+  }
+
+  /** Every audit key for ids 1..{@code maxId}: the counts hash and each segment's bitmap (to delete a namespace). */
+  public List<String> auditKeys(long maxId) {
+    List<String> all = new java.util.ArrayList<>();
+    all.add(auditCounts());
+    for (long n = 0; n <= auditSegmentOf(Math.max(0, maxId)); n++) {
+      all.add(auditSegment(n));
+    }
+    return all;
   }
 
   // retries and the data path
@@ -133,6 +172,15 @@ public final class Keys {
     return prefix + "delayed:ids";
   }
 
+  /**
+   * List: holds one element while the delayed set has changed since the retry mover last looked
+   * (send.lua and finish.lua push it, retry-due.lua deletes it; lua/lib/wake.lua names it from
+   * {@link #delayed()} the same way); the leader's mover waits on it in a BLMOVE instead of polling.
+   */
+  public String delayedWake() {
+    return delayed() + ":wake";
+  }
+
   /** The keys {@code retry-due.lua} takes, in its order. */
   public List<String> retryDue() {
     return List.of(delayed(), queue(), delayedIds(), errors(), stats());
@@ -146,7 +194,7 @@ public final class Keys {
 
   /** The keys {@code status.lua} takes, in its order. */
   public List<String> status() {
-    return List.of(leader(), epoch(), seq(), queue(), nodes(), stats(), audit(), errors(), delayed(), paused(), dataset());
+    return List.of(leader(), epoch(), seq(), queue(), nodes(), stats(), auditCounts(), errors(), delayed(), paused(), dataset());
   }
 
   /** The keys {@code finish.lua} takes for one node, in its order. */

@@ -26,6 +26,8 @@ public enum Script {
   ERRORS_ACK("errors-ack"),
   ERRORS_RECOVER("errors-recover"),
   STATUS("status"),
+  // the audit's retention
+  AUDIT_PRUNE("audit-prune"),
   // retries
   RETRY_DUE("retry-due"),
   // liveness

@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * <p>With {@code waitReplicas > 0} the durable writes (lease acquire and takeover, produce, finish,
  * send, requeue-error) are followed by {@code WAIT waitReplicas waitTimeoutMs} on the same
  * connection, so their answer comes back only once that many replicas have the write (or the
- * timeout passed, which is logged).
+ * timeout passed, which is logged). A fleet member's runner WAITs only for the replicas the master
+ * has connected (its floors read that every heartbeatMs), none when it has none: a WAIT that cannot
+ * succeed would only stall the write for waitTimeoutMs.
  *
  * <p>A fleet member's runner (made by {@link RedisConnector#scripts}) also keeps ids and epochs from
  * going backwards, with its {@link Floors}: every script that hands them out is guarded
@@ -344,12 +346,22 @@ public final class Scripts {
   }
 
   /**
-   * The script and a WAIT pipelined on one connection: WAIT counts that connection's writes. After
-   * a shortfall (no replica, or one lagging past waitTimeoutMs) the fleet does not stall: for
-   * {@link #DEGRADED_MS} the writes go without WAIT, then WAIT is tried again. Logged once each way.
+   * The script and a WAIT pipelined on one connection: WAIT counts that connection's writes. A
+   * fleet member's runner knows how many replicas the master has connected (floors.lua reads INFO
+   * replication every heartbeatMs, on the master of the namespace's slot): with none connected the
+   * writes go without WAIT, which could only time out (before, every {@link #DEGRADED_MS} one write
+   * stalled waitTimeoutMs for nothing); with fewer than asked, WAIT asks for those connected. After
+   * a shortfall of connected replicas (one lagging past waitTimeoutMs) the fleet does not stall
+   * either: for {@link #DEGRADED_MS} the writes go without WAIT, then WAIT is tried again. Logged
+   * once each way.
    */
-  private Future<Response> durable(Script script, List<String> keys, List<?> args, int replicas) {
-    if (System.nanoTime() < degradedUntil) {
+  private Future<Response> durable(Script script, List<String> keys, List<?> args, int asked) {
+    int connected = floors == null ? -1 : floors.replicas();
+    int replicas = connected < 0 ? asked : Math.min(asked, connected);
+    if (replicas < asked) {
+      degraded(connected, asked);
+    }
+    if (replicas == 0 || System.nanoTime() < degradedUntil) {
       return plain(script, keys, args);
     }
     Request wait = Request.cmd(Command.WAIT).arg(replicas).arg(waitTimeoutMs);
@@ -359,6 +371,10 @@ public final class Scripts {
             : Future.failedFuture(failure))
         .map(answers -> {
           long acked = answers.get(1).toLong();
+          if (acked >= replicas && replicas < asked) {
+            // every connected replica has it, but fewer are connected than asked: still degraded
+            return answers.get(0);
+          }
           if (acked < replicas) {
             degradedUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEGRADED_MS);
             if (!lagging) {
@@ -372,6 +388,16 @@ public final class Scripts {
           }
           return answers.get(0);
         });
+  }
+
+  /** Fewer replicas connected than waitReplicas asks for: said once, until WAIT is back on. */
+  private void degraded(int connected, int asked) {
+    if (!lagging) {
+      lagging = true;
+      log.warn("the master has {} replica(s) connected, waitReplicas asks for {}: writes wait for {} "
+          + "(and could be lost in a failover) until replicas are back", connected, asked,
+          connected == 0 ? "none" : "the connected ones");
+    }
   }
 
   private Future<Response> plain(Script script, List<String> keys, List<?> args) {

@@ -76,7 +76,7 @@ class EmbeddingTest extends RedisTestBase {
     assertThat(offLoop.get()).as("asynchronous handler calls off the event loop").isZero();
     assertThat(redis.stat("failed")).isZero();
     assertThat(redis.stat("duplicates")).isZero();
-    assertThat(redis.number("BITCOUNT", redis.keys.audit())).isEqualTo(500);
+    assertThat(redis.audited()).isEqualTo(500);
     assertThat(redis.string("ZSCORE", redis.keys.nodes(), "work")).isNotNull();
 
     TestRedis.await(worker.stop());
@@ -219,7 +219,7 @@ class EmbeddingTest extends RedisTestBase {
       assertThat(redis.stat("failed")).isEqualTo(140);
       assertThat(redis.stat("duplicates")).isZero();
       assertThat(redis.stat("stale_dropped")).isZero();
-      assertThat(redis.number("BITCOUNT", redis.keys.audit())).isEqualTo(160);
+      assertThat(redis.audited()).isEqualTo(160);
       assertThat(redis.number("LLEN", redis.keys.errors())).as("one errors entry per failed message").isEqualTo(140);
       Map<Long, String> reasons = errors();
       for (long id = 1; id <= 160; id++) {

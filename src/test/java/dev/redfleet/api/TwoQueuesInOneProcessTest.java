@@ -76,7 +76,7 @@ class TwoQueuesInOneProcessTest extends RedisTestBase {
       assertThat(redis.string("GET", "{emails}:leader")).startsWith("emails-gen:");
       // a handler's answer is recorded by the worker's next finish call, just after the handler ran
       Waits.until("every outcome recorded in both queues", Duration.ofSeconds(10),
-          () -> redis.number("BITCOUNT", "{images}:audit") == 300 && redis.number("BITCOUNT", "{emails}:audit") == 300);
+          () -> redis.number("BITCOUNT", "{images}:audit:0") == 300 && redis.number("BITCOUNT", "{emails}:audit:0") == 300);
       assertThat(redis.number("HGET", "{images}:stats", "duplicates") + redis.number("HGET", "{emails}:stats", "duplicates")).isZero();
 
       TestRedis.await(toImages.close());

@@ -47,8 +47,8 @@ class CommandLineIT {
         "batchSize must be between 1 and 10000, got 2147483647");
     assertOneLineError(FleetProcess.oneShot(List.of("run", "--workers", "100000")), 2,
         "workers must be between 1 and 64, got 100000");
-    assertOneLineError(FleetProcess.oneShot(List.of("run", "--limit", "4294967296")), 2,
-        "limit must be between 0 and 4294967295");
+    assertOneLineError(FleetProcess.oneShot(List.of("run", "--limit", "9007199254740993")), 2,
+        "limit must be between 0 and 9007199254740992");
   }
 
   @Test

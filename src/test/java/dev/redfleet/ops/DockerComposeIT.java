@@ -97,12 +97,7 @@ class DockerComposeIT {
       assertThat(r.stat("processed")).isEqualTo(LIMIT);
       assertThat(r.stat("duplicates")).isZero();
       assertThat(r.number("LLEN", r.keys.queue())).isZero();
-      Response bitmap = r.call("GET", r.keys.audit());
-      BitSet raw = BitSet.valueOf(bitmap.toBytes());
-      BitSet ids = new BitSet();
-      for (int bit = raw.nextSetBit(0); bit >= 0; bit = raw.nextSetBit(bit + 1)) {
-        ids.set((bit / 8) * 8 + (7 - bit % 8));
-      }
+      BitSet ids = r.auditedIds();
       assertThat(ids.cardinality()).isEqualTo((int) LIMIT);
       assertThat(ids.nextClearBit(1)).isEqualTo((int) LIMIT + 1);
       assertThat(r.number("LLEN", r.keys.errors())).isEqualTo(r.stat("failed"));

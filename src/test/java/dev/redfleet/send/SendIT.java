@@ -105,7 +105,7 @@ class SendIT {
       // GETBIT before TIME: a bit already set at a time before the due time would be a message handled early
       long[] handledBy = {0};
       Waits.until("message 2 handled", Duration.ofSeconds(30), () -> {
-        long bit = fleet.redis.number("GETBIT", fleet.redis.keys.audit(), 2);
+        long bit = fleet.redis.auditBit(2);
         Response time = fleet.redis.call("TIME");
         long now = time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
         if (bit == 1) {

@@ -34,13 +34,7 @@ public final class FailoverAudit {
 
   /** Ids 1..seq whose audit bit is not set. */
   public static long idsWithoutOutcome(TestRedis redis, long seq) {
-    Response bitmap = redis.call("GET", redis.keys.audit());
-    BitSet raw = BitSet.valueOf(bitmap == null ? new byte[0] : bitmap.toBytes());
-    BitSet ids = new BitSet();
-    for (int bit = raw.nextSetBit(0); bit >= 0; bit = raw.nextSetBit(bit + 1)) {
-      // Redis numbers the bits of a byte from the most significant one
-      ids.set((bit / 8) * 8 + (7 - bit % 8));
-    }
+    BitSet ids = redis.auditedIds();
     long lost = 0;
     for (int id = 1; id <= seq; id++) {
       if (!ids.get(id)) {

@@ -160,15 +160,11 @@ public final class Fleet implements AutoCloseable {
   public void assertEveryIdRecordedOnce(long count) {
     assertThat(redis.stat("duplicates")).as("duplicate outcomes").isZero();
     assertThat(redis.stat("processed")).isEqualTo(count);
-    Response bitmap = redis.call("GET", redis.keys.audit());
-    BitSet raw = BitSet.valueOf(bitmap == null ? new byte[0] : bitmap.toBytes());
-    BitSet ids = new BitSet();
-    // Redis numbers bits from the most significant bit of each byte
-    for (int bit = raw.nextSetBit(0); bit >= 0; bit = raw.nextSetBit(bit + 1)) {
-      ids.set((bit / 8) * 8 + (7 - bit % 8));
-    }
+    // every audit segment, bit by bit (not the counter status reads)
+    BitSet ids = redis.auditedIds();
     assertThat(ids.cardinality()).as("ids with an outcome").isEqualTo((int) count);
     assertThat(ids.nextClearBit(1)).as("first id without an outcome").isEqualTo((int) count + 1);
+    assertThat(redis.auditTotal()).as("the audit counter status reads").isEqualTo(count);
   }
 
   /** getErrors --json as a process: every entry, oldest first; the errors list is then empty. */

@@ -91,6 +91,43 @@ public final class TestRedis implements AutoCloseable {
     return number("HGET", keys.stats(), field);
   }
 
+  /** Ids with a recorded outcome, counted bit by bit in every audit segment up to seq (not the counter). */
+  public long audited() {
+    try {
+      return dev.redfleet.redis.AuditReader.count(this::send, keys, number("GET", keys.seq()));
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The ids (1..seq) whose outcome is recorded, read from every audit segment. */
+  public java.util.BitSet auditedIds() {
+    try {
+      return dev.redfleet.redis.AuditReader.ids(this::send, keys, number("GET", keys.seq()));
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The audit bit of {@code id} (in its segment), 0 or 1. */
+  public long auditBit(long id) {
+    return number("GETBIT", keys.auditSegment(Keys.auditSegmentOf(id)), id % Keys.AUDIT_SEGMENT_IDS);
+  }
+
+  /** Sets the audit bit of {@code id} by hand (an outcome recorded elsewhere), without the counters. */
+  public void setAuditBit(long id) {
+    call("SETBIT", keys.auditSegment(Keys.auditSegmentOf(id)), id % Keys.AUDIT_SEGMENT_IDS, 1);
+  }
+
+  /** The audit counter status reads: ids recorded, as finish counted them. */
+  public long auditTotal() {
+    return number("HGET", keys.auditCounts(), "total");
+  }
+
+  private Response send(Request request) {
+    return await(redis.send(request));
+  }
+
   public Vertx vertx() {
     return vertx;
   }

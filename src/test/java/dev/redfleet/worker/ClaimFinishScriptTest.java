@@ -147,8 +147,8 @@ class ClaimFinishScriptTest extends RedisTestBase {
     assertThat(redis.number("HLEN", k().inflight(NODE))).isZero();
     assertThat(redis.stat("processed")).isEqualTo(3);
     assertThat(redis.stat("failed")).isEqualTo(1);
-    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(3);
-    assertThat(redis.number("GETBIT", k().audit(), 2)).isEqualTo(1);
+    assertThat(redis.audited()).isEqualTo(3);
+    assertThat(redis.auditBit(2)).isEqualTo(1);
 
     JsonObject error = new JsonObject(redis.string("LINDEX", k().errors(), 0));
     assertThat(error.getLong("id")).isEqualTo(2);
@@ -178,7 +178,7 @@ class ClaimFinishScriptTest extends RedisTestBase {
     Response r = finish("1", "", "2", "boom");
     assertThat(r.get(0).toLong()).isZero();
     assertThat(r.get(1).toLong()).isEqualTo(2);
-    assertThat(redis.number("BITCOUNT", k().audit())).isZero();
+    assertThat(redis.audited()).isZero();
     assertThat(redis.number("LLEN", k().errors())).isZero();
     assertThat(redis.number("LLEN", k().queue())).isEqualTo(2);
   }
@@ -187,7 +187,7 @@ class ClaimFinishScriptTest extends RedisTestBase {
   void anOutcomeWhoseAuditBitIsAlreadySetIsCountedAsDuplicateAndNotRecordedAgain() {
     enqueue(5, 5);
     claim(1);
-    redis.call("SETBIT", k().audit(), 5, 1);
+    redis.setAuditBit(5);
     finish("5", "boom");
     assertThat(redis.stat("duplicates")).isEqualTo(1);
     assertThat(redis.stat("processed")).isZero();
@@ -210,7 +210,7 @@ class ClaimFinishScriptTest extends RedisTestBase {
     JsonObject error = new JsonObject(redis.string("LINDEX", k().errors(), 0));
     assertThat(error.getString("error")).isEqualTo("malformed");
     assertThat(error.getString("raw")).isEqualTo("{\"id\":4,\"epoch\":1,\"body\":\"x\\\"}");
-    assertThat(redis.number("BITCOUNT", k().audit())).isZero();
+    assertThat(redis.audited()).isZero();
     assertThat(redis.stat("malformed")).isEqualTo(1);
   }
 
@@ -224,7 +224,7 @@ class ClaimFinishScriptTest extends RedisTestBase {
       args[2 * i + 1] = i % 10 == 0 ? "boom" : "";
     }
     assertThat(finish(args).get(0).toLong()).isEqualTo(1000);
-    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(1000);
+    assertThat(redis.audited()).isEqualTo(1000);
     assertThat(redis.number("LLEN", k().errors())).isEqualTo(100);
     assertThat(redis.number("HLEN", k().inflight(NODE))).isZero();
   }
@@ -232,8 +232,8 @@ class ClaimFinishScriptTest extends RedisTestBase {
   @Test
   void auditBitsOfNeighboursSurviveAndScatteredIdsAreAuditedToo() {
     // ids 3 and 7 were recorded earlier by someone else
-    redis.call("SETBIT", k().audit(), 3, 1);
-    redis.call("SETBIT", k().audit(), 7, 1);
+    redis.setAuditBit(3);
+    redis.setAuditBit(7);
     for (long id : new long[] {1, 2, 4, 5, 600_000}) {
       redis.call("LPUSH", k().queue(), message(id));
     }
@@ -242,19 +242,19 @@ class ClaimFinishScriptTest extends RedisTestBase {
     finish("1", "", "2", "", "4", "", "5", "");
     assertThat(redis.stat("duplicates")).isZero();
     for (long bit : new long[] {1, 2, 3, 4, 5, 7}) {
-      assertThat(redis.number("GETBIT", k().audit(), bit)).as("bit " + bit).isEqualTo(1);
+      assertThat(redis.auditBit(bit)).as("bit " + bit).isEqualTo(1);
     }
-    assertThat(redis.number("GETBIT", k().audit(), 6)).isZero();
-    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(6);
+    assertThat(redis.auditBit(6)).isZero();
+    assertThat(redis.audited()).isEqualTo(6);
 
     redis.call("LPUSH", k().queue(), message(5));
     redis.call("LPUSH", k().queue(), message(9));
     claim(2);
     // scattered batch (9 and 600000), with 600000 and 5 already recorded
-    redis.call("SETBIT", k().audit(), 600_000, 1);
+    redis.setAuditBit(600_000);
     finish("9", "", "600000", "", "5", "");
     assertThat(redis.stat("duplicates")).isEqualTo(2);
-    assertThat(redis.number("GETBIT", k().audit(), 9)).isEqualTo(1);
+    assertThat(redis.auditBit(9)).isEqualTo(1);
     assertThat(redis.stat("processed")).isEqualTo(5);
   }
 }

@@ -87,7 +87,7 @@ class DeliveryScriptTest extends RedisTestBase {
     assertThat(redis.stat("failed")).isZero();
     assertThat(redis.stat("duplicates")).isZero();
     assertThat(redis.number("LLEN", k().errors())).isZero();
-    assertThat(redis.number("GETBIT", k().audit(), 1)).isEqualTo(1);
+    assertThat(redis.auditBit(1)).isEqualTo(1);
     assertThat(redis.number("HLEN", k().inflight(NODE))).isZero();
   }
 
@@ -147,7 +147,7 @@ class DeliveryScriptTest extends RedisTestBase {
           .isEqualTo(first.get(0).get(i).toString());
     }
     assertThat(finish("1", "s:1", "", "2", "s:1", "").get(0).toLong()).isEqualTo(2);
-    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(2);
+    assertThat(redis.audited()).isEqualTo(2);
   }
 
   @Test

@@ -117,7 +117,7 @@ class HandlerAnswersTest extends RedisTestBase {
     assertThat(inFlight).as("left in the in-flight hash of the live worker").isZero();
     assertThat(redis.stat("failed")).as("no timeouts, no failures").isZero();
     assertThat(redis.stat("duplicates")).isZero();
-    assertThat(redis.number("BITCOUNT", redis.keys.audit())).isEqualTo(messages);
+    assertThat(redis.audited()).isEqualTo(messages);
   }
 
   // ---- section 3: one fatal error must not strand a claim

@@ -131,7 +131,7 @@ class HostileInputScriptTest extends RedisTestBase {
 
     // the real one is recorded; the bitmap spans id 5, not 2^32
     assertThat(finish("5", "").get(0).toLong()).isEqualTo(1);
-    assertThat(redis.number("STRLEN", k().audit())).isLessThanOrEqualTo(1);
+    assertThat(redis.number("STRLEN", k().auditSegment(0))).isLessThanOrEqualTo(1);
     assertThat(usedMemory() - before).as("used_memory growth").isLessThan(1_000_000);
   }
 
@@ -145,8 +145,8 @@ class HostileInputScriptTest extends RedisTestBase {
     holdByHand("1000000000000", "{\"id\":1000000000000,\"epoch\":1,\"body\":\"x\"}");
     Response r = finish("1", "", "4294967295", "boom", "1000000000000", "", "2", "boom");
     assertThat(r.get(0).toLong()).isEqualTo(4);
-    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(2);
-    assertThat(redis.number("STRLEN", k().audit())).isEqualTo(1);
+    assertThat(redis.audited()).isEqualTo(2);
+    assertThat(redis.number("STRLEN", k().auditSegment(0))).isEqualTo(1);
     assertThat(redis.stat("malformed")).isEqualTo(2);
     assertThat(redis.stat("processed")).isEqualTo(2);
     assertThat(redis.stat("failed")).isEqualTo(1);
@@ -194,7 +194,7 @@ class HostileInputScriptTest extends RedisTestBase {
     redis.call("LPUSH", k().landing(NODE), message(7));
     redis.call("ZADD", k().delayed(), 0, message(8));
     redis.call("HSET", k().stats(), "produced", 8);
-    redis.call("SETBIT", k().audit(), 1, 1);
+    redis.setAuditBit(1);
     redis.call("SET", k().leader(), "gen:1", "PX", 60_000);
   }
 
@@ -218,10 +218,14 @@ class HostileInputScriptTest extends RedisTestBase {
 
   @Test
   void finishWithAnyKeyOfTheWrongTypeRecordsNothingAndLosesNothing() {
-    for (String key : List.of(k().errors(), k().stats(), k().audit(), k().inflight(NODE), k().seq(), k().delayed())) {
+    for (String key : List.of(k().errors(), k().stats(), k().auditSegment(0), k().auditCounts(),
+        k().inflight(NODE), k().seq(), k().delayed())) {
       redis.call("FLUSHALL");
       generatorState();
       busyFleet();
+      if (key.equals(k().auditSegment(0))) {
+        redis.setAuditBit(1);  // a bitmap, which breakKey turns into a list
+      }
       breakKey(key);
       assertRefusedAndNothingChanged(() -> finish("5", "boom", "6", ""));
     }
@@ -229,6 +233,11 @@ class HostileInputScriptTest extends RedisTestBase {
     generatorState();
     busyFleet();
     redis.call("HSET", k().stats(), "failed", "x");
+    assertRefusedAndNothingChanged(() -> finish("5", "boom", "6", ""));
+    redis.call("FLUSHALL");
+    generatorState();
+    busyFleet();
+    redis.call("HSET", k().auditCounts(), "0", "x");
     assertRefusedAndNothingChanged(() -> finish("5", "boom", "6", ""));
   }
 

@@ -83,7 +83,7 @@ class RetryScriptTest extends RedisTestBase {
     Response r = finish("w1", "1", "boom");
     assertThat(r.get(3).toLong()).as("retried").isEqualTo(1);
     assertThat(redis.number("HLEN", k().inflight("w1"))).isZero();
-    assertThat(redis.number("BITCOUNT", k().audit())).isZero();
+    assertThat(redis.audited()).isZero();
     assertThat(redis.number("LLEN", k().errors())).isZero();
     assertThat(redis.stat("retried")).isEqualTo(1);
     assertThat(redis.stat("processed")).isZero();
@@ -115,7 +115,7 @@ class RetryScriptTest extends RedisTestBase {
     assertThat(Message.parse("1", claim("w1", 1).get(0).get(0).toString()).attempt()).isEqualTo(3);
     finish("w1", "1", "third strike");
     assertThat(redis.number("ZCARD", k().delayed())).isZero();
-    assertThat(redis.number("GETBIT", k().audit(), 1)).isEqualTo(1);
+    assertThat(redis.auditBit(1)).isEqualTo(1);
     JsonObject error = new JsonObject(redis.string("LINDEX", k().errors(), 0));
     assertThat(error.getInteger("attempts")).isEqualTo(3);
     assertThat(error.getString("error")).isEqualTo("third strike");
@@ -143,7 +143,7 @@ class RetryScriptTest extends RedisTestBase {
     finish("w2", "1", "");
     assertThat(redis.stat("processed")).isEqualTo(2);
     assertThat(redis.stat("failed")).isEqualTo(1);
-    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(2);
+    assertThat(redis.audited()).isEqualTo(2);
   }
 
   @Test
@@ -184,7 +184,7 @@ class RetryScriptTest extends RedisTestBase {
     }
     assertThat(found).isTrue();
     finish("w3", "1", "", "2", "", "3", "");
-    assertThat(redis.number("BITCOUNT", k().audit())).isEqualTo(3);
+    assertThat(redis.audited()).isEqualTo(3);
     assertThat(redis.stat("duplicates")).isZero();
   }
 
@@ -192,7 +192,7 @@ class RetryScriptTest extends RedisTestBase {
   void aRetryWhoseOutcomeWasAlreadyRecordedIsADuplicateNotARetry() {
     redis.call("LPUSH", k().queue(), message(1));
     claim("w1", 1);
-    redis.call("SETBIT", k().audit(), 1, 1);
+    redis.setAuditBit(1);
     Response r = finish("w1", "1", "boom");
     assertThat(r.get(2).toLong()).isEqualTo(1);
     assertThat(redis.number("ZCARD", k().delayed())).isZero();

@@ -1,0 +1,210 @@
+-- audit: the record of which message ids have an outcome, for any id up to 2^53, in segments.
+-- Included with `--#include audit` (needs `--#include key-types` before it). Key names live in
+-- redis/Keys.java too (auditSegment, auditCounts): change both together.
+--
+-- The caller passes the audit prefix P = <ns>:audit in KEYS. From it come
+--   P:<n>       bitmap of segment n: bit (id - n * 2^24) is set once the outcome of id is recorded
+--               (ids n * 2^24 .. (n + 1) * 2^24 - 1; at most 2 MiB each; segment 0 has no id 0)
+--   P:counts    hash: field <n> = ids recorded in segment n, 'total' = all of them (what status
+--               reads: O(1) whatever the history), 'done:<n>' = when segment n became complete
+--               (Redis time, ms: audit-prune deletes its bitmap after the retention)
+-- These keys are derived here rather than declared in KEYS: which segments a call touches depends
+-- on its ids. A deliberate exception to declaring every key: they carry the prefix's {ns} hash tag,
+-- so in Redis Cluster they live in the same slot as the declared keys.
+--
+-- A complete segment (its count equals its number of ids) needs no bitmap: every id in it is
+-- recorded, so any further outcome for it is a duplicate. audit_seen and audit_mark answer from the
+-- count first, so a complete segment whose bitmap was deleted (audit-prune) still catches them,
+-- and is never re-created.
+--
+-- audit_check(prefix, ids)  before the caller's first write: an error reply text when the counts
+--                           hash or a segment one of the ids falls in has the wrong type, or a
+--                           count is not an integer; else nil. Ids that are not whole numbers >= 1
+--                           are skipped (the caller records them as malformed).
+-- audit_seen(prefix, id)    whether the outcome of id is recorded
+-- audit_mark(prefix, ids)   records the outcomes of ids (strings or numbers, whole, >= 1); returns
+--                           the previous state per id (1 = was recorded already: a duplicate, 0 =
+--                           recorded now) and raises the counts by the ids recorded now
+local AUDIT_SEGMENT_IDS = 16777216
+
+local function audit_segment_of(id)
+  return math.floor(id / AUDIT_SEGMENT_IDS)
+end
+
+local function audit_segment_key(prefix, segment)
+  return prefix .. ':' .. string.format('%d', segment)
+end
+
+local function audit_counts_key(prefix)
+  return prefix .. ':counts'
+end
+
+-- ids a segment holds: segment 0 has no id 0
+local function audit_segment_size(segment)
+  if segment == 0 then
+    return AUDIT_SEGMENT_IDS - 1
+  end
+  return AUDIT_SEGMENT_IDS
+end
+
+local function audit_complete(prefix, segment)
+  local count = tonumber(redis.call('HGET', audit_counts_key(prefix), string.format('%d', segment)) or '0') or 0
+  return count >= audit_segment_size(segment)
+end
+
+local function audit_check(prefix, ids)
+  local counts = audit_counts_key(prefix)
+  local bad = wrong_type(counts, 'hash')
+  if bad then
+    return bad
+  end
+  local checked = {}
+  local fields = {'total'}
+  for i = 1, #ids do
+    local n = tonumber(ids[i])
+    if n and n >= 1 and n == math.floor(n) then
+      local segment = audit_segment_of(n)
+      if not checked[segment] then
+        checked[segment] = true
+        fields[#fields + 1] = string.format('%d', segment)
+        bad = wrong_type(audit_segment_key(prefix, segment), 'string')
+        if bad then
+          return bad
+        end
+      end
+    end
+  end
+  local values = redis.call('HMGET', counts, unpack(fields))
+  for i = 1, #fields do
+    if values[i] and not string.match(values[i], '^%-?%d+$') then
+      return 'ERR redfleet: field ' .. fields[i] .. ' of ' .. counts .. ' is not an integer; nothing was changed'
+    end
+  end
+  return nil
+end
+
+local function audit_seen(prefix, id)
+  local n = tonumber(id)
+  local segment = audit_segment_of(n)
+  if audit_complete(prefix, segment) then
+    return true
+  end
+  return redis.call('GETBIT', audit_segment_key(prefix, segment), n - segment * AUDIT_SEGMENT_IDS) == 1
+end
+
+-- Sets the bits at offsets (within one bitmap) and returns their previous values (0/1). Ids finished
+-- together are usually close to each other, so the common case reads the bytes they span once, sets
+-- the bits in Lua and writes the bytes back: two commands for the batch instead of one BITFIELD
+-- operation per id. Scattered offsets fall back to BITFIELD.
+local function audit_set_bits(key, nums)
+  local lo, hi = math.huge, -1
+  for i = 1, #nums do
+    local n = nums[i]
+    if n < lo then lo = n end
+    if n > hi then hi = n end
+  end
+  local old = {}
+  if #nums == 0 then
+    return old
+  end
+  local first = math.floor(lo / 8)
+  local span = math.floor(hi / 8) - first + 1
+  if span > 4 * #nums + 64 then
+    for i = 1, #nums, 500 do
+      local last = math.min(i + 499, #nums)
+      local ops = {}
+      for j = i, last do
+        ops[#ops + 1] = 'SET'
+        ops[#ops + 1] = 'u1'
+        ops[#ops + 1] = nums[j]
+        ops[#ops + 1] = 1
+      end
+      local previous = redis.call('BITFIELD', key, unpack(ops))
+      for j = i, last do
+        old[j] = previous[j - i + 1]
+      end
+    end
+    return old
+  end
+  local stored = redis.call('GETRANGE', key, first, first + span - 1)
+  local bytes = {}
+  for i = 1, #stored, 4000 do
+    local chunk = {string.byte(stored, i, math.min(i + 3999, #stored))}
+    for j = 1, #chunk do
+      bytes[i + j - 1] = chunk[j]
+    end
+  end
+  for i = #stored + 1, span do
+    bytes[i] = 0
+  end
+  for i = 1, #nums do
+    local n = nums[i]
+    local at = math.floor(n / 8) - first + 1
+    -- Redis numbers the bits of a byte from the most significant one
+    local mask = bit.lshift(1, 7 - n % 8)
+    if bit.band(bytes[at], mask) ~= 0 then
+      old[i] = 1
+    else
+      old[i] = 0
+      bytes[at] = bit.bor(bytes[at], mask)
+    end
+  end
+  local parts = {}
+  for i = 1, span, 4000 do
+    parts[#parts + 1] = string.char(unpack(bytes, i, math.min(i + 3999, span)))
+  end
+  redis.call('SETRANGE', key, first, table.concat(parts))
+  return old
+end
+
+local function audit_mark(prefix, ids)
+  local old = {}
+  -- the ids by segment, in the order they come (a batch usually spans one segment)
+  local order, offsets, positions = {}, {}, {}
+  for i = 1, #ids do
+    local n = tonumber(ids[i])
+    local segment = audit_segment_of(n)
+    if not offsets[segment] then
+      order[#order + 1] = segment
+      offsets[segment] = {}
+      positions[segment] = {}
+    end
+    local list = offsets[segment]
+    list[#list + 1] = n - segment * AUDIT_SEGMENT_IDS
+    positions[segment][#list] = i
+  end
+  local counts = audit_counts_key(prefix)
+  local recorded = 0
+  for _, segment in ipairs(order) do
+    local field = string.format('%d', segment)
+    local before = tonumber(redis.call('HGET', counts, field) or '0') or 0
+    local size = audit_segment_size(segment)
+    local previous
+    if before >= size then
+      previous = {}
+      for j = 1, #offsets[segment] do
+        previous[j] = 1
+      end
+    else
+      previous = audit_set_bits(audit_segment_key(prefix, segment), offsets[segment])
+    end
+    local now = 0
+    for j = 1, #previous do
+      old[positions[segment][j]] = previous[j]
+      if previous[j] == 0 then
+        now = now + 1
+      end
+    end
+    if now > 0 then
+      recorded = recorded + now
+      if redis.call('HINCRBY', counts, field, now) >= size then
+        local t = redis.call('TIME')
+        redis.call('HSET', counts, 'done:' .. field, string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+      end
+    end
+  end
+  if recorded > 0 then
+    redis.call('HINCRBY', counts, 'total', recorded)
+  end
+  return old
+end
