@@ -1,5 +1,6 @@
 // The live page: polls /api/status once a second and draws what `status` shows, plus a chart
-// of handled and failed messages per second computed from the fleet's counters.
+// of handled and failed messages per second computed from the fleet's counters. The buttons and
+// the errors table are in actions.js.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
@@ -65,16 +66,8 @@ function render(s) {
     body.appendChild(row);
   }
 
-  const errors = $('latest').tBodies[0];
-  errors.replaceChildren();
-  for (const e of s.latestErrors) {
-    const row = document.createElement('tr');
-    cell(row, e.id === undefined ? '-' : e.id, true);
-    cell(row, e.error || e.raw || '');
-    cell(row, e.node || '');
-    cell(row, e.at ? new Date(e.at).toISOString().substring(11, 23) : '');
-    errors.appendChild(row);
-  }
+  // the newest error entries, with their buttons, and the fleet-wide actions (actions.js)
+  Actions.render(s);
   draw(s.history);
 }
 
@@ -140,5 +133,6 @@ async function refresh() {
   }
 }
 
+Actions.init(refresh);
 refresh();
 setInterval(refresh, 1000);

@@ -142,6 +142,39 @@ public final class ErrorRequeuer {
   }
 
   /**
+   * What requeueing one chosen entry came to.
+   *
+   * @param originalId the failed message's id (0 when the entry is no failed message)
+   * @param newId the new message's id; 0 when nothing was moved
+   * @param kind {@code failed} for a failed message (moved, or gone when newId is 0), else the kind
+   *     of entry that is never requeued: {@code malformed}, {@code duplicate}, {@code unreadable}
+   */
+  public record One(long originalId, long newId, String kind) {
+    public boolean requeued() {
+      return newId > 0;
+    }
+
+    /** A failed message that another reader took before us: nothing was written. */
+    public boolean gone() {
+      return newId == 0 && "failed".equals(kind);
+    }
+  }
+
+  /**
+   * Requeues the entry that is exactly {@code entry} (the live page's "requeue" of one row), in one
+   * {@code requeue-error.lua} call, as {@link #run} does for each entry: an entry that is no failed
+   * message is left in place, one no longer in the list is not found and nothing is written.
+   */
+  public static Future<One> requeueOne(Scripts scripts, Keys keys, String entry) {
+    Candidate candidate = read(entry);
+    if (candidate.tail() == null) {
+      return Future.succeededFuture(new One(0, 0, candidate.kind()));
+    }
+    return scripts.run(Script.REQUEUE_ERROR, keys.requeueError(), List.of(entry, candidate.tail()))
+        .map(newId -> new One(candidate.id(), newId.toLong(), candidate.kind()));
+  }
+
+  /**
    * What an errors entry is: a failed message (its id and the tail of its new message), or a kind
    * that is never requeued: {@code malformed} (not a message at all: its raw text is no body),
    * {@code duplicate} (its message's outcome was recorded already), {@code unreadable}.

@@ -183,11 +183,11 @@ public final class MessagesEndpoint {
     return json.append("]}").toString();
   }
 
-  private static String error(String reason) {
+  static String error(String reason) {
     return new JsonObject().put("error", reason).encode();
   }
 
-  private static void reply(HttpServerRequest request, int status, String json) {
+  static void reply(HttpServerRequest request, int status, String json) {
     HttpServerResponse response = request.response();
     if (response.closed() || response.ended()) {
       return;
@@ -201,7 +201,7 @@ public final class MessagesEndpoint {
    * to {@link #DISCARD_BYTES}), so a client still sending gets to read the answer; then, over
    * HTTP/1, the connection is closed (the stream is reset over HTTP/2).
    */
-  private void refuse(HttpServerRequest request, int status, String reason) {
+  static void refuse(HttpServerRequest request, int status, String reason) {
     boolean http1 = request.version() != HttpVersion.HTTP_2;
     // HTTP/1.1: a request without Content-Length and Transfer-Encoding has no body (GET, say)
     boolean bodyPending = !request.isEnded() && (!http1 || declaredLength(request) > 0
@@ -239,7 +239,7 @@ public final class MessagesEndpoint {
   }
 
   /** The Content-Length the client declared, or -1 (chunked, or none). */
-  private static long declaredLength(HttpServerRequest request) {
+  static long declaredLength(HttpServerRequest request) {
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (length == null || !length.strip().matches("\\d{1,18}")) {
       return -1;

@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * The node's HTTP port: {@code /metrics} (Prometheus text), {@code /health} and {@code /ready}
  * (200 when this node reaches Redis and is alive in the fleet, else 503), {@code /api/status}
  * (the {@code status} snapshot plus throughput history, every node's own rate and the latest
- * errors), the live page ({@code /}, from {@code web/} in the jar) and {@code POST /messages}
- * ({@link MessagesEndpoint}).
+ * errors), the live page ({@code /}, from {@code web/} in the jar), {@code POST /messages}
+ * ({@link MessagesEndpoint}) and the page's actions ({@link ActionsEndpoint}).
  *
  * <p>One poll a second, on the shared pool: the status script, this node's totals into
  * {@code nodetotals}, everyone's totals and the newest errors, and a Redis clock sample. The
@@ -59,7 +59,7 @@ public final class ObserveVerticle extends VerticleBase {
   static final int HISTORY = 600;
   /** The newest error entries the page shows. */
   static final int LATEST_ERRORS = 5;
-  private static final List<String> WEB_FILES = List.of("index.html", "app.js", "style.css");
+  private static final List<String> WEB_FILES = List.of("index.html", "actions.js", "app.js", "style.css");
 
   /**
    * @param host address to bind (loopback by default)
@@ -76,6 +76,7 @@ public final class ObserveVerticle extends VerticleBase {
   private final NodeMetrics metrics;
   private final RedisClock clock;
   private final MessagesEndpoint messages;
+  private final ActionsEndpoint actions;
   private final Backoff backoff = new Backoff(log, "observe poll", POLL_MS, POLL_MS);
   private final Map<String, Buffer> web = new HashMap<>();
   /** The page needs nothing but its own files and /api/status: no inline script or style, no frames. */
@@ -107,7 +108,7 @@ public final class ObserveVerticle extends VerticleBase {
   private JsonArray latestErrors = new JsonArray();
 
   public ObserveVerticle(Redis redis, Scripts scripts, Keys keys, String nodeId, Settings settings,
-                         NodeMetrics metrics, RedisClock clock, MessagesEndpoint messages) {
+                         NodeMetrics metrics, RedisClock clock, MessagesEndpoint messages, ActionsEndpoint actions) {
     this.redis = redis;
     this.scripts = scripts;
     this.keys = keys;
@@ -116,6 +117,7 @@ public final class ObserveVerticle extends VerticleBase {
     this.metrics = metrics;
     this.clock = clock;
     this.messages = messages;
+    this.actions = actions;
   }
 
   @Override
@@ -279,13 +281,18 @@ public final class ObserveVerticle extends VerticleBase {
     previousTotals = current;
     previousTotalsAt = now;
 
+    // each entry as its exact text (what the page's actions name it by) and its fields when it is JSON
     JsonArray latest = new JsonArray();
     for (Response e : errors) {
+      String text = e.toString();
+      JsonObject entry = new JsonObject().put("entry", text)
+          .put("exact", java.util.Arrays.equals(e.toBytes(), text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
       try {
-        latest.add(new JsonObject(e.toString()));
-      } catch (DecodeException notJson) {
-        latest.add(new JsonObject().put("raw", e.toString()));
+        entry.put("fields", new JsonObject(text));
+      } catch (DecodeException | ClassCastException notAnObject) {
+        entry.putNull("fields");
       }
+      latest.add(entry);
     }
     synchronized (history) {
       history.addLast(new JsonArray().add(now).add(stats.getLong("processed", 0L))
@@ -304,6 +311,10 @@ public final class ObserveVerticle extends VerticleBase {
     request.response().putHeader("X-Content-Type-Options", "nosniff");
     if (request.path().equals(MessagesEndpoint.PATH)) {
       messages.handle(request);
+      return;
+    }
+    if (ActionsEndpoint.serves(request.path())) {
+      actions.handle(request);
       return;
     }
     if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
@@ -330,7 +341,8 @@ public final class ObserveVerticle extends VerticleBase {
         synchronized (history) {
           body.put("history", new JsonArray(List.copyOf(history)));
         }
-        body.put("self", nodeId).put("ready", ready()).put("nodeRates", nodeRates).put("latestErrors", latestErrors);
+        body.put("self", nodeId).put("ready", ready()).put("nodeRates", nodeRates).put("latestErrors", latestErrors)
+            .put("actions", actions.forPage());
         request.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
             .end(body.encode());
       }

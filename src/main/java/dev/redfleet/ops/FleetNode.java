@@ -8,6 +8,7 @@ import dev.redfleet.election.ElectionVerticle;
 import dev.redfleet.election.Leadership;
 import dev.redfleet.generator.GeneratorVerticle;
 import dev.redfleet.handler.HandlerSource;
+import dev.redfleet.http.ActionsEndpoint;
 import dev.redfleet.http.MessagesEndpoint;
 import dev.redfleet.http.ObserveVerticle;
 import dev.redfleet.http.PostAccess;
@@ -264,7 +265,9 @@ public final class FleetNode {
                 new ObserveVerticle.Settings(config.httpHost(), config.httpPort(), config.httpPortFile(), config.staleMs()),
                 metrics, clock, new MessagesEndpoint(
                     new Sender(scripts, keys, config.maxBodyBytes(), config.dedupWindowMs()),
-                    new PostAccess(config.httpToken(), config.httpHost()))), scoped())
+                    new PostAccess(config.httpToken(), config.httpHost())),
+                new ActionsEndpoint(scripts, keys, new PostAccess(config.httpToken(), config.httpHost()),
+                    config.maxBodyBytes())), scoped())
             : Future.succeededFuture((String) null))
         .compose(id -> {
           observe = id;

@@ -302,4 +302,9 @@ public final class Keys {
   public List<String> requeueError() {
     return List.of(errors(), seq(), queue(), stats());
   }
+
+  /** The keys {@code delete-error.lua} takes, in its order. */
+  public List<String> deleteError() {
+    return List.of(errors(), stats());
+  }
 }

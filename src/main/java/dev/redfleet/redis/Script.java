@@ -42,6 +42,8 @@ public enum Script {
   // messages in
   SEND("send"),
   REQUEUE_ERROR("requeue-error"),
+  // the live page's delete action
+  DELETE_ERROR("delete-error"),
   // the namespace's data format
   FORMAT("format"),
   // operations: pause and resume

@@ -50,7 +50,7 @@ public final class HeadlessChromium {
     return printed;
   }
 
-  private static String binary() {
+  static String binary() {
     for (String name : List.of("chromium", "chromium-browser", "google-chrome")) {
       for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
         File candidate = new File(dir, name);
