@@ -26,6 +26,8 @@ public final class TcpProxy implements AutoCloseable {
   private final ServerSocket listener;
   private final int targetPort;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  /** Local ports of the proxy's connections to the server: how the server sees the proxied clients. */
+  private final java.util.Set<Integer> upstreamPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Object gate = new Object();
   private volatile boolean cut;
   private volatile boolean closed;
@@ -78,6 +80,11 @@ public final class TcpProxy implements AutoCloseable {
     upstreamCloseDelayMs = delayMs;
   }
 
+  /** Whether the server's client at {@code port} (the port of its addr in CLIENT LIST) came through this proxy. */
+  public boolean proxied(int port) {
+    return upstreamPorts.contains(port);
+  }
+
   /** Requests that matched {@link #loseReplies}' predicate so far. */
   public long matched() {
     return matched.get();
@@ -105,6 +112,7 @@ public final class TcpProxy implements AutoCloseable {
     try {
       waitWhileCut();
       Socket upstream = new Socket("127.0.0.1", targetPort);
+      upstreamPorts.add(upstream.getLocalPort());
       sockets.add(client);
       sockets.add(upstream);
       AtomicBoolean loseNextReply = new AtomicBoolean();
