@@ -45,16 +45,25 @@ public final class FleetLauncher {
    * with extra arguments (e.g. {@code --replicaof host port}).
    */
   public PrivateRedis startRedis(Vertx vertx, String name, String... extraArgs) throws Exception {
-    String binary = null;
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
-      if (new File(dir, "redis-server").canExecute()) {
-        binary = new File(dir, "redis-server").getPath();
-        break;
-      }
-    }
+    String binary = redisServerOnPath();
     if (binary == null) {
       throw new IllegalArgumentException("needs redis-server on the PATH, or --redis URL");
     }
+    return startRedisFrom(vertx, binary, name, extraArgs);
+  }
+
+  /** The redis-server on the PATH, or null. */
+  public static String redisServerOnPath() {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
+      if (new File(dir, "redis-server").canExecute()) {
+        return new File(dir, "redis-server").getPath();
+      }
+    }
+    return null;
+  }
+
+  /** A private Redis run from the server executable {@code binary}. */
+  public PrivateRedis startRedisFrom(Vertx vertx, String binary, String name, String... extraArgs) throws Exception {
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();

@@ -6,6 +6,7 @@ import dev.redfleet.errors.ErrorsOutput;
 import dev.redfleet.errors.ErrorsVerticle;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnector;
+import dev.redfleet.redis.RedisVersion;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.status.StatusReport;
 import io.vertx.core.Vertx;
@@ -87,11 +88,22 @@ public final class Demo {
     String url;
     String namespace;
     if (options.redisUrl() == null) {
-      FleetLauncher.PrivateRedis redis = launcher.startRedis(vertx);
+      String binary = FleetLauncher.redisServerOnPath();
+      boolean embedded = binary == null;
+      FleetLauncher.PrivateRedis redis = launcher.startRedisFrom(vertx, embedded ? EmbeddedRedis.binary() : binary, "redis");
       track(redis.process());
       url = redis.url();
       namespace = "redfleet";
-      out.println("started   redis-server on " + url + " (pid " + redis.process().pid() + ")");
+      Redis probe = RedisConnector.create(vertx, url).pooled(1);
+      String version;
+      try {
+        version = RedisVersion.check(probe, url).await();
+      } finally {
+        probe.close();
+      }
+      out.println("started   " + (embedded ? "embedded Redis" : "redis-server") + " on " + url + ", Redis " + version
+          + (embedded ? " from " + EmbeddedRedis.SOURCE + ", as no redis-server is on the PATH" : "")
+          + " (pid " + redis.process().pid() + ")");
     } else {
       url = options.redisUrl();
       namespace = "demo-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);

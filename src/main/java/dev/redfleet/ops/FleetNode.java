@@ -2,6 +2,7 @@ package dev.redfleet.ops;
 
 import dev.redfleet.api.Handler;
 import dev.redfleet.api.Source;
+import dev.redfleet.config.ConfigException;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.election.ElectionTimings;
 import dev.redfleet.election.ElectionVerticle;
@@ -18,6 +19,7 @@ import dev.redfleet.liveness.LivenessVerdict;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.DataFormat;
+import dev.redfleet.redis.RedisVersion;
 import dev.redfleet.redis.Floors;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.NodeScope;
@@ -209,12 +211,16 @@ public final class FleetNode {
    * unreachable; another format, or a live holder of the id, fails it at once.
    */
   private Future<String> claimIdentity() {
-    // before the first write: a namespace of another data format is refused as a whole
-    return DataFormat.check(scripts, keys, config.namespace())
+    // before the first write: a Redis too old, or a namespace of another data format, is refused
+    return RedisVersion.check(redis, connector.options().describe())
+        .onSuccess(version -> log.info("Redis {} at {}", version == null ? "(version not shown)" : version,
+            connector.options().describe()))
+        .compose(version -> DataFormat.check(scripts, keys, config.namespace()))
         .compose(v -> vertx.deployVerticle(new IdentityVerticle(redis, scripts, keys, config.nodeId(), anchor, verdict(),
             config.staleMs(), this::onIdentityLost), scoped()))
         .recover(e -> {
-          if (e instanceof IdentityVerticle.NodeIdInUseException || e instanceof DataFormat.MismatchException || stopping) {
+          if (e instanceof IdentityVerticle.NodeIdInUseException || e instanceof DataFormat.MismatchException
+              || e instanceof ConfigException || stopping) {
             return Future.failedFuture(e);
           }
           // logged once (then a summary a minute); a permanent refusal (ACL) ends run

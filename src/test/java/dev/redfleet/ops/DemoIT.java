@@ -31,6 +31,35 @@ class DemoIT {
     }
   }
 
+  /**
+   * Issue 17: the first command works with only a JDK. No redis-server on the PATH (only the tools
+   * a JDK machine has: uname, kill), no --redis: the demo runs on the Redis 6.2 binary of
+   * embedded-redis, says so, and ends as above.
+   */
+  @Test
+  void withoutARedisServerOnThePathTheDemoRunsOnAnEmbeddedRedis(@org.junit.jupiter.api.io.TempDir java.nio.file.Path bin)
+      throws java.io.IOException {
+    for (String tool : List.of("uname", "kill", "sh")) {
+      for (String dir : List.of("/usr/bin", "/bin")) {
+        java.nio.file.Path found = java.nio.file.Path.of(dir, tool);
+        if (java.nio.file.Files.isExecutable(found) && !java.nio.file.Files.exists(bin.resolve(tool))) {
+          java.nio.file.Files.createSymbolicLink(bin.resolve(tool), found);
+        }
+      }
+    }
+    FleetProcess.Result r = FleetProcess.oneShot(List.of("demo", "--nodes", "3", "--seconds", "6", "--kill-after", "2"),
+        java.util.Map.of("PATH", bin.toString()));
+    String out = r.stdout();
+    System.out.println("demo output (embedded Redis):\n" + out);
+    try {
+      assertThat(out).containsPattern("started   embedded Redis on redis://127\\.0\\.0\\.1:\\d+, Redis 6\\.2\\.\\d+ from "
+          + "com\\.github\\.codemonstur:embedded-redis 1\\.4\\.3, as no redis-server is on the PATH \\(pid \\d+\\)");
+      checkDemo(r, out.replace("started   embedded Redis on", "started   redis-server on"));
+    } finally {
+      killLeftovers(out);
+    }
+  }
+
   private static void checkDemo(FleetProcess.Result r, String out) {
     assertThat(r.exitCode()).as(r.stderr()).isZero();
     assertThat(out).contains("started   redis-server on redis://127.0.0.1:")
