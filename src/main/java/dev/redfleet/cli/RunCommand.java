@@ -160,6 +160,8 @@ public final class RunCommand implements Callable<Integer> {
       } else {
         log.info("configuration file: {}", file.toAbsolutePath());
       }
+      // what this node runs with, whichever source each value came from (secrets: only whether set)
+      log.info("settings: {}", dev.redfleet.config.VisibleSettings.forLog(config).encode());
       handlers = HandlerSource.named(config);
       node = FleetNode.create(vertx, config, handlers, SourceSetup.named(config));
     } catch (RuntimeException e) {

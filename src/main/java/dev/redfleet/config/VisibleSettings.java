@@ -28,4 +28,21 @@ public final class VisibleSettings {
     }
     return json;
   }
+
+  /**
+   * What {@code run} logs at start: every setting by its file key, the Redis URL with its password
+   * hidden, and for each secret only whether it is set ({@code "(set)"} or {@code ""}), never its value.
+   */
+  public static JsonObject forLog(FleetConfig config) {
+    JsonObject json = new JsonObject().put(Setting.REDIS_URL.key, RedisUrls.redact(config.redisUrl()));
+    json.mergeIn(of(config));
+    json.put(Setting.REDIS_PASSWORD.key, set(config.redisPassword()));
+    json.put(Setting.REDIS_SENTINEL_PASSWORD.key, set(config.redisSentinelPassword()));
+    json.put(Setting.HTTP_TOKEN.key, set(config.httpToken()));
+    return json;
+  }
+
+  private static String set(String secret) {
+    return secret == null || secret.isEmpty() ? "" : "(set)";
+  }
 }

@@ -13,12 +13,17 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * The Docker engine for the image, compose and Testcontainers tests. These machines reach no
  * image registry, so every image is built on a local base image ({@link #BASE_IMAGE}, made by
- * debootstrap + docker import in .ci/run: Debian bookworm with a Java 17 runtime and redis-server).
+ * debootstrap + docker import in .ci/run: Debian bookworm with a JDK 17 and redis-server), and the
+ * node image runs on {@link #RUNTIME_IMAGE} (the same Debian without Java: the image brings its
+ * own jlink'd runtime).
  */
 public final class Docker {
   /** The local base image; override with the environment variable REDFLEET_BASE_IMAGE. */
   public static final String BASE_IMAGE =
-      System.getenv().getOrDefault("REDFLEET_BASE_IMAGE", "redfleet-local/base:bookworm-jre17");
+      System.getenv().getOrDefault("REDFLEET_BASE_IMAGE", "redfleet-local/base:bookworm-jdk17");
+  /** The local image the node image runs on; override with the environment variable REDFLEET_RUNTIME_IMAGE. */
+  public static final String RUNTIME_IMAGE =
+      System.getenv().getOrDefault("REDFLEET_RUNTIME_IMAGE", "redfleet-local/runtime:bookworm");
   /** The project directory (the build context of the Dockerfile). */
   public static final Path PROJECT = Path.of("").toAbsolutePath();
 
@@ -37,18 +42,29 @@ public final class Docker {
       System.out.println(why);
       Assumptions.abort(why);
     }
-    Result image = run(Map.of(), 20, "docker", "image", "inspect", "--format", "{{.Id}}", BASE_IMAGE);
-    if (image.exitCode() != 0) {
-      throw new AssertionError("the local base image " + BASE_IMAGE + " is missing: .ci/run builds it "
-          + "(debootstrap + docker import), or set REDFLEET_BASE_IMAGE");
+    for (String local : List.of(BASE_IMAGE, RUNTIME_IMAGE)) {
+      Result image = run(Map.of(), 20, "docker", "image", "inspect", "--format", "{{.Id}}", local);
+      if (image.exitCode() != 0) {
+        throw new AssertionError("the local image " + local + " is missing: .ci/run builds it "
+            + "(debootstrap + docker import), or set REDFLEET_BASE_IMAGE / REDFLEET_RUNTIME_IMAGE");
+      }
     }
   }
 
-  /** docker build of the project's Dockerfile on the local base image, with the jar mvn package built. */
-  public static void buildImage(String tag) {
-    Result r = run(Map.of(), 300, "docker", "build", "-q", "--network", "host", "-t", tag,
-        "--build-arg", "BUILD_IMAGE=" + BASE_IMAGE, "--build-arg", "RUNTIME_IMAGE=" + BASE_IMAGE,
-        "--build-arg", "PREBUILT_JAR=true", PROJECT.toString());
+  /**
+   * docker build of the project's Dockerfile on the local images, with the jar mvn package built,
+   * as docs/OPERATIONS.md shows it; {@code buildArgs} are more NAME=VALUE build arguments.
+   */
+  public static void buildImage(String tag, String... buildArgs) {
+    List<String> command = new ArrayList<>(List.of("docker", "build", "-q", "--network", "host", "-t", tag,
+        "--build-arg", "BUILD_IMAGE=" + BASE_IMAGE, "--build-arg", "RUNTIME_IMAGE=" + RUNTIME_IMAGE,
+        "--build-arg", "PREBUILT_JAR=true"));
+    for (String arg : buildArgs) {
+      command.add("--build-arg");
+      command.add(arg);
+    }
+    command.add(PROJECT.toString());
+    Result r = run(Map.of(), 300, command.toArray(String[]::new));
     if (r.exitCode() != 0) {
       throw new AssertionError("docker build failed:\n" + r.output());
     }
