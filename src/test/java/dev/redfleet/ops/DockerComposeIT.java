@@ -165,6 +165,7 @@ class DockerComposeIT {
     settings.put("REDFLEET_SOURCE_POLL_MS", "70");
     settings.put("REDFLEET_LEADER_HANDLES", "true");
     settings.put("REDFLEET_HTTP_TOKEN_FILE", "/plugins/http-token");
+    settings.put("REDFLEET_AUDIT_RETENTION_HOURS", "720");
     // the registry-free compose of docs/OPERATIONS.md
     Map<String, String> env = new HashMap<>(Map.of("REDIS_IMAGE", Docker.BASE_IMAGE, "REDFLEET_IMAGE", image,
         "REDIS_PORT", Integer.toString(port), "REDFLEET_PLUGINS_DIR", plugins.toString()));
