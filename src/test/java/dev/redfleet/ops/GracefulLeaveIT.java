@@ -48,8 +48,12 @@ class GracefulLeaveIT {
     // paused: the leader's workers stop blocking within their 1 s BLMOVE; the leaving node's stay
     // blocked (the leader's retry mover may wait in a BLMOVE of its own, on the wake list)
     fleet.redis.call("SET", fleet.redis.keys.paused(), "{\"by\":\"GracefulLeaveIT\",\"at\":0}");
-    Waits.until("only the leaving node's workers blocked on the queue", Duration.ofSeconds(30),
-        () -> blocked(false) <= 1 && blocked(true) == 2);
+    try {
+      Waits.until("only the leaving node's workers blocked on the queue", Duration.ofSeconds(30),
+          () -> blocked(false) <= 1 && blocked(true) == 2);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; blocked clients now: " + blockedLines(), e);
+    }
 
     proxy.closeUpstreamLate(4000);
     leaving.signal("TERM");
@@ -71,11 +75,22 @@ class GracefulLeaveIT {
     assertThat(leader.logText()).contains("node " + leaving.name + " left, and 1 message(s) landed for it afterwards");
   }
 
-  /** Clients blocked in BLMOVE now: those through the proxy (the leaving node), or the others. */
+  private String blockedLines() {
+    StringBuilder b = new StringBuilder();
+    for (String line : fleet.redis.string("CLIENT", "LIST").split("\r?\n")) {
+      if (line.contains(" cmd=blmove ")) {
+        b.append('[').append(line.replaceAll(" (fd|age|idle|db|sub|psub|ssub|multi|qbuf|qbuf-free|argv-mem|multi-mem|rbs|rbp|obl|oll|omem|tot-mem|events|user|redir|resp|laddr)=\\S*", "")).append("] ");
+      }
+    }
+    return b.toString();
+  }
+
+  /** Clients blocked in BLMOVE now (flags b): those through the proxy (the leaving node), or the others. */
   private long blocked(boolean proxied) {
     long count = 0;
     for (String line : fleet.redis.string("CLIENT", "LIST").split("\r?\n")) {
-      if (!line.contains(" cmd=blmove ")) {
+      // cmd is the last command a connection ran; flags has b only while it is blocked
+      if (!line.contains(" cmd=blmove ") || !line.replaceFirst(".* flags=(\\S*) .*", "$1").contains("b")) {
         continue;
       }
       String addr = line.replaceFirst(".*\\baddr=\\S+:(\\d+) .*", "$1");
