@@ -23,11 +23,7 @@
 -- 'requeued' counter is not an integer.
 --#include key-types
 --#include requeue-holdings
-local refused = check_key_types({'zset', 'list', 'hash', 'list', 'hash', 'hash', 'zset'})
-if refused then
-  return refused
-end
-refused = requeued_not_integer(KEYS[5])
+local refused = requeue_refused({'zset', 'list', 'hash', 'list', 'hash', 'hash', 'zset'})
 if refused then
   return refused
 end

@@ -28,11 +28,7 @@
 -- not touched: a reaped node's retries still come back when due.
 --#include key-types
 --#include requeue-holdings
-local refused = check_key_types({'zset', 'list', 'hash', 'list', 'hash', 'hash', 'hash'})
-if refused then
-  return refused
-end
-refused = requeued_not_integer(KEYS[5])
+local refused = requeue_refused({'zset', 'list', 'hash', 'list', 'hash', 'hash', 'hash'})
 if refused then
   return refused
 end

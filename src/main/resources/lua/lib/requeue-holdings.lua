@@ -35,10 +35,17 @@ local function requeue_holdings(landing, inflight, queue, stats, claims)
 end
 
 -- requeued_not_integer(stats): nil, or the error reply for a 'requeued' field that is not an integer
+-- requeue_refused(types): nil, or the error reply of check_key_types(types) (key-types must be
+--                         included first) or of requeued_not_integer(KEYS[5]): the checks every
+--                         script that requeues a node's holdings makes before its first write
 local function requeued_not_integer(stats)
   local requeued = redis.call('HGET', stats, 'requeued')
   if requeued and not string.match(requeued, '^%-?%d+$') then
     return redis.error_reply('ERR redfleet: field requeued of ' .. stats .. ' is not an integer; nothing was changed')
   end
   return nil
+end
+
+local function requeue_refused(types)
+  return check_key_types(types) or requeued_not_integer(KEYS[5])
 end
