@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
  * The oldest Redis the fleet runs on, checked before a node writes anything: 6.2, for BLMOVE (the
  * workers' blocking pop), RPOP and LPOP with a count (claims and getErrors) and SET with GET. An
  * older server refuses those commands half way through a run; a node refuses it at start with one
- * line naming the version found. A server that does not show its version (INFO refused) is let
- * through with a warning.
+ * line naming the version found. A server that does not show its version (INFO refused by an ACL,
+ * or no redis_version line) is let through with a warning; one that does not answer fails the
+ * check, so the caller retries.
  */
 public final class RedisVersion {
   private static final Logger log = LoggerFactory.getLogger(RedisVersion.class);
@@ -42,7 +43,25 @@ public final class RedisVersion {
                 + "needs Redis " + MINIMUM + " or later (BLMOVE, RPOP with a count)"));
           }
           return Future.succeededFuture(version);
+        }, e -> {
+          if (!answered(e)) {
+            return Future.failedFuture(e);
+          }
+          // INFO refused (an ACL without +info is supported): nothing to judge by
+          log.warn("could not read the Redis version at {} (INFO refused: {}); redfleet needs {} or later",
+              where, Backoff.oneLine(e), MINIMUM);
+          return Future.succeededFuture(null);
         });
+  }
+
+  /** Whether Redis answered with an error reply (a refusal), as opposed to not answering at all. */
+  private static boolean answered(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getClass().getSimpleName().equals("ErrorType")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The redis_version line of INFO server, or null. */

@@ -24,6 +24,16 @@ class RedisVersionTest extends RedisTestBase {
   }
 
   @Test
+  void aUserWhoseAclRefusesInfoIsLetThroughWithoutAVersion() {
+    redis.call("ACL", "SETUSER", "noinfo", "reset", "on", ">noinfo-pw", "~*", "+@all", "-info");
+    try (TestRedis noInfo = new TestRedis("redis://noinfo:noinfo-pw@127.0.0.1:" + server.port(), "test")) {
+      assertThat(TestRedis.await(RedisVersion.check(noInfo.client(), "the test server"))).isNull();
+    } finally {
+      redis.call("ACL", "DELUSER", "noinfo");
+    }
+  }
+
+  @Test
   void theCheckReadsTheVersionOfARealServer() {
     String version = TestRedis.await(RedisVersion.check(redis.client(), server.url()));
     assertThat(version).matches("\\d+\\.\\d+\\.\\d+.*");
