@@ -3,6 +3,7 @@ package dev.redfleet.cli;
 import dev.redfleet.config.ConfigException;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.RedisFailures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -42,12 +43,7 @@ final class OneShot {
 
   /** The client's error reply (its ErrorType, a Throwable that is no Exception), if that is what failed. */
   static Throwable errorReply(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t.getClass().getSimpleName().equals("ErrorType")) {
-        return t;
-      }
-    }
-    return null;
+    return RedisFailures.errorReply(e);
   }
 
   static void close(Vertx vertx) {

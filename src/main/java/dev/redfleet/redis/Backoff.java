@@ -40,7 +40,7 @@ public final class Backoff {
     var permanent = RedisFailures.permanent(cause);
     permanent.ifPresent(RedisFailures::report);
     failures++;
-    if (permanent.isEmpty() && !answered(cause)) {
+    if (permanent.isEmpty() && RedisFailures.errorReply(cause) == null) {
       // Redis did not answer: while it stays so, the process says so every UnreachableLog.EVERY_MS
       outages.failed(this, activity, oneLine(cause));
     }
@@ -61,16 +61,6 @@ public final class Backoff {
       failures = 0;
       next = first;
     }
-  }
-
-  /** Whether Redis answered, with an error reply (a wrong-typed key, a refused command): no outage. */
-  private static boolean answered(Throwable cause) {
-    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t.getClass().getSimpleName().equals("ErrorType")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**

@@ -28,6 +28,20 @@ public final class RedisFailures {
   private RedisFailures() {}
 
   /**
+   * The error reply in a failure's causes (the client's ErrorType, a Throwable that is no
+   * Exception): Redis answered, with an error (a wrong-typed key, a refused command), as opposed to
+   * not answering at all. Null when there is none.
+   */
+  public static Throwable errorReply(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getClass().getSimpleName().equals("ErrorType")) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /**
    * Whom to tell about a permanent failure met by a long-running activity (see
    * {@link Backoff#failed}); {@code run} exits on it.
    */

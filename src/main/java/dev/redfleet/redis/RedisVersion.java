@@ -44,7 +44,7 @@ public final class RedisVersion {
           }
           return Future.succeededFuture(version);
         }, e -> {
-          if (!answered(e)) {
+          if (RedisFailures.errorReply(e) == null) {
             return Future.failedFuture(e);
           }
           // INFO refused (an ACL without +info is supported): nothing to judge by
@@ -54,15 +54,6 @@ public final class RedisVersion {
         });
   }
 
-  /** Whether Redis answered with an error reply (a refusal), as opposed to not answering at all. */
-  private static boolean answered(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t.getClass().getSimpleName().equals("ErrorType")) {
-        return true;
-      }
-    }
-    return false;
-  }
 
   /** The redis_version line of INFO server, or null. */
   static String version(String info) {

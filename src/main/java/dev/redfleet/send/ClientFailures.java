@@ -38,11 +38,7 @@ final class ClientFailures {
 
   /** An error reply from Redis (the client's ErrorType, a Throwable that is no Exception), or null. */
   static Throwable errorReply(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t.getClass().getSimpleName().equals("ErrorType")) {
-        return t;
-      }
-    }
-    return null;
+    return RedisFailures.errorReply(e);
   }
+
 }
