@@ -16,6 +16,7 @@
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type or a
 -- counter is not an integer.
 --#include key-types
+--#include requeue-holdings
 local refused = check_key_types({'hash', 'list', 'hash'})
 if refused then
   return refused
@@ -44,12 +45,7 @@ for i = 1, #stranded, 1000 do
   local part = {unpack(stranded, i, math.min(i + 999, #stranded))}
   local values = redis.call('HMGET', KEYS[1], unpack(part))
   for j = 1, #values do
-    if string.byte(values[j], 1) ~= 123 then
-      local bar = string.find(values[j], '|', 1, true)
-      if bar then
-        values[j] = string.sub(values[j], bar + 1)
-      end
-    end
+    values[j] = without_delivery(values[j])
   end
   redis.call('RPUSH', KEYS[2], unpack(values))
   redis.call('HDEL', KEYS[1], unpack(part))
