@@ -82,7 +82,7 @@ public final class CommonOptions {
     put(cli, Setting.REDIS_MASTER_NAME, redisMasterName);
     put(cli, Setting.REDIS_SENTINEL_PASSWORD, redisSentinelPassword);
     cli.putAll(more);
-    return ConfigLoader.load(vertx, config, null, cli);
+    return ConfigLoader.load(vertx, config, null, cli, VertxConfigSources.INSTANCE);
   }
 
   static void put(Map<Setting, String> cli, Setting setting, String value) {

@@ -17,8 +17,9 @@ import java.util.stream.Collectors;
 
 /**
  * Reads the configuration file (JSON) and the environment, then applies the command line; a setting
- * from the environment beats the file. Read here rather than with vertx-config: a program that
- * embeds a node should not carry a configuration library for one JSON file and a few variables.
+ * from the environment beats the file. The command-line application reads the file and the
+ * environment through vertx-config ({@code cli.VertxConfigSources}); the library reads them itself
+ * ({@link #PLAIN}), so that a program that embeds a node does not carry a configuration library.
  */
 public final class ConfigLoader {
 
@@ -32,12 +33,43 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   /**
+   * Reads the two sources of settings below the command line. {@link #PLAIN} is the library's own
+   * (a program that embeds a node does not carry a configuration library for one JSON file); the
+   * command-line application passes one built on vertx-config.
+   */
+  public interface Sources {
+    /** The JSON object in {@code path}, or a {@link ConfigException} naming the file. */
+    JsonObject file(Vertx vertx, Path path);
+
+    /** The variables among {@code names}, from {@code env}, or from the process environment when it is null. */
+    JsonObject environment(Vertx vertx, Map<String, String> env, Set<String> names);
+  }
+
+  /** Reads the file with Vert.x's JSON parser and the environment from {@link System#getenv()}. */
+  public static final Sources PLAIN = new Sources() {
+    @Override
+    public JsonObject file(Vertx vertx, Path path) {
+      return readFile(path);
+    }
+
+    @Override
+    public JsonObject environment(Vertx vertx, Map<String, String> env, Set<String> names) {
+      return readEnv(env);
+    }
+  };
+
+  /**
    * @param file the configuration file; {@code null} means {@link #DEFAULT_FILE}, which may be absent
    * @param env the environment to read, or {@code null} for the process environment
    * @param cli values given on the command line, as typed
    */
   public static FleetConfig load(Vertx vertx, Path file, Map<String, String> env, Map<Setting, String> cli) {
-    return loadFrom(vertx, fileToRead(file), env, cli);
+    return load(vertx, file, env, cli, PLAIN);
+  }
+
+  /** As {@link #load(Vertx, Path, Map, Map)}, reading the file and the environment with {@code sources}. */
+  public static FleetConfig load(Vertx vertx, Path file, Map<String, String> env, Map<Setting, String> cli, Sources sources) {
+    return loadFrom(vertx, fileToRead(file), env, cli, sources);
   }
 
   /**
@@ -46,14 +78,14 @@ public final class ConfigLoader {
    * Vert.x convention) is not ours.
    */
   public static FleetConfig loadWithoutDefaultFile(Vertx vertx, Path file, Map<String, String> env, Map<Setting, String> cli) {
-    return loadFrom(vertx, file == null ? null : fileToRead(file), env, cli);
+    return loadFrom(vertx, file == null ? null : fileToRead(file), env, cli, PLAIN);
   }
 
-  private static FleetConfig loadFrom(Vertx vertx, Path path, Map<String, String> env, Map<Setting, String> cli) {
+  private static FleetConfig loadFrom(Vertx vertx, Path path, Map<String, String> env, Map<Setting, String> cli, Sources sources) {
     // the file and the environment are read apart: a file may only use the documented keys, never
     // the names of environment variables
-    JsonObject fromFile = path == null ? new JsonObject() : readFile(path);
-    JsonObject fromEnv = readEnv(env);
+    JsonObject fromFile = path == null ? new JsonObject() : sources.file(vertx, path);
+    JsonObject fromEnv = sources.environment(vertx, env, ENV_NAMES);
     for (String key : fromFile.fieldNames()) {
       if (!FILE_KEYS.contains(key)) {
         Setting meant = Arrays.stream(Setting.values()).filter(s -> s.env.equals(key)).findFirst().orElse(null);
