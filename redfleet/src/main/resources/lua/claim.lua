@@ -14,7 +14,8 @@
 -- KEYS[9]  <ns>:epoch    a message's epoch is at most this
 -- KEYS[10] <ns>:paused   present (any type) while the fleet is paused: the claim takes nothing
 -- ARGV[1]  nodeId
--- ARGV[2]  how many to take from the queue besides what landed (0 = landing only)
+-- ARGV[2]  how many to take from the queue besides what landed (0 = landing only); at most a fair
+--          share of the queue is taken: ceil(queue length / members of <ns>:nodes)
 -- ARGV[3]  the calling worker's slot (one per worker verticle)
 -- ARGV[4]  claim token: a worker that did not get the answer (Redis died, the call timed out)
 --          calls again with the same token and gets the same claim back, instead of a new one,
@@ -122,6 +123,12 @@ if landed > 0 then
   taken = redis.call('RPOP', KEYS[2], landed)
 end
 local more = tonumber(ARGV[2])
+-- fair share (issue 17): a claim takes at most ceil(queued / nodes) straight from the queue, so a
+-- burst that arrives at once is split among the nodes instead of going whole to the first claim
+-- that runs; a long queue (a high rate) still fills every claim. Nodes: the members of <ns>:nodes.
+if more > 0 then
+  more = math.min(more, math.ceil(redis.call('LLEN', KEYS[1]) / math.max(1, redis.call('ZCARD', KEYS[4]))))
+end
 if more > 0 then
   local popped = redis.call('RPOP', KEYS[1], more)
   if popped then

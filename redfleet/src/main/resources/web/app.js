@@ -63,6 +63,9 @@ function render(s) {
     cell(row, rate.handledPerSec === undefined ? '-' : fmt(rate.handledPerSec), true);
     cell(row, rate.failedPerSec === undefined ? '-' : fmt(rate.failedPerSec), true);
     cell(row, rate.handled === undefined ? '-' : fmt(rate.handled), true).className = 'num handled';
+    // one handler per namespace: a live node with another handler than the rest is marked
+    const handler = cell(row, n.handler === undefined ? '-' : n.handler);
+    handler.className = 'handler' + ((s.handlers || []).length > 1 && n.alive ? ' mismatch' : '');
     body.appendChild(row);
   }
 

@@ -45,6 +45,12 @@ class DockerComposeIT {
   private static final long TAKEOVER_BOUND_MS = 7000;
   /** The image must stay well below the 507 MB of a full JRE on Debian (measured 193 MB). */
   private static final long MAX_IMAGE_MB = 250;
+  /**
+   * docker-compose up to the first processed message: 17 and 48 s on a 2-core machine that other
+   * builds kept busy (the first message produced: 9-10 s quiet, 18-29 s loaded); as long as the
+   * wait for the first message was before.
+   */
+  private static final long MAX_COMPOSE_UP_S = 120;
   private static final String PASSWORD = "composeit-redis-pw-7f3a";
   private static final String SENTINEL_PASSWORD = "composeit-sentinel-pw-91c2";
   private static final String TOKEN = "composeit-token-5d8e0b6c1a2f4e7d9b3c";
@@ -179,8 +185,11 @@ class DockerComposeIT {
       assertThat(up.exitCode()).as(up.output()).isZero();
       redis = new TestRedis("redis://:" + PASSWORD + "@127.0.0.1:" + port, "composeit");
       TestRedis r = redis;
-      Waits.until("the first message", Duration.ofSeconds(120), () -> r.stat("produced") > 0);
-      System.out.println("FIGURE compose up to first message: " + (System.nanoTime() - upStart) / 1_000_000 + " ms");
+      // up to the first outcome: image start, JVMs, Redis, election, generation and a handled message
+      Waits.until("the first processed message", Duration.ofSeconds(MAX_COMPOSE_UP_S), () -> r.stat("processed") > 0);
+      long upMs = (System.nanoTime() - upStart) / 1_000_000;
+      System.out.println("FIGURE compose up to first processed message: " + upMs + " ms");
+      assertThat(upMs).as("compose up to the first processed message, ms").isLessThan(MAX_COMPOSE_UP_S * 1000);
       Waits.until("three nodes in the fleet", Duration.ofSeconds(60), () -> r.number("ZCARD", r.keys.nodes()) == 3);
 
       List<String> containers = Docker.run(env, 30, concat(compose, "ps", "-q", "node")).output().lines()

@@ -28,16 +28,18 @@ public final class HandlerLoader {
     PluginClasses.Found<HandlerFactory> found = PluginClasses.factories(HandlerFactory.class, loader, HandlerFactory::name);
     HandlerFactory byName = found.byName().get(name);
     if (byName != null) {
-      return new HandlerSource("handler '" + name + "' (" + byName.getClass().getName() + ")", byName, false);
+      return new HandlerSource("handler '" + name + "' (" + byName.getClass().getName() + ")", name, byName, false);
     }
     Object instance = PluginClasses.create("handler", name, loader, found.byName().keySet(), found.broken(), "HandlerFactory",
         List.of(Handler.class, BlockingHandler.class, CompletionStageHandler.class, HandlerFactory.class),
         "dev.redfleet.api.Handler, BlockingHandler, CompletionStageHandler or HandlerFactory");
     if (instance instanceof HandlerFactory factory) {
-      return new HandlerSource("handler '" + factory.name() + "' (" + instance.getClass().getName() + ")", factory, false);
+      return new HandlerSource("handler '" + factory.name() + "' (" + instance.getClass().getName() + ")", factory.name(), factory,
+          false);
     }
     String kind = instance instanceof Handler ? "asynchronous" : instance instanceof BlockingHandler ? "blocking" : "completion-stage";
-    return new HandlerSource(kind + " handler " + instance.getClass().getName(), instance, true);
+    return new HandlerSource(kind + " handler " + instance.getClass().getName(), HandlerSource.nameOf(instance.getClass()),
+        instance, true);
   }
 
   /** A throwable as one line: simple class name and first line of its message. */

@@ -25,6 +25,8 @@ public final class HandlerSource {
   private static final Logger log = LoggerFactory.getLogger(HandlerSource.class);
 
   private final String description;
+  /** What the node records as its handler in {@code <ns>:handlers}, for {@code status} and the mismatch warning. */
+  private final String name;
   private final Object target;
   /** True when the node created the instance (a plug-in): it closes it when it leaves. */
   private final boolean owned;
@@ -34,25 +36,26 @@ public final class HandlerSource {
   private WorkerExecutor pool;
   private Object created;
 
-  HandlerSource(String description, Object target, boolean owned) {
+  HandlerSource(String description, String name, Object target, boolean owned) {
     this.description = description;
+    this.name = name;
     this.target = target;
     this.owned = owned;
   }
 
   /** An asynchronous handler given in code. */
   public static HandlerSource of(Handler handler) {
-    return new HandlerSource("asynchronous handler " + handler.getClass().getName(), handler, false);
+    return new HandlerSource("asynchronous handler " + handler.getClass().getName(), nameOf(handler.getClass()), handler, false);
   }
 
   /** A blocking handler given in code. */
   public static HandlerSource of(BlockingHandler handler) {
-    return new HandlerSource("blocking handler " + handler.getClass().getName(), handler, false);
+    return new HandlerSource("blocking handler " + handler.getClass().getName(), nameOf(handler.getClass()), handler, false);
   }
 
   /** A handler given in code that answers with a CompletionStage. */
   public static HandlerSource of(CompletionStageHandler handler) {
-    return new HandlerSource("completion-stage handler " + handler.getClass().getName(), handler, false);
+    return new HandlerSource("completion-stage handler " + handler.getClass().getName(), nameOf(handler.getClass()), handler, false);
   }
 
   /** The handler the {@code handler} setting names, loaded with the {@code plugins} directory. */
@@ -63,6 +66,25 @@ public final class HandlerSource {
   /** What runs, for the log: kind and class or factory name. */
   public String description() {
     return description;
+  }
+
+  /**
+   * The handler's name, the same in every process that runs the same handler: a factory's name
+   * ({@code simulated}, a plug-in's name), else the class name. A lambda's class name ends in a
+   * number the JVM makes up per process ({@code App$$Lambda$14/0x...}): cut to {@code App$$Lambda}.
+   */
+  public String name() {
+    return name;
+  }
+
+  static String nameOf(Class<?> type) {
+    String className = type.getName();
+    int lambda = className.indexOf("$$Lambda");
+    if (lambda >= 0) {
+      return className.substring(0, lambda + "$$Lambda".length());
+    }
+    int hidden = className.indexOf('/');
+    return hidden >= 0 ? className.substring(0, hidden) : className;
   }
 
   /**

@@ -98,6 +98,7 @@ public final class ObserveVerticle extends VerticleBase {
   private final AtomicLong errorsWaiting = new AtomicLong();
   private final AtomicLong fleetInFlight = new AtomicLong();
   private final AtomicLong nodesAlive = new AtomicLong();
+  private final AtomicLong fleetHandlers = new AtomicLong();
   private final AtomicLong epoch = new AtomicLong();
   private final AtomicLong leaderChanges = new AtomicLong();
   private final Map<String, AtomicLong> fleetStats = new ConcurrentHashMap<>();
@@ -172,6 +173,9 @@ public final class ObserveVerticle extends VerticleBase {
         .description("Messages held by all nodes (landing + in flight)").register(registry);
     Gauge.builder("redfleet.fleet.nodes.alive", nodesAlive, AtomicLong::get)
         .description("Nodes whose heartbeat is recent").register(registry);
+    Gauge.builder("redfleet.fleet.handlers", fleetHandlers, AtomicLong::get)
+        .description("Distinct handlers the live nodes run; more than 1: nodes of this namespace run different handlers")
+        .register(registry);
     Gauge.builder("redfleet.generator", this, o -> o.generator ? 1 : 0)
         .description("1 while this node holds the generator lease").register(registry);
     Gauge.builder("redfleet.epoch", epoch, AtomicLong::get)
@@ -231,6 +235,7 @@ public final class ObserveVerticle extends VerticleBase {
     errorsWaiting.set(s.getLong("errors"));
     fleetInFlight.set(s.getLong("inFlight"));
     nodesAlive.set(s.getLong("liveNodes"));
+    fleetHandlers.set(s.getJsonArray("handlers", new JsonArray()).size());
     long newEpoch = s.getLong("epoch");
     long oldEpoch = epoch.getAndSet(newEpoch);
     if (oldEpoch > 0 && newEpoch > oldEpoch) {

@@ -277,7 +277,7 @@ public final class FleetNode {
             : Future.succeededFuture((String) null))
         .compose(id -> {
           observe = id;
-          heartbeatVerticle = new HeartbeatVerticle(scripts, keys, nodeId, config.heartbeatMs());
+          heartbeatVerticle = new HeartbeatVerticle(scripts, keys, nodeId, handlers.name(), config.heartbeatMs());
           if (keepHoldings) {
             heartbeatVerticle.keepHoldingsOnStop();
           }
@@ -325,7 +325,7 @@ public final class FleetNode {
         .compose(id -> {
           election = id;
           // last: its role line comes after the first election attempt
-          return vertx.deployVerticle(new NodeSummaryVerticle(redis, keys, nodeId, activity, new NodeSummaryVerticle.Settings(
+          return vertx.deployVerticle(new NodeSummaryVerticle(redis, keys, nodeId, handlers.name(), activity, new NodeSummaryVerticle.Settings(
               SUMMARY_PERIOD_MS, Math.max(1000, 4L * config.retryMs()), ALONE_WARNING_MS, config.staleMs(), config.leaderHandles())), scoped());
         })
         .map(id -> {

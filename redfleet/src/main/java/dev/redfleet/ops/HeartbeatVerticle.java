@@ -6,13 +6,16 @@ import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps this node known as alive in {@code <ns>:nodes} (Redis time), and on stop makes the node
+ * Keeps this node known as alive in {@code <ns>:nodes} (Redis time), with the name of the handler it
+ * runs in {@code <ns>:handlers}, and on stop makes the node
  * leave: whatever it still holds goes back to the queue and it is no longer a member. Undeploy it
  * after the workers have closed their blocking connections. A BLMOVE the server serves before it
  * has processed such a close can still land a message after the leave: the leader's reaper sweeps
@@ -24,15 +27,17 @@ public final class HeartbeatVerticle extends VerticleBase {
   private final Scripts scripts;
   private final Keys keys;
   private final String nodeId;
+  private final String handler;
   private final long intervalMs;
   private final Backoff backoff = new Backoff(log, "heartbeat", 100, 5000);
   private long timer = -1;
   private volatile boolean keepHoldings;
 
-  public HeartbeatVerticle(Scripts scripts, Keys keys, String nodeId, long intervalMs) {
+  public HeartbeatVerticle(Scripts scripts, Keys keys, String nodeId, String handler, long intervalMs) {
     this.scripts = scripts;
     this.keys = keys;
     this.nodeId = nodeId;
+    this.handler = handler;
     this.intervalMs = intervalMs;
   }
 
@@ -64,11 +69,14 @@ public final class HeartbeatVerticle extends VerticleBase {
             nodeId, r.toLong()))
         .onFailure(e -> log.warn("node {} could not leave cleanly ({}); the reaper will return its messages",
             nodeId, Backoff.oneLine(e)))
+        // a node that left runs no handler (send has its own timeout); the generator's node drops
+        // the field of a node that could not
+        .compose(r -> scripts.send(Request.cmd(Command.HDEL).arg(keys.handlers()).arg(nodeId)))
         .recover(e -> Future.succeededFuture());
   }
 
   private void beat() {
-    scripts.run(Script.HEARTBEAT, List.of(keys.nodes()), List.of(nodeId))
+    scripts.run(Script.HEARTBEAT, List.of(keys.nodes(), keys.handlers()), List.of(nodeId, handler))
         .onSuccess(r -> backoff.succeeded())
         .onFailure(backoff::failed);
   }

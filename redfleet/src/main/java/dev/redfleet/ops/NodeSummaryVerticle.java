@@ -2,6 +2,7 @@ package dev.redfleet.ops;
 
 import dev.redfleet.election.Leadership;
 import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.HashReply;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.LogThrottle;
 import dev.redfleet.worker.WorkerActivity;
@@ -14,6 +15,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +23,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Tells the operator what the node is doing, so that a fleet never looks dead: shortly after start
  * which role the node has, then every {@code periodMs} one summary line when something happened
- * (handled, failed, in flight; for the generator also what it generated), and a warning when the
- * node has been the only live node for {@code aloneMs} (nobody handles what it generates).
+ * (handled, failed, in flight; for the generator also what it generated), a warning when the
+ * node has been the only live node for {@code aloneMs} (nobody handles what it generates), and a
+ * warning while a live node of the namespace runs another handler ({@link HandlerMismatch}: when
+ * the node says its role, then at most once a minute while it lasts). The generator's node also
+ * drops the handler records of nodes no longer in {@code <ns>:nodes}.
  */
 public final class NodeSummaryVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(NodeSummaryVerticle.class);
@@ -42,9 +47,14 @@ public final class NodeSummaryVerticle extends VerticleBase {
   private final Redis redis;
   private final Keys keys;
   private final String nodeId;
+  private final String handler;
   private final WorkerActivity activity;
   private final Settings settings;
   private final LogThrottle aloneLog = new LogThrottle(log);
+  /** A new one for each mismatch: its first line is written at once, then one a minute while it lasts. */
+  private LogThrottle handlerLog = new LogThrottle(log);
+  /** Another handler was seen on a live node at the last check. */
+  private boolean handlersDiffered;
   private MessageConsumer<JsonObject> consumer;
   private long roleTimer = -1;
   private long periodic = -1;
@@ -56,10 +66,12 @@ public final class NodeSummaryVerticle extends VerticleBase {
   private long lastProduced = -1;
   private long aloneSinceMs = -1;
 
-  public NodeSummaryVerticle(Redis redis, Keys keys, String nodeId, WorkerActivity activity, Settings settings) {
+  public NodeSummaryVerticle(Redis redis, Keys keys, String nodeId, String handler, WorkerActivity activity,
+                             Settings settings) {
     this.redis = redis;
     this.keys = keys;
     this.nodeId = nodeId;
+    this.handler = handler;
     this.activity = activity;
     this.settings = settings;
   }
@@ -88,6 +100,7 @@ public final class NodeSummaryVerticle extends VerticleBase {
   }
 
   private void sayRole() {
+    checkFleet();
     redis.send(Request.cmd(Command.GET).arg(keys.leader())).onComplete(ar -> {
       if (ar.failed()) {
         log.info("node {} is a worker for now (the generator is not known yet: {})", nodeId, Backoff.oneLine(ar.cause()));
@@ -136,11 +149,11 @@ public final class NodeSummaryVerticle extends VerticleBase {
             inFlight, leader ? ", generated " + generated : "");
       }
     });
-    checkAlone();
+    checkFleet();
   }
 
-  /** Counts the other live nodes (heartbeat fresher than staleMs, measured against this node's own). */
-  private void checkAlone() {
+  /** Reads the nodes' heartbeats and handlers, for the alone and the handler warnings. */
+  private void checkFleet() {
     redis.send(Request.cmd(Command.ZRANGE).arg(keys.nodes()).arg(0).arg(-1).arg("WITHSCORES")).onSuccess(nodes -> {
       Map<String, Double> heartbeats = new HashMap<>();
       for (int i = 0; i < nodes.size(); i++) {
@@ -153,26 +166,54 @@ public final class NodeSummaryVerticle extends VerticleBase {
           heartbeats.put(entry.toString(), nodes.get(++i).toDouble());
         }
       }
-      Double own = heartbeats.get(nodeId);
-      long others = own == null ? 0 : heartbeats.entrySet().stream()
-          .filter(e -> !e.getKey().equals(nodeId) && e.getValue() >= own - settings.staleMs()).count();
-      long now = System.nanoTime() / 1_000_000;
-      // a generator that handles its messages too is a complete fleet on its own
-      if (others > 0 || own == null || (leader && settings.leaderHandles())) {
-        if (aloneSinceMs >= 0 && now - aloneSinceMs >= settings.aloneMs()) {
-          log.info("node {} is no longer alone: {} other live node(s)", nodeId, others);
-        }
-        aloneSinceMs = -1;
-        return;
-      }
-      if (aloneSinceMs < 0) {
-        aloneSinceMs = now;
-      } else if (now - aloneSinceMs >= settings.aloneMs()) {
-        aloneLog.warn("node " + nodeId + " has been the only live node in namespace '" + keys.namespace() + "' for "
-            + (now - aloneSinceMs) / 1000 + " s: "
-            + (leader ? "it generates, but no other node handles the messages (start another node)"
-                : "no other node is there"));
-      }
+      checkAlone(heartbeats);
+      // on its own: a handlers key that cannot be read must not silence the alone warning
+      redis.send(Request.cmd(Command.HGETALL).arg(keys.handlers()))
+          .onSuccess(handlers -> checkHandlers(heartbeats, HashReply.fields(handlers)));
     });
+  }
+
+  /** Counts the other live nodes (heartbeat fresher than staleMs, measured against this node's own). */
+  private void checkAlone(Map<String, Double> heartbeats) {
+    Double own = heartbeats.get(nodeId);
+    long others = own == null ? 0 : heartbeats.entrySet().stream()
+        .filter(e -> !e.getKey().equals(nodeId) && e.getValue() >= own - settings.staleMs()).count();
+    long now = System.nanoTime() / 1_000_000;
+    // a generator that handles its messages too is a complete fleet on its own
+    if (others > 0 || own == null || (leader && settings.leaderHandles())) {
+      if (aloneSinceMs >= 0 && now - aloneSinceMs >= settings.aloneMs()) {
+        log.info("node {} is no longer alone: {} other live node(s)", nodeId, others);
+      }
+      aloneSinceMs = -1;
+      return;
+    }
+    if (aloneSinceMs < 0) {
+      aloneSinceMs = now;
+    } else if (now - aloneSinceMs >= settings.aloneMs()) {
+      aloneLog.warn("node " + nodeId + " has been the only live node in namespace '" + keys.namespace() + "' for "
+          + (now - aloneSinceMs) / 1000 + " s: "
+          + (leader ? "it generates, but no other node handles the messages (start another node)"
+              : "no other node is there"));
+    }
+  }
+
+  /** Warns while a live node runs another handler; the generator's node drops records of forgotten nodes. */
+  private void checkHandlers(Map<String, Double> heartbeats, Map<String, String> handlers) {
+    List<HandlerMismatch.Other> others = HandlerMismatch.others(nodeId, handler, heartbeats, handlers, settings.staleMs());
+    if (!others.isEmpty()) {
+      if (!handlersDiffered) {
+        handlerLog = new LogThrottle(log);
+      }
+      handlerLog.warn(HandlerMismatch.warning(nodeId, handler, keys.namespace(), others));
+    } else if (handlersDiffered) {
+      log.info("node {}: every live node runs handler '{}' again", nodeId, handler);
+    }
+    handlersDiffered = !others.isEmpty();
+    List<String> forgotten = HandlerMismatch.forgotten(heartbeats, handlers);
+    if (leader && !forgotten.isEmpty()) {
+      Request hdel = Request.cmd(Command.HDEL).arg(keys.handlers());
+      forgotten.forEach(hdel::arg);
+      redis.send(hdel);
+    }
   }
 }

@@ -49,6 +49,16 @@ public final class Keys {
     return prefix + "nodes";
   }
 
+  /**
+   * Hash: nodeId -> the name of the handler the node runs (written with every heartbeat), so that
+   * {@code status} shows it and nodes warn when live nodes of one namespace run different handlers.
+   * A node deletes its field when it leaves; the generator's node deletes fields of nodes no longer
+   * in {@link #nodes()}.
+   */
+  public String handlers() {
+    return prefix + "handlers";
+  }
+
   /** List: where a node's blocking pop lands a message before it is claimed. */
   public String landing(String nodeId) {
     return prefix + "landing:" + nodeId;

@@ -21,7 +21,32 @@ public final class StatusReport {
    */
   public static Future<JsonObject> take(Scripts scripts, Keys keys, long staleMs) {
     return scripts.run(Script.STATUS, keys.status(), List.of(keys.prefix()))
-        .map(r -> toJson(r, keys, staleMs));
+        .map(r -> toJson(r, keys, staleMs))
+        // read right after the snapshot (a node's handler does not change while it runs); a
+        // handlers key that cannot be read leaves the rest of the status as it is
+        .compose(status -> scripts.hash(keys.handlers())
+            .map(handlers -> putHandlers(status, handlers))
+            .recover(e -> Future.succeededFuture(status)));
+  }
+
+  /**
+   * Per node {@code "handler"} (absent for a node that has not recorded one: an older release),
+   * and {@code "handlers"}: the distinct handlers of the live nodes, sorted; more than one means
+   * live nodes of this namespace run different handlers (every message goes to whichever claims it).
+   */
+  static JsonObject putHandlers(JsonObject status, java.util.Map<String, String> handlers) {
+    java.util.SortedSet<String> live = new java.util.TreeSet<>();
+    for (Object o : status.getJsonArray("nodes")) {
+      JsonObject node = (JsonObject) o;
+      String handler = handlers.get(node.getString("node"));
+      if (handler != null) {
+        node.put("handler", handler);
+        if (node.getBoolean("alive")) {
+          live.add(handler);
+        }
+      }
+    }
+    return status.put("handlers", new JsonArray(List.copyOf(live)));
   }
 
   // liveness
@@ -196,7 +221,16 @@ public final class StatusReport {
       b.append("    ").append(v(n.getString("node"))).append("  ").append(n.getBoolean("alive") ? "alive" : "SILENT")
           .append(", seen ").append(n.getLong("silentMs")).append(" ms ago, ").append(n.getLong("inFlight"))
           .append(" in flight")
-          .append(n.containsKey("connection") ? ", connection " + v(n.getString("connection")) : "").append('\n');
+          .append(n.containsKey("connection") ? ", connection " + v(n.getString("connection")) : "")
+          .append(n.containsKey("handler") ? ", handler " + v(n.getString("handler")) : "").append('\n');
+    }
+    JsonArray handlers = s.getJsonArray("handlers", new JsonArray());
+    if (handlers.size() > 1) {
+      b.append("  WARNING     live nodes run different handlers (");
+      for (int i = 0; i < handlers.size(); i++) {
+        b.append(i == 0 ? "" : ", ").append(v(handlers.getString(i)));
+      }
+      b.append("): every message goes to whichever node claims it first; run one handler per namespace\n");
     }
     b.append("  queue       ").append(s.getLong("queue")).append('\n');
     b.append("  in flight   ").append(s.getLong("inFlight")).append('\n');

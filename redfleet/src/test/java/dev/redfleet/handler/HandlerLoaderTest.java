@@ -62,6 +62,18 @@ class HandlerLoaderTest {
   }
 
   @Test
+  void theRecordedNameIsTheFactoryNameOrTheClassAndTheSameForEveryLambdaOfAClass() {
+    assertThat(HandlerLoader.load("simulated", "").name()).isEqualTo("simulated");
+    assertThat(HandlerLoader.load(NamedFactory.class.getName(), "").name()).isEqualTo("test-factory");
+    assertThat(HandlerLoader.load(Async.class.getName(), "").name()).isEqualTo(Async.class.getName());
+    // a lambda's class name carries a number the JVM makes up per process: cut off, so that two
+    // processes of one application record the same name
+    Handler lambda = m -> null;
+    assertThat(lambda.getClass().getName()).contains("$$Lambda");
+    assertThat(HandlerSource.of(lambda).name()).isEqualTo(HandlerLoaderTest.class.getName() + "$$Lambda");
+  }
+
+  @Test
   void unusableClassesAreOneLineConfigErrors() {
     assertThatThrownBy(() -> HandlerLoader.load(Abstract.class.getName(), "")).isInstanceOf(ConfigException.class)
         .hasMessage("handler class " + Abstract.class.getName() + " is abstract: name a concrete class");
