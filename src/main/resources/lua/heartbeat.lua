@@ -4,7 +4,7 @@
 -- ARGV[1]  nodeId
 --
 -- Returns the heartbeat time (ms)
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+--#include clock
+local now = now_ms()
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 return now
