@@ -216,7 +216,7 @@ public final class FleetNode {
         .onSuccess(version -> log.info("Redis {} at {}", version == null ? "(version not shown)" : version,
             connector.options().describe()))
         .compose(version -> DataFormat.check(scripts, keys, config.namespace()))
-        .compose(v -> vertx.deployVerticle(new IdentityVerticle(redis, scripts, keys, config.nodeId(), anchor, verdict(),
+        .compose(v -> vertx.deployVerticle(new IdentityVerticle(scripts, keys, config.nodeId(), anchor, verdict(),
             config.staleMs(), this::onIdentityLost), scoped()))
         .recover(e -> {
           if (e instanceof IdentityVerticle.NodeIdInUseException || e instanceof DataFormat.MismatchException

@@ -2,11 +2,11 @@ package dev.redfleet.ops;
 
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.NodeStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +21,7 @@ import org.slf4j.LoggerFactory;
 public final class HeartbeatVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(HeartbeatVerticle.class);
 
-  private final Scripts scripts;
-  private final Keys keys;
+  private final NodeStore nodes;
   private final String nodeId;
   private final long intervalMs;
   private final Backoff backoff = new Backoff(log, "heartbeat", 100, 5000);
@@ -30,8 +29,7 @@ public final class HeartbeatVerticle extends VerticleBase {
   private volatile boolean keepHoldings;
 
   public HeartbeatVerticle(Scripts scripts, Keys keys, String nodeId, long intervalMs) {
-    this.scripts = scripts;
-    this.keys = keys;
+    this.nodes = new FleetStore(scripts, keys).nodes();
     this.nodeId = nodeId;
     this.intervalMs = intervalMs;
   }
@@ -58,17 +56,17 @@ public final class HeartbeatVerticle extends VerticleBase {
     if (keepHoldings) {
       return Future.succeededFuture();
     }
-    return scripts.run(Script.LEAVE, keys.leave(nodeId), List.of(nodeId))
+    return nodes.leave(nodeId)
         .timeout(5, TimeUnit.SECONDS)
-        .onSuccess(r -> log.info("node {} left the fleet; {} unfinished message(s) returned to the queue",
-            nodeId, r.toLong()))
+        .onSuccess(moved -> log.info("node {} left the fleet; {} unfinished message(s) returned to the queue",
+            nodeId, moved))
         .onFailure(e -> log.warn("node {} could not leave cleanly ({}); the reaper will return its messages",
             nodeId, Backoff.oneLine(e)))
         .recover(e -> Future.succeededFuture());
   }
 
   private void beat() {
-    scripts.run(Script.HEARTBEAT, List.of(keys.nodes()), List.of(nodeId))
+    nodes.heartbeat(nodeId)
         .onSuccess(r -> backoff.succeeded())
         .onFailure(backoff::failed);
   }
