@@ -297,7 +297,7 @@ public final class FleetNode {
           return sources.kind() == SourceSetup.Kind.NONE ? Future.succeededFuture((String) null)
               : vertx.deployVerticle(new GeneratorVerticle(scripts, keys, new GeneratorVerticle.Settings(
                   config.intervalMs(), config.batchSize(), config.limit(), config.queueCap(), config.generatorStallMs(),
-                  config.rate(), config.sourcePollMs(), config.maxBodyBytes()), metrics, source, redis), scoped());
+                  config.rate(), config.sourcePollMs(), config.maxBodyBytes()), metrics, source), scoped());
         })
         .compose(id -> {
           generator = id;

@@ -92,7 +92,7 @@ public final class Scripts {
   }
 
   /** ARGV of produce.lua before the message bodies (token, epoch, limit, queue cap, cursor from, cursor to). */
-  static final int PRODUCE_FIXED_ARGS = 6;
+  public static final int PRODUCE_FIXED_ARGS = 6;
 
   /** After a WAIT shortfall, how long durable writes go without WAIT before it is tried again. */
   static final long DEGRADED_MS = 5000;

@@ -18,12 +18,14 @@ public final class FleetStore {
   private final NodeStore nodes;
   private final ErrorStore errors;
   private final PauseStore pause;
+  private final QueueStore queue;
 
   public FleetStore(Scripts scripts, Keys keys) {
     this.lease = new LeaseStore(scripts, keys);
     this.nodes = new NodeStore(scripts, keys);
     this.errors = new ErrorStore(scripts, keys);
     this.pause = new PauseStore(scripts, keys);
+    this.queue = new QueueStore(scripts, keys);
   }
 
   /** The generator's lease and the nodes' connections. */
@@ -39,6 +41,11 @@ public final class FleetStore {
   /** The errors list. */
   public ErrorStore errors() {
     return errors;
+  }
+
+  /** Messages in: produce, send, the retry mover, the source's position. */
+  public QueueStore queue() {
+    return queue;
   }
 
   /** Pause and resume. */
