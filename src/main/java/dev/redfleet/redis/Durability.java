@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>A plain runner's durability (no WAIT, no floors, no holdings) only runs the call.
  */
 final class Durability {
+  // logged under Scripts, as before the split: operators and log filters know these lines by it
   private static final Logger log = LoggerFactory.getLogger(Scripts.class);
 
   /** The writes whose loss in a failover would break fencing, gap-free ids or the audit: WAIT as configured. */
