@@ -22,8 +22,13 @@ RUN jlink --add-modules "$JLINK_MODULES" --strip-java-debug-attributes --no-man-
       --compress=2 --output /jre
 ARG PREBUILT_JAR=false
 WORKDIR /src
+# the modules' poms alone first: a build of no sources downloads every dependency and plug-in into a
+# layer that a rebuild reuses (dependency:go-offline cannot: it looks for redfleet-api in a registry)
 COPY pom.xml .
-RUN if [ "$PREBUILT_JAR" != true ]; then mvn -B -q dependency:go-offline; fi
+COPY redfleet-api/pom.xml redfleet-api/
+COPY redfleet/pom.xml redfleet/
+COPY redfleet-cli/pom.xml redfleet-cli/
+RUN if [ "$PREBUILT_JAR" != true ]; then mvn -B -q package -DskipTests && rm -rf target */target; fi
 COPY . .
 RUN if [ "$PREBUILT_JAR" = true ]; then test -f target/app-fat.jar; else mvn -B -q package -DskipTests; fi
 # PLUGINS: a directory of the build context whose .jar files go into the image's /app/plugins

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Prints src/main/resources/lua/NAME.lua as redis/Script sends it: each line '--#include LIB'
+"""Prints redfleet/src/main/resources/lua/NAME.lua as redis/Script sends it: each line '--#include LIB'
 replaced by lua/lib/LIB.lua. Usage: scripts/expand-lua.py NAME > NAME.expanded.lua"""
 import os
 import sys
 
-root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src', 'main', 'resources', 'lua')
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'redfleet', 'src', 'main', 'resources', 'lua')
 out = []
 for line in open(os.path.join(root, sys.argv[1] + '.lua')).read().split('\n'):
     if line.startswith('--#include '):
