@@ -12,6 +12,7 @@
 --
 -- Returns the number of bitmaps deleted. A counts key of the wrong type: an error reply, nothing
 -- changed. The writes (DEL, HDEL) free memory, so they run at maxmemory too.
+--#include clock
 --#include key-types
 --#include audit
 local counts = audit_counts_key(KEYS[1])
@@ -20,8 +21,7 @@ if bad then
   return redis.error_reply(bad)
 end
 local retention = tonumber(ARGV[1])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local deleted = 0
 for _, field in ipairs(redis.call('HKEYS', counts)) do
   local segment = string.match(field, '^done:(%d+)$')

@@ -12,6 +12,7 @@
 -- ARGV[4]  reader lease in ms (renewed when the reader goes on)
 --
 -- Returns {deleted, handed back, lease held (1) or lost to errors-recover (0)}
+--#include clock
 local count = tonumber(ARGV[3])
 local deleted = 0
 if count > 0 then
@@ -31,8 +32,7 @@ if ARGV[2] == '1' then
   local held = redis.call('ZREM', KEYS[1], ARGV[1])
   return {deleted, back, held}
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local held = redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[4]), ARGV[1])
 if held == 0 then
   held = redis.call('ZSCORE', KEYS[1], ARGV[1]) and 1 or 0

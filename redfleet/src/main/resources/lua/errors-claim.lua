@@ -14,8 +14,8 @@
 --
 -- Returns the claimed entries, oldest first. Entries in the reading list beyond the ARGV[4] known
 -- ones (an earlier claim whose answer was lost) are returned first, instead of new ones.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+--#include clock
+local now = now_ms()
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
 local known = tonumber(ARGV[4] or '0')
 local pending = redis.call('LRANGE', KEYS[3], known, -1)

@@ -7,8 +7,8 @@
 --          shares the hash tag of KEYS, so it lives in the same cluster slot)
 --
 -- Returns the number of entries handed back
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+--#include clock
+local now = now_ms()
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. now)
 local back = 0
 for _, reader in ipairs(expired) do

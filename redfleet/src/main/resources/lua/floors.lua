@@ -37,6 +37,7 @@
 --
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type, or seq
 -- or epoch is not an integer.
+--#include clock
 --#include key-types
 --#include server
 local refused = check_key_types({'hash', 'string', 'string', 'zset', 'zset', 'hash'})
@@ -54,8 +55,7 @@ local seqFloor = tonumber(ARGV[4])
 local epochFloor = tonumber(ARGV[5])
 local minSettle = tonumber(ARGV[6])
 local maxSettle = math.max(minSettle, tonumber(ARGV[7]))
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 
 local d = redis.call('HMGET', KEYS[1], 'id', 'server', 'since', 'settled', 'ceiling')
 local id, server, since, settledOn = d[1], d[2], d[3], d[4]

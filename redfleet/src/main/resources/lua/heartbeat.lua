@@ -9,8 +9,8 @@
 --
 -- The handler record is best effort (redis.pcall, after the heartbeat): a handlers key of the
 -- wrong type, or a Redis at maxmemory, must not make a live node look silent.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+--#include clock
+local now = now_ms()
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 if KEYS[2] then
   redis.pcall('HSET', KEYS[2], ARGV[1], ARGV[2])

@@ -10,6 +10,7 @@
 -- value is the key's value after the call.
 --
 -- Fails before its first write (error reply, nothing changed) if the key exists with another type.
+--#include clock
 --#include key-types
 local refused = check_key_types({'string'})
 if refused then
@@ -19,8 +20,7 @@ local existing = redis.call('GET', KEYS[1])
 if existing then
   return {0, existing}
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local value = '{"by":' .. cjson.encode(ARGV[1]) .. ',"at":' .. string.format('%d', now) .. '}'
 redis.call('SET', KEYS[1], value)
 return {1, value}

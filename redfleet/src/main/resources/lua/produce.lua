@@ -40,33 +40,41 @@
 -- seq, which may be raised first; with replicas, the ids must be under the ceiling reserve.lua
 -- raised and a replica acknowledged).
 --#include key-types
+--#include clock
 --#include server
 --#include issue-guard
 local guarded = issue_guard()
 if guarded then
   return guarded
 end
-local refused = check_key_types({'string', 'string', 'list', 'hash', 'string'})
-if refused then
-  return refused
-end
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'fenced'}
+-- each key's first touch is a typed read before the first write: a wrong-typed key fails the call
+-- there, nothing written (lib/key-types.lua)
+local holder = redis.pcall('GET', KEYS[1])
+if failed(holder) then return refused_type(KEYS[1], 'string') or redis.call('GET', KEYS[1]) end
+local seqText = redis.pcall('GET', KEYS[2])
+if failed(seqText) then return refused_type(KEYS[2], 'string') or redis.call('GET', KEYS[2]) end
+local seq = tonumber(seqText or '0')
+if holder ~= ARGV[1] then
+  return {0, seq or 0, 'fenced'}
 end
 
 if redis.call('EXISTS', KEYS[6]) == 1 then
-  return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'paused'}
+  return {0, seq or 0, 'paused'}
 end
 local withCursor = ARGV[6] ~= ''
 if withCursor then
-  local committed = redis.call('GET', KEYS[5]) or ''
+  local committed = redis.pcall('GET', KEYS[5])
+  if failed(committed) then return refused_type(KEYS[5], 'string') or redis.call('GET', KEYS[5]) end
+  committed = committed or ''
   if committed ~= ARGV[5] then
-    return {0, tonumber(redis.call('GET', KEYS[2]) or '0') or 0, 'moved', committed}
+    return {0, seq or 0, 'moved', committed}
   end
 end
 
-local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
-local produced = redis.call('HGET', KEYS[4], 'produced')
+local produced = redis.pcall('HGET', KEYS[4], 'produced')
+if failed(produced) then return refused_type(KEYS[4], 'hash') or redis.call('HGET', KEYS[4], 'produced') end
+local queued = redis.pcall('LLEN', KEYS[3])
+if failed(queued) then return refused_type(KEYS[3], 'list') or redis.call('LLEN', KEYS[3]) end
 if not seq or (produced and not string.match(produced, '^%-?%d+$')) then
   return redis.error_reply('ERR redfleet: ' .. KEYS[2] .. ' or field produced of ' .. KEYS[4] .. ' is not an integer; nothing was changed')
 end
@@ -83,7 +91,7 @@ local limitCut = limit > 0 and limit - seq < n
 if limitCut then
   n = limit - seq
 end
-local room = tonumber(ARGV[4]) - redis.call('LLEN', KEYS[3])
+local room = tonumber(ARGV[4]) - queued
 local status = 'ok'
 if room < n then
   n = room
@@ -108,8 +116,7 @@ end
 
 -- one concatenation per message; the part between id and body is the same for the whole batch.
 -- ts is the produce time on the Redis clock (ms), from which pickup latency is measured.
-local now = redis.call('TIME')
-local ts = string.format('%d', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+local ts = string.format('%d', now_ms())
 local middle = ',"epoch":' .. ARGV[2] .. ',"ts":' .. ts .. ','
 local messages = {}
 for i = 1, n do

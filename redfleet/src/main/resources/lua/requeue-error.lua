@@ -19,6 +19,7 @@
 --
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type or seq
 -- is not an integer.
+--#include clock
 --#include key-types
 --#include server
 --#include issue-guard
@@ -40,8 +41,7 @@ end
 if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 0 then
   return 0
 end
-local t = redis.call('TIME')
-local now = string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+local now = string.format('%d', now_ms())
 seq = seq + 1
 local id = string.format('%d', seq)
 redis.call('LPUSH', KEYS[3], '{"id":' .. id .. ',"epoch":0,"ts":' .. now .. ',' .. ARGV[2] .. '}')

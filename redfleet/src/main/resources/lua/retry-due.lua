@@ -30,22 +30,45 @@
 --     and counts in 'malformed'. So a forged entry can never be claimed ahead of the real message
 --     whose id it carries.
 --
--- Fails before its first write (error reply, nothing changed) if a key has the wrong type or the
--- counter is not an integer. The first write is the DEL of the wake list, then the ZREM (both
+-- Fails before its first write (error reply, nothing changed) if a key it would write has the
+-- wrong type (with nothing due, the queue and the errors list are not written and not checked) or
+-- the counter is not an integer. The first write is the DEL of the wake list, then the ZREM (both
 -- allowed at maxmemory, they free memory), so a full Redis keeps returning retries; the move is
 -- memory neutral.
+--#include clock
 --#include key-types
-local refused = check_key_types({'zset', 'list', 'hash', 'list', 'hash'})
-if refused then
-  return refused
-end
-local counter = redis.call('HGET', KEYS[5], 'malformed')
+-- every read comes before the first write (the DEL of the wake list) and is its key's type check
+-- (lib/key-types.lua); the queue and the errors list, only written, are probed (TYPE) only when
+-- something is due
+local counter = redis.pcall('HGET', KEYS[5], 'malformed')
+if failed(counter) then return refused_type(KEYS[5], 'hash') or redis.call('HGET', KEYS[5], 'malformed') end
 if counter and not string.match(counter, '^%-?%d+$') then
   return redis.error_reply('ERR redfleet: field malformed of ' .. KEYS[5] .. ' is not an integer; nothing was changed')
 end
 local max = tonumber(ARGV[1])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
+local due = redis.pcall('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, max)
+if failed(due) then return refused_type(KEYS[1], 'zset') or redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, max) end
+if #due < max then
+  local far = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', now + tonumber(ARGV[3])), '+inf',
+    'LIMIT', 0, max - #due)
+  for i = 1, #far do
+    due[#due + 1] = far[i]
+  end
+end
+local ids = {}
+local registered = {}
+if #due > 0 then
+  for i = 1, #due do
+    ids[i] = string.match(due[i], '^{"id":([1-9]%d*),"epoch":%d+,') or ':'
+  end
+  registered = redis.pcall('HMGET', KEYS[3], unpack(ids))
+  if failed(registered) then return refused_type(KEYS[3], 'hash') or redis.call('HMGET', KEYS[3], unpack(ids)) end
+  local refused = refused_type(KEYS[2], 'list') or refused_type(KEYS[4], 'list')
+  if refused then
+    return refused
+  end
+end
 -- frees memory, allowed at maxmemory; what is added from here on wakes the mover again
 redis.call('DEL', KEYS[1] .. ':wake')
 -- ms until the earliest entry left is due, -1 when none is left
@@ -56,23 +79,10 @@ local function next_due()
   end
   return math.max(1, math.min(tonumber(ARGV[3]), math.floor((tonumber(first[2]) or now) - now)))
 end
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, max)
-if #due < max then
-  local far = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%d', now + tonumber(ARGV[3])), '+inf',
-    'LIMIT', 0, max - #due)
-  for i = 1, #far do
-    due[#due + 1] = far[i]
-  end
-end
 if #due == 0 then
   return {0, redis.call('ZCARD', KEYS[1]), 0, next_due()}
 end
 
-local ids = {}
-for i = 1, #due do
-  ids[i] = string.match(due[i], '^{"id":([1-9]%d*),"epoch":%d+,') or ':'
-end
-local registered = redis.call('HMGET', KEYS[3], unpack(ids))
 local moved, gone, errors = {}, {}, {}
 for i = 1, #due do
   local raw = due[i]

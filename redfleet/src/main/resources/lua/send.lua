@@ -30,6 +30,7 @@
 --
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type (a dedup
 -- key that is not a string included) or seq is not an integer.
+--#include clock
 --#include key-types
 --#include wake
 --#include server
@@ -38,12 +39,14 @@ local guarded = issue_guard()
 if guarded then
   return guarded
 end
-local refused = check_key_types({'string', 'list', 'zset', 'hash', 'hash'})
-if refused then
-  return refused
-end
-local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
-local produced = redis.call('HGET', KEYS[4], 'produced')
+-- seq, the counter and each dedup key are read before the first write: those reads are their type
+-- checks (lib/key-types.lua); the queue's is its LPUSH, always the first write; the delayed set
+-- and its ids hash, written after it, are probed (TYPE) only when a message is delayed
+local seqText = redis.pcall('GET', KEYS[1])
+if failed(seqText) then return refused_type(KEYS[1], 'string') or redis.call('GET', KEYS[1]) end
+local seq = tonumber(seqText or '0')
+local produced = redis.pcall('HGET', KEYS[4], 'produced')
+if failed(produced) then return refused_type(KEYS[4], 'hash') or redis.call('HGET', KEYS[4], 'produced') end
 if not seq or (produced and not string.match(produced, '^%-?%d+$')) then
   return redis.error_reply('ERR redfleet: ' .. KEYS[1] .. ' or field produced of ' .. KEYS[4] .. ' is not an integer; nothing was changed')
 end
@@ -52,15 +55,7 @@ local n = (#ARGV - 1) / 3
 
 -- first every read, so that a wrong-typed dedup key fails the call before anything is written
 local known = {}
-for k = 6, #KEYS do
-  local bad = wrong_type(KEYS[k], 'string')
-  if bad then
-    return redis.error_reply(bad)
-  end
-end
-
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local nowText = string.format('%d', now)
 local ids = {}
 local queued = {}
@@ -77,7 +72,11 @@ for i = 1, n do
   if hasKey then
     dedupKey = KEYS[nextKey]
     nextKey = nextKey + 1
-    existing = known[dedupKey] or redis.call('GET', dedupKey)
+    existing = known[dedupKey]
+    if not existing then
+      existing = redis.pcall('GET', dedupKey)
+      if failed(existing) then return refused_type(dedupKey, 'string') or redis.call('GET', dedupKey) end
+    end
   end
   if existing then
     ids[i] = tonumber(existing)
@@ -112,8 +111,19 @@ for i = 1, n do
   end
 end
 
+if #delayed > 0 then
+  -- written after the queue's LPUSH: probed first
+  local refused = refused_type(KEYS[3], 'zset') or refused_type(KEYS[5], 'hash')
+  if refused then
+    return refused
+  end
+end
 for i = 1, #queued, 1000 do
-  redis.call('LPUSH', KEYS[2], unpack(queued, i, math.min(i + 999, #queued)))
+  local pushed = redis.pcall('LPUSH', KEYS[2], unpack(queued, i, math.min(i + 999, #queued)))
+  if failed(pushed) then
+    -- only the first LPUSH can meet a wrong type, and it is the first write: nothing was changed
+    return refused_type(KEYS[2], 'list') or redis.call('LPUSH', KEYS[2], unpack(queued, i, math.min(i + 999, #queued)))
+  end
 end
 for i = 1, #delayed, 1000 do
   redis.call('ZADD', KEYS[3], unpack(delayed, i, math.min(i + 999, #delayed)))

@@ -42,11 +42,11 @@ local function issue_guard()
   local need = tonumber(table.remove(ARGV)) or 0
   local floor = tonumber(table.remove(ARGV))
   local known = table.remove(ARGV)
-  local bad = wrong_type(dataset, 'hash')
-  if bad then
-    return redis.error_reply(bad)
+  -- the typed reads are the type checks (lib/key-types.lua): no TYPE probe
+  local d = redis.pcall('HMGET', dataset, 'id', 'server', 'settled', 'ceiling')
+  if failed(d) then
+    return refused_type(dataset, 'hash') or redis.call('HMGET', dataset, 'id', 'server', 'settled', 'ceiling')
   end
-  local d = redis.call('HMGET', dataset, 'id', 'server', 'settled', 'ceiling')
   if d[1] ~= known then
     return redis.error_reply('FLOORS dataset: the dataset is not ' .. known .. '; nothing was changed')
   end
@@ -58,7 +58,8 @@ local function issue_guard()
     return redis.error_reply('FLOORS settling: the fleet raises its floors on a new server; nothing was changed')
   end
   -- a counter of the wrong type or not a number is left to the script's own checks
-  local current = not wrong_type(counter, 'string') and tonumber(redis.call('GET', counter) or '0')
+  local current = redis.pcall('GET', counter)
+  current = not failed(current) and tonumber(current or '0')
   if current and floor and floor > current then
     redis.call('SET', counter, string.format('%d', floor))
     current = floor

@@ -3,22 +3,21 @@ package dev.redfleet.cli;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Visible;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.PauseStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Response;
 import java.net.InetAddress;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 @Command(name = "pause", mixinStandardHelpOptions = true,
     description = {"Pause the whole fleet: workers take nothing new (messages in flight finish and are recorded),",
@@ -48,14 +47,13 @@ public final class PauseCommand implements Callable<Integer> {
     try {
       FleetConfig config = common.load(vertx, Map.of());
       Redis redis = CommonOptions.connect(vertx, config);
-      Keys keys = new Keys(config.namespace());
-      Response r = OneShot.await(config, "the pause",
-          new Scripts(redis).run(Script.PAUSE, List.of(keys.paused()), List.of(who)));
-      if (r.get(0).toInteger() == 1) {
-        System.out.println("paused fleet '" + config.namespace() + "'" + describe(r.get(1).toString())
+      PauseStore.Paused r = OneShot.await(config, "the pause",
+          new FleetStore(new Scripts(redis), new Keys(config.namespace())).pause().pause(who));
+      if (r.changed()) {
+        System.out.println("paused fleet '" + config.namespace() + "'" + describe(r.value())
             + ": workers take nothing new, messages in flight finish; 'redfleet resume' ends it");
       } else {
-        System.out.println("fleet '" + config.namespace() + "' was paused already" + describe(r.get(1).toString())
+        System.out.println("fleet '" + config.namespace() + "' was paused already" + describe(r.value())
             + "; nothing changed");
       }
       return 0;

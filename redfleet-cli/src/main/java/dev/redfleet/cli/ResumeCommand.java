@@ -2,12 +2,10 @@ package dev.redfleet.cli;
 
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Response;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,13 +24,12 @@ public final class ResumeCommand implements Callable<Integer> {
     try {
       FleetConfig config = common.load(vertx, Map.of());
       Redis redis = CommonOptions.connect(vertx, config);
-      Keys keys = new Keys(config.namespace());
-      Response was = OneShot.await(config, "the resume",
-          new Scripts(redis).run(Script.RESUME, List.of(keys.paused()), List.of()));
+      String was = OneShot.await(config, "the resume",
+          new FleetStore(new Scripts(redis), new Keys(config.namespace())).pause().resume());
       if (was == null) {
         System.out.println("fleet '" + config.namespace() + "' was not paused; nothing changed");
       } else {
-        System.out.println("resumed fleet '" + config.namespace() + "', paused" + PauseCommand.describe(was.toString()));
+        System.out.println("resumed fleet '" + config.namespace() + "', paused" + PauseCommand.describe(was));
       }
       return 0;
     } finally {

@@ -1,18 +1,17 @@
 package dev.redfleet.election;
 
 import dev.redfleet.liveness.Anchor;
-import dev.redfleet.liveness.LivenessVerdict;
 import dev.redfleet.liveness.LivenessVerdict.Verdict;
+import dev.redfleet.liveness.LivenessVerdict;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.LeaseStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Response;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +41,7 @@ public final class ElectionVerticle extends VerticleBase {
   /** The states of the recipe; each transition is one method below. */
   public enum State { FOLLOWER, LEADER, STOPPED }
 
-  private final Scripts scripts;
-  private final Keys keys;
+  private final LeaseStore lease;
   private final String nodeId;
   private final ElectionTimings timings;
   private final Backoff backoff;
@@ -76,8 +74,7 @@ public final class ElectionVerticle extends VerticleBase {
                           LivenessVerdict liveness) {
     this.anchor = timings.livenessMs() > 0 ? anchor : null;
     this.liveness = liveness;
-    this.scripts = scripts;
-    this.keys = keys;
+    this.lease = new dev.redfleet.redis.store.FleetStore(scripts, keys).lease();
     this.nodeId = nodeId;
     this.timings = timings;
     this.backoff = new Backoff(log, "election", timings.retryMs(), Math.max(timings.retryMs(), 2000));
@@ -121,7 +118,7 @@ public final class ElectionVerticle extends VerticleBase {
     }
     announce(Leadership.follower());
     released = heldToken;
-    return scripts.run(Script.RELEASE_LEASE, List.of(keys.leader()), List.of(heldToken))
+    return lease.release(heldToken)
         .timeout(2, java.util.concurrent.TimeUnit.SECONDS)
         .onSuccess(r -> log.info("node {} released the lease (epoch {})", nodeId, epoch))
         .onFailure(e -> log.warn("node {} could not release the lease ({}); it expires within {} ms",
@@ -139,23 +136,23 @@ public final class ElectionVerticle extends VerticleBase {
 
   private void tryAcquire() {
     long sentAt = nowMs();
-    scripts.run(Script.ACQUIRE_LEASE, List.of(keys.leader(), keys.epoch()), List.of(nodeId, timings.leaseMs()))
+    lease.acquire(nodeId, timings.leaseMs())
         .onSuccess(r -> {
           backoff.succeeded();
           if (state != State.FOLLOWER) {
-            if (r.get(0).toInteger() == 1) {
+            if (r.won()) {
               // stopped while the call was out: a lease nobody here will renew or use
-              releaseOrphan(nodeId + ":" + r.get(1).toLong(), "it was acquired while this node stopped");
+              releaseOrphan(nodeId + ":" + r.epoch(), "it was acquired while this node stopped");
             }
             return;
           }
-          if (r.get(0).toInteger() == 1) {
-            if (r.size() > 2) {
-              String garbage = r.get(2).toString();
+          if (r.won()) {
+            if (r.replaced() != null) {
+              String garbage = r.replaced();
               log.warn("the leader key held '{}' (no TTL or not <node>:<epoch>), which would have stopped generation "
                   + "for good: replaced", garbage.length() > 80 ? garbage.substring(0, 80) + "..." : garbage);
             }
-            becomeLeader(r.get(1).toLong(), sentAt);
+            becomeLeader(r.epoch(), sentAt);
           } else {
             scheduleAttempt(timings.retryMs());
           }
@@ -200,14 +197,13 @@ public final class ElectionVerticle extends VerticleBase {
     // the connection check uses the holder read on the previous tick and runs in parallel with this
     // tick's read: one round trip on the critical path instead of two (lease-takeover re-checks both)
     String[] checked = lastHolder;
-    Future<Response> lease = scripts.run(Script.LEASE_ANCHOR, List.of(keys.leader(), keys.leaderAnchor()), List.of());
+    Future<LeaseStore.Holder> holder = lease.holder();
     Future<Verdict> check = checked == null ? Future.succeededFuture(Verdict.UNKNOWN) : liveness.judge(checked[1]);
-    Future.all(lease, check)
+    Future.all(holder, check)
         .compose(both -> {
-          Response r = lease.result();
-          lastHolder = r.get(0) == null || r.get(1) == null ? null
-              : new String[] {r.get(0).toString(), r.get(1).toString()};
-          if (r.get(0) == null && state == State.FOLLOWER) {
+          LeaseStore.Holder r = holder.result();
+          lastHolder = r.token() == null || r.anchor() == null ? null : new String[] {r.token(), r.anchor()};
+          if (r.token() == null && state == State.FOLLOWER) {
             // the lease is free: no need to wait for the next retry
             scheduleAttempt(0);
           }
@@ -230,19 +226,17 @@ public final class ElectionVerticle extends VerticleBase {
   /** FOLLOWER -> LEADER: the holder's connection is gone; the script re-checks it atomically. */
   private Future<Void> takeOver(String holder, String deadAnchor, String mine) {
     long sentAt = nowMs();
-    return scripts.run(Script.LEASE_TAKEOVER,
-            List.of(keys.leader(), keys.epoch(), keys.leaderAnchor(), keys.anchors()),
-            List.of(holder, deadAnchor, nodeId, mine, timings.leaseMs()))
+    return lease.takeOver(holder, deadAnchor, nodeId, mine, timings.leaseMs())
         .onSuccess(r -> {
-          if (r.get(0).toInteger() != 1) {
+          if (!r.won()) {
             return;
           }
           if (state != State.FOLLOWER) {
-            releaseOrphan(nodeId + ":" + r.get(1).toLong(), "it was taken over while this node stopped");
+            releaseOrphan(nodeId + ":" + r.epoch(), "it was taken over while this node stopped");
             return;
           }
           log.info("node {} takes over from {}: its connection to Redis is gone", nodeId, holder);
-          becomeLeader(r.get(1).toLong(), sentAt);
+          becomeLeader(r.epoch(), sentAt);
         })
         .mapEmpty();
   }
@@ -254,9 +248,9 @@ public final class ElectionVerticle extends VerticleBase {
     if (mine == null || state != State.LEADER) {
       return;
     }
-    scripts.run(Script.LEASE_BIND, List.of(keys.leader(), keys.leaderAnchor()), List.of(binding, mine))
-        .onSuccess(r -> {
-          if (state == State.LEADER && binding.equals(token) && r.toInteger() == 0) {
+    lease.bind(binding, mine)
+        .onSuccess(bound -> {
+          if (state == State.LEADER && binding.equals(token) && !bound) {
             stepDown("the lease was taken over while this node's connection was being re-established");
           }
         })
@@ -273,10 +267,10 @@ public final class ElectionVerticle extends VerticleBase {
   private void renew() {
     long sentAt = nowMs();
     String renewing = token;
-    scripts.run(Script.RENEW_LEASE, List.of(keys.leader()), List.of(renewing, timings.leaseMs()))
-        .onSuccess(r -> {
+    lease.renew(renewing, timings.leaseMs())
+        .onSuccess(renewed -> {
           if (state != State.LEADER || !renewing.equals(token)) {
-            if (r.toInteger() == 1 && !renewing.equals(released)) {
+            if (renewed && !renewing.equals(released)) {
               // the renewal reached Redis after this node had stepped down (its local deadline
               // passed while the answer was on its way): the lease now lives another leaseMs for a
               // node that no longer generates, and nobody could take it meanwhile
@@ -285,7 +279,7 @@ public final class ElectionVerticle extends VerticleBase {
             return;
           }
           backoff.succeeded();
-          if (r.toInteger() == 1) {
+          if (renewed) {
             extendDeadline(sentAt);
             scheduleAttempt(timings.renewMs());
           } else {
@@ -308,9 +302,9 @@ public final class ElectionVerticle extends VerticleBase {
    * anyone else, or by this node under a new epoch, is left alone.
    */
   private void releaseOrphan(String orphan, String why) {
-    scripts.run(Script.RELEASE_LEASE, List.of(keys.leader()), List.of(orphan))
-        .onSuccess(r -> {
-          if (r.toInteger() == 1) {
+    lease.release(orphan)
+        .onSuccess(freed -> {
+          if (freed) {
             log.info("node {} released the lease {}: {}", nodeId, orphan, why);
           }
         })
@@ -342,7 +336,7 @@ public final class ElectionVerticle extends VerticleBase {
     token = null;
     announce(Leadership.follower());
     released = held;
-    scripts.run(Script.RELEASE_LEASE, List.of(keys.leader()), List.of(held))
+    lease.release(held)
         .onFailure(e -> log.debug("release after giving up failed ({}); the lease expires within {} ms",
             Backoff.oneLine(e), timings.leaseMs()));
     log.debug("node {} gave the lease up (epoch {}): {}", nodeId, epoch, reason);

@@ -1,16 +1,12 @@
 package dev.redfleet.errors;
 
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.ErrorStore;
+import dev.redfleet.redis.store.FleetStore;
 import dev.redfleet.send.Sender;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,8 +49,7 @@ public final class ErrorRequeuer {
     }
   }
 
-  private final Scripts scripts;
-  private final Keys keys;
+  private final ErrorStore errors;
   private final long limit;
   private final Set<Long> ids;
 
@@ -74,8 +69,7 @@ public final class ErrorRequeuer {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be at least 1, got " + limit);
     }
-    this.scripts = scripts;
-    this.keys = keys;
+    this.errors = new FleetStore(scripts, keys).errors();
     this.limit = limit;
     this.ids = Set.copyOf(ids);
     this.idsNotFound = new TreeSet<>(ids);
@@ -87,8 +81,8 @@ public final class ErrorRequeuer {
   }
 
   public Future<Result> run() {
-    return scripts.send(Request.cmd(Command.LLEN).arg(keys.errors())).compose(length -> {
-      total = length.toLong();
+    return errors.length().compose(length -> {
+      total = length;
       return nextPage();
     });
   }
@@ -100,8 +94,7 @@ public final class ErrorRequeuer {
           Collections.unmodifiableSortedSet(new TreeSet<>(idsNotFound))));
     }
     // the right end is the oldest: the page is [-(skipped + wanted), -(skipped + 1)], newest first
-    Request range = Request.cmd(Command.LRANGE).arg(keys.errors()).arg(-(skipped + wanted)).arg(-(skipped + 1));
-    return scripts.send(range).compose(page -> {
+    return errors.range(-(skipped + wanted), -(skipped + 1)).compose(page -> {
       if (page.size() == 0) {
         total = examined;
         return nextPage();
@@ -111,15 +104,15 @@ public final class ErrorRequeuer {
   }
 
   /** Handles page[i], then the entries left of it (newer), one call at a time. */
-  private Future<Void> entry(Response page, int i) {
+  private Future<Void> entry(List<ErrorStore.Entry> page, int i) {
     if (i < 0 || requeued >= limit) {
       return Future.succeededFuture();
     }
     examined++;
-    Response raw = page.get(i);
-    String entry = raw.toString();
+    ErrorStore.Entry raw = page.get(i);
+    String entry = raw.text();
     Candidate candidate = read(entry);
-    if (candidate.tail() == null || !Arrays.equals(raw.toBytes(), entry.getBytes(StandardCharsets.UTF_8))) {
+    if (candidate.tail() == null || !raw.utf8()) {
       skipped++;
       if (ids.isEmpty()) {
         leftInPlace.merge(candidate.tail() == null ? candidate.kind() : "not UTF-8", 1L, Long::sum);
@@ -130,8 +123,8 @@ public final class ErrorRequeuer {
       skipped++;
       return entry(page, i - 1);
     }
-    return scripts.run(Script.REQUEUE_ERROR, keys.requeueError(), List.of(entry, candidate.tail())).compose(newId -> {
-      if (newId.toLong() > 0) {
+    return errors.requeue(entry, candidate.tail()).compose(newId -> {
+      if (newId > 0) {
         requeued++;
         idsNotFound.remove(candidate.id());
       } else {
@@ -170,8 +163,8 @@ public final class ErrorRequeuer {
     if (candidate.tail() == null) {
       return Future.succeededFuture(new One(0, 0, candidate.kind()));
     }
-    return scripts.run(Script.REQUEUE_ERROR, keys.requeueError(), List.of(entry, candidate.tail()))
-        .map(newId -> new One(candidate.id(), newId.toLong(), candidate.kind()));
+    return new FleetStore(scripts, keys).errors().requeue(entry, candidate.tail())
+        .map(newId -> new One(candidate.id(), newId, candidate.kind()));
   }
 
   /**

@@ -3,17 +3,15 @@ package dev.redfleet.errors;
 import dev.redfleet.config.Visible;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.ErrorStore;
+import dev.redfleet.redis.store.FleetStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Instant;
@@ -82,9 +80,7 @@ public final class ErrorsVerticle extends VerticleBase {
     }
   }
 
-  private final Redis redis;
-  private final Scripts scripts;
-  private final Keys keys;
+  private final ErrorStore errors;
   private final String readerId;
   private final Options options;
   private final ErrorsOutput out;
@@ -97,9 +93,7 @@ public final class ErrorsVerticle extends VerticleBase {
   private boolean leaseLostLogged;
 
   public ErrorsVerticle(Redis redis, Keys keys, String readerId, Options options, ErrorsOutput out) {
-    this.redis = redis;
-    this.scripts = new Scripts(redis);
-    this.keys = keys;
+    this.errors = new FleetStore(new Scripts(redis), keys).errors();
     this.readerId = readerId;
     this.options = options;
     this.out = out;
@@ -133,11 +127,10 @@ public final class ErrorsVerticle extends VerticleBase {
       show(0);
     } else {
       renewTimer = vertx.setPeriodic(Math.max(10, options.leaseMs() / 3), id -> renew());
-      scripts.run(Script.ERRORS_RECOVER, List.of(keys.errors(), keys.errorReaders()),
-              List.of(keys.errorReadingPrefix()))
-          .onSuccess(r -> {
-            if (r.toLong() > 0) {
-              log.info("{} entries of readers that went away returned to the errors list", r.toLong());
+      errors.recoverReaders()
+          .onSuccess(back -> {
+            if (back > 0) {
+              log.info("{} entries of readers that went away returned to the errors list", back);
             }
             claim();
           })
@@ -162,16 +155,15 @@ public final class ErrorsVerticle extends VerticleBase {
       finish();
       return;
     }
-    scripts.run(Script.ERRORS_CLAIM, List.of(keys.errors(), keys.errorReaders(), keys.errorReading(readerId)),
-            List.of(readerId, want, options.leaseMs(), printed - acked))
+    errors.claim(readerId, want, options.leaseMs(), printed - acked)
         .onSuccess(batch -> {
-          if (batch.size() == 0) {
+          if (batch.isEmpty()) {
             finish();
             return;
           }
           List<String> lines = new ArrayList<>(batch.size());
-          for (Response entry : batch) {
-            lines.add(format(entry.toString(), options.json()));
+          for (String entry : batch) {
+            lines.add(format(entry, options.json()));
           }
           printed += lines.size();
           blocking(() -> out.print(lines))
@@ -206,20 +198,18 @@ public final class ErrorsVerticle extends VerticleBase {
    */
   private Future<Long> ack(long delivered, boolean last) {
     long count = delivered - acked;
-    return scripts.run(Script.ERRORS_ACK, List.of(keys.errorReaders(), keys.errorReading(readerId), keys.errors()),
-            List.of(readerId, last ? 1 : 0, count, options.leaseMs()))
+    return errors.ack(readerId, last, count, options.leaseMs())
         .map(r -> {
           acked = delivered;
-          leaseHeld(r.get(2).toLong() == 1, last);
-          return r.get(1).toLong();
+          leaseHeld(r.leaseHeld(), last);
+          return r.handedBack();
         })
         .onFailure(this::redisFailed);
   }
 
   private void renew() {
-    scripts.run(Script.ERRORS_ACK, List.of(keys.errorReaders(), keys.errorReading(readerId), keys.errors()),
-            List.of(readerId, 0, 0, options.leaseMs()))
-        .onSuccess(r -> leaseHeld(r.get(2).toLong() == 1, false))
+    errors.ack(readerId, false, 0, options.leaseMs())
+        .onSuccess(r -> leaseHeld(r.leaseHeld(), false))
         // the next claim or ack says whether Redis is gone for good
         .onFailure(e -> log.debug("lease renewal failed: {}", Backoff.oneLine(e)));
   }
@@ -246,15 +236,15 @@ public final class ErrorsVerticle extends VerticleBase {
     // oldest entries are at the right end: walk from index -1 leftwards
     long stop = -1 - shown;
     long start = stop - want + 1;
-    redis.send(Request.cmd(Command.LRANGE).arg(keys.errors()).arg(start).arg(stop))
+    errors.range(start, stop)
         .onSuccess(page -> {
-          if (page.size() == 0) {
+          if (page.isEmpty()) {
             finishShow(shown);
             return;
           }
           List<String> lines = new ArrayList<>(page.size());
           for (int i = page.size() - 1; i >= 0; i--) {
-            lines.add(format(page.get(i).toString(), options.json()));
+            lines.add(format(page.get(i).text(), options.json()));
           }
           blocking(() -> out.print(lines))
               .onSuccess(v -> show(shown + lines.size()))

@@ -60,7 +60,6 @@ public final class GeneratorVerticle extends VerticleBase {
   /** Null: the simulated source (random bodies). */
   private final Source source;
   /** For reading the committed cursor; null without a source. */
-  private final Redis redis;
   private final Backoff backoff = new Backoff(log, "generator", 50, 2000);
   private final LogThrottle giveUpLog = new LogThrottle(log);
 
@@ -79,18 +78,13 @@ public final class GeneratorVerticle extends VerticleBase {
   private long lastProgressMs;
   private String lastFailure = "no produce call answered";
 
-  /**
-   * A generator that emits what {@code source} gives (null: random bodies, the simulated source).
-   *
-   * @param redis reads the source's committed cursor (the same Redis the scripts run on)
-   */
-  public GeneratorVerticle(Scripts scripts, Keys keys, Settings settings, NodeMetrics metrics, Source source, Redis redis) {
+  /** A generator that emits what {@code source} gives (null: random bodies, the simulated source). */
+  public GeneratorVerticle(Scripts scripts, Keys keys, Settings settings, NodeMetrics metrics, Source source) {
     this.metrics = metrics;
     this.scripts = scripts;
     this.keys = keys;
     this.settings = settings;
     this.source = source;
-    this.redis = redis;
   }
 
   @Override
@@ -124,7 +118,7 @@ public final class GeneratorVerticle extends VerticleBase {
     if (source != null) {
       log.info("generating as epoch {} from the source ({})", change.epoch(),
           settings.rate() > 0 ? "at most " + settings.rate() + " message(s) per second" : "as fast as it gives items");
-      sourcePump = new SourcePump(this, thisRun, source, context, redis, scripts, keys, settings, change, backoff);
+      sourcePump = new SourcePump(this, thisRun, source, context, scripts, keys, settings, change, backoff);
       sourcePump.start();
     } else {
       log.info("generating as epoch {} ({})", change.epoch(),

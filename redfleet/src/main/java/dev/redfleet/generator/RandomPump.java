@@ -3,11 +3,11 @@ package dev.redfleet.generator;
 import dev.redfleet.election.Leadership;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.QueueStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,8 +31,7 @@ final class RandomPump {
   private final GeneratorVerticle host;
   private final long run;
   private final Vertx vertx;
-  private final Scripts scripts;
-  private final Keys keys;
+  private final QueueStore queue;
   private final GeneratorVerticle.Settings settings;
   private final Leadership leadership;
   private final Backoff backoff;
@@ -54,8 +53,7 @@ final class RandomPump {
     this.host = host;
     this.run = run;
     this.vertx = vertx;
-    this.scripts = scripts;
-    this.keys = keys;
+    this.queue = new FleetStore(scripts, keys).queue();
     this.settings = settings;
     this.leadership = leadership;
     this.backoff = backoff;
@@ -117,9 +115,10 @@ final class RandomPump {
 
   private void produce(int count) {
     producing++;
-    Future<Response> call;
+    Future<QueueStore.Produced> call;
     try {
-      call = scripts.run(Script.PRODUCE, keys.produce(), arguments(count));
+      // no cursor: the simulated source has no position to resume from
+      call = queue.produce(leadership.token(), leadership.epoch(), settings.limit(), settings.queueCap(), "", "", bodies(count));
     } catch (RuntimeException | OutOfMemoryError e) {
       // a batch that cannot even be built: the watchdog gives the lease up
       call = Future.failedFuture(new IllegalStateException("cannot build a batch of " + count + ": " + e, e));
@@ -143,25 +142,18 @@ final class RandomPump {
     });
   }
 
-  private List<Object> arguments(int count) {
-    List<Object> args = new ArrayList<>(6 + count);
-    args.add(leadership.token());
-    args.add(leadership.epoch());
-    args.add(settings.limit());
-    args.add(settings.queueCap());
-    // no cursor: the simulated source has no position to resume from
-    args.add("");
-    args.add("");
+  private List<String> bodies(int count) {
+    List<String> bodies = new ArrayList<>(count);
     ThreadLocalRandom random = ThreadLocalRandom.current();
     for (int i = 0; i < count; i++) {
-      args.add(randomBody(random));
+      bodies.add(randomBody(random));
     }
-    return args;
+    return bodies;
   }
 
-  private void produced(Response result) {
-    String status = result.get(2).toString();
-    host.noteStatus(status, result.get(0).toLong());
+  private void produced(QueueStore.Produced result) {
+    String status = result.status();
+    host.noteStatus(status, result.count());
     switch (status) {
       case "ok" -> {
         if (settings.continuous()) {
@@ -180,7 +172,7 @@ final class RandomPump {
           later(GeneratorVerticle.PAUSED_POLL_MS);
         }
       }
-      case "limit" -> host.limitReached(result.get(1).toLong());
+      case "limit" -> host.limitReached(result.lastId());
       case "fenced" -> host.fenced();
       default -> throw new IllegalStateException("produce returned " + status);
     }

@@ -9,22 +9,19 @@ import dev.redfleet.election.Leadership;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.LogThrottle;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.QueueStore;
 import dev.redfleet.send.JsonText;
 import dev.redfleet.send.Sender;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,9 +45,7 @@ final class SourcePump {
   private final long run;
   private final Source source;
   private final Context context;
-  private final Redis redis;
-  private final Scripts scripts;
-  private final Keys keys;
+  private final QueueStore queue;
   private final GeneratorVerticle.Settings settings;
   private final Leadership leadership;
   private final Sender checks;
@@ -67,15 +62,13 @@ final class SourcePump {
   private long sent;
   private long timer = -1;
 
-  SourcePump(GeneratorVerticle host, long run, Source source, Context context, Redis redis, Scripts scripts, Keys keys,
+  SourcePump(GeneratorVerticle host, long run, Source source, Context context, Scripts scripts, Keys keys,
       GeneratorVerticle.Settings settings, Leadership leadership, Backoff redisBackoff) {
     this.host = host;
     this.run = run;
     this.source = source;
     this.context = context;
-    this.redis = redis;
-    this.scripts = scripts;
-    this.keys = keys;
+    this.queue = new FleetStore(scripts, keys).queue();
     this.settings = settings;
     this.leadership = leadership;
     this.redisBackoff = redisBackoff;
@@ -108,8 +101,7 @@ final class SourcePump {
 
   /** seq and the committed cursor, read at the start of the run: the source resumes after the cursor. */
   private void readCursor() {
-    redis.send(Request.cmd(Command.MGET).arg(keys.seq()).arg(keys.sourceCursor()))
-        .timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+    queue.sourcePosition()
         .onComplete(ar -> {
           if (!current()) {
             return;
@@ -120,9 +112,9 @@ final class SourcePump {
             return;
           }
           redisBackoff.succeeded();
-          Response values = ar.result();
-          knownSeq = values.get(0) == null ? 0 : parseSeq(values.get(0).toString());
-          committed = values.get(1) == null ? "" : values.get(1).toString();
+          QueueStore.SourcePosition position = ar.result();
+          knownSeq = position.seq() == null ? 0 : parseSeq(position.seq());
+          committed = position.cursor();
           log.info("source resumes {}", committed.isEmpty() ? "from its start (no cursor committed)"
               : "after the committed cursor " + shortened(committed));
           ask();
@@ -203,7 +195,7 @@ final class SourcePump {
         return;
       }
     }
-    produce(arguments(batch.items(), to), to);
+    produce(messages(batch.items()), committed, to);
   }
 
   /** Why the source's answer cannot be produced, or null. */
@@ -240,41 +232,37 @@ final class SourcePump {
     return null;
   }
 
-  private List<Object> arguments(List<SourceItem> items, String to) {
-    List<Object> args = new ArrayList<>(6 + items.size());
-    args.add(leadership.token());
-    args.add(leadership.epoch());
-    args.add(settings.limit());
-    args.add(settings.queueCap());
-    args.add(committed);
-    args.add(to);
+  private static List<String> messages(List<SourceItem> items) {
+    List<String> messages = new ArrayList<>(items.size());
     for (SourceItem item : items) {
-      args.add(item.headers().isEmpty() ? JsonText.quote(item.body()) : Sender.tail(item.body(), null, item.headers()));
+      messages.add(item.headers().isEmpty() ? JsonText.quote(item.body()) : Sender.tail(item.body(), null, item.headers()));
     }
-    return args;
+    return messages;
   }
 
-  private void produce(List<Object> args, String to) {
-    scripts.run(Script.PRODUCE, keys.produce(), args).onComplete(ar -> {
-      if (!current()) {
-        return;
-      }
-      if (ar.failed()) {
-        host.failed(Backoff.oneLine(ar.cause()));
-        // the call may have been applied and its answer lost: the same call again is then 'moved'
-        later(redisBackoff.failed(ar.cause()), () -> produce(args, to));
-        return;
-      }
-      redisBackoff.succeeded();
-      host.progressed();
-      produced(ar.result(), args, to);
-    });
+  /** The batch {@code messages} from cursor {@code from} to {@code to}: the same call again after a failure. */
+  private void produce(List<String> messages, String from, String to) {
+    queue.produce(leadership.token(), leadership.epoch(), settings.limit(), settings.queueCap(), from, to, messages)
+        .onComplete(ar -> {
+          if (!current()) {
+            return;
+          }
+          if (ar.failed()) {
+            host.failed(Backoff.oneLine(ar.cause()));
+            // the call may have been applied and its answer lost: the same call again is then 'moved'
+            later(redisBackoff.failed(ar.cause()), () -> produce(messages, from, to));
+            return;
+          }
+          redisBackoff.succeeded();
+          host.progressed();
+          produced(ar.result(), messages, from, to);
+        });
   }
 
-  private void produced(Response result, List<Object> args, String to) {
-    long count = result.get(0).toLong();
-    knownSeq = result.get(1).toLong();
-    String status = result.get(2).toString();
+  private void produced(QueueStore.Produced result, List<String> messages, String from, String to) {
+    long count = result.count();
+    knownSeq = result.lastId();
+    String status = result.status();
     host.noteStatus(status, count);
     switch (status) {
       case "ok" -> {
@@ -282,10 +270,10 @@ final class SourcePump {
         committed = to;
         ask();
       }
-      case "full" -> later(GeneratorVerticle.FULL_QUEUE_PAUSE_MS, () -> produce(args, to));
-      case "paused" -> later(GeneratorVerticle.PAUSED_POLL_MS, () -> produce(args, to));
+      case "full" -> later(GeneratorVerticle.FULL_QUEUE_PAUSE_MS, () -> produce(messages, from, to));
+      case "paused" -> later(GeneratorVerticle.PAUSED_POLL_MS, () -> produce(messages, from, to));
       case "moved" -> {
-        committed = result.size() > 3 && result.get(3) != null ? result.get(3).toString() : "";
+        committed = result.committed() == null ? "" : result.committed();
         log.info("the committed source cursor is not where this batch started: going on after {}",
             committed.isEmpty() ? "the start" : shortened(committed));
         ask();

@@ -6,8 +6,8 @@ import dev.redfleet.errors.ErrorRequeuer;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisFailures;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -16,7 +16,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.redis.client.Response;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +54,7 @@ public final class ActionsEndpoint {
 
   private final Scripts scripts;
   private final Keys keys;
+  private final FleetStore store;
   private final PostAccess access;
   private final long maxRequestBytes;
 
@@ -62,6 +62,7 @@ public final class ActionsEndpoint {
   public ActionsEndpoint(Scripts scripts, Keys keys, PostAccess access, long maxBodyBytes) {
     this.scripts = scripts;
     this.keys = keys;
+    this.store = new FleetStore(scripts, keys);
     this.access = access;
     this.maxRequestBytes = 2 * MessagesEndpoint.maxRequestBytes(maxBodyBytes);
   }
@@ -182,22 +183,22 @@ public final class ActionsEndpoint {
   }
 
   private Future<Answer> pause(String by) {
-    return scripts.run(Script.PAUSE, List.of(keys.paused()), List.of(by)).map(r -> {
-      boolean changed = r.get(0).toInteger() == 1;
+    return store.pause().pause(by).map(r -> {
+      boolean changed = r.changed();
       if (changed) {
         log.info("page action: the fleet is paused (by {})", Visible.escape(by));
       }
-      return Answer.ok(describePause(new JsonObject().put("paused", true).put("changed", changed), r.get(1).toString()));
+      return Answer.ok(describePause(new JsonObject().put("paused", true).put("changed", changed), r.value()));
     });
   }
 
   private Future<Answer> resume() {
-    return scripts.run(Script.RESUME, List.of(keys.paused()), List.of()).map(was -> {
+    return store.pause().resume().map(was -> {
       if (was != null) {
         log.info("page action: the fleet is resumed");
       }
       JsonObject json = new JsonObject().put("paused", false).put("changed", was != null);
-      return Answer.ok(was == null ? json : describePause(json, was.toString()));
+      return Answer.ok(was == null ? json : describePause(json, was));
     });
   }
 
@@ -226,8 +227,8 @@ public final class ActionsEndpoint {
   }
 
   private Future<Answer> delete(String entry) {
-    return scripts.run(Script.DELETE_ERROR, keys.deleteError(), List.of(entry)).map(r -> {
-      if (r.toInteger() == 0) {
+    return store.errors().delete(entry).map(deleted -> {
+      if (!deleted) {
         return Answer.refused(409, gone());
       }
       log.info("page action: the error entry {} is deleted", idOf(entry));

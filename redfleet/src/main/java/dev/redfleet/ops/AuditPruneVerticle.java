@@ -4,13 +4,13 @@ import dev.redfleet.election.Leadership;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.NodeScope;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.NodeStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +26,7 @@ public final class AuditPruneVerticle extends VerticleBase {
   /** How often the leader looks for segments to prune (and once when it becomes the leader). */
   static final long PERIOD_MS = 300_000;
 
-  private final Scripts scripts;
-  private final Keys keys;
+  private final NodeStore nodes;
   private final long retentionMs;
   private final long periodMs;
   private final Backoff backoff = new Backoff(log, "audit retention", 1000, 60_000);
@@ -40,8 +39,7 @@ public final class AuditPruneVerticle extends VerticleBase {
   }
 
   AuditPruneVerticle(Scripts scripts, Keys keys, long retentionMs, long periodMs) {
-    this.scripts = scripts;
-    this.keys = keys;
+    this.nodes = new FleetStore(scripts, keys).nodes();
     this.retentionMs = retentionMs;
     this.periodMs = periodMs;
   }
@@ -70,13 +68,13 @@ public final class AuditPruneVerticle extends VerticleBase {
   }
 
   private void prune() {
-    scripts.run(Script.AUDIT_PRUNE, List.of(keys.audit()), List.of(retentionMs)).onComplete(ar -> {
+    nodes.pruneAudit(retentionMs).onComplete(ar -> {
       if (ar.failed()) {
         backoff.failed(ar.cause());
         return;
       }
       backoff.succeeded();
-      long deleted = ar.result().toLong();
+      long deleted = ar.result();
       if (deleted > 0) {
         log.info("audit retention: deleted the bitmaps of {} complete segment(s) of 2^24 ids older than {} h "
             + "(their counts stay and still catch duplicates)", deleted, TimeUnit.MILLISECONDS.toHours(retentionMs));

@@ -216,7 +216,7 @@ public final class FleetNode {
         .onSuccess(version -> log.info("Redis {} at {}", version == null ? "(version not shown)" : version,
             connector.options().describe()))
         .compose(version -> DataFormat.check(scripts, keys, config.namespace()))
-        .compose(v -> vertx.deployVerticle(new IdentityVerticle(redis, scripts, keys, config.nodeId(), anchor, verdict(),
+        .compose(v -> vertx.deployVerticle(new IdentityVerticle(scripts, keys, config.nodeId(), anchor, verdict(),
             config.staleMs(), this::onIdentityLost), scoped()))
         .recover(e -> {
           if (e instanceof IdentityVerticle.NodeIdInUseException || e instanceof DataFormat.MismatchException
@@ -297,7 +297,7 @@ public final class FleetNode {
           return sources.kind() == SourceSetup.Kind.NONE ? Future.succeededFuture((String) null)
               : vertx.deployVerticle(new GeneratorVerticle(scripts, keys, new GeneratorVerticle.Settings(
                   config.intervalMs(), config.batchSize(), config.limit(), config.queueCap(), config.generatorStallMs(),
-                  config.rate(), config.sourcePollMs(), config.maxBodyBytes()), metrics, source, redis), scoped());
+                  config.rate(), config.sourcePollMs(), config.maxBodyBytes()), metrics, source), scoped());
         })
         .compose(id -> {
           generator = id;

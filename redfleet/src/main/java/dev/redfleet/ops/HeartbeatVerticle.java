@@ -2,13 +2,11 @@ package dev.redfleet.ops;
 
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.NodeStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class HeartbeatVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(HeartbeatVerticle.class);
 
-  private final Scripts scripts;
-  private final Keys keys;
+  private final NodeStore nodes;
   private final String nodeId;
   private final String handler;
   private final long intervalMs;
@@ -34,8 +31,7 @@ public final class HeartbeatVerticle extends VerticleBase {
   private volatile boolean keepHoldings;
 
   public HeartbeatVerticle(Scripts scripts, Keys keys, String nodeId, String handler, long intervalMs) {
-    this.scripts = scripts;
-    this.keys = keys;
+    this.nodes = new FleetStore(scripts, keys).nodes();
     this.nodeId = nodeId;
     this.handler = handler;
     this.intervalMs = intervalMs;
@@ -63,20 +59,20 @@ public final class HeartbeatVerticle extends VerticleBase {
     if (keepHoldings) {
       return Future.succeededFuture();
     }
-    return scripts.run(Script.LEAVE, keys.leave(nodeId), List.of(nodeId))
+    return nodes.leave(nodeId)
         .timeout(5, TimeUnit.SECONDS)
-        .onSuccess(r -> log.info("node {} left the fleet; {} unfinished message(s) returned to the queue",
-            nodeId, r.toLong()))
+        .onSuccess(moved -> log.info("node {} left the fleet; {} unfinished message(s) returned to the queue",
+            nodeId, moved))
         .onFailure(e -> log.warn("node {} could not leave cleanly ({}); the reaper will return its messages",
             nodeId, Backoff.oneLine(e)))
         // a node that left runs no handler (send has its own timeout); the generator's node drops
         // the field of a node that could not
-        .compose(r -> scripts.send(Request.cmd(Command.HDEL).arg(keys.handlers()).arg(nodeId)))
+        .compose(r -> nodes.forgetHandler(nodeId))
         .recover(e -> Future.succeededFuture());
   }
 
   private void beat() {
-    scripts.run(Script.HEARTBEAT, List.of(keys.nodes(), keys.handlers()), List.of(nodeId, handler))
+    nodes.heartbeat(nodeId, handler)
         .onSuccess(r -> backoff.succeeded())
         .onFailure(backoff::failed);
   }

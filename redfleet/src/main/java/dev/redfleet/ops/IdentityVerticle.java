@@ -4,18 +4,15 @@ import dev.redfleet.liveness.Anchor;
 import dev.redfleet.liveness.LivenessVerdict;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.LeaseStore;
+import dev.redfleet.redis.store.NodeStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -59,9 +56,8 @@ public final class IdentityVerticle extends VerticleBase {
     }
   }
 
-  private final Redis redis;
-  private final Scripts scripts;
-  private final Keys keys;
+  private final LeaseStore lease;
+  private final NodeStore nodes;
   private final String nodeId;
   private final Anchor anchor;
   private final LivenessVerdict liveness;
@@ -77,11 +73,11 @@ public final class IdentityVerticle extends VerticleBase {
   private boolean stopped;
 
   /** @param lost told, once, when another live process took this node's id after the start */
-  public IdentityVerticle(Redis redis, Scripts scripts, Keys keys, String nodeId, Anchor anchor, LivenessVerdict liveness,
+  public IdentityVerticle(Scripts scripts, Keys keys, String nodeId, Anchor anchor, LivenessVerdict liveness,
                           long staleMs, Consumer<NodeIdInUseException> lost) {
-    this.redis = redis;
-    this.scripts = scripts;
-    this.keys = keys;
+    FleetStore store = new FleetStore(scripts, keys);
+    this.lease = store.lease();
+    this.nodes = store.nodes();
     this.nodeId = nodeId;
     this.anchor = anchor;
     this.liveness = liveness;
@@ -134,12 +130,11 @@ public final class IdentityVerticle extends VerticleBase {
                   + "' is in use by a live process (Redis client " + previous.replaceFirst("@.*", "")
                   + "); stop it or choose another --node-id"));
             }
-            return scripts.run(Script.REQUEUE_NODE, keys.requeueNodeAnchored(nodeId),
-                List.of(nodeId, 0, Long.MAX_VALUE / 4, previous, mine));
+            return nodes.requeueDead(nodeId, Long.MAX_VALUE / 4, previous, mine);
           });
         })
         .compose(r -> {
-          long moved = r.get(0).toLong();
+          long moved = r.moved();
           if (moved == -2) {
             // the entry changed between the check and the script: look again
             return attemptsLeft > 1 ? claim(mine, attemptsLeft - 1)
@@ -177,14 +172,8 @@ public final class IdentityVerticle extends VerticleBase {
         return Future.succeededFuture(verdict == LivenessVerdict.Verdict.DEAD);
       }
       // no evidence either way: the heartbeat decides, as the reaper would
-      return scripts.run(Script.STALE_NODES, List.of(keys.nodes()), List.of(staleMs, 1_000_000))
-          .map(stale -> {
-            boolean known = false;
-            for (Response node : stale) {
-              known |= node.toString().equals(nodeId);
-            }
-            return known;
-          })
+      return nodes.silentNodes(staleMs, 1_000_000)
+          .map(stale -> stale.contains(nodeId))
           .compose(staleNode -> staleNode ? Future.succeededFuture(true) : heartbeatAbsent())
           .compose(gone -> gone || !mayWait ? Future.succeededFuture(gone) : waitForSilence(previous));
     });
@@ -204,15 +193,7 @@ public final class IdentityVerticle extends VerticleBase {
   }
 
   private Future<Boolean> heartbeatAbsent() {
-    return scripts.run(Script.STALE_NODES, List.of(keys.nodes()), List.of(-Long.MAX_VALUE / 4, 1_000_000))
-        .map(all -> {
-          for (Response node : all) {
-            if (node.toString().equals(nodeId)) {
-              return false;
-            }
-          }
-          return true;
-        });
+    return nodes.silentNodes(-Long.MAX_VALUE / 4, 1_000_000).map(all -> !all.contains(nodeId));
   }
 
   /**
@@ -291,9 +272,8 @@ public final class IdentityVerticle extends VerticleBase {
   }
 
   private Future<Boolean> swap(String expected, String replacement) {
-    return scripts.run(Script.ANCHOR_SWAP, List.of(keys.anchors()), List.of(nodeId, expected, replacement))
-        .map(r -> {
-          boolean swapped = r.get(0).toInteger() == 1;
+    return lease.swapAnchor(nodeId, expected, replacement)
+        .map(swapped -> {
           if (swapped) {
             registered = replacement.isEmpty() ? null : replacement;
           }
@@ -303,8 +283,6 @@ public final class IdentityVerticle extends VerticleBase {
 
   /** The anchor registered for this node id now, "" when none. */
   private Future<String> registeredAnchor() {
-    return redis.send(Request.cmd(Command.HGET).arg(keys.anchors()).arg(nodeId))
-        .timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .map(r -> r == null ? "" : r.toString());
+    return lease.anchorOf(nodeId);
   }
 }

@@ -4,13 +4,14 @@ import dev.redfleet.election.Leadership;
 import dev.redfleet.liveness.LivenessVerdict;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.LeaseStore;
+import dev.redfleet.redis.store.NodeStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,8 +45,8 @@ public final class ReaperVerticle extends VerticleBase {
    */
   public record Settings(long intervalMs, long staleMs, long forgetMs, long livenessMs) {}
 
-  private final Scripts scripts;
-  private final Keys keys;
+  private final LeaseStore lease;
+  private final NodeStore nodes;
   private final String nodeId;
   private final Settings settings;
   private final Backoff backoff = new Backoff(log, "reaper", 100, 5000);
@@ -60,8 +61,9 @@ public final class ReaperVerticle extends VerticleBase {
   /** With {@code liveness} (null: none), the connection-bound fast path. */
   public ReaperVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings, LivenessVerdict liveness) {
     this.liveness = settings.livenessMs() > 0 ? liveness : null;
-    this.scripts = scripts;
-    this.keys = keys;
+    FleetStore store = new FleetStore(scripts, keys);
+    this.lease = store.lease();
+    this.nodes = store.nodes();
     this.nodeId = nodeId;
     this.settings = settings;
   }
@@ -110,7 +112,7 @@ public final class ReaperVerticle extends VerticleBase {
       return;
     }
     livenessRunning = true;
-    scripts.hash(keys.anchors())
+    lease.anchors()
         .compose(entries -> {
           Map<String, String> anchors = new LinkedHashMap<>(entries);
           anchors.remove(nodeId);
@@ -136,11 +138,10 @@ public final class ReaperVerticle extends VerticleBase {
         });
   }
 
-  private Future<Response> reapDead(String node, String deadAnchor) {
-    return scripts.run(Script.REQUEUE_NODE, keys.requeueNodeAnchored(node),
-            List.of(node, 0, settings.forgetMs(), deadAnchor, ""))
+  private Future<NodeStore.Requeued> reapDead(String node, String deadAnchor) {
+    return nodes.requeueDead(node, settings.forgetMs(), deadAnchor, "")
         .onSuccess(r -> {
-          long moved = r.get(0).toLong();
+          long moved = r.moved();
           if (moved >= 0) {
             log.warn("node {}'s connection to Redis is gone: {} of its message(s) returned to the queue at once",
                 node, moved);
@@ -153,22 +154,21 @@ public final class ReaperVerticle extends VerticleBase {
       return;
     }
     passRunning = true;
-    scripts.run(Script.STALE_NODES, List.of(keys.nodes()), List.of(settings.staleMs(), NODES_PER_PASS))
+    nodes.silentNodes(settings.staleMs(), NODES_PER_PASS)
         .compose(stale -> {
           List<Future<?>> reaps = new ArrayList<>();
-          for (Response node : stale) {
-            String silent = node.toString();
+          for (String silent : stale) {
             if (!silent.equals(nodeId)) {
               reaps.add(reap(silent));
             }
           }
           return Future.join(reaps);
         })
-        .compose(v -> scripts.run(Script.STALE_NODES, List.of(keys.left()), List.of(settings.forgetMs(), NODES_PER_PASS)))
+        .compose(v -> nodes.leftLongerThan(settings.forgetMs(), NODES_PER_PASS))
         .compose(gone -> {
           List<Future<?>> sweeps = new ArrayList<>();
-          for (Response node : gone) {
-            sweeps.add(forgetLeft(node.toString()));
+          for (String node : gone) {
+            sweeps.add(forgetLeft(node));
           }
           return Future.join(sweeps);
         })
@@ -183,25 +183,23 @@ public final class ReaperVerticle extends VerticleBase {
   }
 
   /** The last sweep of a node that left gracefully: what a late BLMOVE landed for it goes back. */
-  private Future<Response> forgetLeft(String gone) {
-    return scripts.run(Script.FORGET_LEFT, keys.leave(gone), List.of(gone, settings.forgetMs()))
-        .onSuccess(r -> {
-          long moved = r.toLong();
+  private Future<Long> forgetLeft(String gone) {
+    return nodes.forgetLeft(gone, settings.forgetMs())
+        .onSuccess(moved -> {
           if (moved > 0) {
             log.warn("node {} left, and {} message(s) landed for it afterwards: returned to the queue", gone, moved);
           }
         });
   }
 
-  private Future<Response> reap(String silent) {
-    return scripts.run(Script.REQUEUE_NODE, keys.requeueNode(silent),
-            List.of(silent, settings.staleMs(), settings.forgetMs()))
+  private Future<NodeStore.Requeued> reap(String silent) {
+    return nodes.requeueSilent(silent, settings.staleMs(), settings.forgetMs())
         .onSuccess(r -> {
-          long moved = r.get(0).toLong();
+          long moved = r.moved();
           if (moved > 0) {
             log.warn("node {} is silent: {} of its message(s) returned to the queue", silent, moved);
           }
-          if (r.get(1).toLong() == 1) {
+          if (r.forgotten()) {
             log.info("node {} forgotten after {} ms of silence", silent, settings.forgetMs());
           }
         });

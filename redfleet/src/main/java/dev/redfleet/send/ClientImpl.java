@@ -3,6 +3,7 @@ package dev.redfleet.send;
 import dev.redfleet.api.NewMessage;
 import dev.redfleet.api.RedfleetClient;
 import dev.redfleet.api.SendOptions;
+import dev.redfleet.redis.store.QueueStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -61,7 +62,7 @@ final class ClientImpl implements RedfleetClient {
     if (messages == null) {
       return Future.failedFuture(new IllegalArgumentException("messages is null"));
     }
-    List<Sender.Encoded> encoded = new ArrayList<>(messages.size());
+    List<QueueStore.Outgoing> encoded = new ArrayList<>(messages.size());
     for (int i = 0; i < messages.size(); i++) {
       NewMessage message = messages.get(i);
       String refused = sender.check(message);

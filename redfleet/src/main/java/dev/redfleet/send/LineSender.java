@@ -2,8 +2,8 @@ package dev.redfleet.send;
 
 import dev.redfleet.api.NewMessage;
 import dev.redfleet.api.SendOptions;
+import dev.redfleet.redis.store.QueueStore;
 import io.vertx.core.Future;
-import io.vertx.redis.client.Response;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayDeque;
@@ -51,9 +51,9 @@ public final class LineSender {
   /** The lines of one call: its messages, and which of its slots were refused lines. */
   private static final class Batch {
     final long firstLine;
-    final List<Sender.Encoded> messages = new ArrayList<>(Sender.CHUNK);
+    final List<QueueStore.Outgoing> messages = new ArrayList<>(Sender.CHUNK);
     final List<Boolean> refused = new ArrayList<>(Sender.CHUNK);
-    Future<Response> answer;
+    Future<long[]> answer;
 
     Batch(long firstLine) {
       this.firstLine = firstLine;
@@ -133,8 +133,8 @@ public final class LineSender {
   private void write(Batch batch, Writer out) throws IOException, CallFailed {
     long[] ids;
     try {
-      Response answer = batch.answer.await();
-      ids = answer == null ? new long[0] : Sender.ids(answer);
+      long[] answer = batch.answer.await();
+      ids = answer == null ? new long[0] : answer;
     } catch (Throwable e) {
       out.flush();
       throw new CallFailed(e, idsWritten, batch.firstLine);

@@ -1,10 +1,10 @@
 package dev.redfleet.send;
 
+import dev.redfleet.redis.store.QueueStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Response;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +35,7 @@ final class SendQueue {
     }
   }
 
-  private record Item(Sender.Encoded message, Job job, int index) {}
+  private record Item(QueueStore.Outgoing message, Job job, int index) {}
 
   private final Sender sender;
   private final int maxCalls;
@@ -58,7 +58,7 @@ final class SendQueue {
   }
 
   /** Sends messages that passed {@link Sender#check}; completes with their ids in order. */
-  Future<List<Long>> submit(List<Sender.Encoded> messages) {
+  Future<List<Long>> submit(List<QueueStore.Outgoing> messages) {
     Job job = new Job(messages.size());
     synchronized (this) {
       if (closed) {
@@ -107,11 +107,11 @@ final class SendQueue {
         }
         inFlight++;
       }
-      List<Sender.Encoded> messages = new ArrayList<>(call.size());
+      List<QueueStore.Outgoing> messages = new ArrayList<>(call.size());
       for (Item item : call) {
         messages.add(item.message());
       }
-      Future<Response> answer;
+      Future<long[]> answer;
       try {
         answer = sender.sendEncoded(messages);
       } catch (RuntimeException e) {
@@ -128,12 +128,12 @@ final class SendQueue {
     }
   }
 
-  private void answered(List<Item> call, Response answer, Throwable cause) {
+  private void answered(List<Item> call, long[] answer, Throwable cause) {
     long[] ids = null;
     Throwable error = cause == null ? null : failure.apply(cause);
     if (answer != null) {
       try {
-        ids = Sender.ids(answer);
+        ids = answer;
         if (ids.length != call.size()) {
           throw new IllegalStateException("send.lua answered " + ids.length + " ids for " + call.size() + " messages");
         }

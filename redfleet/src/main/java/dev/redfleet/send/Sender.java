@@ -3,10 +3,10 @@ package dev.redfleet.send;
 import dev.redfleet.api.NewMessage;
 import dev.redfleet.api.SendOptions;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.QueueStore;
 import io.vertx.core.Future;
-import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,14 +30,12 @@ public final class Sender {
   public static final Duration MAX_DELAY = Duration.ofDays(3653);
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
 
-  private final Scripts scripts;
-  private final Keys keys;
+  private final QueueStore queue;
   private final long maxBodyBytes;
   private final long dedupWindowMs;
 
   public Sender(Scripts scripts, Keys keys, long maxBodyBytes, long dedupWindowMs) {
-    this.scripts = scripts;
-    this.keys = keys;
+    this.queue = new FleetStore(scripts, keys).queue();
     this.maxBodyBytes = maxBodyBytes;
     this.dedupWindowMs = dedupWindowMs;
   }
@@ -110,14 +108,14 @@ public final class Sender {
     if (messages.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    List<Future<Response>> chunks = new ArrayList<>();
+    List<Future<long[]>> chunks = new ArrayList<>();
     for (int from = 0; from < messages.size(); from += CHUNK) {
       chunks.add(sendChecked(messages.subList(from, Math.min(messages.size(), from + CHUNK))));
     }
     return Future.all(chunks).map(all -> {
       List<Long> ids = new ArrayList<>(messages.size());
-      for (Future<Response> chunk : chunks) {
-        for (long id : ids(chunk.result())) {
+      for (Future<long[]> chunk : chunks) {
+        for (long id : chunk.result()) {
           ids.add(id);
         }
       }
@@ -125,9 +123,9 @@ public final class Sender {
     });
   }
 
-  /** One script call for messages that passed {@link #check}: at most {@link #CHUNK} of them. */
-  public Future<Response> sendChecked(List<NewMessage> messages) {
-    List<Encoded> encoded = new ArrayList<>(messages.size());
+  /** One script call for messages that passed {@link #check}: at most {@link #CHUNK} of them; completes with their ids. */
+  public Future<long[]> sendChecked(List<NewMessage> messages) {
+    List<QueueStore.Outgoing> encoded = new ArrayList<>(messages.size());
     for (NewMessage message : messages) {
       encoded.add(encode(message));
     }
@@ -137,45 +135,16 @@ public final class Sender {
   /**
    * A message that passed {@link #check}, as send.lua takes it: encoded when it is handed over,
    * so that options changed later by the caller (they are mutable) cannot change what is sent.
-   *
-   * @param due '' = now, 'd<ms>' = after a delay, 'a<ms>' = at a Redis time
-   * @param dedupKey the Redis key of its dedup key, or null
-   * @param tail the JSON after the message's header fields (see send.lua)
    */
-  public record Encoded(String due, String dedupKey, String tail) {}
-
-  public Encoded encode(NewMessage message) {
+  public QueueStore.Outgoing encode(NewMessage message) {
     SendOptions options = message.options();
     String key = options.getKey();
-    return new Encoded(due(options), key == null ? null : keys.dedup(key), tail(message.body(), key, options.getHeaders()));
+    return new QueueStore.Outgoing(due(options), key, tail(message.body(), key, options.getHeaders()));
   }
 
-  /** One script call for encoded messages: at most {@link #CHUNK} of them. */
-  public Future<Response> sendEncoded(List<Encoded> messages) {
-    List<String> callKeys = new ArrayList<>(keys.send());
-    List<Object> args = new ArrayList<>(1 + 3 * messages.size());
-    args.add(dedupWindowMs);
-    for (Encoded message : messages) {
-      args.add(message.due());
-      if (message.dedupKey() != null) {
-        callKeys.add(message.dedupKey());
-        args.add("1");
-      } else {
-        args.add("0");
-      }
-      args.add(message.tail());
-    }
-    return scripts.run(Script.SEND, callKeys, args);
-  }
-
-  /** The ids of a send.lua answer, in the order of the messages sent. */
-  public static long[] ids(Response answer) {
-    Response list = answer.get(0);
-    long[] ids = new long[list.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = list.get(i).toLong();
-    }
-    return ids;
+  /** One script call for encoded messages: at most {@link #CHUNK} of them; completes with their ids, in order. */
+  public Future<long[]> sendEncoded(List<QueueStore.Outgoing> messages) {
+    return queue.send(dedupWindowMs, messages);
   }
 
   private static String due(SendOptions options) {

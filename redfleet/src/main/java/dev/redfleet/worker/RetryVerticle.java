@@ -4,19 +4,16 @@ import dev.redfleet.election.Leadership;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.LogThrottle;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.QueueStore;
 import dev.redfleet.send.Sender;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -57,8 +54,7 @@ public final class RetryVerticle extends VerticleBase {
   /** After a failed BLMOVE, how long the mover polls every intervalMs before it blocks again. */
   static final long UNBLOCKED_MS = 30_000;
 
-  private final Scripts scripts;
-  private final Keys keys;
+  private final QueueStore queue;
   private final String nodeId;
   private final long intervalMs;
   private final Supplier<Redis> blockingClients;
@@ -84,8 +80,7 @@ public final class RetryVerticle extends VerticleBase {
    * @param blockingClients makes a client of one connection for the BLMOVE (a new one after a failure)
    */
   public RetryVerticle(Scripts scripts, Keys keys, String nodeId, long intervalMs, Supplier<Redis> blockingClients) {
-    this.scripts = scripts;
-    this.keys = keys;
+    this.queue = new FleetStore(scripts, keys).queue();
     this.nodeId = nodeId;
     this.intervalMs = intervalMs;
     this.blockingClients = blockingClients;
@@ -93,7 +88,7 @@ public final class RetryVerticle extends VerticleBase {
 
   /** The arguments of {@code retry-due.lua}: at most {@code max} entries, errors entries naming {@code nodeId}. */
   public static List<Object> args(int max, String nodeId) {
-    return List.of(max, nodeId, HORIZON_MS);
+    return QueueStore.retryDueArgs(max, nodeId, HORIZON_MS);
   }
 
   /** How often to look for due retries without a wake: a fraction of the shortest backoff, within [10, 250] ms. */
@@ -143,7 +138,7 @@ public final class RetryVerticle extends VerticleBase {
     if (mine != round) {
       return;
     }
-    scripts.run(Script.RETRY_DUE, keys.retryDue(), args(PER_CALL, nodeId)).onComplete(ar -> {
+    queue.retryDue(PER_CALL, nodeId, HORIZON_MS).onComplete(ar -> {
       if (mine != round) {
         return;
       }
@@ -152,17 +147,17 @@ public final class RetryVerticle extends VerticleBase {
         return;
       }
       backoff.succeeded();
-      Response r = ar.result();
-      long malformed = r.get(2).toLong();
+      QueueStore.RetriesMoved r = ar.result();
+      long malformed = r.malformed();
       if (malformed > 0) {
         forged.warn(malformed + " entr" + (malformed == 1 ? "y" : "ies") + " of the delayed set not written by the fleet "
             + "(forged, or scored beyond " + HORIZON_MS / 86_400_000L + " days) went to the errors list as malformed");
       }
-      if (r.get(0).toLong() + malformed == PER_CALL) {
+      if (r.moved() + malformed == PER_CALL) {
         pass(mine);
         return;
       }
-      long next = r.size() > 3 ? r.get(3).toLong() : intervalMs;
+      long next = r.nextDueMs();
       awaitWake(mine, next < 0 ? SAFETY_MS : Math.min(next, SAFETY_MS));
     });
   }
@@ -176,10 +171,7 @@ public final class RetryVerticle extends VerticleBase {
     if (blocking == null) {
       blocking = blockingClients.get();
     }
-    String wake = keys.delayedWake();
-    Request request = Request.cmd(Command.BLMOVE).arg(wake).arg(wake).arg("LEFT").arg("LEFT")
-        .arg(String.format(Locale.ROOT, "%.3f", ms / 1000.0));
-    blocking.send(request).timeout(ms + Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
+    queue.awaitWake(blocking, ms).onComplete(ar -> {
       if (mine != round) {
         return;
       }

@@ -71,7 +71,7 @@ class SourcePumpTest extends RedisTestBase {
     Redis client = RedisConnector.create(vertx, server.url()).pooled(2);
     GeneratorVerticle.Settings settings = new GeneratorVerticle.Settings(0, batchSize, limit, 1_000_000, 15_000, rate, 20, 1_048_576);
     TestRedis.await(vertx.deployVerticle(new GeneratorVerticle(new Scripts(client), new Keys("test"), settings,
-        NodeMetrics.OFF, source, client)));
+        NodeMetrics.OFF, source)));
     lead(vertx, token);
     return vertx;
   }
@@ -129,7 +129,7 @@ class SourcePumpTest extends RedisTestBase {
     nodes.add(second);
     Redis client = RedisConnector.create(second, server.url()).pooled(2);
     TestRedis.await(second.deployVerticle(new GeneratorVerticle(new Scripts(client), new Keys("test"),
-        new GeneratorVerticle.Settings(0, 500, 0, 1_000_000, 15_000, 0, 20, 1_048_576), NodeMetrics.OFF, new Counting(3000), client)));
+        new GeneratorVerticle.Settings(0, 500, 0, 1_000_000, 15_000, 0, 20, 1_048_576), NodeMetrics.OFF, new Counting(3000))));
     lead(second, "b:2");
     Waits.until("3000 messages", Duration.ofSeconds(30), () -> seq() == 3000);
     Waits.pause(200);

@@ -262,6 +262,21 @@ class HostileInputScriptTest extends RedisTestBase {
     generatorState();
     breakKey(k().delayedIds());
     assertRefusedAndNothingChanged(() -> redis.run(Script.SEND, k().send(), List.of(60_000, "d60000", "0", "\"later\"")));
+
+    // without TYPE probes: the queue's check is send's first write (LPUSH), the delayed set's a probe
+    // made only when a message is delayed, in a call that also queues one (written first)
+    for (String key : List.of(k().queue(), k().delayed(), k().stats(), k().seq())) {
+      redis.call("FLUSHALL");
+      generatorState();
+      busyFleet();
+      breakKey(key);
+      assertRefusedAndNothingChanged(() -> redis.run(Script.SEND, k().send(),
+          List.of(60_000, "", "0", "\"now\"", "d60000", "0", "\"later\"")));
+      if (!key.equals(k().delayed())) {
+        // a call that delays nothing does not touch the delayed set: only the others refuse it
+        assertRefusedAndNothingChanged(() -> redis.run(Script.SEND, k().send(), List.of(60_000, "", "0", "\"now\"")));
+      }
+    }
   }
 
   @Test

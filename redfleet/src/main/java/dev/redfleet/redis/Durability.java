@@ -1,0 +1,344 @@
+package dev.redfleet.redis;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a fleet member's script calls add to running them ({@link Scripts}): that a write survives
+ * a failover and that ids and epochs never go backwards.
+ *
+ * <p>With {@code waitReplicas > 0} the durable writes (lease acquire and takeover, produce, finish,
+ * send, requeue-error) are followed by {@code WAIT waitReplicas waitTimeoutMs} on the same
+ * connection, so their answer comes back only once that many replicas have the write (or the
+ * timeout passed, which is logged). WAIT asks only for the replicas the master has connected (the
+ * floors read that every heartbeatMs), none when it has none: a WAIT that cannot succeed would only
+ * stall the write for waitTimeoutMs.
+ *
+ * <p>With {@link Floors}, every script that hands out ids or epochs is guarded (lib/issue-guard.lua:
+ * the dataset and server this process knows, and its floor), and when the guard refuses (the
+ * dataset is gone or replaced, the server changed, the fleet is still raising its floors there)
+ * floors.lua runs and the call is made again, within the same timeout. When the master has
+ * replicas, ids and epochs are written durably whatever {@code waitReplicas} says: ids are handed
+ * out only under a ceiling that a replica has acknowledged (reserve.lua raises it by {@link
+ * #RESERVE_CALLS} calls' worth, then WAIT), so a promoted replica never hands out an id the old
+ * master had; lease acquire and takeover wait for a replica. Every answer's ids and epochs are
+ * remembered as the floors. And with {@link Holdings} it keeps what the node has claimed and not
+ * finished.
+ *
+ * <p>A plain runner's durability (no WAIT, no floors, no holdings) only runs the call.
+ */
+final class Durability {
+  // logged under Scripts, as before the split: operators and log filters know these lines by it
+  private static final Logger log = LoggerFactory.getLogger(Scripts.class);
+
+  /** The writes whose loss in a failover would break fencing, gap-free ids or the audit: WAIT as configured. */
+  static final Set<Script> DURABLE = EnumSet.of(Script.ACQUIRE_LEASE, Script.LEASE_TAKEOVER, Script.PRODUCE,
+      Script.FINISH, Script.SEND, Script.REQUEUE_ERROR);
+
+  /** The scripts that hand out ids or epochs: guarded by the floors. */
+  static final Set<Script> ISSUERS = EnumSet.of(Script.PRODUCE, Script.RESERVE, Script.SEND, Script.REQUEUE_ERROR,
+      Script.ACQUIRE_LEASE, Script.LEASE_TAKEOVER);
+
+  /** Of those, the ones that hand out epochs. */
+  static final Set<Script> EPOCHS = EnumSet.of(Script.ACQUIRE_LEASE, Script.LEASE_TAKEOVER);
+
+  /** With replicas, written durably (WAIT at least one replica) whatever waitReplicas says: rare, and what ids and epochs rest on. */
+  static final Set<Script> ALWAYS_DURABLE = EnumSet.of(Script.RESERVE, Script.ACQUIRE_LEASE, Script.LEASE_TAKEOVER);
+
+  /** A ceiling raised by reserve.lua covers this many calls of the size that asked for it (at least 64 ids). */
+  static final int RESERVE_CALLS = 8;
+
+  /** How often a call refused while the fleet settles on a new server is tried again. */
+  static final long SETTLE_POLL_MS = 50;
+
+  /** After a WAIT shortfall, how long durable writes go without WAIT before it is tried again. */
+  static final long DEGRADED_MS = 5000;
+
+  private final Scripts runner;
+  private final int waitReplicas;
+  private final int waitTimeoutMs;
+  /** Null: a plain runner (one-shot reads, tests, the benchmark): no guard. */
+  private final Floors floors;
+  /** Null: a runner that does not track what its process holds. */
+  private final Holdings holdings;
+  private volatile boolean lagging;
+  private volatile long degradedUntil = Long.MIN_VALUE;
+  /** A call failed since the last produce: the next produce that succeeds says where it continued. */
+  private volatile boolean failedSinceProduce;
+
+  Durability(Scripts runner, int waitReplicas, int waitTimeoutMs, Floors floors, Holdings holdings) {
+    this.runner = runner;
+    this.waitReplicas = waitReplicas;
+    this.waitTimeoutMs = waitTimeoutMs;
+    this.floors = floors;
+    this.holdings = holdings;
+  }
+
+  Floors floors() {
+    return floors;
+  }
+
+  Holdings holdings() {
+    return holdings;
+  }
+
+  /** A script call of the fleet: guarded when it hands out ids or epochs, a claim tracked in the holdings. */
+  Future<Response> run(Script script, List<String> keys, List<?> args) {
+    if (floors != null && ISSUERS.contains(script)) {
+      Future<Response> issued = issue(script, keys, args);
+      return script == Script.PRODUCE ? produced(issued) : issued;
+    }
+    if (holdings != null && script == Script.CLAIM) {
+      String token = String.valueOf(args.get(3));
+      return holdings.beforeClaim(token).compose(v -> {
+        holdings.claimStarted();
+        return call(script, keys, args).andThen(ar -> holdings.claimEnded(token, ar.succeeded()));
+      });
+    }
+    return call(script, keys, args);
+  }
+
+  /** One call: WAIT as needed, through the runner (cluster redirects, the timeout); what the answer shows is remembered. */
+  Future<Response> call(Script script, List<String> keys, List<?> args) {
+    int replicas = waitFor(script);
+    return runner.call(() -> replicas > 0 ? durable(script, keys, args, replicas) : runner.eval(script, keys, args))
+        .onSuccess(answer -> remember(script, args, answer))
+        .onFailure(e -> failedSinceProduce |= !Scripts.refusedByGuard(e));
+  }
+
+  /** How many replicas the write of {@code script} waits for (0: no WAIT). */
+  private int waitFor(Script script) {
+    if (floors != null && ALWAYS_DURABLE.contains(script) && floors.replicas() > 0) {
+      return Math.max(1, waitReplicas);
+    }
+    return waitReplicas > 0 && DURABLE.contains(script) ? waitReplicas : 0;
+  }
+
+  /** Whether ids are handed out only under a ceiling a replica has acknowledged. */
+  private boolean durableIds() {
+    return floors.replicas() > 0 && System.nanoTime() >= degradedUntil;
+  }
+
+  /**
+   * A guarded call of a script that hands out ids or epochs: the dataset this process knows is
+   * learnt first; a refusal of the guard runs floors.lua and tries again (every {@link
+   * #SETTLE_POLL_MS} while the fleet settles) until the call's timeout.
+   */
+  private Future<Response> issue(Script script, List<String> keys, List<?> args) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Scripts.CALL_TIMEOUT_MS);
+    Future<Void> ready = floors.dataset().isEmpty() ? floors.check(runner).mapEmpty() : Future.succeededFuture();
+    return ready.compose(v -> issueAttempt(script, keys, args, deadline));
+  }
+
+  private Future<Response> issueAttempt(Script script, List<String> keys, List<?> args, long deadline) {
+    long ids = durableIds() ? ids(script, args) : 0;
+    Future<Response> attempt = call(script, guarded(script, keys), guarded(script, args, ids));
+    return attempt.recover(failure -> {
+      if (!Scripts.refusedByGuard(failure) || System.nanoTime() > deadline) {
+        return Future.failedFuture(failure);
+      }
+      if (EPOCHS.contains(script)) {
+        // the election times its lease from when it sent the call: it tries again itself, on its
+        // own schedule, rather than have the call wait here through a settle
+        return floors.check(runner).transform(ar -> Future.failedFuture(failure));
+      }
+      Future<?> first = String.valueOf(failure.getMessage()).contains("FLOORS reserve")
+          ? reserve(Math.max(64, RESERVE_CALLS * ids))
+          : floors.check(runner).compose(c -> c.settled() ? Future.succeededFuture() : Scripts.pause(SETTLE_POLL_MS));
+      return first.compose(v -> issueAttempt(script, keys, args, deadline));
+    });
+  }
+
+  /** How many ids a call may hand out: its messages (a send with dedup keys may use fewer). */
+  private static long ids(Script script, List<?> args) {
+    return switch (script) {
+      case PRODUCE -> Math.max(0, args.size() - Scripts.PRODUCE_FIXED_ARGS);
+      case SEND -> Math.max(0, (args.size() - 1) / 3);
+      case REQUEUE_ERROR -> 1;
+      default -> 0;
+    };
+  }
+
+  /**
+   * Raises the ceiling of ids to seq + {@code block} (reserve.lua, guarded) and waits until a
+   * replica has it: no id under it is handed out before.
+   */
+  private Future<Response> reserve(long block) {
+    Keys keys = floors.keys();
+    return call(Script.RESERVE, guarded(Script.RESERVE, keys.reserve()), guarded(Script.RESERVE, List.of(block), 0));
+  }
+
+  private List<String> guarded(Script script, List<String> keys) {
+    List<String> all = new ArrayList<>(keys.size() + 2);
+    all.addAll(keys);
+    all.addAll(floors.guardKeys(EPOCHS.contains(script)));
+    return all;
+  }
+
+  private List<Object> guarded(Script script, Collection<?> args, long ids) {
+    List<Object> all = new ArrayList<>(args.size() + 3);
+    all.addAll(args);
+    all.addAll(floors.guardArgs(EPOCHS.contains(script), ids));
+    return all;
+  }
+
+  /**
+   * Says where the first produce after a failed call continued (a Redis restart or failover: the
+   * failover tests read it).
+   */
+  private Future<Response> produced(Future<Response> call) {
+    return call.onSuccess(answer -> {
+      try {
+        long count = answer.get(0).toLong();
+        if (failedSinceProduce && count > 0) {
+          failedSinceProduce = false;
+          log.info("first produce after a Redis failure continues from id {}", answer.get(1).toLong() - count + 1);
+        }
+      } catch (RuntimeException otherShape) {
+        // only a log line
+      }
+    });
+  }
+
+  /** Notes the ids and epochs an answer (or a finish call) shows, and what the node claimed and finished. */
+  private void remember(Script script, List<?> args, Response answer) {
+    if ((floors == null && holdings == null) || answer == null) {
+      return;
+    }
+    try {
+      switch (script) {
+        case PRODUCE -> {
+          if (floors != null && answer.size() >= 2) {
+            floors.sawId(answer.get(1).toLong());
+          }
+        }
+        case SEND -> {
+          if (floors != null) {
+            Response ids = answer.get(0);
+            for (int i = 0; i < ids.size(); i++) {
+              floors.sawId(ids.get(i).toLong());
+            }
+          }
+        }
+        case REQUEUE_ERROR -> {
+          if (floors != null) {
+            floors.sawId(answer.toLong());
+          }
+        }
+        case ACQUIRE_LEASE, LEASE_TAKEOVER -> {
+          if (floors != null) {
+            if (answer.get(0).toInteger() == 1) {
+              floors.sawEpoch(answer.get(1).toLong());
+            } else if (answer.get(1) != null) {
+              sawToken(answer.get(1).toString());
+            }
+          }
+        }
+        case LEASE_ANCHOR -> {
+          if (floors != null && answer.get(0) != null) {
+            sawToken(answer.get(0).toString());
+          }
+        }
+        case CLAIM -> {
+          if (holdings != null) {
+            holdings.claimed(answer);
+          }
+          if (floors != null) {
+            Response messages = answer.get(0);
+            for (int i = 0; i < messages.size(); i++) {
+              long[] idAndEpoch = Floors.idAndEpoch(messages.get(i).toString());
+              floors.sawId(idAndEpoch[0]);
+              floors.sawEpoch(idAndEpoch[1]);
+            }
+          }
+        }
+        case FINISH -> {
+          // the ids were seen in the claim answers already (floors)
+          if (holdings != null) {
+            holdings.finished(args);
+          }
+        }
+        case STATUS -> {
+          if (floors != null) {
+            floors.sawEpoch(answer.get(3).toLong());
+            floors.sawId(answer.get(4).toLong());
+          }
+        }
+        default -> { }
+      }
+    } catch (RuntimeException unexpectedShape) {
+      // another answer format: the floors are a safety net, not a reason to fail the call
+    }
+  }
+
+  /** The epoch of a lease token "<nodeId>:<epoch>". */
+  private void sawToken(String token) {
+    int colon = token.lastIndexOf(':');
+    if (colon > 0) {
+      try {
+        floors.sawEpoch(Long.parseLong(token.substring(colon + 1)));
+      } catch (NumberFormatException notALease) {
+        // garbage in the leader key: acquire-lease replaces it
+      }
+    }
+  }
+
+  /**
+   * The script and a WAIT pipelined on one connection: WAIT counts that connection's writes. A
+   * fleet member's runner knows how many replicas the master has connected (floors.lua reads INFO
+   * replication every heartbeatMs, on the master of the namespace's slot): with none connected the
+   * writes go without WAIT, which could only time out (before, every {@link #DEGRADED_MS} one write
+   * stalled waitTimeoutMs for nothing); with fewer than asked, WAIT asks for those connected. After
+   * a shortfall of connected replicas (one lagging past waitTimeoutMs) the fleet does not stall
+   * either: for {@link #DEGRADED_MS} the writes go without WAIT, then WAIT is tried again. Logged
+   * once each way.
+   */
+  private Future<Response> durable(Script script, List<String> keys, List<?> args, int asked) {
+    int connected = floors == null ? -1 : floors.replicas();
+    int replicas = connected < 0 ? asked : Math.min(asked, connected);
+    if (replicas < asked) {
+      degraded(connected, asked);
+    }
+    if (replicas == 0 || System.nanoTime() < degradedUntil) {
+      return runner.eval(script, keys, args);
+    }
+    return runner.evalAndWait(script, keys, args, replicas, waitTimeoutMs)
+        .map(answers -> {
+          long acked = answers.get(1).toLong();
+          if (acked >= replicas && replicas < asked) {
+            // every connected replica has it, but fewer are connected than asked: still degraded
+            return answers.get(0);
+          }
+          if (acked < replicas) {
+            degradedUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEGRADED_MS);
+            if (!lagging) {
+              lagging = true;
+              log.warn("only {} of {} replica(s) acknowledged a write within waitTimeoutMs={}: writes go on without WAIT "
+                  + "(and could be lost in a failover) until replicas acknowledge again", acked, replicas, waitTimeoutMs);
+            }
+          } else if (lagging) {
+            lagging = false;
+            log.info("replicas acknowledge writes again ({} of {}): WAIT is back on", acked, replicas);
+          }
+          return answers.get(0);
+        });
+  }
+
+  /** Fewer replicas connected than waitReplicas asks for: said once, until WAIT is back on. */
+  private void degraded(int connected, int asked) {
+    if (!lagging) {
+      lagging = true;
+      log.warn("the master has {} replica(s) connected, waitReplicas asks for {}: writes wait for {} "
+          + "(and could be lost in a failover) until replicas are back", connected, asked,
+          connected == 0 ? "none" : "the connected ones");
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.redfleet.redis.store;
+
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Scripts;
+
+/**
+ * The only way Java touches fleet state in Redis: one typed method per script, each owning the
+ * script's key list, argument order and the decoding of its reply, so that callers (verticles,
+ * commands, the HTTP endpoints) never build a key list or parse a script answer. Grouped by feature;
+ * each group runs its scripts through the one runner it is given ({@link Scripts}: WAIT, floors,
+ * retries), so a fleet member's guarantees hold whichever group a call goes through.
+ *
+ * <p>The worker's claim, finish and unland are still in worker/WorkerStore, which joins this store
+ * once the delivery records land.
+ */
+public final class FleetStore {
+  private final LeaseStore lease;
+  private final NodeStore nodes;
+  private final ErrorStore errors;
+  private final PauseStore pause;
+  private final QueueStore queue;
+
+  public FleetStore(Scripts scripts, Keys keys) {
+    this.lease = new LeaseStore(scripts, keys);
+    this.nodes = new NodeStore(scripts, keys);
+    this.errors = new ErrorStore(scripts, keys);
+    this.pause = new PauseStore(scripts, keys);
+    this.queue = new QueueStore(scripts, keys);
+  }
+
+  /** The generator's lease and the nodes' connections. */
+  public LeaseStore lease() {
+    return lease;
+  }
+
+  /** Membership: heartbeats, silent and departed nodes, handing back what they held, the audit's retention. */
+  public NodeStore nodes() {
+    return nodes;
+  }
+
+  /** The errors list. */
+  public ErrorStore errors() {
+    return errors;
+  }
+
+  /** Messages in: produce, send, the retry mover, the source's position. */
+  public QueueStore queue() {
+    return queue;
+  }
+
+  /** Pause and resume. */
+  public PauseStore pause() {
+    return pause;
+  }
+}
