@@ -303,7 +303,7 @@ public final class Scripts {
         }
         case CLAIM -> {
           if (holdings != null) {
-            holdings.claimed(answer);
+            holdings.claimed(args, answer);
           }
           if (floors != null) {
             Response messages = answer.get(0);

@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Records a worker's outcomes in Redis in batches: one finish call is in flight at a time and
  * everything that finished meanwhile goes into the next one. Each outcome names its delivery (the
- * message id and the token of the claim that took it), so a batch re-sent after its answer was
- * lost cannot act on a later delivery of the same message (its retry, say). Runs on its worker
- * verticle's context.
+ * token of the claim that took the message and its index in that claim), never only the message
+ * id, so a batch re-sent after its answer was lost cannot act on a later delivery of the same
+ * message (its retry, say). Runs on its worker verticle's context.
  */
 final class OutcomeRecorder {
   private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
@@ -25,7 +25,9 @@ final class OutcomeRecorder {
   private final NodeMetrics metrics;
   private final Runnable onIdle;
   private final Backoff finishBackoff = new Backoff(log, "worker finish", 100, 5000);
-  /** Triples (id, claim token, outcome) waiting for the next finish call; outcome "" is success. */
+  /** Fields per outcome in {@link #outcomes}: claim token, index, attempt, outcome. */
+  private static final int FIELDS = 4;
+  /** Quadruples (claim token, index, attempt, outcome) waiting for the next finish call; outcome "" is success. */
   private ArrayList<String> outcomes = new ArrayList<>();
   /** A finish call is outstanding, or waiting to be retried. */
   private boolean finishing;
@@ -44,10 +46,11 @@ final class OutcomeRecorder {
     this.onIdle = onIdle;
   }
 
-  /** One outcome ("" = success) of the delivery of {@code id} under claim {@code token}. */
-  void add(String id, String token, String outcome) {
-    outcomes.add(id);
+  /** One outcome ("" = success) of the delivery {@code index} of claim {@code token}, attempt {@code attempt}. */
+  void add(String token, int index, int attempt, String outcome) {
     outcomes.add(token);
+    outcomes.add(Integer.toString(index));
+    outcomes.add(Integer.toString(attempt));
     outcomes.add(outcome);
     flush();
   }
@@ -64,11 +67,11 @@ final class OutcomeRecorder {
       return;
     }
     List<String> batch;
-    if (outcomes.size() <= 3 * finishLimit) {
+    if (outcomes.size() <= FIELDS * finishLimit) {
       batch = outcomes;
       outcomes = new ArrayList<>();
     } else {
-      List<String> head = outcomes.subList(0, 3 * finishLimit);
+      List<String> head = outcomes.subList(0, FIELDS * finishLimit);
       batch = new ArrayList<>(head);
       head.clear();
     }
@@ -124,27 +127,28 @@ final class OutcomeRecorder {
     if (!perEntry) {
       return false;
     }
-    int triples = batch.size() / 3;
-    if (triples > 1) {
-      finishLimit = Math.max(1, triples / 2);
+    int count = batch.size() / FIELDS;
+    if (count > 1) {
+      finishLimit = Math.max(1, count / 2);
       outcomes.addAll(0, batch);
       return true;
     }
     finishLimit = 1;
-    if (!"malformed".equals(batch.get(2))) {
-      log.warn("finish refused the outcome of message {} ({}); recording it as malformed", batch.get(0), Backoff.oneLine(cause));
-      outcomes.addAll(0, List.of(batch.get(0), batch.get(1), "malformed"));
+    String delivery = batch.get(0) + "#" + batch.get(1);
+    if (!"malformed".equals(batch.get(3))) {
+      log.warn("finish refused the outcome of delivery {} ({}); recording it as malformed", delivery, Backoff.oneLine(cause));
+      outcomes.addAll(0, List.of(batch.get(0), batch.get(1), batch.get(2), "malformed"));
       return true;
     }
-    log.error("finish refused message {} even as malformed ({}); set aside until the node leaves",
-        batch.get(0), Backoff.oneLine(cause));
+    log.error("finish refused delivery {} even as malformed ({}); set aside until the node leaves",
+        delivery, Backoff.oneLine(cause));
     return true;
   }
 
-  /** Failed outcomes in a batch of (id, token, outcome) triples, counted as finish.lua counts them. */
+  /** Failed outcomes in a batch of (token, index, attempt, outcome) quadruples, counted as finish.lua counts them. */
   private static long failures(List<String> batch) {
     long failed = 0;
-    for (int i = 2; i < batch.size(); i += 3) {
+    for (int i = 3; i < batch.size(); i += FIELDS) {
       String outcome = batch.get(i);
       if (!outcome.isEmpty() && !outcome.equals("malformed")) {
         failed++;

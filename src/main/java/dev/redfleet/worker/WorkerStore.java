@@ -18,13 +18,16 @@ import java.util.Locale;
  * a script reply themselves.
  */
 final class WorkerStore {
-  /** What one claim took: the messages (raw, oldest first), and whether the fleet is paused. */
-  record Claimed(List<String> messages, boolean paused) {}
+  /**
+   * What one claim took: the messages (raw, oldest first), each one's index in the claim's delivery
+   * record (what finish names it by, with the token), and whether the fleet is paused.
+   */
+  record Claimed(List<String> messages, int[] indices, boolean paused) {}
 
   /** What one finish call recorded: outcomes recorded, late ones dropped, duplicates found. */
   record Finished(long recorded, long dropped, long duplicates) {}
 
-  /** The per-call arguments of finish that come before the outcome triples. */
+  /** The per-call arguments of finish that come before the outcome quadruples. */
   record RetryPolicy(int attempts, long backoffMs, long backoffMaxMs) {}
 
   private final Scripts scripts;
@@ -45,7 +48,8 @@ final class WorkerStore {
 
   /**
    * Everything the node's BLMOVE landed, plus up to {@code fromQueue} more from the queue, into the
-   * in-flight hash under {@code token}; a repeated token gets the same claim back.
+   * in-flight hash as one delivery record under {@code token}; a repeated token gets back what that
+   * record still holds.
    */
   Future<Claimed> claim(int fromQueue, String slot, String token) {
     return scripts.run(Script.CLAIM, claimKeys, List.of(nodeId, fromQueue, slot, token)).map(r -> {
@@ -56,23 +60,29 @@ final class WorkerStore {
       }
       Response marker = r.get(1);
       boolean paused = marker.size() == 1 && "paused".equals(marker.get(0).toString());
-      return new Claimed(messages, paused);
+      // a new claim's message k has index k; a repeated token's answer names them
+      Response given = r.size() > 2 ? r.get(2) : null;
+      int[] indices = new int[messages.size()];
+      for (int i = 0; i < indices.length; i++) {
+        indices[i] = given != null && given.size() == indices.length ? given.get(i).toInteger() : i + 1;
+      }
+      return new Claimed(messages, indices, paused);
     });
   }
 
   /**
-   * Records a batch of (id, claim token, outcome) triples; outcome "" is success.
+   * Records a batch of (claim token, index, attempt, outcome) quadruples; outcome "" is success.
    *
    * @param jitterSeed the seed of the retry delays' jitter: the script itself has no source of randomness
    */
-  Future<Finished> finish(RetryPolicy policy, int jitterSeed, List<String> triples) {
-    List<Object> args = new ArrayList<>(triples.size() + 5);
+  Future<Finished> finish(RetryPolicy policy, int jitterSeed, List<String> quadruples) {
+    List<Object> args = new ArrayList<>(quadruples.size() + 5);
     args.add(nodeId);
     args.add(policy.attempts());
     args.add(policy.backoffMs());
     args.add(policy.backoffMaxMs());
     args.add(jitterSeed);
-    args.addAll(triples);
+    args.addAll(quadruples);
     return scripts.run(Script.FINISH, finishKeys, args).map(r ->
         new Finished(r.get(0).toLong(), r.get(1).toLong(), r.size() > 2 ? r.get(2).toLong() : 0));
   }

@@ -16,6 +16,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * to Redis.
  *
  * <p>While the queue has messages, one {@code claim} call moves up to the free capacity straight
- * from the queue into the node's in-flight hash. When a claim comes back empty the worker blocks
+ * from the queue into the node's in-flight hash, as one delivery record under the claim's token. When a claim comes back empty the worker blocks
  * in BLMOVE (queue to the node's landing list) on its own connection, never a pooled one, and then
  * claims what landed.
  *
@@ -230,8 +231,10 @@ public final class WorkerVerticle extends VerticleBase {
       WorkerStore.Claimed claimed = ar.result();
       notePaused(claimed.paused());
       long pickedUpAt = metrics.pickedUpAt();
-      for (String raw : claimed.messages()) {
-        runs.handle(Message.canonicalId(raw), token, raw, pickedUpAt);
+      List<String> messages = claimed.messages();
+      for (int i = 0; i < messages.size(); i++) {
+        String raw = messages.get(i);
+        runs.handle(Message.canonicalId(raw), token, claimed.indices()[i], raw, pickedUpAt);
       }
       if (!claimed.messages().isEmpty()) {
         pump();
@@ -333,8 +336,8 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   /** A delivery's one outcome: to the recorder, and room for one more message. */
-  private void completed(String id, String token, String outcome) {
-    recorder.add(id, token, outcome);
+  private void completed(String token, int index, int attempt, String outcome) {
+    recorder.add(token, index, attempt, outcome);
     pump();
   }
 
