@@ -202,6 +202,12 @@ public final class Keys {
     return List.of(leader(), epoch(), seq(), queue(), nodes(), stats(), auditCounts(), errors(), delayed(), paused(), dataset());
   }
 
+  /** The keys {@code finish-claim.lua} takes for one node, in its order: finish's, then claim's others. */
+  public List<String> finishClaim(String nodeId) {
+    return List.of(inflight(nodeId), errors(), stats(), audit(), seq(), delayed(), delayedIds(), queue(), landing(nodeId),
+        nodes(), epoch(), paused());
+  }
+
   /** The keys {@code finish.lua} takes for one node, in its order. */
   public List<String> finish(String nodeId) {
     return List.of(inflight(nodeId), errors(), stats(), audit(), seq(), delayed(), delayedIds());

@@ -2,6 +2,8 @@ package dev.redfleet.worker;
 
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,11 +21,44 @@ import org.slf4j.LoggerFactory;
 final class OutcomeRecorder {
   private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
 
+  /** A claim sent in the same call as a finish batch (finish-claim.lua). */
+  record Ride(int fromQueue, String slot, String token) {}
+
+  /**
+   * The worker's side of a claim that rides on a finish call. When a batch goes out, the recorder
+   * asks {@link #ride}: a worker with room (and no fetch under way) answers with a claim, and owns
+   * it as a fetch under way until {@link #answered} or {@link #unanswered}.
+   */
+  interface ClaimRider {
+    /** The claim to send with this finish batch, or null for a finish alone. */
+    Ride ride();
+
+    void answered(Ride ride, WorkerStore.Claimed claimed);
+
+    /** The call failed: the claim may have run, so the worker repeats its token. */
+    void unanswered(Ride ride, Throwable cause);
+  }
+
+  /** Never rides: a finish alone, always. */
+  static final ClaimRider NO_RIDE = new ClaimRider() {
+    @Override
+    public Ride ride() {
+      return null;
+    }
+
+    @Override
+    public void answered(Ride ride, WorkerStore.Claimed claimed) {}
+
+    @Override
+    public void unanswered(Ride ride, Throwable cause) {}
+  };
+
   private final Vertx vertx;
   private final WorkerStore store;
   private final WorkerStore.RetryPolicy policy;
   private final NodeMetrics metrics;
   private final Runnable onIdle;
+  private final ClaimRider rider;
   private final Backoff finishBackoff = new Backoff(log, "worker finish", 100, 5000);
   /** Fields per outcome in {@link #outcomes}: claim token, index, attempt, outcome. */
   private static final int FIELDS = 4;
@@ -37,13 +72,18 @@ final class OutcomeRecorder {
    */
   private int finishLimit = WorkerVerticle.MAX_BATCH;
 
-  /** @param onIdle called whenever the recorder may have become idle (nothing waiting, no call out) */
-  OutcomeRecorder(Vertx vertx, WorkerStore store, WorkerStore.RetryPolicy policy, NodeMetrics metrics, Runnable onIdle) {
+  /**
+   * @param onIdle called whenever the recorder may have become idle (nothing waiting, no call out)
+   * @param rider asked, as each batch goes out, for a claim to send in the same call
+   */
+  OutcomeRecorder(Vertx vertx, WorkerStore store, WorkerStore.RetryPolicy policy, NodeMetrics metrics, Runnable onIdle,
+      ClaimRider rider) {
     this.vertx = vertx;
     this.store = store;
     this.policy = policy;
     this.metrics = metrics;
     this.onIdle = onIdle;
+    this.rider = rider;
   }
 
   /** One outcome ("" = success) of the delivery {@code index} of claim {@code token}, attempt {@code attempt}. */
@@ -76,7 +116,23 @@ final class OutcomeRecorder {
       head.clear();
     }
     finishing = true;
-    store.finish(policy, ThreadLocalRandom.current().nextInt(1 << 30), batch).onComplete(ar -> {
+    int seed = ThreadLocalRandom.current().nextInt(1 << 30);
+    Ride ride = rider.ride();
+    Future<WorkerStore.Finished> call;
+    Promise<WorkerStore.Claimed> claimed = Promise.promise();
+    if (ride == null) {
+      call = store.finish(policy, seed, batch);
+    } else {
+      call = store.finishAndClaim(policy, seed, batch, ride.fromQueue(), ride.slot(), ride.token())
+          .map(both -> {
+            claimed.complete(both.claimed());
+            return both.finished();
+          });
+    }
+    call.onComplete(ar -> {
+      if (ride != null && ar.failed()) {
+        rider.unanswered(ride, ar.cause());
+      }
       if (ar.failed()) {
         if (isolate(batch, ar.cause())) {
           finishing = false;
@@ -95,6 +151,11 @@ final class OutcomeRecorder {
       }
       finishBackoff.succeeded();
       finishLimit = Math.min(WorkerVerticle.MAX_BATCH, finishLimit * 2);
+      if (ride != null) {
+        // while this call still counts as out, so that what the claimed messages' handlers finish
+        // at once waits for the flush below and goes in one call
+        rider.answered(ride, claimed.future().result());
+      }
       finishing = false;
       WorkerStore.Finished r = ar.result();
       if (metrics.enabled()) {

@@ -58,6 +58,8 @@ public final class TestRedis implements AutoCloseable {
     Response answer = await(scripts.run(script, keys, args));
     if (script == Script.CLAIM) {
       remember(String.valueOf(args.get(3)), answer);
+    } else if (script == Script.FINISH_CLAIM) {
+      remember(String.valueOf(args.get(7)), answer.get(1));
     }
     return answer;
   }

@@ -255,6 +255,39 @@ class HostileInputScriptTest extends RedisTestBase {
     assertRefusedAndNothingChanged(() -> finish("5", "boom", "6", ""));
   }
 
+  @Test
+  void finishClaimWithAnyKeyOfTheWrongTypeRecordsNothingAndTakesNothing() {
+    for (String key : List.of(k().errors(), k().stats(), k().auditSegment(0), k().auditCounts(), k().inflight(NODE),
+        k().seq(), k().delayed(), k().delayedIds(), k().queue(), k().landing(NODE), k().nodes(), k().epoch())) {
+      redis.call("FLUSHALL");
+      generatorState();
+      busyFleet();
+      if (key.equals(k().auditSegment(0))) {
+        redis.setAuditBit(1);  // a bitmap, which breakKey turns into a list
+      }
+      breakKey(key);
+      assertRefusedAndNothingChanged(() -> finishClaim("5", "boom", "6", ""));
+    }
+    for (String[] field : List.of(new String[] {k().stats(), "failed"}, new String[] {k().stats(), "malformed"},
+        new String[] {k().inflight(NODE), "|held"})) {
+      redis.call("FLUSHALL");
+      generatorState();
+      busyFleet();
+      redis.call("HSET", field[0], field[1], "x");
+      assertRefusedAndNothingChanged(() -> finishClaim("5", "boom", "6", ""));
+    }
+  }
+
+  /** Pairs (id, outcome) as finish sends them, and a claim of up to 10 in the same call. */
+  private Response finishClaim(String... idsAndOutcomes) {
+    List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 7, 10, "slot1", "t" + (++claims)));
+    for (int i = 0; i < idsAndOutcomes.length; i += 2) {
+      args.addAll(redis.outcome(NODE, idsAndOutcomes[i], tokenOf.getOrDefault(idsAndOutcomes[i], "never-claimed"),
+          idsAndOutcomes[i + 1]));
+    }
+    return redis.run(Script.FINISH_CLAIM, k().finishClaim(NODE), args);
+  }
+
   /** retry-due's and send's keys of issue 15 (the registry, the errors list, the counter) checked before any write. */
   @Test
   void retryDueAndSendWithAnyOfTheirKeysOfTheWrongTypeChangeNothing() {
