@@ -141,17 +141,17 @@ public class ScriptCost {
         run(Script.PRODUCE, keys.produce(), args);
       }
     });
-    List<String> claimed = new ArrayList<>(messages);
     List<String> tokens = new ArrayList<>(messages);
+    List<Integer> indices = new ArrayList<>(messages);
     measure("claim", () -> {
       int claims = 0;
-      while (claimed.size() < messages) {
+      while (tokens.size() < messages) {
         String token = "slot:" + (++claims);
         Response r = run(Script.CLAIM, keys.claim("n1"), List.of("n1", batch, "slot", token)).get(0);
         for (int i = 0; i < r.size(); i++) {
-          String raw = r.get(i).toString();
-          claimed.add(raw.substring(6, raw.indexOf(',')));
+          // a new claim's message i is delivery (token, i + 1)
           tokens.add(token);
+          indices.add(i + 1);
         }
       }
     });
@@ -159,8 +159,9 @@ public class ScriptCost {
       for (int from = 0; from < messages; from += batch) {
         List<Object> args = new ArrayList<>(List.of("n1", 1, 1000, 60_000, 7));
         for (int i = from; i < Math.min(messages, from + batch); i++) {
-          args.add(claimed.get(i));
           args.add(tokens.get(i));
+          args.add(indices.get(i));
+          args.add(1);
           args.add(random.nextInt(100) < failPercent ? "cost failure" : "");
         }
         run(Script.FINISH, keys.finish("n1"), args);

@@ -21,6 +21,8 @@
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type or the
 -- 'requeued' counter is not an integer.
 --#include key-types
+--#include clock
+--#include deliveries
 --#include requeue-holdings
 local refused = requeue_refused({'zset', 'list', 'hash', 'list', 'hash', 'hash', 'zset'})
 if refused then
@@ -30,8 +32,7 @@ local left = redis.call('ZSCORE', KEYS[7], ARGV[1])
 if not left then
   return -1
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 if now - tonumber(left) < tonumber(ARGV[2]) then
   return -1
 end

@@ -22,13 +22,14 @@
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type or the
 -- 'requeued' counter is not an integer.
 --#include key-types
+--#include clock
+--#include deliveries
 --#include requeue-holdings
 local refused = requeue_refused({'zset', 'list', 'hash', 'list', 'hash', 'hash', 'zset'})
 if refused then
   return refused
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local moved = requeue_holdings(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[7], now, ARGV[1])

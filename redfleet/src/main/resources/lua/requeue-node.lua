@@ -27,6 +27,8 @@
 -- 'requeued' counter is not an integer. Retries waiting in <ns>:delayed belong to no node and are
 -- not touched: a reaped node's retries still come back when due.
 --#include key-types
+--#include clock
+--#include deliveries
 --#include requeue-holdings
 local refused = requeue_refused({'zset', 'list', 'hash', 'list', 'hash', 'hash', 'hash'})
 if refused then
@@ -36,8 +38,7 @@ if KEYS[7] and (redis.call('HGET', KEYS[7], ARGV[1]) or '') ~= ARGV[4] then
   return {-2, 0}
 end
 local last = redis.call('ZSCORE', KEYS[1], ARGV[1])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local silent = now
 if last then
   silent = now - tonumber(last)

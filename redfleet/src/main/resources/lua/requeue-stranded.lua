@@ -1,22 +1,21 @@
 -- requeue-stranded: after the master changed, gives back to the queue what this node's in-flight
--- record holds on the new master but the node itself no longer holds. A finish the old master
--- acknowledged but never passed on to its replica leaves its message here, in the record of a
--- node that is alive (so the reaper never takes it) and that will never finish it again.
+-- records hold on the new master but the node itself no longer holds. A finish the old master
+-- acknowledged but never passed on to its replica leaves its message here, held in the record of
+-- a node that is alive (so the reaper never takes it) and that will never finish it again.
 --
 -- KEYS[1]  <ns>:inflight:<nodeId>
 -- KEYS[2]  <ns>:queue
 -- KEYS[3]  <ns>:stats    'requeued' and 'stranded' are incremented
--- ARGV[1..] the ids the node still holds (running, or finished with the outcome not yet recorded):
---           those stay
+-- ARGV[1..] the deliveries the node still holds, each "<claim token>|<index>" (running, or
+--           finished with the outcome not yet recorded): those stay
 --
--- Returns the number of messages given back (to the consumer end of the queue, the next taken). An
--- entry stored with a delivery prefix ("<token>|{...}": not starting with '{') goes back without it,
--- as requeue-node.lua returns it.
+-- Returns the number of messages given back (to the consumer end of the queue, the next taken);
+-- they are marked done in their records (lib/deliveries.lua), so a late finish of one is dropped.
 --
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type or a
 -- counter is not an integer.
 --#include key-types
---#include requeue-holdings
+--#include deliveries
 local refused = check_key_types({'hash', 'list', 'hash'})
 if refused then
   return refused
@@ -27,29 +26,47 @@ for i = 1, 2 do
     return redis.error_reply('ERR redfleet: a counter of ' .. KEYS[3] .. ' is not an integer; nothing was changed')
   end
 end
+local held = redis.call('HGET', KEYS[1], HELD_FIELD)
+if held and not string.match(held, '^%-?%d+$') then
+  return redis.error_reply('ERR redfleet: field ' .. HELD_FIELD .. ' of ' .. KEYS[1] .. ' is not an integer; nothing was changed')
+end
 local keep = {}
 for i = 1, #ARGV do
   keep[ARGV[i]] = true
 end
-local stranded = {}
-local held = redis.call('HKEYS', KEYS[1])
-for i = 1, #held do
-  if not keep[held[i]] then
-    stranded[#stranded + 1] = held[i]
+local all = redis.call('HGETALL', KEYS[1])
+local values = {}
+for i = 1, #all, 2 do
+  values[all[i]] = all[i + 1]
+end
+local stranded, marks = {}, {}
+for field, record in pairs(values) do
+  local ids = values[field .. '|ids']
+  if not string.find(field, '|', 1, true) and ids then
+    local n = #ids / 16
+    local done = values[field .. '|done']
+    local these = {}
+    for i = n, 1, -1 do
+      if (not done or string.byte(done, i) ~= 49) and not keep[field .. '|' .. i] then
+        stranded[#stranded + 1] = deliveries_message(record, n, i)
+        these[#these + 1] = i
+      end
+    end
+    if #these > 0 then
+      marks[#marks + 1] = {field, n, done, these}
+    end
   end
 end
 if #stranded == 0 then
   return 0
 end
 for i = 1, #stranded, 1000 do
-  local part = {unpack(stranded, i, math.min(i + 999, #stranded))}
-  local values = redis.call('HMGET', KEYS[1], unpack(part))
-  for j = 1, #values do
-    values[j] = without_delivery(values[j])
-  end
-  redis.call('RPUSH', KEYS[2], unpack(values))
-  redis.call('HDEL', KEYS[1], unpack(part))
+  redis.call('RPUSH', KEYS[2], unpack(stranded, i, math.min(i + 999, #stranded)))
 end
+for i = 1, #marks do
+  deliveries_mark(KEYS[1], marks[i][1], marks[i][2], marks[i][3], marks[i][4])
+end
+deliveries_unhold(KEYS[1], #stranded)
 redis.call('HINCRBY', KEYS[3], 'requeued', #stranded)
 redis.call('HINCRBY', KEYS[3], 'stranded', #stranded)
 return #stranded

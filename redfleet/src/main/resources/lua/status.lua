@@ -15,6 +15,9 @@
 -- ARGV[1]  key prefix "<ns>:" (a node's lists are prefix .. "landing:" .. id and
 --          prefix .. "inflight:" .. id; same hash tag, same cluster slot)
 --
+-- A node's inflight figure is the messages it holds: the '|held' field of its in-flight hash
+-- (lib/deliveries.lua), O(1) per node.
+--
 -- Returns {now, leader or false, leader pttl, epoch, seq, queue length, errors length,
 --          {nodeId, lastHeartbeat, landing length, inflight length, ...},
 --          {stats field, value, ...}, audited (ids recorded), delayed (retries waiting),
@@ -22,6 +25,7 @@
 --          values, {} when it has none)}
 -- A key of the wrong type gives one error reply naming it (status reads only, it changes nothing).
 --#include key-types
+--#include deliveries
 local refused = check_key_types({'string', 'string', 'string', 'list', 'zset', 'hash', 'hash', 'list', 'zset', 'string',
   'hash'})
 if refused then
@@ -35,14 +39,15 @@ for i = 1, #nodes, 2 do
   local id = nodes[i]
   perNode[#perNode + 1] = id
   perNode[#perNode + 1] = nodes[i + 1]
-  for _, kind in ipairs({{'landing:', 'list', 'LLEN'}, {'inflight:', 'hash', 'HLEN'}}) do
+  for _, kind in ipairs({{'landing:', 'list'}, {'inflight:', 'hash'}}) do
     local key = ARGV[1] .. kind[1] .. id
     local bad = wrong_type(key, kind[2])
     if bad then
       return redis.error_reply(bad)
     end
-    perNode[#perNode + 1] = redis.call(kind[3], key)
   end
+  perNode[#perNode + 1] = redis.call('LLEN', ARGV[1] .. 'landing:' .. id)
+  perNode[#perNode + 1] = tonumber(redis.call('HGET', ARGV[1] .. 'inflight:' .. id, HELD_FIELD) or '0') or -1
 end
 return {
   now,

@@ -1,35 +1,16 @@
 -- requeue-holdings: shared by the scripts that give a node's messages back to the queue
--- (requeue-node, leave, forget-left, requeue-stranded). A script includes it with `--#include requeue-holdings`.
---
--- without_delivery(value)
---   An in-flight value as the message it holds: "<claim token>|<message>" without its token; a
---   value that starts with '{' is a bare message and is returned as it is.
+-- (requeue-node, leave, forget-left). A script includes it with `--#include requeue-holdings`,
+-- after `--#include deliveries`.
 --
 -- requeue_holdings(landing, inflight, queue, stats, claims)
---   RPUSHes the in-flight values (without_delivery) and then the landing list to the consumer end of
---   the queue, so they are the next to be taken; deletes the landing list, the in-flight hash and
---   the claims hash; adds the count to the stats field 'requeued'. Returns the count.
---   The caller has checked the keys' types and that 'requeued' is an integer.
-local function without_delivery(value)
-  if string.byte(value, 1) ~= 123 then
-    local bar = string.find(value, '|', 1, true)
-    if bar then
-      return string.sub(value, bar + 1)
-    end
-  end
-  return value
-end
-
+--   RPUSHes exactly the messages of the node's in-flight records that are not done (a partly
+--   finished batch gives back only its unfinished messages), and then the landing list, to the
+--   consumer end of the queue, so they are the next to be taken; deletes the landing list, the
+--   in-flight hash and the claims hash (written by releases of data format 2 only; deleted so an
+--   idle namespace taken over keeps no leftover); adds the count to the stats field 'requeued'.
+--   Returns the count. The caller has checked the keys' types and that 'requeued' is an integer.
 local function requeue_holdings(landing, inflight, queue, stats, claims)
-  local moved = 0
-  local held = redis.call('HVALS', inflight)
-  for i = 1, #held do
-    held[i] = without_delivery(held[i])
-  end
-  for i = 1, #held, 1000 do
-    redis.call('RPUSH', queue, unpack(held, i, math.min(i + 999, #held)))
-  end
-  moved = moved + #held
+  local moved = deliveries_requeue_all(inflight, queue)
   local landed = redis.call('LRANGE', landing, 0, -1)
   for i = 1, #landed, 1000 do
     redis.call('RPUSH', queue, unpack(landed, i, math.min(i + 999, #landed)))

@@ -131,9 +131,7 @@ class GetErrorsIT extends RedisTestBase {
     redis.run(dev.redfleet.redis.Script.CLAIM, redis.keys.claim("w1"), List.of("w1", 100, "slot", "t1"));
     List<Object> finish = new ArrayList<>(List.of("w1", 1, 1000, 60_000, 7));
     for (int id = 1; id <= 10; id++) {
-      finish.add(Integer.toString(id));
-      finish.add("t1"); // the delivery: the claim's token
-      finish.add(clear + "handler says no" + title);
+      finish.addAll(redis.outcome("w1", Integer.toString(id), "t1", clear + "handler says no" + title));
     }
     redis.run(dev.redfleet.redis.Script.FINISH, redis.keys.finish("w1"), finish);
     assertThat(redis.number("LLEN", redis.keys.errors())).isEqualTo(21);

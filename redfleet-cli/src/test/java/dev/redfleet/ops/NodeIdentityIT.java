@@ -65,7 +65,7 @@ class NodeIdentityIT {
     FleetProcess node = fleet.startJoined("--source", "none");
     try (AnchorLike other = new AnchorLike(fleet.server.port(), fleet.redis)) {
       String held = "{\"id\":77,\"epoch\":1,\"ts\":1,\"body\":\"the other process's\"}";
-      fleet.redis.call("HSET", fleet.redis.keys.inflight(node.name), "77", held);
+      fleet.redis.holdByHand(node.name, "other:1", java.util.List.of("77"), java.util.List.of(held));
       other.takeIdOf(node.name, fleet.redis);
       Waits.until("node1 ends", Duration.ofSeconds(60), () -> !node.alive());
       int exit = node.terminate(5);
@@ -77,8 +77,9 @@ class NodeIdentityIT {
           .isEqualTo("redfleet: node id 'node1' was taken by another live process while this one was disconnected; "
               + "this node stops");
       assertThat(log).doesNotContain("\tat ").doesNotContain("Exception");
-      assertThat(fleet.redis.string("HGET", fleet.redis.keys.inflight(node.name), "77")).as("what the id holds stays")
-          .isEqualTo(held);
+      assertThat(fleet.redis.string("HGET", fleet.redis.keys.inflight(node.name), "other:1")).as("what the id holds stays")
+          .endsWith(held);
+      assertThat(fleet.redis.held(node.name)).isEqualTo(1);
       assertThat(fleet.redis.number("LLEN", fleet.redis.keys.queue())).isZero();
       assertThat(fleet.redis.string("HGET", fleet.redis.keys.anchors(), node.name)).isEqualTo(other.identity);
     }

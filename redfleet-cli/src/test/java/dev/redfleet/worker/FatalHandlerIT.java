@@ -108,7 +108,7 @@ class FatalHandlerIT {
       quiet = now == recorded ? quiet + 1 : 0;
       recorded = now;
     }
-    long inFlight = fleet.redis.number("HLEN", fleet.redis.keys.inflight(node.name));
+    long inFlight = fleet.redis.held(node.name);
     System.out.println("FIGURE node handler's 16 GiB allocation (every third message): messages=" + MESSAGES
         + " recorded=" + recorded + " stranded in flight=" + inFlight + " failed=" + fleet.redis.stat("failed")
         + " node alive=" + node.alive());

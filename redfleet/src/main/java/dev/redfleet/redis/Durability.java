@@ -41,7 +41,7 @@ final class Durability {
 
   /** The writes whose loss in a failover would break fencing, gap-free ids or the audit: WAIT as configured. */
   static final Set<Script> DURABLE = EnumSet.of(Script.ACQUIRE_LEASE, Script.LEASE_TAKEOVER, Script.PRODUCE,
-      Script.FINISH, Script.SEND, Script.REQUEUE_ERROR);
+      Script.FINISH, Script.FINISH_CLAIM, Script.SEND, Script.REQUEUE_ERROR);
 
   /** The scripts that hand out ids or epochs: guarded by the floors. */
   static final Set<Script> ISSUERS = EnumSet.of(Script.PRODUCE, Script.RESERVE, Script.SEND, Script.REQUEUE_ERROR,
@@ -96,8 +96,8 @@ final class Durability {
       Future<Response> issued = issue(script, keys, args);
       return script == Script.PRODUCE ? produced(issued) : issued;
     }
-    if (holdings != null && script == Script.CLAIM) {
-      String token = String.valueOf(args.get(3));
+    if (holdings != null && (script == Script.CLAIM || script == Script.FINISH_CLAIM)) {
+      String token = String.valueOf(args.get(script == Script.CLAIM ? 3 : 7));
       return holdings.beforeClaim(token).compose(v -> {
         holdings.claimStarted();
         return call(script, keys, args).andThen(ar -> holdings.claimEnded(token, ar.succeeded()));
@@ -208,6 +208,16 @@ final class Durability {
     });
   }
 
+  /** The ids and epochs of a claim's answer, {messages, ...}. */
+  private void sawClaimed(Response claimed) {
+    Response messages = claimed.get(0);
+    for (int i = 0; i < messages.size(); i++) {
+      long[] idAndEpoch = Floors.idAndEpoch(messages.get(i).toString());
+      floors.sawId(idAndEpoch[0]);
+      floors.sawEpoch(idAndEpoch[1]);
+    }
+  }
+
   /** Notes the ids and epochs an answer (or a finish call) shows, and what the node claimed and finished. */
   private void remember(Script script, List<?> args, Response answer) {
     if ((floors == null && holdings == null) || answer == null) {
@@ -249,21 +259,26 @@ final class Durability {
         }
         case CLAIM -> {
           if (holdings != null) {
-            holdings.claimed(answer);
+            holdings.claimed(args, answer);
           }
           if (floors != null) {
-            Response messages = answer.get(0);
-            for (int i = 0; i < messages.size(); i++) {
-              long[] idAndEpoch = Floors.idAndEpoch(messages.get(i).toString());
-              floors.sawId(idAndEpoch[0]);
-              floors.sawEpoch(idAndEpoch[1]);
-            }
+            sawClaimed(answer);
           }
         }
         case FINISH -> {
           // the ids were seen in the claim answers already (floors)
           if (holdings != null) {
             holdings.finished(args);
+          }
+        }
+        case FINISH_CLAIM -> {
+          // {finished, claimed}: the outcomes from the ninth argument on, the claim under the eighth
+          if (holdings != null) {
+            holdings.finished(args.subList(3, args.size()));
+            holdings.claimed(args.subList(4, 8), answer.get(1));
+          }
+          if (floors != null) {
+            sawClaimed(answer.get(1));
           }
         }
         case STATUS -> {

@@ -58,26 +58,27 @@ public final class Holdings {
     claiming.decrementAndGet();
   }
 
-  /** A claim's answer: {claimed messages, ...}. */
-  void claimed(Response answer) {
+  /**
+   * A claim's answer, {claimed messages, marker, indices}: each message is held as the delivery
+   * "token|index" (index k for message k of a new claim; given by the answer for a repeated token).
+   */
+  void claimed(List<?> args, Response answer) {
+    String token = String.valueOf(args.get(3));
     Response messages = answer.get(0);
+    Response indices = answer.size() > 2 ? answer.get(2) : null;
+    boolean given = indices != null && indices.size() == messages.size();
     for (int i = 0; i < messages.size(); i++) {
-      long id = Floors.idAndEpoch(messages.get(i).toString())[0];
-      if (id > 0) {
-        held.add(Long.toString(id));
-      }
+      held.add(token + "|" + (given ? indices.get(i).toString() : Integer.toString(i + 1)));
     }
   }
 
   /**
-   * A finish call that was answered: its ids come after its five fixed ARGV, each followed by what
-   * the finish layout gives with it (an outcome; a claim token and an outcome). Every argument from
-   * the sixth on is tried as an id: the others are never ids of held messages (held ids are digits
-   * only), whichever layout finish.lua has.
+   * A finish call that was answered: after its five fixed ARGV come quadruples (claim token, index,
+   * attempt, outcome); each names a delivery that is no longer held.
    */
   void finished(List<?> args) {
-    for (int i = 5; i < args.size(); i++) {
-      held.remove(String.valueOf(args.get(i)));
+    for (int i = 5; i + 1 < args.size(); i += 4) {
+      held.remove(args.get(i) + "|" + args.get(i + 1));
     }
   }
 

@@ -64,7 +64,10 @@ public final class Keys {
     return prefix + "landing:" + nodeId;
   }
 
-  /** Hash: a node's messages in flight, id -> message. */
+  /**
+   * Hash: a node's messages in flight, one delivery record per claim token (lua/lib/deliveries.lua
+   * has the layout) and {@code |held}, the number of messages held.
+   */
   public String inflight(String nodeId) {
     return prefix + "inflight:" + nodeId;
   }
@@ -94,7 +97,10 @@ public final class Keys {
     return List.of(nodes(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId), left());
   }
 
-  /** Hash: a node's worker slot -> token and ids of its last claim, so a lost answer can be replayed. */
+  /**
+   * Hash: a node's worker slot -> token and ids of its last claim, written by releases of data format 2
+   * only (a claim is now replayed from its delivery record); the requeue scripts still delete it.
+   */
   public String claims(String nodeId) {
     return prefix + "claims:" + nodeId;
   }
@@ -198,13 +204,18 @@ public final class Keys {
 
   /** The keys {@code claim.lua} takes for one node, in its order. */
   public List<String> claim(String nodeId) {
-    return List.of(queue(), landing(nodeId), inflight(nodeId), nodes(), errors(), stats(), claims(nodeId), seq(), epoch(),
-        paused());
+    return List.of(queue(), landing(nodeId), inflight(nodeId), nodes(), errors(), stats(), seq(), epoch(), paused());
   }
 
   /** The keys {@code status.lua} takes, in its order. */
   public List<String> status() {
     return List.of(leader(), epoch(), seq(), queue(), nodes(), stats(), auditCounts(), errors(), delayed(), paused(), dataset());
+  }
+
+  /** The keys {@code finish-claim.lua} takes for one node, in its order: finish's, then claim's others. */
+  public List<String> finishClaim(String nodeId) {
+    return List.of(inflight(nodeId), errors(), stats(), audit(), seq(), delayed(), delayedIds(), queue(), landing(nodeId),
+        nodes(), epoch(), paused());
   }
 
   /** The keys {@code finish.lua} takes for one node, in its order. */

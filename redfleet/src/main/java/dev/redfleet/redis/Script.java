@@ -17,6 +17,8 @@ public enum Script {
   CLAIM("claim"),
   UNLAND("unland"),
   FINISH("finish"),
+  // finish and the next claim in one call (lib/finish-outcomes.lua, lib/claim-batch.lua)
+  FINISH_CLAIM("finish-claim"),
   HEARTBEAT("heartbeat"),
   STALE_NODES("stale-nodes"),
   REQUEUE_NODE("requeue-node"),

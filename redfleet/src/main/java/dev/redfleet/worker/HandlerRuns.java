@@ -10,9 +10,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +26,12 @@ final class HandlerRuns {
   private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
   private static final int MAX_REASON_LENGTH = 200;
 
-  /** Where each delivery's one outcome goes: (id, claim token, outcome), outcome "" = success. */
+  /**
+   * Where each delivery's one outcome goes: the delivery (claim token and index in that claim), the
+   * message's attempt and the outcome, "" = success.
+   */
   interface Outcomes {
-    void completed(String id, String token, String outcome);
+    void completed(String token, int index, int attempt, String outcome);
   }
 
   private final Handler handler;
@@ -40,8 +42,12 @@ final class HandlerRuns {
   private final Outcomes outcomes;
   /** Fatal VM errors thrown by handlers: the first logged, then one line a minute with the count. */
   private final LogThrottle fatalThrottle = new LogThrottle(log);
-  /** Messages whose handler is running: id -> its delivery, oldest first. */
-  private final LinkedHashMap<String, Delivery> running = new LinkedHashMap<>();
+  /**
+   * Deliveries whose handler is running, oldest first. Keyed by the delivery itself, not the message
+   * id: two deliveries of one id may run at once (the node was taken for dead and the message came
+   * back, or a forged copy was queued), and each must get its own outcome.
+   */
+  private final LinkedHashSet<Delivery> running = new LinkedHashSet<>();
   private Context context;
 
   HandlerRuns(Handler handler, WorkerActivity activity, NodeMetrics metrics, PickupLatency latency,
@@ -69,16 +75,20 @@ final class HandlerRuns {
   }
 
   /**
-   * One delivery of a message to this worker: the token of the claim that took it (finish acts only
-   * on the in-flight entry held under that token) and when its handler started. Compared by
-   * identity: an answer counts only while its own delivery is the one running.
+   * One delivery of a message to this worker: the token of the claim that took it and its index in
+   * that claim (finish acts only on that very delivery), the message's attempt, and when its handler
+   * started. Compared by identity: an answer counts only while its delivery is still running.
    */
   private static final class Delivery {
     final String token;
+    final int index;
+    final int attempt;
     final long started;
 
-    Delivery(String token, long started) {
+    Delivery(String token, int index, int attempt, long started) {
       this.token = token;
+      this.index = index;
+      this.attempt = attempt;
       this.started = started;
     }
   }
@@ -89,7 +99,7 @@ final class HandlerRuns {
    * the rest of the claim: a fatal error that escaped here used to leave the rest of the claimed
    * batch in the in-flight hash of a worker that stayed healthy, so nothing ever requeued it.
    */
-  void handle(String id, String token, String raw, long pickedUpAt) {
+  void handle(String id, String token, int index, String raw, long pickedUpAt) {
     activity.started();
     Message message;
     Delivery delivery = null;
@@ -98,17 +108,10 @@ final class HandlerRuns {
       message = Message.parse(id, raw);
       if (message != null) {
         // this delivery's own entry: an answer only counts while it is still there (not yet timed
-        // out, not replaced by a later delivery of the same id), so every delivery is answered once
-        delivery = new Delivery(token, System.nanoTime());
-        // a later delivery of an id still running here (the node was taken for dead, the message
-        // came back): the earlier one is abandoned, and the new one must go to the end of the
-        // insertion order, where the timeout sweep expects the newest (a put on a present key
-        // keeps its old place, and the sweep stopped there, holding back older expired entries)
-        Delivery earlier = running.remove(id);
-        if (earlier != null) {
-          metrics.handlerEnded(earlier.started);
-        }
-        running.put(id, delivery);
+        // out), so every delivery is answered once. It goes to the end of the insertion order,
+        // where the timeout sweep expects the newest
+        delivery = new Delivery(token, index, message.attempt(), System.nanoTime());
+        running.add(delivery);
         metrics.handlerStarted(message.producedAt(), pickedUpAt);
         latency.handlerStarted(message.producedAt());
         result = handler.handle(message);
@@ -119,27 +122,27 @@ final class HandlerRuns {
             + "the other messages go on");
       }
       if (delivery == null) {
-        completed(id, token, reason(e));
+        completed(token, index, 1, reason(e));
       } else {
-        answered(id, delivery, reason(e));
+        answered(delivery, reason(e));
       }
       return;
     }
     if (message == null) {
-      completed(id, token, "malformed");
+      completed(token, index, 1, "malformed");
       return;
     }
     if (result == null) {
-      answered(id, delivery, "handler returned no future");
+      answered(delivery, "handler returned no future");
       return;
     }
     if (result.isComplete()) {
       // answered at once (a zero-delay handler): we are on this verticle's context already
-      answered(id, delivery, result.succeeded() ? "" : reason(result.cause()));
+      answered(delivery, result.succeeded() ? "" : reason(result.cause()));
       return;
     }
     Delivery answering = delivery;
-    result.onComplete(ar -> answeredOnContext(id, answering, ar));
+    result.onComplete(ar -> answeredOnContext(answering, ar));
   }
 
   /**
@@ -149,24 +152,24 @@ final class HandlerRuns {
    * calls and timers) belongs to the verticle's context, so the answer hops back to it unless it
    * is there already.
    */
-  private void answeredOnContext(String id, Delivery delivery, AsyncResult<Void> ar) {
+  private void answeredOnContext(Delivery delivery, AsyncResult<Void> ar) {
     if (Vertx.currentContext() == context) {
-      answered(id, delivery, ar.succeeded() ? "" : reason(ar.cause()));
+      answered(delivery, ar.succeeded() ? "" : reason(ar.cause()));
     } else {
-      context.runOnContext(v -> answered(id, delivery, ar.succeeded() ? "" : reason(ar.cause())));
+      context.runOnContext(v -> answered(delivery, ar.succeeded() ? "" : reason(ar.cause())));
     }
   }
 
-  private void answered(String id, Delivery delivery, String outcome) {
-    if (running.remove(id, delivery)) {
+  private void answered(Delivery delivery, String outcome) {
+    if (running.remove(delivery)) {
       metrics.handlerEnded(delivery.started);
-      completed(id, delivery.token, outcome);
+      completed(delivery.token, delivery.index, delivery.attempt, outcome);
     }
   }
 
-  private void completed(String id, String token, String outcome) {
+  private void completed(String token, int index, int attempt, String outcome) {
     activity.completed(outcome.isEmpty());
-    outcomes.completed(id, token, outcome);
+    outcomes.completed(token, index, attempt, outcome);
   }
 
   /**
@@ -177,19 +180,19 @@ final class HandlerRuns {
   void sweepTimeouts() {
     long now = System.nanoTime();
     long limit = TimeUnit.MILLISECONDS.toNanos(handlerTimeoutMs);
-    Iterator<Map.Entry<String, Delivery>> oldest = running.entrySet().iterator();
-    List<Map.Entry<String, Delivery>> expired = new ArrayList<>();
+    Iterator<Delivery> oldest = running.iterator();
+    List<Delivery> expired = new ArrayList<>();
     while (oldest.hasNext()) {
-      Map.Entry<String, Delivery> entry = oldest.next();
-      if (now - entry.getValue().started < limit) {
+      Delivery delivery = oldest.next();
+      if (now - delivery.started < limit) {
         break;
       }
       oldest.remove();
-      metrics.handlerEnded(entry.getValue().started);
-      expired.add(entry);
+      metrics.handlerEnded(delivery.started);
+      expired.add(delivery);
     }
-    for (Map.Entry<String, Delivery> entry : expired) {
-      completed(entry.getKey(), entry.getValue().token, "timeout");
+    for (Delivery delivery : expired) {
+      completed(delivery.token, delivery.index, delivery.attempt, "timeout");
     }
   }
 

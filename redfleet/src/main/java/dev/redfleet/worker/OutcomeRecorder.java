@@ -2,6 +2,8 @@ package dev.redfleet.worker;
 
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,20 +14,55 @@ import org.slf4j.LoggerFactory;
 /**
  * Records a worker's outcomes in Redis in batches: one finish call is in flight at a time and
  * everything that finished meanwhile goes into the next one. Each outcome names its delivery (the
- * message id and the token of the claim that took it), so a batch re-sent after its answer was
- * lost cannot act on a later delivery of the same message (its retry, say). Runs on its worker
- * verticle's context.
+ * token of the claim that took the message and its index in that claim), never only the message
+ * id, so a batch re-sent after its answer was lost cannot act on a later delivery of the same
+ * message (its retry, say). Runs on its worker verticle's context.
  */
 final class OutcomeRecorder {
   private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
+
+  /** A claim sent in the same call as a finish batch (finish-claim.lua). */
+  record Ride(int fromQueue, String slot, String token) {}
+
+  /**
+   * The worker's side of a claim that rides on a finish call. When a batch goes out, the recorder
+   * asks {@link #ride}: a worker with room (and no fetch under way) answers with a claim, and owns
+   * it as a fetch under way until {@link #answered} or {@link #unanswered}.
+   */
+  interface ClaimRider {
+    /** The claim to send with this finish batch, or null for a finish alone. */
+    Ride ride();
+
+    void answered(Ride ride, WorkerStore.Claimed claimed);
+
+    /** The call failed: the claim may have run, so the worker repeats its token. */
+    void unanswered(Ride ride, Throwable cause);
+  }
+
+  /** Never rides: a finish alone, always. */
+  static final ClaimRider NO_RIDE = new ClaimRider() {
+    @Override
+    public Ride ride() {
+      return null;
+    }
+
+    @Override
+    public void answered(Ride ride, WorkerStore.Claimed claimed) {}
+
+    @Override
+    public void unanswered(Ride ride, Throwable cause) {}
+  };
 
   private final Vertx vertx;
   private final WorkerStore store;
   private final WorkerStore.RetryPolicy policy;
   private final NodeMetrics metrics;
   private final Runnable onIdle;
+  private final ClaimRider rider;
   private final Backoff finishBackoff = new Backoff(log, "worker finish", 100, 5000);
-  /** Triples (id, claim token, outcome) waiting for the next finish call; outcome "" is success. */
+  /** Fields per outcome in {@link #outcomes}: claim token, index, attempt, outcome. */
+  private static final int FIELDS = 4;
+  /** Quadruples (claim token, index, attempt, outcome) waiting for the next finish call; outcome "" is success. */
   private ArrayList<String> outcomes = new ArrayList<>();
   /** A finish call is outstanding, or waiting to be retried. */
   private boolean finishing;
@@ -35,19 +72,25 @@ final class OutcomeRecorder {
    */
   private int finishLimit = WorkerVerticle.MAX_BATCH;
 
-  /** @param onIdle called whenever the recorder may have become idle (nothing waiting, no call out) */
-  OutcomeRecorder(Vertx vertx, WorkerStore store, WorkerStore.RetryPolicy policy, NodeMetrics metrics, Runnable onIdle) {
+  /**
+   * @param onIdle called whenever the recorder may have become idle (nothing waiting, no call out)
+   * @param rider asked, as each batch goes out, for a claim to send in the same call
+   */
+  OutcomeRecorder(Vertx vertx, WorkerStore store, WorkerStore.RetryPolicy policy, NodeMetrics metrics, Runnable onIdle,
+      ClaimRider rider) {
     this.vertx = vertx;
     this.store = store;
     this.policy = policy;
     this.metrics = metrics;
     this.onIdle = onIdle;
+    this.rider = rider;
   }
 
-  /** One outcome ("" = success) of the delivery of {@code id} under claim {@code token}. */
-  void add(String id, String token, String outcome) {
-    outcomes.add(id);
+  /** One outcome ("" = success) of the delivery {@code index} of claim {@code token}, attempt {@code attempt}. */
+  void add(String token, int index, int attempt, String outcome) {
     outcomes.add(token);
+    outcomes.add(Integer.toString(index));
+    outcomes.add(Integer.toString(attempt));
     outcomes.add(outcome);
     flush();
   }
@@ -64,16 +107,32 @@ final class OutcomeRecorder {
       return;
     }
     List<String> batch;
-    if (outcomes.size() <= 3 * finishLimit) {
+    if (outcomes.size() <= FIELDS * finishLimit) {
       batch = outcomes;
       outcomes = new ArrayList<>();
     } else {
-      List<String> head = outcomes.subList(0, 3 * finishLimit);
+      List<String> head = outcomes.subList(0, FIELDS * finishLimit);
       batch = new ArrayList<>(head);
       head.clear();
     }
     finishing = true;
-    store.finish(policy, ThreadLocalRandom.current().nextInt(1 << 30), batch).onComplete(ar -> {
+    int seed = ThreadLocalRandom.current().nextInt(1 << 30);
+    Ride ride = rider.ride();
+    Future<WorkerStore.Finished> call;
+    Promise<WorkerStore.Claimed> claimed = Promise.promise();
+    if (ride == null) {
+      call = store.finish(policy, seed, batch);
+    } else {
+      call = store.finishAndClaim(policy, seed, batch, ride.fromQueue(), ride.slot(), ride.token())
+          .map(both -> {
+            claimed.complete(both.claimed());
+            return both.finished();
+          });
+    }
+    call.onComplete(ar -> {
+      if (ride != null && ar.failed()) {
+        rider.unanswered(ride, ar.cause());
+      }
       if (ar.failed()) {
         if (isolate(batch, ar.cause())) {
           finishing = false;
@@ -92,6 +151,11 @@ final class OutcomeRecorder {
       }
       finishBackoff.succeeded();
       finishLimit = Math.min(WorkerVerticle.MAX_BATCH, finishLimit * 2);
+      if (ride != null) {
+        // while this call still counts as out, so that what the claimed messages' handlers finish
+        // at once waits for the flush below and goes in one call
+        rider.answered(ride, claimed.future().result());
+      }
       finishing = false;
       WorkerStore.Finished r = ar.result();
       if (metrics.enabled()) {
@@ -124,27 +188,28 @@ final class OutcomeRecorder {
     if (!perEntry) {
       return false;
     }
-    int triples = batch.size() / 3;
-    if (triples > 1) {
-      finishLimit = Math.max(1, triples / 2);
+    int count = batch.size() / FIELDS;
+    if (count > 1) {
+      finishLimit = Math.max(1, count / 2);
       outcomes.addAll(0, batch);
       return true;
     }
     finishLimit = 1;
-    if (!"malformed".equals(batch.get(2))) {
-      log.warn("finish refused the outcome of message {} ({}); recording it as malformed", batch.get(0), Backoff.oneLine(cause));
-      outcomes.addAll(0, List.of(batch.get(0), batch.get(1), "malformed"));
+    String delivery = batch.get(0) + "#" + batch.get(1);
+    if (!"malformed".equals(batch.get(3))) {
+      log.warn("finish refused the outcome of delivery {} ({}); recording it as malformed", delivery, Backoff.oneLine(cause));
+      outcomes.addAll(0, List.of(batch.get(0), batch.get(1), batch.get(2), "malformed"));
       return true;
     }
-    log.error("finish refused message {} even as malformed ({}); set aside until the node leaves",
-        batch.get(0), Backoff.oneLine(cause));
+    log.error("finish refused delivery {} even as malformed ({}); set aside until the node leaves",
+        delivery, Backoff.oneLine(cause));
     return true;
   }
 
-  /** Failed outcomes in a batch of (id, token, outcome) triples, counted as finish.lua counts them. */
+  /** Failed outcomes in a batch of (token, index, attempt, outcome) quadruples, counted as finish.lua counts them. */
   private static long failures(List<String> batch) {
     long failed = 0;
-    for (int i = 2; i < batch.size(); i += 3) {
+    for (int i = 3; i < batch.size(); i += FIELDS) {
       String outcome = batch.get(i);
       if (!outcome.isEmpty() && !outcome.equals("malformed")) {
         failed++;

@@ -18,13 +18,19 @@ import java.util.Locale;
  * a script reply themselves.
  */
 final class WorkerStore {
-  /** What one claim took: the messages (raw, oldest first), and whether the fleet is paused. */
-  record Claimed(List<String> messages, boolean paused) {}
+  /**
+   * What one claim took: the messages (raw, oldest first), each one's index in the claim's delivery
+   * record (what finish names it by, with the token), and whether the fleet is paused.
+   */
+  record Claimed(List<String> messages, int[] indices, boolean paused) {}
 
   /** What one finish call recorded: outcomes recorded, late ones dropped, duplicates found. */
   record Finished(long recorded, long dropped, long duplicates) {}
 
-  /** The per-call arguments of finish that come before the outcome triples. */
+  /** What one finish-claim call did: the finish's part and the claim's part. */
+  record FinishedAndClaimed(Finished finished, Claimed claimed) {}
+
+  /** The per-call arguments of finish that come before the outcome quadruples. */
   record RetryPolicy(int attempts, long backoffMs, long backoffMaxMs) {}
 
   private final Scripts scripts;
@@ -32,6 +38,7 @@ final class WorkerStore {
   private final String nodeId;
   private final List<String> claimKeys;
   private final List<String> finishKeys;
+  private final List<String> finishClaimKeys;
   private final List<String> unlandKeys;
 
   WorkerStore(Scripts scripts, Keys keys, String nodeId) {
@@ -40,41 +47,75 @@ final class WorkerStore {
     this.nodeId = nodeId;
     this.claimKeys = keys.claim(nodeId);
     this.finishKeys = keys.finish(nodeId);
+    this.finishClaimKeys = keys.finishClaim(nodeId);
     this.unlandKeys = List.of(keys.landing(nodeId), keys.queue());
   }
 
   /**
    * Everything the node's BLMOVE landed, plus up to {@code fromQueue} more from the queue, into the
-   * in-flight hash under {@code token}; a repeated token gets the same claim back.
+   * in-flight hash as one delivery record under {@code token}; a repeated token gets back what that
+   * record still holds.
    */
   Future<Claimed> claim(int fromQueue, String slot, String token) {
-    return scripts.run(Script.CLAIM, claimKeys, List.of(nodeId, fromQueue, slot, token)).map(r -> {
-      Response claimed = r.get(0);
-      List<String> messages = new ArrayList<>(claimed.size());
-      for (int i = 0; i < claimed.size(); i++) {
-        messages.add(claimed.get(i).toString());
-      }
-      Response marker = r.get(1);
-      boolean paused = marker.size() == 1 && "paused".equals(marker.get(0).toString());
-      return new Claimed(messages, paused);
-    });
+    return scripts.run(Script.CLAIM, claimKeys, List.of(nodeId, fromQueue, slot, token)).map(WorkerStore::claimed);
+  }
+
+  private static Claimed claimed(Response r) {
+    Response claimed = r.get(0);
+    List<String> messages = new ArrayList<>(claimed.size());
+    for (int i = 0; i < claimed.size(); i++) {
+      messages.add(claimed.get(i).toString());
+    }
+    Response marker = r.get(1);
+    boolean paused = marker.size() == 1 && "paused".equals(marker.get(0).toString());
+    // a new claim's message k has index k; a repeated token's answer names them
+    Response given = r.size() > 2 ? r.get(2) : null;
+    int[] indices = new int[messages.size()];
+    for (int i = 0; i < indices.length; i++) {
+      indices[i] = given != null && given.size() == indices.length ? given.get(i).toInteger() : i + 1;
+    }
+    return new Claimed(messages, indices, paused);
   }
 
   /**
-   * Records a batch of (id, claim token, outcome) triples; outcome "" is success.
+   * Records a batch of (claim token, index, attempt, outcome) quadruples; outcome "" is success.
    *
    * @param jitterSeed the seed of the retry delays' jitter: the script itself has no source of randomness
    */
-  Future<Finished> finish(RetryPolicy policy, int jitterSeed, List<String> triples) {
-    List<Object> args = new ArrayList<>(triples.size() + 5);
+  Future<Finished> finish(RetryPolicy policy, int jitterSeed, List<String> quadruples) {
+    List<Object> args = new ArrayList<>(quadruples.size() + 5);
     args.add(nodeId);
     args.add(policy.attempts());
     args.add(policy.backoffMs());
     args.add(policy.backoffMaxMs());
     args.add(jitterSeed);
-    args.addAll(triples);
-    return scripts.run(Script.FINISH, finishKeys, args).map(r ->
-        new Finished(r.get(0).toLong(), r.get(1).toLong(), r.size() > 2 ? r.get(2).toLong() : 0));
+    args.addAll(quadruples);
+    return scripts.run(Script.FINISH, finishKeys, args).map(WorkerStore::finished);
+  }
+
+  private static Finished finished(Response r) {
+    return new Finished(r.get(0).toLong(), r.get(1).toLong(), r.size() > 2 ? r.get(2).toLong() : 0);
+  }
+
+  /**
+   * Records the outcomes as {@link #finish} does and, in the same call, claims as {@link #claim}
+   * does: what landed plus up to {@code fromQueue} more, under {@code token}. A call without an
+   * answer is repeated as a claim with the same token and a finish of the same outcomes.
+   */
+  Future<FinishedAndClaimed> finishAndClaim(RetryPolicy policy, int jitterSeed, List<String> quadruples, int fromQueue,
+      String slot, String token) {
+    List<Object> args = new ArrayList<>(quadruples.size() + 8);
+    args.add(nodeId);
+    args.add(policy.attempts());
+    args.add(policy.backoffMs());
+    args.add(policy.backoffMaxMs());
+    args.add(jitterSeed);
+    args.add(fromQueue);
+    args.add(slot);
+    args.add(token);
+    args.addAll(quadruples);
+    return scripts.run(Script.FINISH_CLAIM, finishClaimKeys, args)
+        .map(r -> new FinishedAndClaimed(finished(r.get(0)), claimed(r.get(1))));
   }
 
   /** Gives what the node's BLMOVE landed back to the head of the queue. */

@@ -16,6 +16,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -28,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * to Redis.
  *
  * <p>While the queue has messages, one {@code claim} call moves up to the free capacity straight
- * from the queue into the node's in-flight hash. When a claim comes back empty the worker blocks
+ * from the queue into the node's in-flight hash, as one delivery record under the claim's token.
+ * When a finish batch goes out while the worker has room and nothing is being fetched, the claim
+ * rides in the same call ({@code finish-claim.lua}): at low rates, and with handlers that take a
+ * while, the next messages then cost no call of their own. When a claim comes back empty the worker blocks
  * in BLMOVE (queue to the node's landing list) on its own connection, never a pooled one, and then
  * claims what landed.
  *
@@ -142,7 +146,7 @@ public final class WorkerVerticle extends VerticleBase {
   public Future<?> start() {
     recorder = new OutcomeRecorder(vertx, store,
         new WorkerStore.RetryPolicy(settings.attempts(), settings.backoffMs(), settings.backoffMaxMs()), metrics,
-        this::checkDrained);
+        this::checkDrained, new ClaimRider());
     runs.bind(context);
     long sweepEvery = Math.max(10, Math.min(1000, settings.handlerTimeoutMs() / 10));
     sweepTimer = vertx.setPeriodic(sweepEvery, id -> runs.sweepTimeouts());
@@ -214,36 +218,80 @@ public final class WorkerVerticle extends VerticleBase {
     String token = unansweredClaim != null ? unansweredClaim : slot + ":" + (++claims);
     unansweredClaim = token;
     store.claim(fromQueue, slot, token).onComplete(ar -> {
-      fetching = false;
       if (ar.failed()) {
-        // the claim may have run without its answer reaching us: the retry repeats the token
-        long delay = claimBackoff.failed(ar.cause());
-        vertx.setTimer(delay, id -> pump());
-        return;
-      }
-      claimBackoff.succeeded();
-      unansweredClaim = null;
-      if (stopping) {
-        // left in the in-flight hash: the node's leave returns them to the queue
-        return;
-      }
-      WorkerStore.Claimed claimed = ar.result();
-      notePaused(claimed.paused());
-      long pickedUpAt = metrics.pickedUpAt();
-      for (String raw : claimed.messages()) {
-        runs.handle(Message.canonicalId(raw), token, raw, pickedUpAt);
-      }
-      if (!claimed.messages().isEmpty()) {
-        pump();
-      } else if (fleetPaused) {
-        pausedTimer = vertx.setTimer(settings.pausedPollMs(), id -> {
-          pausedTimer = -1;
-          pump();
-        });
+        claimUnanswered(ar.cause());
       } else {
-        blockingPop();
+        claimAnswered(token, ar.result());
       }
     });
+  }
+
+  /** The claim may have run without its answer reaching us: the retry repeats the token. */
+  private void claimUnanswered(Throwable cause) {
+    fetching = false;
+    long delay = claimBackoff.failed(cause);
+    vertx.setTimer(delay, id -> pump());
+  }
+
+  private void claimAnswered(String token, WorkerStore.Claimed claimed) {
+    fetching = false;
+    claimBackoff.succeeded();
+    unansweredClaim = null;
+    if (stopping) {
+      // left in the in-flight hash: the node's leave returns them to the queue
+      return;
+    }
+    notePaused(claimed.paused());
+    long pickedUpAt = metrics.pickedUpAt();
+    List<String> messages = claimed.messages();
+    for (int i = 0; i < messages.size(); i++) {
+      String raw = messages.get(i);
+      runs.handle(Message.canonicalId(raw), token, claimed.indices()[i], raw, pickedUpAt);
+    }
+    if (!messages.isEmpty()) {
+      pump();
+    } else if (fleetPaused) {
+      pausedTimer = vertx.setTimer(settings.pausedPollMs(), id -> {
+        pausedTimer = -1;
+        pump();
+      });
+    } else {
+      blockingPop();
+    }
+  }
+
+  /**
+   * Claims in the same call as a finish batch when the worker has room and nothing is being
+   * fetched: at low rates, and with handlers that take a while, a finish is then also the next
+   * claim instead of a call of its own. The BLMOVE path stays for an empty queue: a ride that
+   * comes back empty blocks as a claim does.
+   */
+  private final class ClaimRider implements OutcomeRecorder.ClaimRider {
+    @Override
+    public OutcomeRecorder.Ride ride() {
+      if (stopping || fetching || pausedTimer != -1 || fleetPaused || unansweredClaim != null || standingAside
+          || leaving) {
+        return null;
+      }
+      int free = settings.concurrency() - runs.size();
+      if (free <= 0) {
+        return null;
+      }
+      fetching = true;
+      String token = slot + ":" + (++claims);
+      unansweredClaim = token;
+      return new OutcomeRecorder.Ride(Math.min(free, MAX_BATCH), slot, token);
+    }
+
+    @Override
+    public void answered(OutcomeRecorder.Ride ride, WorkerStore.Claimed claimed) {
+      claimAnswered(ride.token(), claimed);
+    }
+
+    @Override
+    public void unanswered(OutcomeRecorder.Ride ride, Throwable cause) {
+      claimUnanswered(cause);
+    }
   }
 
   private void notePaused(boolean paused) {
@@ -333,8 +381,8 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   /** A delivery's one outcome: to the recorder, and room for one more message. */
-  private void completed(String id, String token, String outcome) {
-    recorder.add(id, token, outcome);
+  private void completed(String token, int index, int attempt, String outcome) {
+    recorder.add(token, index, attempt, outcome);
     pump();
   }
 

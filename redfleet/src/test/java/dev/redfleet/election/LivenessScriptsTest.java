@@ -83,13 +83,13 @@ class LivenessScriptsTest extends RedisTestBase {
 
   @Test
   void requeueWithAnchorsActsOnlyOnTheExpectedConnection() {
-    redis.call("HSET", redis.keys.inflight("n"), "1", "{\"id\":1,\"epoch\":1,\"body\":\"x\"}");
+    redis.holdByHand("n", "t", List.of("1"), List.of("{\"id\":1,\"epoch\":1,\"body\":\"x\"}"));
     redis.call("LPUSH", redis.keys.landing("n"), "{\"id\":2,\"epoch\":1,\"body\":\"y\"}");
     redis.call("HSET", redis.keys.anchors(), "n", DEAD);
     Response refused = redis.run(Script.REQUEUE_NODE, redis.keys.requeueNodeAnchored("n"),
         List.of("n", 0, 60_000, "5@rf-aaaaaaaaaaaa-5", ""));
     assertThat(refused.get(0).toLong()).isEqualTo(-2);
-    assertThat(redis.number("HLEN", redis.keys.inflight("n"))).isEqualTo(1);
+    assertThat(redis.held("n")).isEqualTo(1);
 
     Response moved = redis.run(Script.REQUEUE_NODE, redis.keys.requeueNodeAnchored("n"),
         List.of("n", 0, 60_000, DEAD, MINE));

@@ -56,8 +56,10 @@ class AuditRetentionTest extends RedisTestBase {
     // a late outcome for an id of the pruned segment: a duplicate, and the bitmap is not written again
     long id = Keys.AUDIT_SEGMENT_IDS + 77;
     redis.call("SET", k().seq(), 4 * Keys.AUDIT_SEGMENT_IDS);
-    redis.call("HSET", k().inflight("n"), Long.toString(id), "t|{\"id\":" + id + ",\"epoch\":1,\"body\":\"b\"}");
-    var r = redis.run(Script.FINISH, k().finish("n"), List.of("n", 1, 1000, 60_000, 7, Long.toString(id), "t", ""));
+    redis.holdByHand("n", "t", List.of(Long.toString(id)), List.of("{\"id\":" + id + ",\"epoch\":1,\"body\":\"b\"}"));
+    List<Object> args = new java.util.ArrayList<>(List.of("n", 1, 1000, 60_000, 7));
+    args.addAll(redis.outcome("n", Long.toString(id), "t", ""));
+    var r = redis.run(Script.FINISH, k().finish("n"), args);
     assertThat(r.get(2).toLong()).as("duplicates").isEqualTo(1);
     assertThat(redis.number("EXISTS", k().auditSegment(1))).isZero();
     // the whole-audit readers count a pruned segment as complete

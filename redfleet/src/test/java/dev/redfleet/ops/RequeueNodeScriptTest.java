@@ -21,7 +21,7 @@ class RequeueNodeScriptTest extends RedisTestBase {
 
   private void holds(String node, long lastSeenMsAgo) {
     redis.call("ZADD", redis.keys.nodes(), redisNow() - lastSeenMsAgo, node);
-    redis.call("HSET", redis.keys.inflight(node), "1", "m1", "2", "m2");
+    redis.holdByHand(node, "t" + System.nanoTime(), List.of("1", "2"), List.of("m1", "m2"));
     redis.call("LPUSH", redis.keys.landing(node), "m3");
   }
 
@@ -29,7 +29,7 @@ class RequeueNodeScriptTest extends RedisTestBase {
   void aNodeThatIsAliveIsLeftAlone() {
     holds("n", 100);
     assertThat(requeue("n", 3000, 10_000).get(0).toLong()).isEqualTo(-1);
-    assertThat(redis.number("HLEN", redis.keys.inflight("n"))).isEqualTo(2);
+    assertThat(redis.held("n")).isEqualTo(2);
     assertThat(redis.number("LLEN", redis.keys.queue())).isZero();
   }
 
@@ -106,7 +106,7 @@ class RequeueNodeScriptTest extends RedisTestBase {
     holds("n", 0); // a process restarted under the id
     assertThat(forgetLeft("n", 60_000)).isEqualTo(-2);
     assertThat(redis.number("LLEN", redis.keys.landing("n"))).isEqualTo(1);
-    assertThat(redis.number("HLEN", redis.keys.inflight("n"))).isEqualTo(2);
+    assertThat(redis.held("n")).isEqualTo(2);
     assertThat(redis.number("ZCARD", redis.keys.left())).isZero();
   }
 

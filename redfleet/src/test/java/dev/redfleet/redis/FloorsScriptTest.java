@@ -188,23 +188,30 @@ class FloorsScriptTest {
   @Test
   void requeueStrandedGivesBackOnlyWhatTheNodeNoLongerHolds() {
     try (RedisServer server = RedisServer.start(); TestRedis redis = new TestRedis(server.url(), "g")) {
+      List<String> messages = new java.util.ArrayList<>();
       for (int id = 1; id <= 3; id++) {
-        redis.call("HSET", redis.keys.inflight("n"), id, "{\"id\":" + id + ",\"epoch\":1,\"ts\":0,\"body\":\"m\"}");
+        messages.add("{\"id\":" + id + ",\"epoch\":1,\"ts\":0,\"body\":\"m\"}");
       }
-      long moved = redis.run(Script.REQUEUE_STRANDED, redis.keys.requeueStranded("n"), List.of("2")).toLong();
+      redis.holdByHand("n", "s:1", List.of("1", "2", "3"), messages);
+      // the node still holds the delivery of message 2 (index 2 of claim s:1)
+      long moved = redis.run(Script.REQUEUE_STRANDED, redis.keys.requeueStranded("n"), List.of("s:1|2")).toLong();
       assertThat(moved).isEqualTo(2);
-      assertThat(redis.number("HLEN", redis.keys.inflight("n"))).isEqualTo(1);
-      assertThat(redis.string("HGET", redis.keys.inflight("n"), "2")).isNotNull();
+      assertThat(redis.held("n")).isEqualTo(1);
+      assertThat(redis.string("HGET", redis.keys.inflight("n"), "s:1|done")).as("1 and 3 given back").isEqualTo("101");
       assertThat(redis.number("LLEN", redis.keys.queue())).isEqualTo(2);
+      assertThat(redis.string("RPOP", redis.keys.queue())).as("the oldest is taken next").startsWith("{\"id\":1,");
+      assertThat(redis.string("RPOP", redis.keys.queue())).startsWith("{\"id\":3,");
       assertThat(redis.stat("requeued")).isEqualTo(2);
       assertThat(redis.stat("stranded")).isEqualTo(2);
-      assertThat(redis.run(Script.REQUEUE_STRANDED, redis.keys.requeueStranded("n"), List.of("2")).toLong()).isZero();
+      assertThat(redis.run(Script.REQUEUE_STRANDED, redis.keys.requeueStranded("n"), List.of("s:1|2")).toLong()).isZero();
 
-      // an entry kept with a delivery prefix goes back to the queue as the message itself
-      redis.call("DEL", redis.keys.queue());
-      redis.call("HSET", redis.keys.inflight("n"), "4", "slot:7|{\"id\":4,\"epoch\":1,\"ts\":0,\"body\":\"m\"}");
-      assertThat(redis.run(Script.REQUEUE_STRANDED, redis.keys.requeueStranded("n"), List.of("2")).toLong()).isEqualTo(1);
-      assertThat(redis.string("RPOP", redis.keys.queue())).startsWith("{\"id\":4,");
+      // given back, a delivery is done: a late finish of it is dropped, the held one still counts
+      List<Object> finish = new java.util.ArrayList<>(List.of("n", 1, 1000, 60_000, 7, "s:1", "1", "1", "", "s:1", "2", "1", ""));
+      redis.call("SET", redis.keys.seq(), 10);
+      Response finished = redis.run(Script.FINISH, redis.keys.finish("n"), finish);
+      assertThat(finished.get(0).toLong()).as("recorded").isEqualTo(1);
+      assertThat(finished.get(1).toLong()).as("dropped").isEqualTo(1);
+      assertThat(redis.number("EXISTS", redis.keys.inflight("n"))).as("the record is gone once all are done").isZero();
     }
   }
 

@@ -127,9 +127,9 @@ public final class Fleet implements AutoCloseable {
     return redis.number("GET", redis.keys.seq());
   }
 
-  /** Messages a node holds: its landing list and its in-flight hash. */
+  /** Messages a node holds: its landing list and the messages of its in-flight records. */
   public long held(String node) {
-    return redis.number("HLEN", redis.keys.inflight(node)) + redis.number("LLEN", redis.keys.landing(node));
+    return redis.held(node) + redis.number("LLEN", redis.keys.landing(node));
   }
 
   /**

@@ -55,7 +55,36 @@ public final class TestRedis implements AutoCloseable {
   }
 
   public Response run(Script script, List<String> keys, List<?> args) {
-    return await(scripts.run(script, keys, args));
+    Response answer = await(scripts.run(script, keys, args));
+    if (script == Script.CLAIM) {
+      remember(String.valueOf(args.get(3)), answer);
+    } else if (script == Script.FINISH_CLAIM) {
+      remember(String.valueOf(args.get(7)), answer.get(1));
+    }
+    return answer;
+  }
+
+  /** "<token>|<id>" -> {index, attempt} of every delivery a claim answered, as a worker keeps them. */
+  private final java.util.Map<String, int[]> deliveries = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.regex.Pattern ATTEMPT = java.util.regex.Pattern.compile("^\\{[^b]*?\"attempt\":(\\d+),");
+  private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("^\\{\"id\":(\\d+),");
+
+  private void remember(String token, Response answer) {
+    Response messages = answer.get(0);
+    Response indices = answer.size() > 2 ? answer.get(2) : null;
+    for (int i = 0; i < messages.size(); i++) {
+      String raw = messages.get(i).toString();
+      java.util.regex.Matcher id = ID.matcher(raw);
+      if (id.find()) {
+        int index = indices != null && indices.size() == messages.size() ? indices.get(i).toInteger() : i + 1;
+        deliveries.put(token + "|" + id.group(1), new int[] {index, attemptOf(raw)});
+      }
+    }
+  }
+
+  private static int attemptOf(String raw) {
+    java.util.regex.Matcher m = ATTEMPT.matcher(raw);
+    return m.find() ? Integer.parseInt(m.group(1)) : 1;
   }
 
   /** LPUSHes the values in chunks of 1,000 per call. */
@@ -122,6 +151,86 @@ public final class TestRedis implements AutoCloseable {
   /** The audit counter status reads: ids recorded, as finish counted them. */
   public long auditTotal() {
     return number("HGET", keys.auditCounts(), "total");
+  }
+
+  /** Messages {@code node} holds in flight: the {@code |held} count of its in-flight hash (lua/lib/deliveries.lua). */
+  public long held(String node) {
+    String held = string("HGET", keys.inflight(node), "|held");
+    return held == null ? 0 : Long.parseLong(held);
+  }
+
+  /**
+   * Writes a delivery record by hand, in the layout of lua/lib/deliveries.lua, as claim writes it:
+   * {@code messages} held by {@code node} under claim {@code token}, whose ids are given.
+   */
+  public void holdByHand(String node, String token, List<String> ids, List<String> messages) {
+    StringBuilder offsets = new StringBuilder();
+    StringBuilder body = new StringBuilder();
+    StringBuilder padded = new StringBuilder();
+    for (int i = 0; i < messages.size(); i++) {
+      offsets.append(String.format(java.util.Locale.ROOT, "%010d", body.length()));
+      body.append(messages.get(i));
+      padded.append(String.format(java.util.Locale.ROOT, "%16s", ids.get(i)));
+      deliveries.put(token + "|" + ids.get(i), new int[] {i + 1, attemptOf(messages.get(i))});
+    }
+    call("HSET", keys.inflight(node), token, offsets.toString() + body, token + "|ids", padded.toString());
+    call("HINCRBY", keys.inflight(node), "|held", messages.size());
+  }
+
+  /**
+   * Takes from {@code node} every delivery record that holds message {@code id}, as the reaper takes
+   * a node's records (without putting them back in the queue). Returns the number of records taken.
+   */
+  public long dropRecordsOf(String node, String id) {
+    long dropped = 0;
+    for (Response field : call("HKEYS", keys.inflight(node))) {
+      String name = field.toString();
+      if (!name.endsWith("|ids")) {
+        continue;
+      }
+      String ids = string("HGET", keys.inflight(node), name);
+      for (int i = 0; i + 16 <= ids.length(); i += 16) {
+        if (ids.substring(i, i + 16).trim().equals(id)) {
+          String token = name.substring(0, name.length() - 4);
+          call("HDEL", keys.inflight(node), token, token + "|ids", token + "|done");
+          call("HINCRBY", keys.inflight(node), "|held", -(ids.length() / 16));
+          dropped++;
+          break;
+        }
+      }
+    }
+    return dropped;
+  }
+
+  /**
+   * The finish arguments a worker sends for the outcome of message {@code id} delivered under claim
+   * {@code token}: (token, index, attempt, outcome). The index and attempt are those a claim run here
+   * answered (as a worker keeps them, whatever became of the record since), else read from the
+   * token's record (one written by hand); index 0, a delivery that never was, when neither knows it.
+   */
+  public List<String> outcome(String node, String id, String token, String outcome) {
+    int[] known = deliveries.get(token + "|" + id);
+    if (known != null) {
+      return List.of(token, Integer.toString(known[0]), Integer.toString(known[1]), outcome);
+    }
+    String ids = string("HGET", keys.inflight(node), token + "|ids");
+    int index = 0;
+    int attempt = 1;
+    if (ids != null) {
+      int n = ids.length() / 16;
+      for (int i = 0; i < n && index == 0; i++) {
+        if (ids.substring(i * 16, i * 16 + 16).trim().equals(id)) {
+          index = i + 1;
+        }
+      }
+      String record = string("HGET", keys.inflight(node), token);
+      if (index > 0 && record != null) {
+        int from = n * 10 + Integer.parseInt(record.substring(index * 10 - 10, index * 10));
+        int to = index < n ? n * 10 + Integer.parseInt(record.substring(index * 10, index * 10 + 10)) : record.length();
+        attempt = attemptOf(record.substring(from, to));
+      }
+    }
+    return List.of(token, Integer.toString(index), Integer.toString(attempt), outcome);
   }
 
   private Response send(Request request) {

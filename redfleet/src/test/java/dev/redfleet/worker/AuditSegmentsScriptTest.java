@@ -60,7 +60,7 @@ class AuditSegmentsScriptTest extends RedisTestBase {
     List<Object> args = new ArrayList<>(List.of(NODE, attempts, 1000, 60_000, 7));
     for (int i = 0; i < idsAndOutcomes.length; i += 2) {
       String id = idsAndOutcomes[i].toString();
-      args.addAll(List.of(id, tokenOf.getOrDefault(id, "never-claimed"), idsAndOutcomes[i + 1]));
+      args.addAll(redis.outcome(NODE, id, tokenOf.getOrDefault(id, "never-claimed"), idsAndOutcomes[i + 1].toString()));
     }
     return redis.run(Script.FINISH, k().finish(NODE), args);
   }

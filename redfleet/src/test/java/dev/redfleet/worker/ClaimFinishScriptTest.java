@@ -58,7 +58,8 @@ class ClaimFinishScriptTest extends RedisTestBase {
     List<Object> args = new ArrayList<>();
     args.addAll(List.of(NODE, 1, 1000, 60_000, 7));
     for (int i = 0; i < idsAndOutcomes.length; i += 2) {
-      args.addAll(List.of(idsAndOutcomes[i], tokenOf.getOrDefault(idsAndOutcomes[i], "never-claimed"), idsAndOutcomes[i + 1]));
+      args.addAll(redis.outcome(NODE, idsAndOutcomes[i], tokenOf.getOrDefault(idsAndOutcomes[i], "never-claimed"),
+          idsAndOutcomes[i + 1]));
     }
     return redis.run(Script.FINISH, k().finish(NODE), args);
   }
@@ -88,7 +89,7 @@ class ClaimFinishScriptTest extends RedisTestBase {
     assertThat(ids(claimed)).containsExactly("1", "2", "3", "4");
     assertThat(claimed.get(0).get(0).toString()).isEqualTo(message(1));
     assertThat(claimed.get(1).size()).as("no odd ids among canonical messages").isZero();
-    assertThat(redis.number("HLEN", k().inflight(NODE))).isEqualTo(4);
+    assertThat(redis.held(NODE)).isEqualTo(4);
     assertThat(redis.number("LLEN", k().landing(NODE))).isZero();
     assertThat(redis.number("LLEN", k().queue())).isEqualTo(6);
     // the claim doubles as a heartbeat
@@ -104,9 +105,10 @@ class ClaimFinishScriptTest extends RedisTestBase {
     assertThat(ids(claim(5, "lost"))).containsExactly("1", "3");
     assertThat(redis.number("LLEN", k().queue())).isEqualTo(7);
     assertThat(ids(claim(2, "next"))).containsExactly("4", "5");
-    // leaving or being reaped drops the tokens with the messages
+    // leaving or being reaped drops the records, tokens and all
     redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0));
-    assertThat(redis.number("EXISTS", k().claims(NODE))).isZero();
+    assertThat(redis.number("EXISTS", k().inflight(NODE))).isZero();
+    assertThat(redis.number("LLEN", k().queue())).as("exactly the 4 not finished went back").isEqualTo(9);
   }
 
   @Test

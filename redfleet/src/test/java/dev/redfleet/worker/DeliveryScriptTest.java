@@ -41,10 +41,12 @@ class DeliveryScriptTest extends RedisTestBase {
     return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, 10, "slot1", token));
   }
 
-  /** Triples (id, claim token, outcome), as the worker sends them. */
+  /** Triples (id, claim token, outcome), sent as the worker sends them: (token, index, attempt, outcome). */
   private Response finish(String... triples) {
     List<Object> args = new ArrayList<>(List.of(NODE, ATTEMPTS, 10, 10, 42));
-    args.addAll(List.of(triples));
+    for (int i = 0; i < triples.length; i += 3) {
+      args.addAll(redis.outcome(NODE, triples[i], triples[i + 1], triples[i + 2]));
+    }
     return redis.run(Script.FINISH, k().finish(NODE), args);
   }
 
@@ -76,7 +78,7 @@ class DeliveryScriptTest extends RedisTestBase {
     assertThat(stale.get(0).toLong()).as("recorded").isZero();
     assertThat(stale.get(1).toLong()).as("dropped").isEqualTo(1);
     assertThat(stale.get(3).toLong()).as("retried").isZero();
-    assertThat(redis.number("HLEN", k().inflight(NODE))).as("attempt 2 still in flight").isEqualTo(1);
+    assertThat(redis.held(NODE)).as("attempt 2 still in flight").isEqualTo(1);
     assertThat(redis.number("ZCARD", k().delayed())).as("no retry scheduled from the stale outcome").isZero();
     assertThat(redis.stat("retried")).isEqualTo(1);
 
@@ -88,7 +90,7 @@ class DeliveryScriptTest extends RedisTestBase {
     assertThat(redis.stat("duplicates")).isZero();
     assertThat(redis.number("LLEN", k().errors())).isZero();
     assertThat(redis.auditBit(1)).isEqualTo(1);
-    assertThat(redis.number("HLEN", k().inflight(NODE))).isZero();
+    assertThat(redis.number("EXISTS", k().inflight(NODE))).isZero();
   }
 
   @Test

@@ -109,7 +109,7 @@ class HandlerAnswersTest extends RedisTestBase {
     enqueue(1, messages);
     long started = System.nanoTime();
     long processed = awaitOutcomesOrStall(messages, 10_000, Duration.ofSeconds(300));
-    long inFlight = redis.number("HLEN", redis.keys.inflight(NODE));
+    long inFlight = redis.held(NODE);
     System.out.println("FIGURE foreign-thread answers: messages=" + messages + " recorded=" + processed
         + " stuck=" + (messages - processed) + " still-in-flight=" + inFlight + " duplicates=" + redis.stat("duplicates")
         + " failed=" + redis.stat("failed") + " in " + (System.nanoTime() - started) / 1_000_000 + " ms");
@@ -136,7 +136,7 @@ class HandlerAnswersTest extends RedisTestBase {
     });
     enqueue(1, 300);
     long processed = awaitOutcomesOrStall(300, 5_000, Duration.ofSeconds(60));
-    long inFlight = redis.number("HLEN", redis.keys.inflight(NODE));
+    long inFlight = redis.held(NODE);
     System.out.println("FIGURE thrown OutOfMemoryError: messages=300 recorded=" + processed + " stranded in flight="
         + inFlight + " failed=" + redis.stat("failed"));
     assertThat(processed).isEqualTo(300);
@@ -163,7 +163,7 @@ class HandlerAnswersTest extends RedisTestBase {
     });
     enqueue(1, 300);
     long processed = awaitOutcomesOrStall(300, 5_000, Duration.ofSeconds(60));
-    long inFlight = redis.number("HLEN", redis.keys.inflight(NODE));
+    long inFlight = redis.held(NODE);
     System.out.println("FIGURE allocation above the VM limit: messages=300 recorded=" + processed + " stranded in flight="
         + inFlight + " failed=" + redis.stat("failed"));
     assertThat(processed).isEqualTo(300);
@@ -180,17 +180,17 @@ class HandlerAnswersTest extends RedisTestBase {
     deploy(1, 10, timeoutMs, message -> io.vertx.core.Promise.<Void>promise().future());
     String x = "{\"id\":1,\"epoch\":1,\"ts\":1,\"body\":\"x\"}";
     redis.call("LPUSH", redis.keys.queue(), x);
-    Waits.until("x claimed", Duration.ofSeconds(5), () -> redis.number("HLEN", redis.keys.inflight(NODE)) == 1);
+    Waits.until("x claimed", Duration.ofSeconds(5), () -> redis.held(NODE) == 1);
     Waits.pause(300);
     redis.call("LPUSH", redis.keys.queue(), "{\"id\":2,\"epoch\":1,\"ts\":1,\"body\":\"y\"}");
-    Waits.until("y claimed", Duration.ofSeconds(5), () -> redis.number("HLEN", redis.keys.inflight(NODE)) == 2);
+    Waits.until("y claimed", Duration.ofSeconds(5), () -> redis.held(NODE) == 2);
     long yClaimed = System.nanoTime();
     Waits.pause(1500);
     // x is taken from this node (as the reaper does to a node it takes for dead) and comes back to
     // the same worker while its first delivery still runs: x is now the newest delivery
-    assertThat(redis.number("HDEL", redis.keys.inflight(NODE), "1")).isEqualTo(1);
+    assertThat(redis.dropRecordsOf(NODE, "1")).isEqualTo(1);
     redis.call("RPUSH", redis.keys.queue(), x);
-    Waits.until("x claimed again", Duration.ofSeconds(5), () -> redis.number("HLEN", redis.keys.inflight(NODE)) == 2);
+    Waits.until("x claimed again", Duration.ofSeconds(5), () -> redis.held(NODE) == 2);
 
     Waits.until("y timed out", Duration.ofSeconds(10), () -> redis.stat("failed") >= 1);
     long yOutcomeMs = (System.nanoTime() - yClaimed) / 1_000_000;

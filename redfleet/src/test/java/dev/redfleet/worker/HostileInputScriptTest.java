@@ -47,17 +47,19 @@ class HostileInputScriptTest extends RedisTestBase {
     return claimed;
   }
 
-  /** Writes an in-flight entry by hand, bypassing claim, in claim's format ("<token>|<message>"). */
+  /** Writes an in-flight record by hand, bypassing claim, in claim's format (lua/lib/deliveries.lua). */
   private void holdByHand(String id, String message) {
-    redis.call("HSET", k().inflight(NODE), id, "by-hand|" + message);
-    tokenOf.put(id, "by-hand");
+    String token = "by-hand-" + id;
+    redis.holdByHand(NODE, token, List.of(id), List.of(message));
+    tokenOf.put(id, token);
   }
 
   /** Pairs (id, outcome), each sent as the worker does: with the token of the claim that returned it. */
   private Response finish(String... idsAndOutcomes) {
     List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 7));
     for (int i = 0; i < idsAndOutcomes.length; i += 2) {
-      args.addAll(List.of(idsAndOutcomes[i], tokenOf.getOrDefault(idsAndOutcomes[i], "never-claimed"), idsAndOutcomes[i + 1]));
+      args.addAll(redis.outcome(NODE, idsAndOutcomes[i], tokenOf.getOrDefault(idsAndOutcomes[i], "never-claimed"),
+          idsAndOutcomes[i + 1]));
     }
     return redis.run(Script.FINISH, k().finish(NODE), args);
   }
@@ -154,23 +156,35 @@ class HostileInputScriptTest extends RedisTestBase {
   }
 
   @Test
-  void aForgedCopyOfAnIdInFlightIsMalformedAndDoesNotOverwriteTheRealMessage() {
+  void aForgedCopyOfAnIdInFlightIsItsOwnDeliveryAndItsOutcomeACountedDuplicateNeverRecordedTwice() {
     redis.call("LPUSH", k().queue(), message(5));
     claim(1);
+    String real = tokenOf.get("5");
     String forged = "{\"id\":5,\"epoch\":1,\"ts\":1,\"body\":\"forged\"}";
     String twin = "{\"id\":6,\"epoch\":1,\"ts\":1,\"body\":\"second copy in one claim\"}";
     redis.call("LPUSH", k().queue(), forged);
     redis.call("LPUSH", k().queue(), message(6));
     redis.call("LPUSH", k().queue(), twin);
-    assertThat(claimedIds(claim(10))).containsExactly("6");
-    // held under the claims that took them: "<token>|<message>"
-    assertThat(redis.string("HGET", k().inflight(NODE), "5")).isEqualTo(tokenOf.get("5") + "|" + message(5));
-    assertThat(redis.string("HGET", k().inflight(NODE), "6")).isEqualTo(tokenOf.get("6") + "|" + message(6));
-    assertThat(errors().stream().map(e -> e.getString("raw")).toList()).containsExactlyInAnyOrder(forged, twin);
-    // the real message's failure reaches the errors list, not a silent duplicate
-    finish("5", "boom");
+    // no held-id or within-claim check: each copy is a delivery of its own (index 1, 2, 3 of the claim)
+    assertThat(claimedIds(claim(10))).containsExactly("5", "6", "6");
+    String copies = tokenOf.get("6");
+    assertThat(redis.held(NODE)).isEqualTo(4);
+    // the real message's record is untouched
+    assertThat(redis.string("HGET", k().inflight(NODE), real)).endsWith(message(5));
+    List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 7, real, "1", "1", "boom", copies, "1", "1", "",
+        copies, "2", "1", "", copies, "3", "1", ""));
+    Response r = redis.run(Script.FINISH, k().finish(NODE), args);
+    assertThat(r.get(0).toLong()).as("recorded: the real 5 (failed) and the first 6").isEqualTo(2);
+    assertThat(r.get(2).toLong()).as("duplicates: the forged 5 and the second 6").isEqualTo(2);
     assertThat(redis.stat("failed")).isEqualTo(1);
-    assertThat(redis.stat("duplicates")).isZero();
+    assertThat(redis.stat("processed")).isEqualTo(2);
+    assertThat(redis.audited()).isEqualTo(2);
+    List<JsonObject> errors = errors();
+    assertThat(errors.stream().filter(e -> "duplicate".equals(e.getString("error"))).map(e -> e.getString("raw")).toList())
+        .containsExactlyInAnyOrder(forged, twin);
+    assertThat(errors.stream().filter(e -> "boom".equals(e.getString("error"))).map(e -> e.getString("body")).toList())
+        .as("the real message's failure, not the forged one's").containsExactly("b5");
+    assertThat(redis.number("EXISTS", k().inflight(NODE))).isZero();
   }
 
   // ---- item 9: a key of the wrong type fails the script before its first write
@@ -200,7 +214,7 @@ class HostileInputScriptTest extends RedisTestBase {
 
   @Test
   void claimWithAnyKeyOfTheWrongTypeTakesNothing() {
-    for (String key : List.of(k().errors(), k().stats(), k().inflight(NODE), k().nodes(), k().claims(NODE), k().seq(),
+    for (String key : List.of(k().errors(), k().stats(), k().inflight(NODE), k().nodes(), k().seq(),
         k().queue(), k().landing(NODE))) {
       redis.call("FLUSHALL");
       generatorState();
@@ -239,6 +253,39 @@ class HostileInputScriptTest extends RedisTestBase {
     busyFleet();
     redis.call("HSET", k().auditCounts(), "0", "x");
     assertRefusedAndNothingChanged(() -> finish("5", "boom", "6", ""));
+  }
+
+  @Test
+  void finishClaimWithAnyKeyOfTheWrongTypeRecordsNothingAndTakesNothing() {
+    for (String key : List.of(k().errors(), k().stats(), k().auditSegment(0), k().auditCounts(), k().inflight(NODE),
+        k().seq(), k().delayed(), k().delayedIds(), k().queue(), k().landing(NODE), k().nodes(), k().epoch())) {
+      redis.call("FLUSHALL");
+      generatorState();
+      busyFleet();
+      if (key.equals(k().auditSegment(0))) {
+        redis.setAuditBit(1);  // a bitmap, which breakKey turns into a list
+      }
+      breakKey(key);
+      assertRefusedAndNothingChanged(() -> finishClaim("5", "boom", "6", ""));
+    }
+    for (String[] field : List.of(new String[] {k().stats(), "failed"}, new String[] {k().stats(), "malformed"},
+        new String[] {k().inflight(NODE), "|held"})) {
+      redis.call("FLUSHALL");
+      generatorState();
+      busyFleet();
+      redis.call("HSET", field[0], field[1], "x");
+      assertRefusedAndNothingChanged(() -> finishClaim("5", "boom", "6", ""));
+    }
+  }
+
+  /** Pairs (id, outcome) as finish sends them, and a claim of up to 10 in the same call. */
+  private Response finishClaim(String... idsAndOutcomes) {
+    List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 7, 10, "slot1", "t" + (++claims)));
+    for (int i = 0; i < idsAndOutcomes.length; i += 2) {
+      args.addAll(redis.outcome(NODE, idsAndOutcomes[i], tokenOf.getOrDefault(idsAndOutcomes[i], "never-claimed"),
+          idsAndOutcomes[i + 1]));
+    }
+    return redis.run(Script.FINISH_CLAIM, k().finishClaim(NODE), args);
   }
 
   /** retry-due's and send's keys of issue 15 (the registry, the errors list, the counter) checked before any write. */

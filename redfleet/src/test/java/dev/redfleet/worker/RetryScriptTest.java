@@ -53,7 +53,7 @@ class RetryScriptTest extends RedisTestBase {
   private Response finish(String node, String... idsAndOutcomes) {
     List<Object> args = new ArrayList<>(List.of(node, ATTEMPTS, BASE_MS, 10_000, 42));
     for (int i = 0; i < idsAndOutcomes.length; i += 2) {
-      args.addAll(List.of(idsAndOutcomes[i], tokenOf.getOrDefault(node + "/" + idsAndOutcomes[i], "never-claimed"),
+      args.addAll(redis.outcome(node, idsAndOutcomes[i], tokenOf.getOrDefault(node + "/" + idsAndOutcomes[i], "never-claimed"),
           idsAndOutcomes[i + 1]));
     }
     return redis.run(Script.FINISH, k().finish(node), args);
@@ -130,7 +130,8 @@ class RetryScriptTest extends RedisTestBase {
     redis.call("LPUSH", k().queue(), message(1));
     redis.call("LPUSH", k().queue(), message(2));
     claim("w1", 2);
-    List<Object> oneAttempt = new ArrayList<>(List.of("w1", 1, BASE_MS, 10_000, 1, "2", tokenOf.get("w1/2"), "boom"));
+    List<Object> oneAttempt = new ArrayList<>(List.of("w1", 1, BASE_MS, 10_000, 1));
+    oneAttempt.addAll(redis.outcome("w1", "2", tokenOf.get("w1/2"), "boom"));
     redis.run(Script.FINISH, k().finish("w1"), oneAttempt);
     assertThat(redis.number("ZCARD", k().delayed())).isZero();
     JsonObject error = new JsonObject(redis.string("LINDEX", k().errors(), 0));

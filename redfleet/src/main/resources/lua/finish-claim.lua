@@ -1,0 +1,65 @@
+-- finish-claim: finish and the next claim in one call, when the worker has room for more messages
+-- (as BullMQ's moveToFinished fetches the next job): the outcomes are recorded exactly as
+-- finish.lua records them, then up to ARGV[6] messages are claimed exactly as claim.lua claims
+-- them (the landing list first), under a new token. At low rates every message otherwise pays a
+-- whole finish call and a whole claim call of its own; with handlers that take a while, batches
+-- are small and the call's fixed cost is most of its cost. The shared code is lib/finish-outcomes.lua
+-- and lib/claim-batch.lua.
+--
+-- KEYS[1]  <ns>:inflight:<nodeId>
+-- KEYS[2]  <ns>:errors
+-- KEYS[3]  <ns>:stats
+-- KEYS[4]  <ns>:audit    the audit prefix (lib/audit.lua)
+-- KEYS[5]  <ns>:seq
+-- KEYS[6]  <ns>:delayed
+-- KEYS[7]  <ns>:delayed:ids
+-- KEYS[8]  <ns>:queue
+-- KEYS[9]  <ns>:landing:<nodeId>
+-- KEYS[10] <ns>:nodes
+-- KEYS[11] <ns>:epoch
+-- KEYS[12] <ns>:paused   present (any type) while the fleet is paused: the claim takes nothing
+-- ARGV[1]  nodeId
+-- ARGV[2]  attempts         \
+-- ARGV[3]  backoff base ms   | as finish.lua's ARGV[2..5]
+-- ARGV[4]  backoff cap ms    |
+-- ARGV[5]  jitter seed      /
+-- ARGV[6]  how many to claim from the queue besides what landed (as claim.lua's ARGV[2])
+-- ARGV[7]  the calling worker's slot (as claim.lua's ARGV[3])
+-- ARGV[8]  the new claim's token (as claim.lua's ARGV[4]): a worker that gets no answer repeats it
+--          with claim.lua to get the claim back, and re-sends the outcomes with finish.lua (those
+--          recorded already are dropped as stale)
+-- ARGV[9..] the outcomes: quadruples (claim token, index, attempt, outcome) as finish.lua's
+--
+-- Returns {finished, claimed}: finished as finish.lua returns it, claimed as claim.lua returns it.
+--
+-- Fails before its first write (error reply, nothing changed) if a key has the wrong type, a
+-- counter is not an integer or the token cannot name a delivery: every check of both finish and
+-- claim comes first. The first write is finish's (a no-op HDEL, allowed at maxmemory) or, when no
+-- outcome is held any more, claim's (an RPOP); after it Redis lets the rest go on at maxmemory.
+--#include key-types
+--#include clock
+--#include audit
+--#include wake
+--#include deliveries
+--#include finish-outcomes
+--#include claim-batch
+local refused = check_key_types({'hash', 'list', 'hash', 'string', 'string', 'zset', 'hash', 'list', 'list', 'zset',
+  'string'})
+if refused then
+  return refused
+end
+local CK = {queue = KEYS[8], landing = KEYS[9], inflight = KEYS[1], nodes = KEYS[10], errors = KEYS[2], stats = KEYS[3],
+  seq = KEYS[5], epoch = KEYS[11], paused = KEYS[12]}
+local seq, epoch
+refused, seq, epoch = claim_refused(CK, ARGV[8])
+if refused then
+  return refused
+end
+local now = now_ms()
+math.randomseed(tonumber(ARGV[5]))
+local finished = finish_outcomes({inflight = KEYS[1], errors = KEYS[2], stats = KEYS[3], audit = KEYS[4], seq = KEYS[5],
+  delayed = KEYS[6], delayedIds = KEYS[7]}, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), now, ARGV, 9)
+if finished.err then
+  return finished
+end
+return {finished, claim_batch(CK, ARGV[1], ARGV[6], ARGV[8], now, seq, epoch)}

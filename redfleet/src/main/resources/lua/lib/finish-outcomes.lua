@@ -1,0 +1,222 @@
+-- finish-outcomes: the body of finish, shared by finish.lua and finish-claim.lua. A script includes
+-- it with `--#include finish-outcomes`, after key-types, audit, wake and deliveries. finish.lua's
+-- header describes what it does, its writes and their order.
+--
+-- finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, argv, first)
+--   K: the keys, {inflight, errors, stats, audit, seq, delayed, delayedIds} (their types checked
+--   by the caller); argv[first..] the quadruples (claim token, index, attempt, outcome); the
+--   caller has seeded math.random. Returns {recorded, dropped, duplicates, retried}, or an error
+--   reply (a table with err) before its first write.
+local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, argv, first)
+  local count = math.floor((#argv - first + 1) / 4)
+  if count <= 0 then
+    return {0, 0, 0, 0}
+  end
+  local counters = {'processed', 'failed', 'malformed', 'stale_dropped', 'duplicates', 'retried'}
+  local values = redis.call('HMGET', K.stats, unpack(counters))
+  for i = 1, #counters do
+    if values[i] and not string.match(values[i], '^%-?%d+$') then
+      return redis.error_reply('ERR redfleet: field ' .. counters[i] .. ' of ' .. K.stats .. ' is not an integer; nothing was changed')
+    end
+  end
+  local seq = tonumber(redis.call('GET', K.seq) or '0')
+  if not seq then
+    return redis.error_reply('ERR redfleet: ' .. K.seq .. ' is not an integer; nothing was changed')
+  end
+
+  -- the records named, each read once: its ids and done flags (the messages only when needed)
+  local tokens, byToken = {}, {}
+  for k = 1, count do
+    local token = argv[first - 4 + 4 * k]
+    if not byToken[token] then
+      byToken[token] = {}
+      tokens[#tokens + 1] = token
+    end
+  end
+  local fields = {HELD_FIELD}
+  for i = 1, #tokens do
+    fields[#fields + 1] = tokens[i] .. '|ids'
+    fields[#fields + 1] = tokens[i] .. '|done'
+  end
+  local stored = redis.call('HMGET', K.inflight, unpack(fields))
+  if stored[1] and not string.match(stored[1], '^%-?%d+$') then
+    return redis.error_reply('ERR redfleet: field ' .. HELD_FIELD .. ' of ' .. K.inflight .. ' is not an integer; nothing was changed')
+  end
+  for i = 1, #tokens do
+    local r = byToken[tokens[i]]
+    r.ids, r.done, r.marks, r.list = stored[2 * i], stored[2 * i + 1], {}, {}
+    if r.ids and tokens[i] ~= '' and not string.find(tokens[i], '|', 1, true) then
+      r.n = #r.ids / 16
+    else
+      r.n = 0
+    end
+  end
+
+  -- per outcome k: its record, index, id and attempt (nil record: not held, dropped)
+  local recordOf, indexOf, idOf, attemptOf, reasons = {}, {}, {}, {}, {}
+  local function raw_of(k)
+    local r = recordOf[k]
+    if not r.record then
+      r.record = redis.call('HGET', K.inflight, r.token)
+    end
+    return deliveries_message(r.record, r.n, indexOf[k])
+  end
+
+  -- the message as it goes out again: attempt A+1 between ts (or epoch) and body
+  local function next_attempt(raw, attempt)
+    local head, rest = string.match(raw, '^({"id":%d+,"epoch":%d+),(.*)$')
+    if not head then
+      return nil
+    end
+    local ts = string.match(rest, '^"ts":%d+,')
+    if ts then
+      head = head .. ',' .. string.sub(ts, 1, -2)
+      rest = string.sub(rest, #ts + 1)
+    end
+    local old = string.match(rest, '^"attempt":%d+,')
+    if old then
+      rest = string.sub(rest, #old + 1)
+    end
+    return head .. ',"attempt":' .. attempt .. ',' .. rest
+  end
+
+  local present = {}
+  local held = 0
+  local candidates = {}
+  local retries = {}
+  local malformed, dropped = 0, 0
+  local errors = {}
+  for k = 1, count do
+    local token = argv[first - 4 + 4 * k]
+    local r = byToken[token]
+    local i = tonumber(argv[first - 3 + 4 * k])
+    if r.n == 0 or not i or i < 1 or i > r.n or i ~= math.floor(i) or r.marks[i]
+        or (r.done and string.byte(r.done, i) == 49) then
+      dropped = dropped + 1
+    else
+      r.token = token
+      r.marks[i] = true
+      r.list[#r.list + 1] = i
+      recordOf[k], indexOf[k] = r, i
+      local a = tonumber(argv[first - 2 + 4 * k])
+      attemptOf[k] = (a and a >= 1 and a == math.floor(a)) and a or 1
+      reasons[k] = argv[first - 1 + 4 * k]
+      -- a whole number in 1..seq: no audit bit beyond what the generator handed out (claim has
+      -- checked the id's form; this bounds the bitmap even for a record written by hand)
+      local n = deliveries_id(r.ids, i)
+      idOf[k] = n
+      held = held + 1
+      if n then present[#present + 1] = n end
+      if reasons[k] == 'malformed' or not n or n < 1 or n > seq or n ~= math.floor(n) then
+        malformed = malformed + 1
+        errors[#errors + 1] = cjson.encode({error = 'malformed', raw = raw_of(k), node = node, at = now})
+      elseif reasons[k] ~= '' and attempts > 1 and attemptOf[k] < attempts and next_attempt(raw_of(k), 2) then
+        retries[#retries + 1] = k
+      else
+        candidates[#candidates + 1] = k
+      end
+    end
+  end
+
+  if held == 0 then
+    -- nothing to free: the counter is best effort when Redis is at maxmemory
+    redis.pcall('HINCRBY', K.stats, 'stale_dropped', dropped)
+    return {0, dropped, 0, 0}
+  end
+  -- Every check that can refuse came before. The first write is a no-op HDEL ('|' is never a field):
+  -- Redis refuses a write that grows memory at maxmemory only while a script has not written yet,
+  -- so from here on the script can record outcomes, and so free memory, in a full Redis.
+  local auditRefused = audit_check(K.audit, present)
+  if auditRefused then
+    return redis.error_reply(auditRefused)
+  end
+  redis.call('HDEL', K.inflight, '|')
+
+  -- a failure with attempts left is not an outcome: no audit bit, unless one is already set (the
+  -- message's outcome was recorded elsewhere: then this is a duplicate, not retried)
+  local retried = 0
+  local delayed = {}
+  local registered = {}
+  local duplicates = 0
+  local function duplicate(k)
+    duplicates = duplicates + 1
+    errors[#errors + 1] = cjson.encode({error = 'duplicate', outcome = reasons[k] == '' and 'ok' or reasons[k],
+      raw = raw_of(k), node = node, at = now})
+  end
+  for i = 1, #retries do
+    local k = retries[i]
+    if audit_seen(K.audit, idOf[k]) then
+      duplicate(k)
+    else
+      local attempt = attemptOf[k]
+      local d = math.min(backoffMaxMs, backoffMs * 2 ^ (attempt - 1))
+      local due = now + math.floor(d / 2 + math.random() * d / 2)
+      local member = next_attempt(raw_of(k), attempt + 1)
+      delayed[#delayed + 1] = due
+      delayed[#delayed + 1] = member
+      registered[#registered + 1] = string.format('%d', idOf[k])
+      registered[#registered + 1] = redis.sha1hex(member)
+      retried = retried + 1
+    end
+  end
+
+  -- the first real write: a ZADD of the same member again only moves its due time, so a call that
+  -- fails after it (say an ACL that denies a later command) and is retried schedules no retry twice
+  for i = 1, #delayed, 1000 do
+    redis.call('ZADD', K.delayed, unpack(delayed, i, math.min(i + 999, #delayed)))
+  end
+  if #delayed > 0 then wake_mover(K.delayed) end
+  for i = 1, #registered, 1000 do
+    redis.call('HSET', K.delayedIds, unpack(registered, i, math.min(i + 999, #registered)))
+  end
+
+  -- then the audit bits: an outcome whose bit was already set is a duplicate, counted and not
+  -- recorded a second time
+  local marked = {}
+  for i = 1, #candidates do
+    marked[i] = idOf[candidates[i]]
+  end
+  local old = audit_mark(K.audit, marked)
+  local processed, failed = 0, 0
+  for i = 1, #candidates do
+    local k = candidates[i]
+    if old[i] == 1 then
+      duplicate(k)
+    else
+      processed = processed + 1
+      if reasons[k] ~= '' then
+        failed = failed + 1
+        -- the error entry is the message itself plus why, where and when
+        local raw = raw_of(k)
+        local attempt = attemptOf[k]
+        local head = string.match(raw, '^(.*)}%s*$')
+        if head then
+          local more = attempt >= 2 and (',"attempts":' .. attempt) or ''
+          errors[#errors + 1] = head .. ',"error":' .. cjson.encode(reasons[k]) .. more .. ',"node":' .. cjson.encode(node) .. ',"at":' .. now .. '}'
+        else
+          errors[#errors + 1] = cjson.encode({error = reasons[k], raw = raw, node = node, at = now})
+        end
+      end
+    end
+  end
+
+  for i = 1, #errors, 1000 do
+    redis.call('LPUSH', K.errors, unpack(errors, i, math.min(i + 999, #errors)))
+  end
+  if processed > 0 then redis.call('HINCRBY', K.stats, 'processed', processed) end
+  if failed > 0 then redis.call('HINCRBY', K.stats, 'failed', failed) end
+  if malformed > 0 then redis.call('HINCRBY', K.stats, 'malformed', malformed) end
+  if dropped > 0 then redis.call('HINCRBY', K.stats, 'stale_dropped', dropped) end
+  if duplicates > 0 then redis.call('HINCRBY', K.stats, 'duplicates', duplicates) end
+  if retried > 0 then redis.call('HINCRBY', K.stats, 'retried', retried) end
+  -- last: the deliveries are marked done only once everything about them is written; a call that
+  -- fails half way leaves them held, to be finished again (or requeued), not lost
+  for t = 1, #tokens do
+    local r = byToken[tokens[t]]
+    if #r.list > 0 then
+      deliveries_mark(K.inflight, tokens[t], r.n, r.done, r.list)
+    end
+  end
+  deliveries_unhold(K.inflight, held)
+  return {processed + malformed, dropped, duplicates, retried}
+end
