@@ -41,7 +41,8 @@
 -- records the first outcome and counts the second as a duplicate (finish.lua).
 --
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type, a
--- counter is not an integer or the token cannot name a delivery. Under maxmemory with noeviction
+-- counter is not an integer or the token cannot name a delivery: the reads it needs anyway are the
+-- type checks, and only the errors list gets a TYPE probe (lib/claim-batch.lua). Under maxmemory with noeviction
 -- the first write is an RPOP (never refused, it frees memory); the writes that follow are allowed
 -- once the script has written, and the heartbeat of a claim that took nothing is best effort
 -- (redis.pcall), so a full Redis still drains. While paused the first write is the DEL of the
@@ -50,15 +51,10 @@
 --#include clock
 --#include deliveries
 --#include claim-batch
-local refused = check_key_types({'list', 'list', 'hash', 'zset', 'list', 'hash', 'string', 'string'})
-if refused then
-  return refused
-end
 local K = {queue = KEYS[1], landing = KEYS[2], inflight = KEYS[3], nodes = KEYS[4], errors = KEYS[5], stats = KEYS[6],
   seq = KEYS[7], epoch = KEYS[8], paused = KEYS[9]}
-local seq, epoch
-refused, seq, epoch = claim_refused(K, ARGV[4])
+local refused, read = claim_refused(K, ARGV[4])
 if refused then
   return refused
 end
-return claim_batch(K, ARGV[1], ARGV[2], ARGV[4], now_ms(), seq, epoch)
+return claim_batch(K, ARGV[1], ARGV[2], ARGV[4], now_ms(), read)

@@ -34,7 +34,9 @@
 --
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type, a
 -- counter is not an integer or the token cannot name a delivery: every check of both finish and
--- claim comes first. The first write is finish's (a no-op HDEL, allowed at maxmemory) or, when no
+-- claim comes first (the typed reads both need anyway are the type checks, as in claim.lua and
+-- finish.lua; the claim's reads are made before the finish and stay valid: the finish does not
+-- touch the queue, the landing list or the nodes, and a record it empties is gone). The first write is finish's (a no-op HDEL, allowed at maxmemory) or, when no
 -- outcome is held any more, claim's (an RPOP); after it Redis lets the rest go on at maxmemory.
 --#include key-types
 --#include clock
@@ -43,23 +45,24 @@
 --#include deliveries
 --#include finish-outcomes
 --#include claim-batch
-local refused = check_key_types({'hash', 'list', 'hash', 'string', 'string', 'zset', 'hash', 'list', 'list', 'zset',
-  'string'})
+-- claim_refused checks the claim's keys (and inflight, errors, stats, seq); TYPE probes only for
+-- delayed and delayed:ids, written before they are read. KEYS[4] is a prefix, never a key touched.
+local CK = {queue = KEYS[8], landing = KEYS[9], inflight = KEYS[1], nodes = KEYS[10], errors = KEYS[2], stats = KEYS[3],
+  seq = KEYS[5], epoch = KEYS[11], paused = KEYS[12]}
+local refused, read = claim_refused(CK, ARGV[8])
 if refused then
   return refused
 end
-local CK = {queue = KEYS[8], landing = KEYS[9], inflight = KEYS[1], nodes = KEYS[10], errors = KEYS[2], stats = KEYS[3],
-  seq = KEYS[5], epoch = KEYS[11], paused = KEYS[12]}
-local seq, epoch
-refused, seq, epoch = claim_refused(CK, ARGV[8])
+refused = check_types({KEYS[6], KEYS[7]}, {'zset', 'hash'})
 if refused then
   return refused
 end
 local now = now_ms()
 math.randomseed(tonumber(ARGV[5]))
 local finished = finish_outcomes({inflight = KEYS[1], errors = KEYS[2], stats = KEYS[3], audit = KEYS[4], seq = KEYS[5],
-  delayed = KEYS[6], delayedIds = KEYS[7]}, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), now, ARGV, 9)
+  delayed = KEYS[6], delayedIds = KEYS[7]}, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), now, ARGV, 9,
+  read.seq)
 if finished.err then
   return finished
 end
-return {finished, claim_batch(CK, ARGV[1], ARGV[6], ARGV[8], now, seq, epoch)}
+return {finished, claim_batch(CK, ARGV[1], ARGV[6], ARGV[8], now, read)}

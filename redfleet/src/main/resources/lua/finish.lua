@@ -38,7 +38,8 @@
 -- An outcome whose audit bit is already set is a duplicate: counted, and put in the errors list as
 -- {"error":"duplicate","outcome":...,"raw":...} so it is seen, never recorded twice.
 -- Fails before its first write (error reply, nothing changed) if a key has the wrong type or a
--- counter is not an integer. Its first write is a no-op HDEL, after which Redis allows the rest at
+-- counter is not an integer: the reads it needs anyway are the type checks of stats, seq, inflight
+-- and the audit counts; errors, delayed, delayed:ids and the audit segments get a TYPE probe. Its first write is a no-op HDEL, after which Redis allows the rest at
 -- maxmemory, so the fleet can still record outcomes (and free memory) when Redis refuses to grow.
 -- Writes are ordered retries (idempotent ZADD), audit bits, errors, counters, and the done flags
 -- of the in-flight records last.
@@ -54,7 +55,9 @@
 if #ARGV < 9 then
   return {0, 0, 0, 0}
 end
-local refused = check_key_types({'hash', 'list', 'hash', 'string', 'string', 'zset', 'hash'})
+-- a TYPE probe only for the keys written before they are read; the others are checked by typed
+-- reads in finish_outcomes (KEYS[4] is a prefix, never a key touched)
+local refused = check_types({KEYS[2], KEYS[6], KEYS[7]}, {'list', 'zset', 'hash'})
 if refused then
   return refused
 end

@@ -19,12 +19,15 @@
 --
 -- audit_check(prefix, ids)  before the caller's first write: an error reply text when the counts
 --                           hash or a segment one of the ids falls in has the wrong type, or a
---                           count is not an integer; else nil. Ids that are not whole numbers >= 1
---                           are skipped (the caller records them as malformed).
--- audit_seen(prefix, id)    whether the outcome of id is recorded
--- audit_mark(prefix, ids)   records the outcomes of ids (strings or numbers, whole, >= 1); returns
---                           the previous state per id (1 = was recorded already: a duplicate, 0 =
---                           recorded now) and raises the counts by the ids recorded now
+--                           count is not an integer; else nil and the counts it read ('total' and
+--                           the segments of the ids, as numbers: the `known` of the calls below,
+--                           valid until the counts are written). Ids that are not whole numbers
+--                           >= 1 are skipped (the caller records them as malformed).
+-- audit_seen(prefix, id, known)   whether the outcome of id is recorded
+-- audit_mark(prefix, ids, known)  records the outcomes of ids (strings or numbers, whole, >= 1);
+--                           returns the previous state per id (1 = was recorded already: a
+--                           duplicate, 0 = recorded now) and raises the counts by the ids recorded
+--                           now. known (optional) spares the reads of counts audit_check made.
 local AUDIT_SEGMENT_IDS = 16777216
 
 local function audit_segment_of(id)
@@ -47,17 +50,21 @@ local function audit_segment_size(segment)
   return AUDIT_SEGMENT_IDS
 end
 
-local function audit_complete(prefix, segment)
-  local count = tonumber(redis.call('HGET', audit_counts_key(prefix), string.format('%d', segment)) or '0') or 0
-  return count >= audit_segment_size(segment)
+local function audit_count(prefix, field, known)
+  local count = known and known[field]
+  if count then
+    return count
+  end
+  return tonumber(redis.call('HGET', audit_counts_key(prefix), field) or '0') or 0
+end
+
+local function audit_complete(prefix, segment, known)
+  return audit_count(prefix, string.format('%d', segment), known) >= audit_segment_size(segment)
 end
 
 local function audit_check(prefix, ids)
   local counts = audit_counts_key(prefix)
-  local bad = wrong_type(counts, 'hash')
-  if bad then
-    return bad
-  end
+  local bad
   local checked = {}
   local fields = {'total'}
   for i = 1, #ids do
@@ -74,19 +81,25 @@ local function audit_check(prefix, ids)
       end
     end
   end
-  local values = redis.call('HMGET', counts, unpack(fields))
+  -- the typed read is the counts hash's type check (lib/key-types.lua)
+  local values = redis.pcall('HMGET', counts, unpack(fields))
+  if failed(values) then
+    return wrong_type(counts, 'hash') or redis.call('HMGET', counts, unpack(fields))
+  end
+  local known = {}
   for i = 1, #fields do
     if values[i] and not string.match(values[i], '^%-?%d+$') then
       return 'ERR redfleet: field ' .. fields[i] .. ' of ' .. counts .. ' is not an integer; nothing was changed'
     end
+    known[fields[i]] = tonumber(values[i] or '0')
   end
-  return nil
+  return nil, known
 end
 
-local function audit_seen(prefix, id)
+local function audit_seen(prefix, id, known)
   local n = tonumber(id)
   local segment = audit_segment_of(n)
-  if audit_complete(prefix, segment) then
+  if audit_complete(prefix, segment, known) then
     return true
   end
   return redis.call('GETBIT', audit_segment_key(prefix, segment), n - segment * AUDIT_SEGMENT_IDS) == 1
@@ -157,7 +170,7 @@ local function audit_set_bits(key, nums)
   return old
 end
 
-local function audit_mark(prefix, ids)
+local function audit_mark(prefix, ids, known)
   local old = {}
   -- the ids by segment, in the order they come (a batch usually spans one segment)
   local order, offsets, positions = {}, {}, {}
@@ -177,7 +190,7 @@ local function audit_mark(prefix, ids)
   local recorded = 0
   for _, segment in ipairs(order) do
     local field = string.format('%d', segment)
-    local before = tonumber(redis.call('HGET', counts, field) or '0') or 0
+    local before = audit_count(prefix, field, known)
     local size = audit_segment_size(segment)
     local previous
     if before >= size then

@@ -2,44 +2,83 @@
 -- with `--#include claim-batch`, after key-types and deliveries. claim.lua's header describes what
 -- it does, what it refuses and the order of its writes.
 --
--- K: the keys, {queue, landing, inflight, nodes, errors, stats, seq, epoch, paused} (their types
--- checked by the caller).
--- claim_refused(K, token)  reads only: an error reply when the token cannot name a delivery or a
---                          counter is not an integer; else nil, seq, epoch (numbers)
--- claim_batch(K, node, count, token, now, seq, epoch)
+-- K: the keys, {queue, landing, inflight, nodes, errors, stats, seq, epoch, paused}.
+-- claim_refused(K, token)  reads only: an error reply when the token cannot name a delivery, a key
+--                          has the wrong type or a counter is not an integer; else nil and what it
+--                          read: {seq, epoch, landed, queued, members, repeated, paused}
+-- claim_batch(K, node, count, token, now, read)
 --                          the claim: {messages, marker, indices} (see claim.lua)
+--
+-- Type checks (lib/key-types.lua): every key but errors and paused is first touched by a typed read
+-- the claim needs anyway, made with redis.pcall before the first write, and TYPE runs only when it
+-- failed, to name the key. errors is only ever written (malformed entries, known only after the
+-- first write, the RPOP), so it keeps its TYPE probe; paused may be of any type (EXISTS).
 local function claim_refused(K, token)
   if token == '' or string.find(token, '|', 1, true) or string.byte(token, 1) == 123 then
     return redis.error_reply('ERR redfleet: claim token ' .. cjson.encode(token) .. ' is empty or has a | or a leading {; nothing was changed')
   end
-  local counter = redis.call('HGET', K.stats, 'malformed')
+  local counter, refused = typed_read('hash', 'HGET', K.stats, 'malformed')
+  if refused then
+    return refused
+  end
   if counter and not string.match(counter, '^%-?%d+$') then
     return redis.error_reply('ERR redfleet: field malformed of ' .. K.stats .. ' is not an integer; nothing was changed')
   end
-  local held = redis.call('HGET', K.inflight, HELD_FIELD)
-  if held and not string.match(held, '^%-?%d+$') then
+  local fields
+  fields, refused = typed_read('hash', 'HMGET', K.inflight, HELD_FIELD, token .. '|ids')
+  if refused then
+    return refused
+  end
+  if fields[1] and not string.match(fields[1], '^%-?%d+$') then
     return redis.error_reply('ERR redfleet: field ' .. HELD_FIELD .. ' of ' .. K.inflight .. ' is not an integer; nothing was changed')
   end
-
-  local seq = tonumber(redis.call('GET', K.seq) or '0')
-  local epoch = tonumber(redis.call('GET', K.epoch) or '0')
+  local seq, epoch, landed, queued, members
+  seq, refused = typed_read('string', 'GET', K.seq)
+  if refused then
+    return refused
+  end
+  epoch, refused = typed_read('string', 'GET', K.epoch)
+  if refused then
+    return refused
+  end
+  seq, epoch = tonumber(seq or '0'), tonumber(epoch or '0')
   if not seq or not epoch then
     return redis.error_reply('ERR redfleet: ' .. K.seq .. ' or ' .. K.epoch .. ' is not an integer; nothing was changed')
   end
-  return nil, seq, epoch
+  landed, refused = typed_read('list', 'LLEN', K.landing)
+  if refused then
+    return refused
+  end
+  queued, refused = typed_read('list', 'LLEN', K.queue)
+  if refused then
+    return refused
+  end
+  members, refused = typed_read('zset', 'ZCARD', K.nodes)
+  if refused then
+    return refused
+  end
+  refused = check_types({K.errors}, {'list'})
+  if refused then
+    return refused
+  end
+  -- EXISTS, not GET: a paused key of any type pauses, as in produce.lua (it is only ever read here)
+  return nil, {seq = seq, epoch = epoch, landed = landed, queued = queued, members = members,
+    repeated = fields[2] ~= false, paused = redis.call('EXISTS', K.paused) == 1}
 end
 
-local function claim_batch(K, node, count, token, now, seq, epoch)
-  -- EXISTS, not GET: a paused key of any type pauses, as in produce.lua (it is only ever read here)
-  local paused = redis.call('EXISTS', K.paused) == 1
+local function claim_batch(K, node, count, token, now, read)
+  local seq, epoch, paused = read.seq, read.epoch, read.paused
   local marker = paused and {'paused'} or {}
 
   -- a repeated token: what its record still holds (a record exists only for a claim that took
   -- something; one that took nothing simply claims now)
-  if redis.call('HGET', K.inflight, token .. '|ids') then
+  -- (finish-claim read it before its finish: a record that finish has just emptied is gone)
+  if read.repeated then
     local again = deliveries_held(K.inflight, token)
-    redis.pcall('ZADD', K.nodes, now, node)
-    return {again[1], marker, again[2]}
+    if again.found then
+      redis.pcall('ZADD', K.nodes, now, node)
+      return {again[1], marker, again[2]}
+    end
   end
 
   if paused then
@@ -58,7 +97,7 @@ local function claim_batch(K, node, count, token, now, seq, epoch)
   end
 
   local taken = {}
-  local landed = redis.call('LLEN', K.landing)
+  local landed = read.landed
   if landed > 0 then
     taken = redis.call('RPOP', K.landing, landed)
   end
@@ -67,7 +106,7 @@ local function claim_batch(K, node, count, token, now, seq, epoch)
   -- arrives at once is split among the nodes instead of going whole to the first claim that runs;
   -- a long queue (a high rate) still fills every claim. Nodes: the members of <ns>:nodes.
   if more > 0 then
-    more = math.min(more, math.ceil(redis.call('LLEN', K.queue) / math.max(1, redis.call('ZCARD', K.nodes))))
+    more = math.min(more, math.ceil(read.queued / math.max(1, read.members)))
   end
   if more > 0 then
     local popped = redis.call('RPOP', K.queue, more)

@@ -28,7 +28,8 @@
 --                                    common case of a claim finished in one call). Returns nothing.
 -- deliveries_unhold(inflight, count) lowers |held by count, and drops it at 0 (an idle node's
 --                                    in-flight hash is gone, not left holding a zero)
--- deliveries_held(inflight, token)   {messages, indices} not done in a record (empty if none)
+-- deliveries_held(inflight, token)   {messages, indices} not done in a record (empty if none;
+--                                    field found = true when the record exists)
 -- deliveries_requeue_all(inflight, queue)
 --                                    RPUSHes the not-done messages of every record to the consumer
 --                                    end of the queue, each record's oldest message last (the next
@@ -103,7 +104,7 @@ local function deliveries_held(inflight, token)
       indices[#indices + 1] = i
     end
   end
-  return {messages, indices}
+  return {messages, indices, found = true}
 end
 
 local function deliveries_requeue_all(inflight, queue)

@@ -3,23 +3,36 @@
 -- header describes what it does, its writes and their order.
 --
 -- finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, argv, first)
---   K: the keys, {inflight, errors, stats, audit, seq, delayed, delayedIds} (their types checked
---   by the caller); argv[first..] the quadruples (claim token, index, attempt, outcome); the
---   caller has seeded math.random. Returns {recorded, dropped, duplicates, retried}, or an error
---   reply (a table with err) before its first write.
-local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, argv, first)
+--   K: the keys, {inflight, errors, stats, audit, seq, delayed, delayedIds}; the caller has
+--   checked the types of errors, delayed and delayedIds (only ever written here); those of stats,
+--   seq and inflight are checked by the typed reads below, those of the audit keys by audit_check.
+--   argv[first..] the quadruples (claim token, index, attempt, outcome); seq the value of K.seq if
+--   the caller has read it already (nil: read here); the caller has seeded math.random. Returns
+--   {recorded, dropped, duplicates, retried}, or an error reply (a table with err) before its
+--   first write.
+local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, argv, first, seq)
   local count = math.floor((#argv - first + 1) / 4)
   if count <= 0 then
     return {0, 0, 0, 0}
   end
   local counters = {'processed', 'failed', 'malformed', 'stale_dropped', 'duplicates', 'retried'}
-  local values = redis.call('HMGET', K.stats, unpack(counters))
+  -- the typed reads are the type checks of stats, seq and inflight (lib/key-types.lua)
+  local values, refused = typed_read('hash', 'HMGET', K.stats, unpack(counters))
+  if refused then
+    return refused
+  end
   for i = 1, #counters do
     if values[i] and not string.match(values[i], '^%-?%d+$') then
       return redis.error_reply('ERR redfleet: field ' .. counters[i] .. ' of ' .. K.stats .. ' is not an integer; nothing was changed')
     end
   end
-  local seq = tonumber(redis.call('GET', K.seq) or '0')
+  if not seq then
+    seq, refused = typed_read('string', 'GET', K.seq)
+    if refused then
+      return refused
+    end
+    seq = tonumber(seq or '0')
+  end
   if not seq then
     return redis.error_reply('ERR redfleet: ' .. K.seq .. ' is not an integer; nothing was changed')
   end
@@ -38,7 +51,11 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
     fields[#fields + 1] = tokens[i] .. '|ids'
     fields[#fields + 1] = tokens[i] .. '|done'
   end
-  local stored = redis.call('HMGET', K.inflight, unpack(fields))
+  local stored
+  stored, refused = typed_read('hash', 'HMGET', K.inflight, unpack(fields))
+  if refused then
+    return refused
+  end
   if stored[1] and not string.match(stored[1], '^%-?%d+$') then
     return redis.error_reply('ERR redfleet: field ' .. HELD_FIELD .. ' of ' .. K.inflight .. ' is not an integer; nothing was changed')
   end
@@ -126,7 +143,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   -- Every check that can refuse came before. The first write is a no-op HDEL ('|' is never a field):
   -- Redis refuses a write that grows memory at maxmemory only while a script has not written yet,
   -- so from here on the script can record outcomes, and so free memory, in a full Redis.
-  local auditRefused = audit_check(K.audit, present)
+  local auditRefused, auditCounts = audit_check(K.audit, present)
   if auditRefused then
     return redis.error_reply(auditRefused)
   end
@@ -145,7 +162,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   end
   for i = 1, #retries do
     local k = retries[i]
-    if audit_seen(K.audit, idOf[k]) then
+    if audit_seen(K.audit, idOf[k], auditCounts) then
       duplicate(k)
     else
       local attempt = attemptOf[k]
@@ -176,7 +193,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   for i = 1, #candidates do
     marked[i] = idOf[candidates[i]]
   end
-  local old = audit_mark(K.audit, marked)
+  local old = audit_mark(K.audit, marked, auditCounts)
   local processed, failed = 0, 0
   for i = 1, #candidates do
     local k = candidates[i]

@@ -9,6 +9,12 @@
 -- failed(answer)           whether the answer of a redis.pcall is an error reply
 -- refused_type(key, want)  the error reply naming key if it exists with another type than want,
 --                          or nil
+-- typed_read(want, command, key, ...)
+--                          the pattern below as one call: the answer of redis.pcall(command, key,
+--                          ...), and as second value the error reply naming key when it has another
+--                          type than want (any other failure is raised again by redis.call)
+-- check_types(keys, types) as check_key_types, for the given keys (not KEYS[1..n]): a script
+--                          probes only the keys it writes before it has read them
 --
 -- A TYPE probe costs a command per key and call. A script whose first touch of a key is a typed
 -- read (GET, HGET, LLEN, ZSCORE...) before its first write needs none for that key: Redis refuses
@@ -40,4 +46,20 @@ end
 local function refused_type(key, want)
   local bad = wrong_type(key, want)
   return bad and redis.error_reply(bad) or nil
+end
+local function typed_read(want, command, key, ...)
+  local answer = redis.pcall(command, key, ...)
+  if failed(answer) then
+    return nil, refused_type(key, want) or redis.call(command, key, ...)
+  end
+  return answer, nil
+end
+local function check_types(keys, types)
+  for i = 1, #keys do
+    local bad = wrong_type(keys[i], types[i])
+    if bad then
+      return redis.error_reply(bad)
+    end
+  end
+  return nil
 end

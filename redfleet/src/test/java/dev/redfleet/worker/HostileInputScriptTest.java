@@ -278,6 +278,70 @@ class HostileInputScriptTest extends RedisTestBase {
     }
   }
 
+  /**
+   * Issue 16: claim, finish and finish-claim probe with TYPE only the keys they write before reading
+   * them; the others are checked by the typed reads they make anyway (redis.pcall, TYPE only once
+   * one failed). Each way names the key, and the keys only written keep their probe.
+   */
+  @Test
+  void typedReadsNameTheKeyOfTheWrongTypeAndTheOnlyWrittenKeysKeepTheirProbe() {
+    // a typed read's refusal names the key as a probe's does: claim (epoch is not in the list above),
+    // a landing-only claim (the queue read for the fair share of a claim from the queue), finish
+    for (String key : List.of(k().epoch(), k().queue(), k().landing(NODE), k().nodes(), k().inflight(NODE))) {
+      redis.call("FLUSHALL");
+      generatorState();
+      busyFleet();
+      breakKey(key);
+      assertRefusedAndNothingChanged(() -> claim(0));
+      assertThatThrownBy(() -> claim(0)).hasMessageContaining("WRONGTYPE redfleet: " + key + " is a ");
+    }
+    for (String key : List.of(k().inflight(NODE), k().stats(), k().seq(), k().auditCounts())) {
+      redis.call("FLUSHALL");
+      generatorState();
+      busyFleet();
+      breakKey(key);
+      assertThatThrownBy(() -> finish("5", "boom", "6", "")).hasMessageContaining("WRONGTYPE redfleet: " + key + " is a ");
+    }
+    // the errors list is only written by a claim, and only for a malformed entry, which the claim
+    // knows only after its first write (the RPOP): its probe stays, so the entry is not lost
+    redis.call("FLUSHALL");
+    generatorState();
+    busyFleet();
+    redis.call("LPUSH", k().queue(), "garbage");
+    breakKey(k().errors());
+    assertRefusedAndNothingChanged(() -> claim(10));
+    // the delayed set and its registry are only written by a finish (a retry): probed by finish-claim
+    // even when it schedules no retry, as finish does
+    for (String key : List.of(k().delayed(), k().delayedIds())) {
+      redis.call("FLUSHALL");
+      generatorState();
+      busyFleet();
+      breakKey(key);
+      assertRefusedAndNothingChanged(() -> finishClaim("5", "", "6", ""));
+      assertRefusedAndNothingChanged(() -> finish("5", "", "6", ""));
+    }
+  }
+
+  /**
+   * finish-claim reads the new claim's record before its finish runs: when the call's outcomes empty
+   * the record of the very token it claims under, the claim takes new messages, as a claim after a
+   * finish would, rather than answer from the read made before.
+   */
+  @Test
+  void finishClaimWhoseOutcomesEmptyTheRecordOfItsOwnTokenClaimsAnew() {
+    for (long id = 1; id <= 3; id++) {
+      redis.call("LPUSH", k().queue(), message(id));
+    }
+    assertThat(claimedIds(claim(1))).containsExactly("1");
+    String token = tokenOf.get("1");
+    Response r = redis.run(Script.FINISH_CLAIM, k().finishClaim(NODE),
+        List.of(NODE, 1, 1000, 60_000, 7, 10, "slot1", token, token, "1", "1", ""));
+    assertThat(r.get(0).get(0).toLong()).as("recorded").isEqualTo(1);
+    assertThat(claimedIds(r.get(1))).containsExactly("2", "3");
+    assertThat(redis.stat("processed")).isEqualTo(1);
+    assertThat(redis.held(NODE)).isEqualTo(2);
+  }
+
   /** Pairs (id, outcome) as finish sends them, and a claim of up to 10 in the same call. */
   private Response finishClaim(String... idsAndOutcomes) {
     List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 7, 10, "slot1", "t" + (++claims)));
