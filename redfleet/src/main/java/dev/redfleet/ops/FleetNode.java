@@ -18,7 +18,7 @@ import dev.redfleet.liveness.ClientLiveness;
 import dev.redfleet.liveness.LivenessVerdict;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.DataFormat;
+import dev.redfleet.redis.store.DataFormat;
 import dev.redfleet.redis.RedisVersion;
 import dev.redfleet.redis.Floors;
 import dev.redfleet.redis.Keys;

@@ -10,8 +10,9 @@ import dev.redfleet.redis.Scripts;
  * each group runs its scripts through the one runner it is given ({@link Scripts}: WAIT, floors,
  * retries), so a fleet member's guarantees hold whichever group a call goes through.
  *
- * <p>The worker's claim, finish and unland are still in worker/WorkerStore, which joins this store
- * once the delivery records land.
+ * <p>Two stores are made where they are used rather than held here: {@link DeliveryStore} (the
+ * worker's claim, finish, unland and BLMOVE: one per node, its keys are the node's) and {@link
+ * DataFormat} (format.lua, checked before a node, client or command writes anything).
  */
 public final class FleetStore {
   private final LeaseStore lease;
