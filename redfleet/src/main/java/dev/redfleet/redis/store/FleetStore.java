@@ -20,6 +20,7 @@ public final class FleetStore {
   private final ErrorStore errors;
   private final PauseStore pause;
   private final QueueStore queue;
+  private final StatusStore status;
 
   public FleetStore(Scripts scripts, Keys keys) {
     this.lease = new LeaseStore(scripts, keys);
@@ -27,6 +28,7 @@ public final class FleetStore {
     this.errors = new ErrorStore(scripts, keys);
     this.pause = new PauseStore(scripts, keys);
     this.queue = new QueueStore(scripts, keys);
+    this.status = new StatusStore(scripts, keys);
   }
 
   /** The generator's lease and the nodes' connections. */
@@ -47,6 +49,11 @@ public final class FleetStore {
   /** Messages in: produce, send, the retry mover, the source's position. */
   public QueueStore queue() {
     return queue;
+  }
+
+  /** The status snapshot and the handlers the nodes run. */
+  public StatusStore status() {
+    return status;
   }
 
   /** Pause and resume. */
