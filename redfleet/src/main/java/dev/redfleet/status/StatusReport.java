@@ -28,7 +28,7 @@ public final class StatusReport {
         .map(snapshot -> toJson(snapshot, namespace, staleMs))
         // read right after the snapshot (a node's handler does not change while it runs); a
         // handlers key that cannot be read leaves the rest of the status as it is
-        .compose(status -> store.status().handlers()
+        .compose(status -> store.nodes().handlers()
             .map(handlers -> putHandlers(status, handlers))
             .recover(e -> Future.succeededFuture(status)));
   }

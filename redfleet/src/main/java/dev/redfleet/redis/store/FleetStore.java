@@ -21,6 +21,7 @@ public final class FleetStore {
   private final PauseStore pause;
   private final QueueStore queue;
   private final StatusStore status;
+  private final FiguresStore figures;
 
   public FleetStore(Scripts scripts, Keys keys) {
     this.lease = new LeaseStore(scripts, keys);
@@ -29,6 +30,7 @@ public final class FleetStore {
     this.pause = new PauseStore(scripts, keys);
     this.queue = new QueueStore(scripts, keys);
     this.status = new StatusStore(scripts, keys);
+    this.figures = new FiguresStore(scripts, keys);
   }
 
   /** The generator's lease and the nodes' connections. */
@@ -51,9 +53,14 @@ public final class FleetStore {
     return queue;
   }
 
-  /** The status snapshot and the handlers the nodes run. */
+  /** The status snapshot. */
   public StatusStore status() {
     return status;
+  }
+
+  /** The figures nodes publish for the page, the node summary and the bench. */
+  public FiguresStore figures() {
+    return figures;
   }
 
   /** Pause and resume. */

@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * The fleet as the {@code status} command, the page and the demo see it: status.lua's one atomic
- * snapshot, decoded into a {@link Snapshot}, and the handlers each node runs.
+ * snapshot, decoded into a {@link Snapshot}.
  */
 public final class StatusStore {
   private final Scripts scripts;
@@ -58,11 +58,6 @@ public final class StatusStore {
   /** status: one consistent snapshot of the fleet (it changes nothing). */
   public Future<Snapshot> snapshot() {
     return scripts.run(Script.STATUS, keys.status(), List.of(keys.prefix())).map(StatusStore::snapshot);
-  }
-
-  /** Node id -> the handler it runs, as each node records it with its heartbeat. */
-  public Future<Map<String, String>> handlers() {
-    return scripts.hash(keys.handlers());
   }
 
   static Snapshot snapshot(Response r) {
