@@ -109,6 +109,14 @@ public final class NodeStore {
     return scripts.run(Script.FORGET_LEFT, keys.leave(node), List.of(node, forgetMs)).map(Response::toLong);
   }
 
+  /**
+   * requeue-stranded: gives back to the queue what {@code nodeId}'s in-flight record holds beyond
+   * the deliveries {@code keep} ("token|index") the node still holds; completes with how many.
+   */
+  public Future<Long> requeueStranded(String nodeId, List<String> keep) {
+    return scripts.run(Script.REQUEUE_STRANDED, keys.requeueStranded(nodeId), keep).map(Response::toLong);
+  }
+
   /** audit-prune: deletes the bitmaps of complete segments older than {@code retentionMs}; completes with how many. */
   public Future<Long> pruneAudit(long retentionMs) {
     return scripts.run(Script.AUDIT_PRUNE, List.of(keys.audit()), List.of(retentionMs)).map(Response::toLong);
