@@ -71,7 +71,7 @@ public final class FiguresStore {
     return scripts.send(Request.cmd(Command.GET).arg(keys.latencyFrom())).map(r -> r == null ? Long.MAX_VALUE : r.toLong());
   }
 
-  /** Writes one worker's latency histogram ({@code field}) and its node's clock error (µs) for the bench. */
+  /** Writes a worker's latency histogram (field {@code <nodeId>/<slot>}) and the node's clock error (µs), for the bench. */
   public Future<Void> reportLatency(String nodeId, String slot, String histogram, long clockErrorMicros) {
     return scripts.send(Request.cmd(Command.HSET).arg(keys.latency()).arg(nodeId + "/" + slot).arg(histogram)
         .arg(nodeId + "/clock-error-us").arg(clockErrorMicros)).mapEmpty();
