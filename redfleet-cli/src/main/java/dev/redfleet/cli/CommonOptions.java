@@ -5,7 +5,7 @@ import dev.redfleet.config.ConfigLoader;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.ConfigException;
 import dev.redfleet.config.Setting;
-import dev.redfleet.redis.DataFormat;
+import dev.redfleet.redis.store.DataFormat;
 import dev.redfleet.redis.Floors;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnectionOptions;

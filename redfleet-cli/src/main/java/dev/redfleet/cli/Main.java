@@ -56,7 +56,7 @@ public final class Main implements Runnable {
       if (e instanceof ConfigException) {
         err.println(errorLine("bad configuration: " + e.getMessage()));
         code = BAD_USAGE;
-      } else if (e instanceof IdentityVerticle.NodeIdInUseException || e instanceof dev.redfleet.redis.DataFormat.MismatchException) {
+      } else if (e instanceof IdentityVerticle.NodeIdInUseException || e instanceof dev.redfleet.redis.store.DataFormat.MismatchException) {
         err.println(errorLine(e.getMessage()));
         code = BAD_USAGE;
       } else if (e instanceof RedisRefusedException) {

@@ -203,7 +203,7 @@ public final class RunCommand implements Callable<Integer> {
         if (t instanceof IdentityVerticle.NodeIdInUseException inUse) {
           throw inUse;
         }
-        if (t instanceof dev.redfleet.redis.DataFormat.MismatchException mismatch) {
+        if (t instanceof dev.redfleet.redis.store.DataFormat.MismatchException mismatch) {
           throw mismatch;
         }
       }

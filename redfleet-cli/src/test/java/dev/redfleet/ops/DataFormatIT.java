@@ -2,7 +2,7 @@ package dev.redfleet.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.redfleet.redis.DataFormat;
+import dev.redfleet.redis.store.DataFormat;
 import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.RedisServer;
 import dev.redfleet.testing.TestRedis;

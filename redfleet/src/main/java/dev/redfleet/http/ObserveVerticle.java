@@ -4,10 +4,12 @@ import dev.redfleet.config.ConfigException;
 import dev.redfleet.election.Leadership;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.HashReply;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.ErrorStore;
+import dev.redfleet.redis.store.FiguresStore;
+import dev.redfleet.redis.store.FleetStore;
 import dev.redfleet.status.StatusReport;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -22,10 +24,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayDeque;
@@ -68,8 +66,8 @@ public final class ObserveVerticle extends VerticleBase {
    */
   public record Settings(String host, int port, String portFile, long staleMs) {}
 
-  private final Redis redis;
   private final Scripts scripts;
+  private final FleetStore store;
   private final Keys keys;
   private final String nodeId;
   private final Settings settings;
@@ -108,10 +106,10 @@ public final class ObserveVerticle extends VerticleBase {
   private JsonObject nodeRates = new JsonObject();
   private JsonArray latestErrors = new JsonArray();
 
-  public ObserveVerticle(Redis redis, Scripts scripts, Keys keys, String nodeId, Settings settings,
+  public ObserveVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings,
                          NodeMetrics metrics, RedisClock clock, MessagesEndpoint messages, ActionsEndpoint actions) {
-    this.redis = redis;
     this.scripts = scripts;
+    this.store = new FleetStore(scripts, keys);
     this.keys = keys;
     this.nodeId = nodeId;
     this.settings = settings;
@@ -145,7 +143,7 @@ public final class ObserveVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
-    Future<?> forget = redis.send(Request.cmd(Command.HDEL).arg(keys.nodeTotals()).arg(nodeId))
+    Future<?> forget = store.figures().forgetTotals(List.of(nodeId))
         .timeout(2, TimeUnit.SECONDS).recover(e -> Future.succeededFuture());
     Future<?> close = server == null ? Future.succeededFuture() : server.close();
     return Future.join(forget, close, consumer.unregister()).recover(e -> Future.succeededFuture());
@@ -208,13 +206,9 @@ public final class ObserveVerticle extends VerticleBase {
     }
     polling = true;
     StatusReport.take(scripts, keys, settings.staleMs())
-        .compose(s -> redis.batch(List.of(
-                Request.cmd(Command.HSET).arg(keys.nodeTotals()).arg(nodeId)
-                    .arg(metrics.handledTotal() + " " + metrics.failedTotal()),
-                Request.cmd(Command.HGETALL).arg(keys.nodeTotals()),
-                Request.cmd(Command.LRANGE).arg(keys.errors()).arg(0).arg(LATEST_ERRORS - 1)))
-            .map(r -> {
-              polled(s, r.get(1), r.get(2));
+        .compose(s -> store.figures().publishTotals(nodeId, metrics.handledTotal(), metrics.failedTotal(), LATEST_ERRORS)
+            .map(figures -> {
+              polled(s, figures.totals(), figures.latestErrors());
               return null;
             }))
         .timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
@@ -229,7 +223,7 @@ public final class ObserveVerticle extends VerticleBase {
         });
   }
 
-  private void polled(JsonObject s, Response totals, Response errors) {
+  private void polled(JsonObject s, Map<String, FiguresStore.NodeTotals> totals, List<ErrorStore.Entry> errors) {
     long now = s.getLong("redisTime");
     queueDepth.set(s.getLong("queue"));
     errorsWaiting.set(s.getLong("errors"));
@@ -260,10 +254,9 @@ public final class ObserveVerticle extends VerticleBase {
     JsonObject rates = new JsonObject();
     double seconds = previousTotalsAt > 0 ? Math.max(0.001, (now - previousTotalsAt) / 1000.0) : 0;
     List<String> gone = new java.util.ArrayList<>();
-    for (Map.Entry<String, String> entry : HashReply.fields(totals).entrySet()) {
+    for (Map.Entry<String, FiguresStore.NodeTotals> entry : totals.entrySet()) {
       String node = entry.getKey();
-      String[] parts = entry.getValue().split(" ");
-      long[] value = {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+      long[] value = {entry.getValue().handled(), entry.getValue().failed()};
       if (!known.contains(node)) {
         gone.add(node);
         continue;
@@ -279,19 +272,16 @@ public final class ObserveVerticle extends VerticleBase {
     }
     if (generator && !gone.isEmpty()) {
       // nodes that left without deleting their field (SIGKILL): the generator tidies up
-      Request hdel = Request.cmd(Command.HDEL).arg(keys.nodeTotals());
-      gone.forEach(hdel::arg);
-      redis.send(hdel);
+      store.figures().forgetTotals(gone);
     }
     previousTotals = current;
     previousTotalsAt = now;
 
     // each entry as its exact text (what the page's actions name it by) and its fields when it is JSON
     JsonArray latest = new JsonArray();
-    for (Response e : errors) {
-      String text = e.toString();
-      JsonObject entry = new JsonObject().put("entry", text)
-          .put("exact", java.util.Arrays.equals(e.toBytes(), text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    for (ErrorStore.Entry e : errors) {
+      String text = e.text();
+      JsonObject entry = new JsonObject().put("entry", text).put("exact", e.utf8());
       try {
         entry.put("fields", new JsonObject(text));
       } catch (DecodeException | ClassCastException notAnObject) {

@@ -18,7 +18,8 @@ import dev.redfleet.liveness.ClientLiveness;
 import dev.redfleet.liveness.LivenessVerdict;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.DataFormat;
+import dev.redfleet.redis.store.DataFormat;
+import dev.redfleet.redis.store.FleetStore;
 import dev.redfleet.redis.RedisVersion;
 import dev.redfleet.redis.Floors;
 import dev.redfleet.redis.Keys;
@@ -267,7 +268,7 @@ public final class FleetNode {
         // first, so a port that cannot be bound stops the node before it registers anywhere;
         // before the election in any case, so it hears the first leadership event
         .compose(v -> metrics.enabled()
-            ? vertx.deployVerticle(new ObserveVerticle(redis, scripts, keys, nodeId,
+            ? vertx.deployVerticle(new ObserveVerticle(scripts, keys, nodeId,
                 new ObserveVerticle.Settings(config.httpHost(), config.httpPort(), config.httpPortFile(), config.staleMs()),
                 metrics, clock, new MessagesEndpoint(
                     new Sender(scripts, keys, config.maxBodyBytes(), config.dedupWindowMs()),
@@ -325,7 +326,8 @@ public final class FleetNode {
         .compose(id -> {
           election = id;
           // last: its role line comes after the first election attempt
-          return vertx.deployVerticle(new NodeSummaryVerticle(redis, keys, nodeId, handlers.name(), activity, new NodeSummaryVerticle.Settings(
+          return vertx.deployVerticle(new NodeSummaryVerticle(new FleetStore(scripts, keys), keys, nodeId, handlers.name(),
+              activity, new NodeSummaryVerticle.Settings(
               SUMMARY_PERIOD_MS, Math.max(1000, 4L * config.retryMs()), ALONE_WARNING_MS, config.staleMs(), config.leaderHandles())), scoped());
         })
         .map(id -> {

@@ -7,6 +7,8 @@ import dev.redfleet.redis.Holdings;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.NodeScope;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.NodeStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -103,7 +105,8 @@ public final class FloorsVerticle extends VerticleBase {
     if (holdings == null) {
       return;
     }
-    holdings.requeueStranded(vertx, scripts, keys, nodeId)
+    NodeStore nodes = new FleetStore(scripts, keys).nodes();
+    holdings.requeueStranded(vertx, keep -> nodes.requeueStranded(nodeId, keep))
         .onSuccess(moved -> {
           if (moved > 0) {
             log.warn("node {}: {} message(s) the new Redis master still had in this node's in-flight record, though "

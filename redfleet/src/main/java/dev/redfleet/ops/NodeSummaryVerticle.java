@@ -2,19 +2,14 @@ package dev.redfleet.ops;
 
 import dev.redfleet.election.Leadership;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.HashReply;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.LogThrottle;
+import dev.redfleet.redis.store.FleetStore;
 import dev.redfleet.worker.WorkerActivity;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -44,7 +39,7 @@ public final class NodeSummaryVerticle extends VerticleBase {
     }
   }
 
-  private final Redis redis;
+  private final FleetStore store;
   private final Keys keys;
   private final String nodeId;
   private final String handler;
@@ -66,9 +61,9 @@ public final class NodeSummaryVerticle extends VerticleBase {
   private long lastProduced = -1;
   private long aloneSinceMs = -1;
 
-  public NodeSummaryVerticle(Redis redis, Keys keys, String nodeId, String handler, WorkerActivity activity,
+  public NodeSummaryVerticle(FleetStore store, Keys keys, String nodeId, String handler, WorkerActivity activity,
                              Settings settings) {
-    this.redis = redis;
+    this.store = store;
     this.keys = keys;
     this.nodeId = nodeId;
     this.handler = handler;
@@ -101,12 +96,12 @@ public final class NodeSummaryVerticle extends VerticleBase {
 
   private void sayRole() {
     checkFleet();
-    redis.send(Request.cmd(Command.GET).arg(keys.leader())).onComplete(ar -> {
+    store.lease().leaderValue().onComplete(ar -> {
       if (ar.failed()) {
         log.info("node {} is a worker for now (the generator is not known yet: {})", nodeId, Backoff.oneLine(ar.cause()));
         return;
       }
-      String token = ar.result() == null ? null : ar.result().toString();
+      String token = ar.result();
       // deployed after the election: an announcement may have come before this verticle listened
       leader = token != null && token.startsWith(nodeId + ":");
       roleSaid = true;
@@ -134,11 +129,9 @@ public final class NodeSummaryVerticle extends VerticleBase {
     long newFailed = failed - lastFailed;
     lastHandled = handled;
     lastFailed = failed;
-    Future<Response> produced = leader
-        ? redis.send(Request.cmd(Command.HGET).arg(keys.stats()).arg("produced"))
-        : Future.succeededFuture(null);
+    Future<Long> produced = leader ? store.figures().produced() : Future.succeededFuture(-1L);
     produced.onComplete(ar -> {
-      long total = ar.succeeded() && ar.result() != null ? ar.result().toLong() : -1;
+      long total = ar.succeeded() ? ar.result() : -1;
       long generated = total >= 0 && lastProduced >= 0 ? total - lastProduced : 0;
       if (total >= 0) {
         lastProduced = total;
@@ -154,22 +147,10 @@ public final class NodeSummaryVerticle extends VerticleBase {
 
   /** Reads the nodes' heartbeats and handlers, for the alone and the handler warnings. */
   private void checkFleet() {
-    redis.send(Request.cmd(Command.ZRANGE).arg(keys.nodes()).arg(0).arg(-1).arg("WITHSCORES")).onSuccess(nodes -> {
-      Map<String, Double> heartbeats = new HashMap<>();
-      for (int i = 0; i < nodes.size(); i++) {
-        Response entry = nodes.get(i);
-        if (entry.size() == 2) {
-          // RESP3: a list of [member, score] pairs
-          heartbeats.put(entry.get(0).toString(), entry.get(1).toDouble());
-        } else if (i + 1 < nodes.size()) {
-          // RESP2: member, score, member, score...
-          heartbeats.put(entry.toString(), nodes.get(++i).toDouble());
-        }
-      }
+    store.nodes().heartbeats().onSuccess(heartbeats -> {
       checkAlone(heartbeats);
       // on its own: a handlers key that cannot be read must not silence the alone warning
-      redis.send(Request.cmd(Command.HGETALL).arg(keys.handlers()))
-          .onSuccess(handlers -> checkHandlers(heartbeats, HashReply.fields(handlers)));
+      store.nodes().handlers().onSuccess(handlers -> checkHandlers(heartbeats, handlers));
     });
   }
 
@@ -211,9 +192,7 @@ public final class NodeSummaryVerticle extends VerticleBase {
     handlersDiffered = !others.isEmpty();
     List<String> forgotten = HandlerMismatch.forgotten(heartbeats, handlers);
     if (leader && !forgotten.isEmpty()) {
-      Request hdel = Request.cmd(Command.HDEL).arg(keys.handlers());
-      forgotten.forEach(hdel::arg);
-      redis.send(hdel);
+      store.nodes().forgetHandlers(forgotten);
     }
   }
 }

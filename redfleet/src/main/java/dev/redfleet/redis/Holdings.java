@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * The messages this process holds, as its {@link Scripts} sees them go by: claimed (claim answers)
@@ -83,10 +84,11 @@ public final class Holdings {
   }
 
   /**
-   * Gives back to the queue what the node's in-flight record holds and this process does not.
-   * Completes with the number of messages given back (0 when another check is under way).
+   * Gives back to the queue what the node's in-flight record holds and this process does not, by
+   * {@code requeue} (the store's requeue-stranded, given the deliveries to keep), once no claim is
+   * under way. Completes with the number of messages given back (0 when another check is under way).
    */
-  public Future<Long> requeueStranded(Vertx vertx, Scripts scripts, Keys keys, String nodeId) {
+  public Future<Long> requeueStranded(Vertx vertx, Function<List<String>, Future<Long>> requeue) {
     Promise<Void> closed = Promise.promise();
     if (!gate.compareAndSet(null, closed)) {
       return Future.succeededFuture(0L);
@@ -94,8 +96,7 @@ public final class Holdings {
     Promise<Long> done = Promise.promise();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIET_WAIT_MS);
     whenQuiet(vertx, deadline, () -> {
-      List<Object> keep = new ArrayList<>(held);
-      scripts.run(Script.REQUEUE_STRANDED, keys.requeueStranded(nodeId), keep).map(Response::toLong).onComplete(done);
+      requeue.apply(new ArrayList<>(held)).onComplete(done);
     });
     return done.future().andThen(ar -> {
       gate.set(null);

@@ -77,7 +77,7 @@ public final class Keys {
     return List.of(nodes(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId));
   }
 
-  /** String: the data format number of everything in the namespace (see {@link DataFormat}). */
+  /** String: the data format number of everything in the namespace (see store/DataFormat). */
   public String format() {
     return prefix + "format";
   }

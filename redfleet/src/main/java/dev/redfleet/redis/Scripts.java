@@ -151,6 +151,11 @@ public final class Scripts {
     return redirected(() -> redis.send(request).timeout(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS), CLUSTER_RETRIES);
   }
 
+  /** Plain commands pipelined through the same client: their answers in order, with the same timeout as a script. */
+  public Future<List<Response>> batch(List<Request> requests) {
+    return redis.batch(requests).timeout(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+  }
+
   /** The fields and values of a hash, whichever protocol (RESP2 list, RESP3 map) answered. */
   public Future<java.util.Map<String, String>> hash(String key) {
     return send(Request.cmd(Command.HGETALL).arg(key)).map(HashReply::fields);

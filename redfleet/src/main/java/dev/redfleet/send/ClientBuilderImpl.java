@@ -6,7 +6,7 @@ import dev.redfleet.config.ConfigException;
 import dev.redfleet.config.ConfigLoader;
 import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Setting;
-import dev.redfleet.redis.DataFormat;
+import dev.redfleet.redis.store.DataFormat;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;

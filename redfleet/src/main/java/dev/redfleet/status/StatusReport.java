@@ -3,12 +3,12 @@ package dev.redfleet.status;
 import dev.redfleet.config.Visible;
 import dev.redfleet.liveness.ClientLiveness;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FleetStore;
+import dev.redfleet.redis.store.StatusStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Response;
 import java.time.Instant;
 import java.util.List;
 
@@ -20,11 +20,15 @@ public final class StatusReport {
    * @param staleMs nodes silent longer than this are reported as not alive
    */
   public static Future<JsonObject> take(Scripts scripts, Keys keys, long staleMs) {
-    return scripts.run(Script.STATUS, keys.status(), List.of(keys.prefix()))
-        .map(r -> toJson(r, keys, staleMs))
+    return take(new FleetStore(scripts, keys), keys.namespace(), staleMs);
+  }
+
+  private static Future<JsonObject> take(FleetStore store, String namespace, long staleMs) {
+    return store.status().snapshot()
+        .map(snapshot -> toJson(snapshot, namespace, staleMs))
         // read right after the snapshot (a node's handler does not change while it runs); a
         // handlers key that cannot be read leaves the rest of the status as it is
-        .compose(status -> scripts.hash(keys.handlers())
+        .compose(status -> store.nodes().handlers()
             .map(handlers -> putHandlers(status, handlers))
             .recover(e -> Future.succeededFuture(status)));
   }
@@ -58,7 +62,8 @@ public final class StatusReport {
    * Not atomic with the snapshot: it is read right after it.
    */
   public static Future<JsonObject> take(Scripts scripts, Keys keys, long staleMs, ClientLiveness liveness) {
-    return take(scripts, keys, staleMs).compose(status -> scripts.hash(keys.anchors())
+    FleetStore store = new FleetStore(scripts, keys);
+    return take(store, keys.namespace(), staleMs).compose(status -> store.lease().anchors()
         .compose(anchors -> liveness.alive(anchors.values()).map(alive -> {
           for (Object o : status.getJsonArray("nodes")) {
             JsonObject node = (JsonObject) o;
@@ -70,14 +75,13 @@ public final class StatusReport {
         })));
   }
 
-  static JsonObject toJson(Response r, Keys keys, long staleMs) {
-    long now = r.get(0).toLong();
-    Response leader = r.get(1);
-    JsonObject json = new JsonObject().put("namespace", keys.namespace()).put("redisTime", now);
-    if (leader != null) {
-      String token = leader.toString();
+  static JsonObject toJson(StatusStore.Snapshot r, String namespace, long staleMs) {
+    long now = r.redisTimeMs();
+    JsonObject json = new JsonObject().put("namespace", namespace).put("redisTime", now);
+    if (r.leader() != null) {
+      String token = r.leader();
       int colon = token.lastIndexOf(':');
-      long ttl = r.get(2).toLong();
+      long ttl = r.leaderTtlMs();
       if (colon > 0 && ttl >= 0 && token.substring(colon + 1).matches("[0-9]{1,18}")) {
         json.put("leader", new JsonObject()
             .put("node", token.substring(0, colon))
@@ -91,22 +95,20 @@ public final class StatusReport {
     } else {
       json.putNull("leader");
     }
-    json.put("epoch", r.get(3).toLong()).put("lastId", r.get(4).toLong());
-    long queue = r.get(5).toLong();
-    json.put("queue", queue).put("errors", r.get(6).toLong());
+    json.put("epoch", r.epoch()).put("lastId", r.lastId());
+    long queue = r.queue();
+    json.put("queue", queue).put("errors", r.errors());
 
     JsonArray nodes = new JsonArray();
     long inFlight = 0;
     long live = 0;
-    Response perNode = r.get(7);
-    for (int i = 0; i + 3 < perNode.size(); i += 4) {
-      long silentMs = now - Math.round(perNode.get(i + 1).toDouble());
-      long held = perNode.get(i + 2).toLong() + perNode.get(i + 3).toLong();
+    for (StatusStore.Member member : r.members()) {
+      long silentMs = now - member.lastSeenMs();
       boolean alive = silentMs <= staleMs;
       live += alive ? 1 : 0;
-      inFlight += held;
-      nodes.add(new JsonObject().put("node", perNode.get(i).toString()).put("alive", alive)
-          .put("silentMs", silentMs).put("inFlight", held));
+      inFlight += member.held();
+      nodes.add(new JsonObject().put("node", member.node()).put("alive", alive)
+          .put("silentMs", silentMs).put("inFlight", member.held()));
     }
     json.put("liveNodes", live).put("nodes", nodes).put("inFlight", inFlight);
 
@@ -115,18 +117,15 @@ public final class StatusReport {
         "retried")) {
       stats.put(field, 0L);
     }
-    Response hash = r.get(8);
-    for (int i = 0; i + 1 < hash.size(); i += 2) {
-      String value = hash.get(i + 1).toString();
-      // a counter that is not a number (written by someone else) is shown as it is
-      stats.put(hash.get(i).toString(), value.matches("-?[0-9]{1,18}") ? (Object) Long.parseLong(value) : value);
-    }
+    r.counters().forEach((field, value) ->
+        // a counter that is not a number (written by someone else) is shown as it is
+        stats.put(field, value.matches("-?[0-9]{1,18}") ? (Object) Long.parseLong(value) : value));
     json.put("stats", stats);
-    long audited = r.get(9).toLong();
-    long delayed = r.size() > 10 ? r.get(10).toLong() : 0;
+    long audited = r.audited();
+    long delayed = r.delayed();
     json.put("delayed", delayed);
-    putPaused(json, r.size() > 11 ? r.get(11) : null);
-    putDataset(json, r.size() > 12 ? r.get(12) : null);
+    putPaused(json, r.paused());
+    putDataset(json, r.dataset());
     long produced = stats.getValue("produced") instanceof Long p ? p : 0;
     json.put("audit", new JsonObject()
         .put("audited", audited)
@@ -143,8 +142,7 @@ public final class StatusReport {
    * {@code epochFound} (what Redis had then), {@code seqRaisedTo} and {@code epochRaisedTo} (what
    * the fleet's floors raised them to: ids and epochs up to these had been handed out).
    */
-  private static void putDataset(JsonObject json, Response hash) {
-    java.util.Map<String, String> d = hash == null ? java.util.Map.of() : dev.redfleet.redis.HashReply.fields(hash);
+  private static void putDataset(JsonObject json, java.util.Map<String, String> d) {
     if (d.containsKey("id")) {
       json.put("dataset", d.get("id"));
     }
@@ -173,7 +171,7 @@ public final class StatusReport {
    * time, ms) from the key's {@code {"by":...,"at":...}}; a value in another shape (written by hand)
    * still means paused, by "unknown".
    */
-  private static void putPaused(JsonObject json, Response paused) {
+  private static void putPaused(JsonObject json, String paused) {
     json.put("paused", paused != null);
     if (paused == null) {
       return;
@@ -181,7 +179,7 @@ public final class StatusReport {
     String by = "unknown";
     Long at = null;
     try {
-      JsonObject value = new JsonObject(paused.toString());
+      JsonObject value = new JsonObject(paused);
       if (value.getValue("by") instanceof String who) {
         by = who;
       }

@@ -2,6 +2,7 @@ package dev.redfleet.worker;
 
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.store.DeliveryStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -33,7 +34,7 @@ final class OutcomeRecorder {
     /** The claim to send with this finish batch, or null for a finish alone. */
     Ride ride();
 
-    void answered(Ride ride, WorkerStore.Claimed claimed);
+    void answered(Ride ride, DeliveryStore.Claimed claimed);
 
     /** The call failed: the claim may have run, so the worker repeats its token. */
     void unanswered(Ride ride, Throwable cause);
@@ -47,15 +48,15 @@ final class OutcomeRecorder {
     }
 
     @Override
-    public void answered(Ride ride, WorkerStore.Claimed claimed) {}
+    public void answered(Ride ride, DeliveryStore.Claimed claimed) {}
 
     @Override
     public void unanswered(Ride ride, Throwable cause) {}
   };
 
   private final Vertx vertx;
-  private final WorkerStore store;
-  private final WorkerStore.RetryPolicy policy;
+  private final DeliveryStore store;
+  private final DeliveryStore.RetryPolicy policy;
   private final NodeMetrics metrics;
   private final Runnable onIdle;
   private final ClaimRider rider;
@@ -76,7 +77,7 @@ final class OutcomeRecorder {
    * @param onIdle called whenever the recorder may have become idle (nothing waiting, no call out)
    * @param rider asked, as each batch goes out, for a claim to send in the same call
    */
-  OutcomeRecorder(Vertx vertx, WorkerStore store, WorkerStore.RetryPolicy policy, NodeMetrics metrics, Runnable onIdle,
+  OutcomeRecorder(Vertx vertx, DeliveryStore store, DeliveryStore.RetryPolicy policy, NodeMetrics metrics, Runnable onIdle,
       ClaimRider rider) {
     this.vertx = vertx;
     this.store = store;
@@ -118,8 +119,8 @@ final class OutcomeRecorder {
     finishing = true;
     int seed = ThreadLocalRandom.current().nextInt(1 << 30);
     Ride ride = rider.ride();
-    Future<WorkerStore.Finished> call;
-    Promise<WorkerStore.Claimed> claimed = Promise.promise();
+    Future<DeliveryStore.Finished> call;
+    Promise<DeliveryStore.Claimed> claimed = Promise.promise();
     if (ride == null) {
       call = store.finish(policy, seed, batch);
     } else {
@@ -157,7 +158,7 @@ final class OutcomeRecorder {
         rider.answered(ride, claimed.future().result());
       }
       finishing = false;
-      WorkerStore.Finished r = ar.result();
+      DeliveryStore.Finished r = ar.result();
       if (metrics.enabled()) {
         metrics.outcomesRecorded(r.recorded(), failures(batch), r.dropped());
       }

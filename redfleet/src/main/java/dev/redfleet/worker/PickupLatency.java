@@ -4,9 +4,9 @@ import dev.redfleet.metrics.LatencyHistogram;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.FiguresStore;
+import dev.redfleet.redis.store.FleetStore;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
 
 /**
  * The bench's pickup latency (produce to handler start, on the Redis clock) of one worker verticle:
@@ -37,7 +37,8 @@ final class PickupLatency {
   /** Starts the reports, to field {@code <nodeId>/<slot>} of {@code <ns>:latency}. */
   void start(Vertx vertx, Scripts scripts, Keys keys, String nodeId, String slot) {
     if (reportMs > 0) {
-      timer = vertx.setPeriodic(reportMs, id -> report(scripts, keys, nodeId, slot));
+      FiguresStore figures = new FleetStore(scripts, keys).figures();
+      timer = vertx.setPeriodic(reportMs, id -> report(figures, nodeId, slot));
     }
   }
 
@@ -48,12 +49,10 @@ final class PickupLatency {
     }
   }
 
-  private void report(Scripts scripts, Keys keys, String nodeId, String slot) {
-    scripts.send(Request.cmd(Command.GET).arg(keys.latencyFrom()))
-        .onSuccess(r -> measureFrom = r == null ? Long.MAX_VALUE : r.toLong());
+  private void report(FiguresStore figures, String nodeId, String slot) {
+    figures.latencyFrom().onSuccess(from -> measureFrom = from);
     if (latency.count() > 0) {
-      scripts.send(Request.cmd(Command.HSET).arg(keys.latency()).arg(nodeId + "/" + slot).arg(latency.encode())
-          .arg(nodeId + "/clock-error-us").arg(clock.errorMicros()));
+      figures.reportLatency(nodeId, slot, latency.encode(), clock.errorMicros());
     }
   }
 }

@@ -9,6 +9,7 @@ import dev.redfleet.redis.NodeScope;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.DeliveryStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Takes messages from the reliable queue and runs the handler on each, up to {@code concurrency}
  * at a time. This class fetches; {@link HandlerRuns} runs the handler and turns each delivery into
- * one outcome; {@link OutcomeRecorder} records the outcomes; {@link WorkerStore} is their only way
+ * one outcome; {@link OutcomeRecorder} records the outcomes; {@link DeliveryStore} is their only way
  * to Redis.
  *
  * <p>While the queue has messages, one {@code claim} call moves up to the free capacity straight
@@ -86,7 +87,7 @@ public final class WorkerVerticle extends VerticleBase {
   private final Keys keys;
   private final String nodeId;
   private final Settings settings;
-  private final WorkerStore store;
+  private final DeliveryStore store;
   private final HandlerRuns runs;
   private OutcomeRecorder recorder;
   private final PickupLatency latency;
@@ -137,7 +138,7 @@ public final class WorkerVerticle extends VerticleBase {
     this.nodeId = nodeId;
     this.settings = settings;
     this.metrics = metrics;
-    this.store = new WorkerStore(scripts, keys, nodeId);
+    this.store = new DeliveryStore(scripts, keys, nodeId);
     this.latency = new PickupLatency(clock, latencyReportMs);
     this.runs = new HandlerRuns(handler, activity, metrics, latency, settings.handlerTimeoutMs(), this::completed);
   }
@@ -145,7 +146,7 @@ public final class WorkerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     recorder = new OutcomeRecorder(vertx, store,
-        new WorkerStore.RetryPolicy(settings.attempts(), settings.backoffMs(), settings.backoffMaxMs()), metrics,
+        new DeliveryStore.RetryPolicy(settings.attempts(), settings.backoffMs(), settings.backoffMaxMs()), metrics,
         this::checkDrained, new ClaimRider());
     runs.bind(context);
     long sweepEvery = Math.max(10, Math.min(1000, settings.handlerTimeoutMs() / 10));
@@ -233,7 +234,7 @@ public final class WorkerVerticle extends VerticleBase {
     vertx.setTimer(delay, id -> pump());
   }
 
-  private void claimAnswered(String token, WorkerStore.Claimed claimed) {
+  private void claimAnswered(String token, DeliveryStore.Claimed claimed) {
     fetching = false;
     claimBackoff.succeeded();
     unansweredClaim = null;
@@ -284,7 +285,7 @@ public final class WorkerVerticle extends VerticleBase {
     }
 
     @Override
-    public void answered(OutcomeRecorder.Ride ride, WorkerStore.Claimed claimed) {
+    public void answered(OutcomeRecorder.Ride ride, DeliveryStore.Claimed claimed) {
       claimAnswered(ride.token(), claimed);
     }
 

@@ -7,9 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -49,14 +47,7 @@ public final class ErrorStore {
 
   /** The entries from index {@code start} to {@code stop} (LRANGE: negative counts from the oldest, at the right end). */
   public Future<List<Entry>> range(long start, long stop) {
-    return scripts.send(Request.cmd(Command.LRANGE).arg(keys.errors()).arg(start).arg(stop)).map(page -> {
-      List<Entry> entries = new ArrayList<>(page.size());
-      for (Response raw : page) {
-        String text = raw.toString();
-        entries.add(new Entry(text, Arrays.equals(raw.toBytes(), text.getBytes(StandardCharsets.UTF_8))));
-      }
-      return entries;
-    });
+    return scripts.send(Request.cmd(Command.LRANGE).arg(keys.errors()).arg(start).arg(stop)).map(FiguresStore::entries);
   }
 
   /** errors-recover: hands back the entries of readers whose lease ran out; completes with how many. */

@@ -10,8 +10,9 @@ import dev.redfleet.redis.Scripts;
  * each group runs its scripts through the one runner it is given ({@link Scripts}: WAIT, floors,
  * retries), so a fleet member's guarantees hold whichever group a call goes through.
  *
- * <p>The worker's claim, finish and unland are still in worker/WorkerStore, which joins this store
- * once the delivery records land.
+ * <p>Two stores are made where they are used rather than held here: {@link DeliveryStore} (the
+ * worker's claim, finish, unland and BLMOVE: one per node, its keys are the node's) and {@link
+ * DataFormat} (format.lua, checked before a node, client or command writes anything).
  */
 public final class FleetStore {
   private final LeaseStore lease;
@@ -19,6 +20,8 @@ public final class FleetStore {
   private final ErrorStore errors;
   private final PauseStore pause;
   private final QueueStore queue;
+  private final StatusStore status;
+  private final FiguresStore figures;
 
   public FleetStore(Scripts scripts, Keys keys) {
     this.lease = new LeaseStore(scripts, keys);
@@ -26,6 +29,8 @@ public final class FleetStore {
     this.errors = new ErrorStore(scripts, keys);
     this.pause = new PauseStore(scripts, keys);
     this.queue = new QueueStore(scripts, keys);
+    this.status = new StatusStore(scripts, keys);
+    this.figures = new FiguresStore(scripts, keys);
   }
 
   /** The generator's lease and the nodes' connections. */
@@ -46,6 +51,16 @@ public final class FleetStore {
   /** Messages in: produce, send, the retry mover, the source's position. */
   public QueueStore queue() {
     return queue;
+  }
+
+  /** The status snapshot. */
+  public StatusStore status() {
+    return status;
+  }
+
+  /** The figures nodes publish for the page, the node summary and the bench. */
+  public FiguresStore figures() {
+    return figures;
   }
 
   /** Pause and resume. */

@@ -82,6 +82,11 @@ public final class LeaseStore {
         .map(r -> r.get(0).toInteger() == 1);
   }
 
+  /** The leader key's value as it is ("&lt;nodeId&gt;:&lt;epoch&gt;" of a lease), null when nobody leads. */
+  public Future<String> leaderValue() {
+    return scripts.send(Request.cmd(Command.GET).arg(keys.leader())).map(r -> r == null ? null : r.toString());
+  }
+
   /** The connection registered for {@code nodeId}, "" when none. */
   public Future<String> anchorOf(String nodeId) {
     return scripts.send(Request.cmd(Command.HGET).arg(keys.anchors()).arg(nodeId)).map(r -> r == null ? "" : r.toString());

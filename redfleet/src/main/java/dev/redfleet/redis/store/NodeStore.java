@@ -8,7 +8,9 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The fleet's members in Redis: heartbeats, who is silent or left, handing back what a node held
@@ -40,6 +42,36 @@ public final class NodeStore {
   /** Drops the handler record of {@code nodeId} (a node that left runs no handler). */
   public Future<Void> forgetHandler(String nodeId) {
     return scripts.send(Request.cmd(Command.HDEL).arg(keys.handlers()).arg(nodeId)).mapEmpty();
+  }
+
+  /** Drops the handler records of {@code nodeIds} (nodes no longer in the members). */
+  public Future<Void> forgetHandlers(java.util.Collection<String> nodeIds) {
+    Request hdel = Request.cmd(Command.HDEL).arg(keys.handlers());
+    nodeIds.forEach(hdel::arg);
+    return scripts.send(hdel).mapEmpty();
+  }
+
+  /** Node id -> the handler it runs, as each node records it with its heartbeat. */
+  public Future<Map<String, String>> handlers() {
+    return scripts.hash(keys.handlers());
+  }
+
+  /** Node id -> its last heartbeat (Redis time, ms), for every member. */
+  public Future<Map<String, Double>> heartbeats() {
+    return scripts.send(Request.cmd(Command.ZRANGE).arg(keys.nodes()).arg(0).arg(-1).arg("WITHSCORES")).map(nodes -> {
+      Map<String, Double> heartbeats = new HashMap<>();
+      for (int i = 0; i < nodes.size(); i++) {
+        Response entry = nodes.get(i);
+        if (entry.size() == 2) {
+          // RESP3: a list of [member, score] pairs
+          heartbeats.put(entry.get(0).toString(), entry.get(1).toDouble());
+        } else if (i + 1 < nodes.size()) {
+          // RESP2: member, score, member, score...
+          heartbeats.put(entry.toString(), nodes.get(++i).toDouble());
+        }
+      }
+      return heartbeats;
+    });
   }
 
   /** leave: {@code nodeId} leaves the fleet; completes with how many of its messages went back to the queue. */
@@ -75,6 +107,14 @@ public final class NodeStore {
   /** forget-left: the last sweep of a node that left; see forget-left.lua for its answers (-1, -2). */
   public Future<Long> forgetLeft(String node, long forgetMs) {
     return scripts.run(Script.FORGET_LEFT, keys.leave(node), List.of(node, forgetMs)).map(Response::toLong);
+  }
+
+  /**
+   * requeue-stranded: gives back to the queue what {@code nodeId}'s in-flight record holds beyond
+   * the deliveries {@code keep} ("token|index") the node still holds; completes with how many.
+   */
+  public Future<Long> requeueStranded(String nodeId, List<String> keep) {
+    return scripts.run(Script.REQUEUE_STRANDED, keys.requeueStranded(nodeId), keep).map(Response::toLong);
   }
 
   /** audit-prune: deletes the bitmaps of complete segments older than {@code retentionMs}; completes with how many. */

@@ -1,4 +1,4 @@
-package dev.redfleet.worker;
+package dev.redfleet.redis.store;
 
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
@@ -12,26 +12,27 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The worker's side of fleet state in Redis, for one node: the key lists and argument order of
- * {@code claim.lua}, {@code finish.lua} and {@code unland.lua}, the BLMOVE into the node's landing
- * list, and the decoding of their replies. The worker's classes call these methods and never parse
- * a script reply themselves.
+ * Deliveries in Redis, for one node (the worker's side of fleet state): the key lists and argument
+ * order of {@code claim.lua}, {@code finish.lua}, {@code finish-claim.lua} and {@code unland.lua},
+ * the BLMOVE into the node's landing list, and the decoding of their replies. The worker's classes
+ * call these methods and never parse a script reply themselves. One per node (its keys are the
+ * node's), so it is made by the worker rather than held by {@link FleetStore}.
  */
-final class WorkerStore {
+public final class DeliveryStore {
   /**
    * What one claim took: the messages (raw, oldest first), each one's index in the claim's delivery
    * record (what finish names it by, with the token), and whether the fleet is paused.
    */
-  record Claimed(List<String> messages, int[] indices, boolean paused) {}
+  public record Claimed(List<String> messages, int[] indices, boolean paused) {}
 
   /** What one finish call recorded: outcomes recorded, late ones dropped, duplicates found. */
-  record Finished(long recorded, long dropped, long duplicates) {}
+  public record Finished(long recorded, long dropped, long duplicates) {}
 
   /** What one finish-claim call did: the finish's part and the claim's part. */
-  record FinishedAndClaimed(Finished finished, Claimed claimed) {}
+  public record FinishedAndClaimed(Finished finished, Claimed claimed) {}
 
   /** The per-call arguments of finish that come before the outcome quadruples. */
-  record RetryPolicy(int attempts, long backoffMs, long backoffMaxMs) {}
+  public record RetryPolicy(int attempts, long backoffMs, long backoffMaxMs) {}
 
   private final Scripts scripts;
   private final Keys keys;
@@ -41,7 +42,7 @@ final class WorkerStore {
   private final List<String> finishClaimKeys;
   private final List<String> unlandKeys;
 
-  WorkerStore(Scripts scripts, Keys keys, String nodeId) {
+  public DeliveryStore(Scripts scripts, Keys keys, String nodeId) {
     this.scripts = scripts;
     this.keys = keys;
     this.nodeId = nodeId;
@@ -56,8 +57,8 @@ final class WorkerStore {
    * in-flight hash as one delivery record under {@code token}; a repeated token gets back what that
    * record still holds.
    */
-  Future<Claimed> claim(int fromQueue, String slot, String token) {
-    return scripts.run(Script.CLAIM, claimKeys, List.of(nodeId, fromQueue, slot, token)).map(WorkerStore::claimed);
+  public Future<Claimed> claim(int fromQueue, String slot, String token) {
+    return scripts.run(Script.CLAIM, claimKeys, List.of(nodeId, fromQueue, slot, token)).map(DeliveryStore::claimed);
   }
 
   private static Claimed claimed(Response r) {
@@ -82,7 +83,7 @@ final class WorkerStore {
    *
    * @param jitterSeed the seed of the retry delays' jitter: the script itself has no source of randomness
    */
-  Future<Finished> finish(RetryPolicy policy, int jitterSeed, List<String> quadruples) {
+  public Future<Finished> finish(RetryPolicy policy, int jitterSeed, List<String> quadruples) {
     List<Object> args = new ArrayList<>(quadruples.size() + 5);
     args.add(nodeId);
     args.add(policy.attempts());
@@ -90,7 +91,7 @@ final class WorkerStore {
     args.add(policy.backoffMaxMs());
     args.add(jitterSeed);
     args.addAll(quadruples);
-    return scripts.run(Script.FINISH, finishKeys, args).map(WorkerStore::finished);
+    return scripts.run(Script.FINISH, finishKeys, args).map(DeliveryStore::finished);
   }
 
   private static Finished finished(Response r) {
@@ -102,7 +103,7 @@ final class WorkerStore {
    * does: what landed plus up to {@code fromQueue} more, under {@code token}. A call without an
    * answer is repeated as a claim with the same token and a finish of the same outcomes.
    */
-  Future<FinishedAndClaimed> finishAndClaim(RetryPolicy policy, int jitterSeed, List<String> quadruples, int fromQueue,
+  public Future<FinishedAndClaimed> finishAndClaim(RetryPolicy policy, int jitterSeed, List<String> quadruples, int fromQueue,
       String slot, String token) {
     List<Object> args = new ArrayList<>(quadruples.size() + 8);
     args.add(nodeId);
@@ -119,12 +120,12 @@ final class WorkerStore {
   }
 
   /** Gives what the node's BLMOVE landed back to the head of the queue. */
-  Future<Void> unland() {
+  public Future<Void> unland() {
     return scripts.run(Script.UNLAND, unlandKeys, List.of()).mapEmpty();
   }
 
   /** BLMOVE from the queue into the node's landing list, waiting up to {@code blockMs}; for a dedicated connection. */
-  Request blockingMove(long blockMs) {
+  public Request blockingMove(long blockMs) {
     return Request.cmd(Command.BLMOVE).arg(keys.queue()).arg(keys.landing(nodeId))
         .arg("RIGHT").arg("LEFT").arg(String.format(Locale.ROOT, "%.3f", blockMs / 1000.0));
   }

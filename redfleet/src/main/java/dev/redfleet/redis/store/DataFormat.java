@@ -1,5 +1,8 @@
-package dev.redfleet.redis;
+package dev.redfleet.redis.store;
 
+import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
 import io.vertx.core.Future;
 import java.util.List;
 
