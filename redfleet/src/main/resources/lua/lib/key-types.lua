@@ -31,15 +31,6 @@ local function wrong_type(key, want)
   end
   return nil
 end
-local function check_key_types(types)
-  for i = 1, math.min(#types, #KEYS) do
-    local bad = wrong_type(KEYS[i], types[i])
-    if bad then
-      return redis.error_reply(bad)
-    end
-  end
-  return nil
-end
 local function failed(answer)
   return type(answer) == 'table' and answer.err ~= nil
 end
@@ -55,11 +46,14 @@ local function typed_read(want, command, key, ...)
   return answer, nil
 end
 local function check_types(keys, types)
-  for i = 1, #keys do
+  for i = 1, math.min(#keys, #types) do
     local bad = wrong_type(keys[i], types[i])
     if bad then
       return redis.error_reply(bad)
     end
   end
   return nil
+end
+local function check_key_types(types)
+  return check_types(KEYS, types)
 end
