@@ -87,13 +87,17 @@ final class OutcomeRecorder {
     this.rider = rider;
   }
 
-  /** One outcome ("" = success) of the delivery {@code index} of claim {@code token}, attempt {@code attempt}. */
+  /**
+   * One outcome ("" = success) of the delivery {@code index} of claim {@code token}, attempt
+   * {@code attempt}. It waits for {@link #flush}: the worker flushes once at the end of the
+   * event-loop turn, so that everything finished in one turn (a claim's zero-delay handlers, timers
+   * that fired together) goes in one call instead of the first outcome in a call of its own.
+   */
   void add(String token, int index, int attempt, String outcome) {
     outcomes.add(token);
     outcomes.add(Integer.toString(index));
     outcomes.add(Integer.toString(attempt));
     outcomes.add(outcome);
-    flush();
   }
 
   /** Nothing waits to be recorded and no finish call is out. */
@@ -102,7 +106,7 @@ final class OutcomeRecorder {
   }
 
   /** Sends everything finished so far in one call, unless a call is already on its way. */
-  private void flush() {
+  void flush() {
     if (finishing || outcomes.isEmpty()) {
       onIdle.run();
       return;

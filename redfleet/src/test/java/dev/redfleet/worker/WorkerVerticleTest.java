@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.election.Leadership;
 import dev.redfleet.handler.SimulatedHandler;
+import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.testing.RedisTestBase;
 import dev.redfleet.testing.TestRedis;
@@ -27,8 +28,11 @@ class WorkerVerticleTest extends RedisTestBase {
   @BeforeEach
   void deploy() {
     vertx = Vertx.vertx();
-    WorkerVerticle.Settings settings = new WorkerVerticle.Settings(dev.redfleet.redis.RedisConnector.create(vertx, server.url()), 50, 2000, 5000, 2000);
-    TestRedis.await(vertx.deployVerticle(new WorkerVerticle(new Scripts(redis.client()), redis.keys, NODE, settings,
+    RedisConnector connector = RedisConnector.create(vertx, server.url());
+    WorkerVerticle.Settings settings = new WorkerVerticle.Settings(connector, 50, 2000, 5000, 2000);
+    // the worker's Redis client on the worker's own Vert.x, as in a node: answers come back on the
+    // verticle's context
+    TestRedis.await(vertx.deployVerticle(new WorkerVerticle(new Scripts(connector.pooled(4)), redis.keys, NODE, settings,
         new SimulatedHandler(vertx, 0, 0, 0))));
   }
 
@@ -58,6 +62,35 @@ class WorkerVerticleTest extends RedisTestBase {
     Waits.until("the late message", Duration.ofSeconds(5), () -> redis.stat("processed") == 121);
     assertThat(redis.number("HLEN", redis.keys.inflight(NODE))).isZero();
     assertThat(redis.audited()).isEqualTo(121);
+  }
+
+  /**
+   * A claim of 40 whose zero-delay handlers all answer in the turn that got them: their 40 outcomes
+   * go in one finish call, which also carries the next claim. Two script calls in all (the claim
+   * after the BLMOVE, then finish-claim); flushing each outcome as it came made it three or more (a
+   * finish of the first outcome, another of the rest, or a claim of its own).
+   */
+  @Test
+  void outcomesOfOneTurnShareOneFinishCallThatAlsoClaims() {
+    // blocked in BLMOVE on the empty queue
+    Waits.pause(300);
+    long before = scriptCalls();
+    enqueue(1, 40);
+    Waits.until("40 outcomes", Duration.ofSeconds(10), () -> redis.stat("processed") == 40);
+    // back in BLMOVE: no call is still on its way
+    Waits.pause(300);
+    assertThat(scriptCalls() - before).as("script calls for 40 messages claimed at once").isEqualTo(2);
+    assertThat(redis.audited()).isEqualTo(40);
+  }
+
+  private long scriptCalls() {
+    long calls = 0;
+    for (String line : redis.string("INFO", "commandstats").split("\r?\n")) {
+      if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+        calls += Long.parseLong(line.replaceAll(".*[:,]calls=(\\d+),.*", "$1"));
+      }
+    }
+    return calls;
   }
 
   @Test
