@@ -47,7 +47,9 @@ for field, record in pairs(values) do
     local done = values[field .. '|done']
     local these = {}
     for i = n, 1, -1 do
-      if (not done or string.byte(done, i) ~= 49) and not keep[field .. '|' .. i] then
+      -- the node names a delivery as the claim does: its token and index in the whole claim
+      local token, k = deliveries_origin(field, i)
+      if (not done or string.byte(done, i) ~= 49) and not keep[token .. '|' .. k] then
         stranded[#stranded + 1] = deliveries_message(record, n, i)
         these[#these + 1] = i
       end

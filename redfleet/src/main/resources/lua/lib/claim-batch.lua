@@ -14,8 +14,8 @@
 -- failed, to name the key. errors is only ever written (malformed entries, known only after the
 -- first write, the RPOP), so it keeps its TYPE probe; paused may be of any type (EXISTS).
 local function claim_refused(K, token)
-  if token == '' or string.find(token, '|', 1, true) or string.byte(token, 1) == 123 then
-    return redis.error_reply('ERR redfleet: claim token ' .. cjson.encode(token) .. ' is empty or has a | or a leading {; nothing was changed')
+  if token == '' or string.find(token, '[|#]') or string.byte(token, 1) == 123 then
+    return redis.error_reply('ERR redfleet: claim token ' .. cjson.encode(token) .. ' is empty or has a | or a # or a leading {; nothing was changed')
   end
   local counter, refused = typed_read('hash', 'HGET', K.stats, 'malformed')
   if refused then
@@ -163,8 +163,7 @@ local function claim_batch(K, node, count, token, now, read)
   end
 
   if #claimed > 0 then
-    local record, ids = deliveries_record(claimed, claimedIds)
-    redis.call('HSET', K.inflight, token, record, token .. '|ids', ids)
+    redis.call('HSET', K.inflight, unpack(deliveries_records(claimed, claimedIds, token)))
     redis.call('HINCRBY', K.inflight, HELD_FIELD, #claimed)
   end
   for i = 1, #errors, 1000 do

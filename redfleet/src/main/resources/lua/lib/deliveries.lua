@@ -1,50 +1,91 @@
--- deliveries: the in-flight hash <ns>:inflight:<nodeId> (data format 3). A script includes it with
--- `--#include deliveries`. One record per claim (a delivery of a batch), under the claim's token:
+-- deliveries: the in-flight hash <ns>:inflight:<nodeId> (data format 4). A script includes it with
+-- `--#include deliveries`. One delivery record per claim (a delivery of a batch), under the claim's
+-- token, cut into chunks of DELIVERIES_CHUNK messages: message k of a claim (1-based, the index
+-- finish names) is message k - c * DELIVERIES_CHUNK of chunk c = floor((k - 1) / DELIVERIES_CHUNK).
+-- Chunk 0 is stored under the token itself, chunk c > 0 under '<token>#<c>'. Each chunk is a record
+-- of its own, with the fields
 --
---   <token>       the claimed messages: an offsets table of n entries of 10 digits (entry i = where
+--   <field>       its messages: an offsets table of n entries of 10 digits (entry i = where
 --                 message i starts, counted from the end of the table), then the messages one after
 --                 another, byte for byte as they were taken from the queue
---   <token>|ids   their ids: n entries of 16 characters (right-aligned, space padded; 16 digits
+--   <field>|ids   their ids: n entries of 16 characters (right-aligned, space padded; 16 digits
 --                 cover 2^53), so reading id i is one string.sub and never touches the messages
---   <token>|done  absent until a message of the claim is done; then n bytes, '1' for a message whose
+--   <field>|done  absent until a message of the chunk is done; then n bytes, '1' for a message whose
 --                 outcome is recorded (or that was given back), '0' for one still held
 --   |held         the number of messages held (not done) in all records: status reads it, O(1) per
 --                 node
 --
--- A token is never empty, has no '|' and does not start with '{' (claim refuses such a token), so
--- no token names another record's field or '|held'. When every message of a record is done, its
--- three fields go. Finishing k outcomes of a record reads its ids and done flags (16 + 1 bytes per
--- message) and rewrites the flags: the messages themselves are read only for a failure, a retry or
--- a requeue.
+-- Why chunks: a script reads a hash field whole, and Redis copies a field into Lua at about 2 us
+-- per KB. A finish whose outcomes come from many large claims (handlers that take a while, each
+-- claim finishing over a second) read each claim's whole id table, and for a failure its whole
+-- record (16 and about 100 bytes per message: 100 KB for a claim of 1,000), once per call. A chunk
+-- bounds that to DELIVERIES_CHUNK messages whatever the claim's size.
 --
--- HELD_FIELD                         '|held'
--- deliveries_record(messages, ids)   the <token> and <token>|ids values of a new record
--- deliveries_message(record, n, i)   message i (1-based) of a record of n messages
+-- A token is never empty, has no '|' or '#' and does not start with '{' (claim refuses such a
+-- token), so no token names another record's field or '|held'. When every message of a chunk is
+-- done, its three fields go. Finishing k outcomes of a chunk reads its ids and done flags (16 + 1
+-- bytes per message) and rewrites the flags: the messages themselves are read only for a failure, a
+-- retry or a requeue.
+--
+-- DELIVERIES_CHUNK, HELD_FIELD
+-- deliveries_field(token, k)         the field of message k of a claim, and k's index in it
+-- deliveries_origin(field, i)        the claim token and index (k) of message i of a chunk field
+-- deliveries_records(messages, ids, token)
+--                                    the HSET arguments (field, value, ...) of a new claim's chunks
+-- deliveries_message(record, n, i)   message i (1-based) of a chunk of n messages
 -- deliveries_id(ids, i)              id i of an ids value, as a number
--- deliveries_mark(inflight, token, n, done, marks)
---                                    marks the distinct indices as done in a record whose done
---                                    value is done (nil: none yet); deletes the record when all n
+-- deliveries_mark(inflight, field, n, done, marks)
+--                                    marks the distinct indices as done in a chunk whose done
+--                                    value is done (nil: none yet); deletes the chunk when all n
 --                                    are done (then without sorting or building anything: the
---                                    common case of a claim finished in one call). Returns nothing.
+--                                    common case of a chunk finished in one call). Returns nothing.
 -- deliveries_unhold(inflight, count) lowers |held by count, and drops it at 0 (an idle node's
 --                                    in-flight hash is gone, not left holding a zero)
--- deliveries_held(inflight, token)   {messages, indices} not done in a record (empty if none;
---                                    field found = true when the record exists)
+-- deliveries_held(inflight, token)   {messages, indices} not done in a claim's chunks (empty if
+--                                    none; field found = true when the record exists), indices as
+--                                    the claim numbers them
 -- deliveries_requeue_all(inflight, queue)
 --                                    RPUSHes the not-done messages of every record to the consumer
---                                    end of the queue, each record's oldest message last (the next
+--                                    end of the queue, each claim's oldest message last (the next
 --                                    taken); returns the count. The caller deletes the hash.
+local DELIVERIES_CHUNK = 32
 local HELD_FIELD = '|held'
 
-local function deliveries_record(messages, ids)
-  local offsets, padded = {}, {}
-  local at = 0
-  for i = 1, #messages do
-    offsets[i] = string.format('%010d', at)
-    padded[i] = string.format('%16s', ids[i])
-    at = at + #messages[i]
+local function deliveries_field(token, k)
+  local c = math.floor((k - 1) / DELIVERIES_CHUNK)
+  if c == 0 then
+    return token, k
   end
-  return table.concat(offsets) .. table.concat(messages), table.concat(padded)
+  return token .. '#' .. c, k - c * DELIVERIES_CHUNK
+end
+
+local function deliveries_origin(field, i)
+  local token, c = string.match(field, '^(.*)#(%d+)$')
+  if not token then
+    return field, i
+  end
+  return token, tonumber(c) * DELIVERIES_CHUNK + i
+end
+
+local function deliveries_records(messages, ids, token)
+  local args = {}
+  for first = 1, #messages, DELIVERIES_CHUNK do
+    local last = math.min(first + DELIVERIES_CHUNK - 1, #messages)
+    local offsets, padded, body = {}, {}, {}
+    local at = 0
+    for i = first, last do
+      offsets[#offsets + 1] = string.format('%010d', at)
+      padded[#padded + 1] = string.format('%16s', ids[i])
+      body[#body + 1] = messages[i]
+      at = at + #messages[i]
+    end
+    local field = deliveries_field(token, first)
+    args[#args + 1] = field
+    args[#args + 1] = table.concat(offsets) .. table.concat(body)
+    args[#args + 1] = field .. '|ids'
+    args[#args + 1] = table.concat(padded)
+  end
+  return args
 end
 
 local function deliveries_message(record, n, i)
@@ -61,9 +102,9 @@ local function deliveries_id(ids, i)
   return tonumber(string.sub(ids, i * 16 - 15, i * 16))
 end
 
-local function deliveries_mark(inflight, token, n, done, marks)
+local function deliveries_mark(inflight, field, n, done, marks)
   if not done and #marks == n then
-    redis.call('HDEL', inflight, token, token .. '|ids')
+    redis.call('HDEL', inflight, field, field .. '|ids')
     return
   end
   done = done or string.rep('0', n)
@@ -78,9 +119,9 @@ local function deliveries_mark(inflight, token, n, done, marks)
   parts[#parts + 1] = string.sub(done, from)
   done = table.concat(parts)
   if string.find(done, '0', 1, true) then
-    redis.call('HSET', inflight, token .. '|done', done)
+    redis.call('HSET', inflight, field .. '|done', done)
   else
-    redis.call('HDEL', inflight, token, token .. '|ids', token .. '|done')
+    redis.call('HDEL', inflight, field, field .. '|ids', field .. '|done')
   end
 end
 
@@ -90,33 +131,59 @@ local function deliveries_unhold(inflight, count)
   end
 end
 
+-- A repeated token is a claim whose answer never came: the worker got none of its messages, so
+-- none was finished and every chunk is still there; the chunks are read until one is missing.
 local function deliveries_held(inflight, token)
-  local fields = redis.call('HMGET', inflight, token, token .. '|ids', token .. '|done')
-  local record, ids, done = fields[1], fields[2], fields[3]
   local messages, indices = {}, {}
-  if not record or not ids then
-    return {messages, indices}
-  end
-  local n = #ids / 16
-  for i = 1, n do
-    if not done or string.byte(done, i) ~= 49 then
-      messages[#messages + 1] = deliveries_message(record, n, i)
-      indices[#indices + 1] = i
+  local found = false
+  local k = 1
+  while true do
+    local field = deliveries_field(token, k)
+    local fields = redis.call('HMGET', inflight, field, field .. '|ids', field .. '|done')
+    local record, ids, done = fields[1], fields[2], fields[3]
+    if not record or not ids then
+      break
     end
+    found = true
+    local n = #ids / 16
+    for i = 1, n do
+      if not done or string.byte(done, i) ~= 49 then
+        messages[#messages + 1] = deliveries_message(record, n, i)
+        indices[#indices + 1] = k + i - 1
+      end
+    end
+    if n < DELIVERIES_CHUNK then
+      break
+    end
+    k = k + DELIVERIES_CHUNK
   end
-  return {messages, indices, found = true}
+  return {messages, indices, found = found}
 end
 
 local function deliveries_requeue_all(inflight, queue)
   local all = redis.call('HGETALL', inflight)
   local values = {}
+  local fields = {}
   for i = 1, #all, 2 do
     values[all[i]] = all[i + 1]
+    if not string.find(all[i], '|', 1, true) then
+      fields[#fields + 1] = all[i]
+    end
   end
+  -- a claim's chunks newest first, so that its oldest message is pushed last (the next taken)
+  table.sort(fields, function(a, b)
+    local ta, ka = deliveries_origin(a, 1)
+    local tb, kb = deliveries_origin(b, 1)
+    if ta ~= tb then
+      return ta < tb
+    end
+    return ka > kb
+  end)
   local moved = 0
-  for field, record in pairs(values) do
+  for _, field in ipairs(fields) do
+    local record = values[field]
     local ids = values[field .. '|ids']
-    if not string.find(field, '|', 1, true) and ids then
+    if ids then
       local n = #ids / 16
       local done = values[field .. '|done']
       local back = {}

@@ -37,13 +37,24 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
     return redis.error_reply('ERR redfleet: ' .. K.seq .. ' is not an integer; nothing was changed')
   end
 
-  -- the records named, each read once: its ids and done flags (the messages only when needed)
+  -- the records (chunks, lib/deliveries.lua) named, each read once: its ids and done flags (the
+  -- messages only when needed). fieldOf[k], localOf[k]: outcome k's chunk and its index there
   local tokens, byToken = {}, {}
+  local fieldOf, localOf = {}, {}
   for k = 1, count do
     local token = argv[first - 4 + 4 * k]
-    if not byToken[token] then
-      byToken[token] = {}
-      tokens[#tokens + 1] = token
+    local index = tonumber(argv[first - 3 + 4 * k])
+    local field = token
+    if string.find(token, '#', 1, true) then
+      -- no claim has such a token (claim refuses it): not a chunk's name either
+      field = '|'
+    elseif index and index >= 1 and index == math.floor(index) then
+      field, index = deliveries_field(token, index)
+    end
+    fieldOf[k], localOf[k] = field, index
+    if not byToken[field] then
+      byToken[field] = {}
+      tokens[#tokens + 1] = field
     end
   end
   local fields = {HELD_FIELD}
@@ -104,9 +115,9 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   local malformed, dropped = 0, 0
   local errors = {}
   for k = 1, count do
-    local token = argv[first - 4 + 4 * k]
+    local token = fieldOf[k]
     local r = byToken[token]
-    local i = tonumber(argv[first - 3 + 4 * k])
+    local i = localOf[k]
     if r.n == 0 or not i or i < 1 or i > r.n or i ~= math.floor(i) or r.marks[i]
         or (r.done and string.byte(r.done, i) == 49) then
       dropped = dropped + 1

@@ -159,30 +159,46 @@ public final class TestRedis implements AutoCloseable {
     return held == null ? 0 : Long.parseLong(held);
   }
 
+  /** Messages per chunk of a delivery record (DELIVERIES_CHUNK in lua/lib/deliveries.lua). */
+  public static final int CHUNK = 32;
+
+  /** The field of chunk {@code c} of claim {@code token}'s record: the token itself for chunk 0. */
+  public static String chunkField(String token, int c) {
+    return c == 0 ? token : token + "#" + c;
+  }
+
   /**
    * Writes a delivery record by hand, in the layout of lua/lib/deliveries.lua, as claim writes it:
-   * {@code messages} held by {@code node} under claim {@code token}, whose ids are given.
+   * {@code messages} held by {@code node} under claim {@code token}, whose ids are given, in chunks
+   * of {@link #CHUNK}.
    */
   public void holdByHand(String node, String token, List<String> ids, List<String> messages) {
-    StringBuilder offsets = new StringBuilder();
-    StringBuilder body = new StringBuilder();
-    StringBuilder padded = new StringBuilder();
-    for (int i = 0; i < messages.size(); i++) {
-      offsets.append(String.format(java.util.Locale.ROOT, "%010d", body.length()));
-      body.append(messages.get(i));
-      padded.append(String.format(java.util.Locale.ROOT, "%16s", ids.get(i)));
-      deliveries.put(token + "|" + ids.get(i), new int[] {i + 1, attemptOf(messages.get(i))});
+    List<Object> args = new java.util.ArrayList<>();
+    args.add(keys.inflight(node));
+    for (int first = 0; first < messages.size(); first += CHUNK) {
+      StringBuilder offsets = new StringBuilder();
+      StringBuilder body = new StringBuilder();
+      StringBuilder padded = new StringBuilder();
+      for (int i = first; i < Math.min(first + CHUNK, messages.size()); i++) {
+        offsets.append(String.format(java.util.Locale.ROOT, "%010d", body.length()));
+        body.append(messages.get(i));
+        padded.append(String.format(java.util.Locale.ROOT, "%16s", ids.get(i)));
+        deliveries.put(token + "|" + ids.get(i), new int[] {i + 1, attemptOf(messages.get(i))});
+      }
+      String field = chunkField(token, first / CHUNK);
+      args.addAll(List.of(field, offsets.toString() + body, field + "|ids", padded.toString()));
     }
-    call("HSET", keys.inflight(node), token, offsets.toString() + body, token + "|ids", padded.toString());
+    call("HSET", args.toArray());
     call("HINCRBY", keys.inflight(node), "|held", messages.size());
   }
 
   /**
-   * Takes from {@code node} every delivery record that holds message {@code id}, as the reaper takes
-   * a node's records (without putting them back in the queue). Returns the number of records taken.
+   * Takes from {@code node} every delivery record that holds message {@code id} (all the chunks of
+   * its claim), as the reaper takes a node's records (without putting them back in the queue).
+   * Returns the number of records (claims) taken.
    */
   public long dropRecordsOf(String node, String id) {
-    long dropped = 0;
+    java.util.Set<String> claims = new java.util.LinkedHashSet<>();
     for (Response field : call("HKEYS", keys.inflight(node))) {
       String name = field.toString();
       if (!name.endsWith("|ids")) {
@@ -191,15 +207,27 @@ public final class TestRedis implements AutoCloseable {
       String ids = string("HGET", keys.inflight(node), name);
       for (int i = 0; i + 16 <= ids.length(); i += 16) {
         if (ids.substring(i, i + 16).trim().equals(id)) {
-          String token = name.substring(0, name.length() - 4);
-          call("HDEL", keys.inflight(node), token, token + "|ids", token + "|done");
-          call("HINCRBY", keys.inflight(node), "|held", -(ids.length() / 16));
-          dropped++;
+          String chunk = name.substring(0, name.length() - 4);
+          int hash = chunk.indexOf('#');
+          claims.add(hash < 0 ? chunk : chunk.substring(0, hash));
           break;
         }
       }
     }
-    return dropped;
+    for (String token : claims) {
+      for (int c = 0; ; c++) {
+        String field = chunkField(token, c);
+        String ids = string("HGET", keys.inflight(node), field + "|ids");
+        if (ids == null) {
+          break;
+        }
+        String done = string("HGET", keys.inflight(node), field + "|done");
+        long held = done == null ? ids.length() / 16 : done.chars().filter(ch -> ch == '0').count();
+        call("HDEL", keys.inflight(node), field, field + "|ids", field + "|done");
+        call("HINCRBY", keys.inflight(node), "|held", -held);
+      }
+    }
+    return claims.size();
   }
 
   /**
@@ -213,20 +241,26 @@ public final class TestRedis implements AutoCloseable {
     if (known != null) {
       return List.of(token, Integer.toString(known[0]), Integer.toString(known[1]), outcome);
     }
-    String ids = string("HGET", keys.inflight(node), token + "|ids");
     int index = 0;
     int attempt = 1;
-    if (ids != null) {
+    for (int c = 0; index == 0; c++) {
+      String field = chunkField(token, c);
+      String ids = string("HGET", keys.inflight(node), field + "|ids");
+      if (ids == null) {
+        break;
+      }
       int n = ids.length() / 16;
-      for (int i = 0; i < n && index == 0; i++) {
+      int at = 0;
+      for (int i = 0; i < n && at == 0; i++) {
         if (ids.substring(i * 16, i * 16 + 16).trim().equals(id)) {
-          index = i + 1;
+          at = i + 1;
         }
       }
-      String record = string("HGET", keys.inflight(node), token);
-      if (index > 0 && record != null) {
-        int from = n * 10 + Integer.parseInt(record.substring(index * 10 - 10, index * 10));
-        int to = index < n ? n * 10 + Integer.parseInt(record.substring(index * 10, index * 10 + 10)) : record.length();
+      String record = string("HGET", keys.inflight(node), field);
+      if (at > 0 && record != null) {
+        index = c * CHUNK + at;
+        int from = n * 10 + Integer.parseInt(record.substring(at * 10 - 10, at * 10));
+        int to = at < n ? n * 10 + Integer.parseInt(record.substring(at * 10, at * 10 + 10)) : record.length();
         attempt = attemptOf(record.substring(from, to));
       }
     }

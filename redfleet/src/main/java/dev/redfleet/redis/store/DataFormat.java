@@ -16,13 +16,15 @@ import java.util.List;
  * <p>Formats: 1 = in-flight values were bare messages (releases before delivery-named outcomes);
  * 2 = in-flight values are {@code <claim token>|<message>} and delayed entries are registered in
  * {@code <ns>:delayed:ids}; 3 = the in-flight hash holds one delivery record per claim token
- * ({@code lua/lib/deliveries.lua}) and a claim is replayed from it, not from {@code <ns>:claims:<node>}. A namespace written before formats were recorded has no key and is
+ * ({@code lua/lib/deliveries.lua}) and a claim is replayed from it, not from {@code <ns>:claims:<node>};
+ * 4 = a claim's record is cut into chunks of 32 messages ({@code <token>}, {@code <token>#1}, ...),
+ * so that a finish reads at most one chunk's ids and messages per claim it names. A namespace written before formats were recorded has no key and is
  * taken over as it is. An idle namespace (no member, nothing queued or delayed) takes the format of
  * whoever comes first.
  */
 public final class DataFormat {
   /** The format this release reads and writes. */
-  public static final int CURRENT = 3;
+  public static final int CURRENT = 4;
 
   /** The namespace holds another format than this release's. */
   public static final class MismatchException extends RuntimeException {
