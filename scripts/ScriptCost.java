@@ -25,21 +25,27 @@ import java.util.Map;
  *
  * <p>Run it with a jar on the class path, and the same line with another jar, to compare releases:
  *
- * <pre>java -cp target/app-fat.jar scripts/ScriptCost.java REDIS_URL [MESSAGES [BATCH [FAIL_PERCENT]]]</pre>
+ * <pre>java -cp target/app-fat.jar scripts/ScriptCost.java REDIS_URL [MESSAGES [BATCH [FAIL_PERCENT [CLAIM [WINDOW]]]]]</pre>
+ *
+ * <p>CLAIM (default BATCH) is the size of each claim; WINDOW (default 0: in claim order) shuffles the
+ * finish order within windows of that many deliveries, as handlers of random duration finish (the
+ * bench's spec handler: claims of 1,000, 20,000 in flight per worker, finishes of a few dozen).
  */
 public class ScriptCost {
   public static void main(String[] args) throws Exception {
     if (args.length < 1) {
-      System.err.println("usage: java -cp app-fat.jar scripts/ScriptCost.java REDIS_URL [MESSAGES [BATCH [FAIL_PERCENT]]]");
+      System.err.println("usage: java -cp app-fat.jar scripts/ScriptCost.java REDIS_URL [MESSAGES [BATCH [FAIL_PERCENT [CLAIM [WINDOW]]]]]");
       System.exit(2);
     }
     int messages = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
     int batch = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
     int failPercent = args.length > 3 ? Integer.parseInt(args[3]) : 15;
+    int claim = args.length > 4 ? Integer.parseInt(args[4]) : batch;
+    int window = args.length > 5 ? Integer.parseInt(args[5]) : 0;
     Vertx vertx = Vertx.vertx();
     RedisConnection redis = Redis.createClient(vertx, args[0]).connect().await();
     try {
-      new ScriptCost(redis, messages, batch, failPercent).run();
+      new ScriptCost(redis, messages, batch, failPercent, claim, window).run();
     } catch (Throwable e) {
       // printed here: the source launcher cannot trim the trace of an exception from a lambda
       e.printStackTrace();
@@ -54,14 +60,18 @@ public class ScriptCost {
   private final int messages;
   private final int batch;
   private final int failPercent;
+  private final int claimSize;
+  private final int window;
   private final Keys keys = new Keys("cost" + Long.toHexString(System.nanoTime()));
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 
-  ScriptCost(RedisConnection redis, int messages, int batch, int failPercent) {
+  ScriptCost(RedisConnection redis, int messages, int batch, int failPercent, int claimSize, int window) {
     this.redis = redis;
     this.messages = messages;
     this.batch = batch;
     this.failPercent = failPercent;
+    this.claimSize = claimSize;
+    this.window = window;
   }
 
   private Response call(Request request) {
@@ -128,7 +138,8 @@ public class ScriptCost {
     for (Script script : List.of(Script.PRODUCE, Script.CLAIM, Script.FINISH)) {
       call(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.source()));
     }
-    System.out.printf("%d messages, calls of %d, %d%% failures (attempts 1)%n", messages, batch, failPercent);
+    System.out.printf("%d messages, calls of %d (claims of %d, finish order shuffled in windows of %d), %d%% failures (attempts 1)%n",
+        messages, batch, claimSize, window, failPercent);
     System.out.println("| script  | commands/msg | bytes in/msg | Redis us/msg | of which commands | of which Lua | JVM us/msg |");
     System.out.println("|---|---|---|---|---|---|---|");
     java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
@@ -147,7 +158,7 @@ public class ScriptCost {
       int claims = 0;
       while (tokens.size() < messages) {
         String token = "slot:" + (++claims);
-        Response r = run(Script.CLAIM, keys.claim("n1"), List.of("n1", batch, "slot", token)).get(0);
+        Response r = run(Script.CLAIM, keys.claim("n1"), List.of("n1", claimSize, "slot", token)).get(0);
         for (int i = 0; i < r.size(); i++) {
           // a new claim's message i is delivery (token, i + 1)
           tokens.add(token);
@@ -155,6 +166,17 @@ public class ScriptCost {
         }
       }
     });
+    if (window > 1) {
+      java.util.Random shuffle = new java.util.Random(42);
+      for (int from = 0; from < messages; from += window) {
+        int to = Math.min(messages, from + window);
+        for (int i = to - 1; i > from; i--) {
+          int j = from + shuffle.nextInt(i - from + 1);
+          java.util.Collections.swap(tokens, i, j);
+          java.util.Collections.swap(indices, i, j);
+        }
+      }
+    }
     measure("finish", () -> {
       for (int from = 0; from < messages; from += batch) {
         List<Object> args = new ArrayList<>(List.of("n1", 1, 1000, 60_000, 7));

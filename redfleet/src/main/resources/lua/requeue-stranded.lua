@@ -65,9 +65,7 @@ end
 for i = 1, #stranded, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(stranded, i, math.min(i + 999, #stranded)))
 end
-for i = 1, #marks do
-  deliveries_mark(KEYS[1], marks[i][1], marks[i][2], marks[i][3], marks[i][4])
-end
+deliveries_mark(KEYS[1], marks)
 deliveries_unhold(KEYS[1], #stranded)
 redis.call('HINCRBY', KEYS[3], 'requeued', #stranded)
 redis.call('HINCRBY', KEYS[3], 'stranded', #stranded)

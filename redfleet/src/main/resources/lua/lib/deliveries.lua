@@ -34,11 +34,10 @@
 --                                    the HSET arguments (field, value, ...) of a new claim's chunks
 -- deliveries_message(record, n, i)   message i (1-based) of a chunk of n messages
 -- deliveries_id(ids, i)              id i of an ids value, as a number
--- deliveries_mark(inflight, field, n, done, marks)
---                                    marks the distinct indices as done in a chunk whose done
---                                    value is done (nil: none yet); deletes the chunk when all n
---                                    are done (then without sorting or building anything: the
---                                    common case of a chunk finished in one call). Returns nothing.
+-- deliveries_mark(inflight, marks)  marks = {{field, n, done, indices}, ...}: marks the distinct
+--                                    indices as done in each chunk whose done value is done (nil:
+--                                    none yet); deletes a chunk when all n are done. One HSET and
+--                                    one HDEL for all of them. Returns nothing.
 -- deliveries_unhold(inflight, count) lowers |held by count, and drops it at 0 (an idle node's
 --                                    in-flight hash is gone, not left holding a zero)
 -- deliveries_held(inflight, token)   {messages, indices} not done in a claim's chunks (empty if
@@ -102,26 +101,43 @@ local function deliveries_id(ids, i)
   return tonumber(string.sub(ids, i * 16 - 15, i * 16))
 end
 
-local function deliveries_mark(inflight, field, n, done, marks)
-  if not done and #marks == n then
-    redis.call('HDEL', inflight, field, field .. '|ids')
-    return
+-- each mark is {field, n, done, indices}: the chunk's done flags become set, and writes them in one
+-- HSET (the chunks still holding something) and one HDEL (the chunks now all done)
+local function deliveries_mark(inflight, marks)
+  local sets, dels = {}, {}
+  for m = 1, #marks do
+    local field, n, done, list = marks[m][1], marks[m][2], marks[m][3], marks[m][4]
+    if not done and #list == n then
+      -- the common case of a chunk finished in one call: nothing to sort or build
+      dels[#dels + 1] = field
+      dels[#dels + 1] = field .. '|ids'
+    else
+      done = done or string.rep('0', n)
+      table.sort(list)
+      local parts, from = {}, 1
+      for j = 1, #list do
+        local i = list[j]
+        parts[#parts + 1] = string.sub(done, from, i - 1)
+        parts[#parts + 1] = '1'
+        from = i + 1
+      end
+      parts[#parts + 1] = string.sub(done, from)
+      done = table.concat(parts)
+      if string.find(done, '0', 1, true) then
+        sets[#sets + 1] = field .. '|done'
+        sets[#sets + 1] = done
+      else
+        dels[#dels + 1] = field
+        dels[#dels + 1] = field .. '|ids'
+        dels[#dels + 1] = field .. '|done'
+      end
+    end
   end
-  done = done or string.rep('0', n)
-  table.sort(marks)
-  local parts, from = {}, 1
-  for j = 1, #marks do
-    local i = marks[j]
-    parts[#parts + 1] = string.sub(done, from, i - 1)
-    parts[#parts + 1] = '1'
-    from = i + 1
+  for i = 1, #sets, 1000 do
+    redis.call('HSET', inflight, unpack(sets, i, math.min(i + 999, #sets)))
   end
-  parts[#parts + 1] = string.sub(done, from)
-  done = table.concat(parts)
-  if string.find(done, '0', 1, true) then
-    redis.call('HSET', inflight, field .. '|done', done)
-  else
-    redis.call('HDEL', inflight, field, field .. '|ids', field .. '|done')
+  for i = 1, #dels, 999 do
+    redis.call('HDEL', inflight, unpack(dels, i, math.min(i + 998, #dels)))
   end
 end
 

@@ -239,12 +239,14 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   if retried > 0 then redis.call('HINCRBY', K.stats, 'retried', retried) end
   -- last: the deliveries are marked done only once everything about them is written; a call that
   -- fails half way leaves them held, to be finished again (or requeued), not lost
+  local marks = {}
   for t = 1, #tokens do
     local r = byToken[tokens[t]]
     if #r.list > 0 then
-      deliveries_mark(K.inflight, tokens[t], r.n, r.done, r.list)
+      marks[#marks + 1] = {tokens[t], r.n, r.done, r.list}
     end
   end
+  deliveries_mark(K.inflight, marks)
   deliveries_unhold(K.inflight, held)
   return {processed + malformed, dropped, duplicates, retried}
 end
