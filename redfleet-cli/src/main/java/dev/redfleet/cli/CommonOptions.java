@@ -68,11 +68,16 @@ public final class CommonOptions {
       description = "Key namespace; keys are {NAME}:... (env REDFLEET_NAMESPACE; default redfleet).")
   String namespace;
 
+  @Option(names = "--shards", paramLabel = "N",
+      description = "Shards of the namespace's queue, 1-256, each under its own hash tag (env REDFLEET_SHARDS; default 1). Every node and command of a namespace must give the same N.")
+  String shards;
+
   /** Loads the configuration with these options and {@code more} on top. */
   FleetConfig load(Vertx vertx, Map<Setting, String> more) {
     Map<Setting, String> cli = new EnumMap<>(Setting.class);
     put(cli, Setting.REDIS_URL, redis);
     put(cli, Setting.NAMESPACE, namespace);
+    put(cli, Setting.SHARDS, shards);
     put(cli, Setting.REDIS_PASSWORD, redisPassword);
     put(cli, Setting.REDIS_PASSWORD_FILE, redisPasswordFile);
     put(cli, Setting.REDIS_TLS_CA_FILE, redisTlsCaFile);

@@ -2,9 +2,6 @@ package dev.redfleet.generator;
 
 import dev.redfleet.election.Leadership;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Scripts;
-import dev.redfleet.redis.store.FleetStore;
 import dev.redfleet.redis.store.QueueStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,7 +28,7 @@ final class RandomPump {
   private final GeneratorVerticle host;
   private final long run;
   private final Vertx vertx;
-  private final QueueStore queue;
+  private final Producer producer;
   private final GeneratorVerticle.Settings settings;
   private final Leadership leadership;
   private final Backoff backoff;
@@ -48,12 +45,12 @@ final class RandomPump {
   /** Paced and paused: no produce call before this (nanoTime). */
   private long pausedUntil;
 
-  RandomPump(GeneratorVerticle host, long run, Vertx vertx, Scripts scripts, Keys keys,
+  RandomPump(GeneratorVerticle host, long run, Vertx vertx, Producer producer,
       GeneratorVerticle.Settings settings, Leadership leadership, Backoff backoff) {
     this.host = host;
     this.run = run;
     this.vertx = vertx;
-    this.queue = new FleetStore(scripts, keys).queue();
+    this.producer = producer;
     this.settings = settings;
     this.leadership = leadership;
     this.backoff = backoff;
@@ -118,7 +115,7 @@ final class RandomPump {
     Future<QueueStore.Produced> call;
     try {
       // no cursor: the simulated source has no position to resume from
-      call = queue.produce(leadership.token(), leadership.epoch(), settings.limit(), settings.queueCap(), "", "", bodies(count));
+      call = producer.produce("", "", bodies(count));
     } catch (RuntimeException | OutOfMemoryError e) {
       // a batch that cannot even be built: the watchdog gives the lease up
       call = Future.failedFuture(new IllegalStateException("cannot build a batch of " + count + ": " + e, e));
