@@ -37,7 +37,8 @@ public final class StatusCommand implements Callable<Integer> {
       FleetConfig config = common.load(vertx, Map.of());
       Redis redis = CommonOptions.connect(vertx, config);
       Scripts scripts = new Scripts(redis);
-      Keys keys = new Keys(config.namespace());
+      CommonOptions.checkShards(vertx, config, redis);
+      dev.redfleet.redis.Shards keys = CommonOptions.shards(config);
       ClientLiveness liveness = ClientLiveness.forTopology(redis, config.redis().topology());
       do {
         try {

@@ -275,12 +275,12 @@ public final class FleetNode {
         // first, so a port that cannot be bound stops the node before it registers anywhere;
         // before the election in any case, so it hears the first leadership event
         .compose(v -> metrics.enabled()
-            ? vertx.deployVerticle(new ObserveVerticle(scripts, keys, nodeId,
+            ? vertx.deployVerticle(new ObserveVerticle(scripts, shards, nodeId,
                 new ObserveVerticle.Settings(config.httpHost(), config.httpPort(), config.httpPortFile(), config.staleMs()),
                 metrics, clock, new MessagesEndpoint(
-                    new Sender(scripts, keys, config.maxBodyBytes(), config.dedupWindowMs()),
+                    new Sender(scripts, shards, config.maxBodyBytes(), config.dedupWindowMs()),
                     new PostAccess(config.httpToken(), config.httpHost())),
-                new ActionsEndpoint(scripts, keys, new PostAccess(config.httpToken(), config.httpHost()),
+                new ActionsEndpoint(scripts, shards.shard(0), new PostAccess(config.httpToken(), config.httpHost()),
                     config.maxBodyBytes())), scoped())
             : Future.succeededFuture((String) null))
         .compose(id -> {

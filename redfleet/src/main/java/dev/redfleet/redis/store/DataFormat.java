@@ -54,24 +54,34 @@ public final class DataFormat {
    * layout would be left where no node looks.
    */
   public static Future<Void> check(Scripts scripts, Keys keys, String namespace, int shards) {
-    String mine = recorded(shards);
-    return scripts.run(Script.FORMAT, keys.formatCheck(), List.of(mine)).compose(stored -> {
-      String found = stored.toString();
-      if (found.equals(mine)) {
-        return Future.succeededFuture();
-      }
-      int slash = found.indexOf('/');
-      String theirFormat = slash < 0 ? found : found.substring(0, slash);
-      String theirShards = slash < 0 ? "1" : found.substring(slash + 1);
-      if (theirFormat.equals(Integer.toString(CURRENT)) && !theirShards.equals(Integer.toString(shards))) {
-        return Future.failedFuture(new MismatchException("namespace '" + namespace + "' is laid out in "
-            + quoted(theirShards) + " shard(s), this node or command was given --shards " + shards
-            + " (REDFLEET_SHARDS, 'shards'); give the same count, or use another --namespace"));
-      }
-      return Future.failedFuture(new MismatchException("namespace '" + namespace + "' holds fleet state in data format "
-          + quoted(found) + ", this release reads and writes format " + CURRENT + "; stop the nodes of the other "
-          + "release and let the namespace drain (nothing queued, delayed or held), or use another --namespace"));
-    });
+    return scripts.run(Script.FORMAT, keys.formatCheck(), List.of(recorded(shards)))
+        .compose(stored -> compared(stored.toString(), namespace, shards));
+  }
+
+  /**
+   * The same comparison without writing anything (status, getErrors: readers): a namespace with no
+   * format recorded passes.
+   */
+  public static Future<Void> expect(Scripts scripts, Keys keys, String namespace, int shards) {
+    return scripts.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.GET).arg(keys.format()))
+        .compose(stored -> stored == null ? Future.succeededFuture() : compared(stored.toString(), namespace, shards));
+  }
+
+  private static Future<Void> compared(String found, String namespace, int shards) {
+    if (found.equals(recorded(shards))) {
+      return Future.succeededFuture();
+    }
+    int slash = found.indexOf('/');
+    String theirFormat = slash < 0 ? found : found.substring(0, slash);
+    String theirShards = slash < 0 ? "1" : found.substring(slash + 1);
+    if (theirFormat.equals(Integer.toString(CURRENT)) && !theirShards.equals(Integer.toString(shards))) {
+      return Future.failedFuture(new MismatchException("namespace '" + namespace + "' is laid out in "
+          + quoted(theirShards) + " shard(s), this node or command was given --shards " + shards
+          + " (REDFLEET_SHARDS, 'shards'); give the same count, or use another --namespace"));
+    }
+    return Future.failedFuture(new MismatchException("namespace '" + namespace + "' holds fleet state in data format "
+        + quoted(found) + ", this release reads and writes format " + CURRENT + "; stop the nodes of the other "
+        + "release and let the namespace drain (nothing queued, delayed or held), or use another --namespace"));
   }
 
   /** Whatever the key holds, short (control characters are escaped where the line is printed). */
