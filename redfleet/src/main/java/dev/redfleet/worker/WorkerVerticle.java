@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * blocking pop cannot span slots. Verticle i starts on shard i mod N and stays while its shard
  * gives it messages; when a BLMOVE on it times out empty it moves on, to the longest shard (the
  * queue lengths, read at most once a block timeout) or, when every queue looked empty, to the next
- * one, so a node with fewer verticles than shards still serves every shard. Each shard has its own
+ * one, so a node with fewer verticles than shards still serves every shard. A verticle that has
+ * served one shard for {@link #dwellMs} looks again and moves to a longer queue if there is one, so
+ * a shard that always has messages cannot keep it while another one fills. Each shard has its own
  * {@link DeliveryStore} and {@link OutcomeRecorder}: an outcome is recorded in the shard its claim
  * came from (the shard is in the claim token), whichever shard the verticle serves by then.
  */
@@ -108,6 +110,8 @@ public final class WorkerVerticle extends VerticleBase {
   private int unansweredShard;
   /** When the queue lengths were last read to pick the longest shard (nanoTime); at most once a blockMs. */
   private long lengthsReadAt = Long.MIN_VALUE;
+  /** When this verticle began serving {@link #shard} (nanoTime). */
+  private long shardSince = System.nanoTime();
   private final PickupLatency latency;
   private final NodeMetrics metrics;
   private final Backoff claimBackoff = new Backoff(log, "worker claim", 100, 5000);
@@ -242,8 +246,18 @@ public final class WorkerVerticle extends VerticleBase {
     }
     int free = settings.concurrency() - runs.size();
     if (free > 0) {
+      if (shards.count() > 1 && System.nanoTime() - shardSince > TimeUnit.MILLISECONDS.toNanos(dwellMs())) {
+        // served this shard a while: a longer queue elsewhere gets this verticle
+        switchShard(shard, shard);
+        return;
+      }
       claim(shard, Math.min(free, MAX_BATCH));
     }
+  }
+
+  /** How long a verticle serves one shard of a sharded namespace before it compares the queues again. */
+  private long dwellMs() {
+    return Math.max(1000, settings.blockMs());
   }
 
   /**
@@ -415,10 +429,18 @@ public final class WorkerVerticle extends VerticleBase {
    * unserved by a node with fewer verticles than shards.
    */
   private void moveOn(int from) {
-    int next = (from + 1) % shards.count();
+    switchShard(from, (from + 1) % shards.count());
+  }
+
+  /**
+   * Serves the shard with the longest queue, or {@code fallback} when the lengths were read less
+   * than a blockMs ago or every queue is empty.
+   */
+  private void switchShard(int from, int fallback) {
+    int next = fallback;
     long now = System.nanoTime();
     if (now - lengthsReadAt < TimeUnit.MILLISECONDS.toNanos(settings.blockMs())) {
-      shard = next;
+      serve(next);
       pump();
       return;
     }
@@ -439,9 +461,14 @@ public final class WorkerVerticle extends VerticleBase {
           longest = s;
         }
       }
-      shard = longest;
+      serve(longest);
       pump();
     });
+  }
+
+  private void serve(int next) {
+    shard = next;
+    shardSince = System.nanoTime();
   }
 
   private void unland(int onShard) {
