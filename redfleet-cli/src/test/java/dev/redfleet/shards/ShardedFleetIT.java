@@ -190,7 +190,7 @@ class ShardedFleetIT {
     old.signal("CONT");
     // refused by a shard's fence, or stepped down by its own deadline first: either way it wrote nothing below
     Waits.until("the thawed node to step down", Duration.ofSeconds(15),
-        () -> old.logText().contains("produce refused: epoch " + oldEpoch)
+        () -> old.logText().contains("produce refused")
             || old.logText().contains("generation stopped (epoch " + oldEpoch + ")"));
     Waits.pause(1000);
     assertThat(fleet.leaderToken()).isEqualTo(newToken);
@@ -217,7 +217,10 @@ class ShardedFleetIT {
     }
     assertThat(total).isEqualTo(produced);
     assertThat(staleAfterNew).as("stale-epoch messages written to a shard after the new epoch wrote there").isZero();
-    System.out.printf("FIGURE sharded-fencing shards=%d old_epoch=%d new_epoch=%d produced=%d stale_after_new=%d%n",
-        SHARDS, oldEpoch, newEpoch, produced, staleAfterNew);
+    // whether the thawed generator's own produce calls reached Redis before its deadline stopped it
+    // (then the fences refused them) depends on the order its event loops ran in after SIGCONT
+    boolean refused = old.logText().contains("produce refused");
+    System.out.printf("FIGURE sharded-fencing shards=%d old_epoch=%d new_epoch=%d produced=%d stale_after_new=%d "
+        + "thawed_generator_refused_by_fence=%s%n", SHARDS, oldEpoch, newEpoch, produced, staleAfterNew, refused);
   }
 }

@@ -79,6 +79,8 @@ public final class GeneratorVerticle extends VerticleBase {
   /** When the last produce call answered (nanoTime ms), or generation started. */
   private long lastProgressMs;
   private String lastFailure = "no produce call answered";
+  /** A refused call of an ended run was logged (reset when a run starts). */
+  private boolean refusedLateLogged;
 
   /** A generator that emits what {@code source} gives (null: random bodies, the simulated source). */
   public GeneratorVerticle(Scripts scripts, Keys keys, Settings settings, NodeMetrics metrics, Source source) {
@@ -120,6 +122,7 @@ public final class GeneratorVerticle extends VerticleBase {
     stopGenerating();
     leadership = change;
     generating = true;
+    refusedLateLogged = false;
     long thisRun = ++run;
     lastProgressMs = nowMs();
     watchdog = vertx.setPeriodic(Math.max(10, settings.stallMs() / 5), id -> checkStalled(thisRun));
@@ -253,6 +256,15 @@ public final class GeneratorVerticle extends VerticleBase {
   void limitReached(long lastId) {
     log.info("the fleet has produced its limit of {} messages (last id {}); generation ends", settings.limit(), lastId);
     stopGenerating();
+  }
+
+  /** A produce call of an ended run was refused as fenced: said once per run, so that a thawed generator's refusals show. */
+  void refusedAfterStop() {
+    if (!refusedLateLogged) {
+      refusedLateLogged = true;
+      log.warn("produce refused after generation stopped: epoch {} no longer holds the lease (or a shard's fence is above it)",
+          leadership.epoch());
+    }
   }
 
   void fenced() {

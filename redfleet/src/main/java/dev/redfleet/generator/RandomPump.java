@@ -122,6 +122,10 @@ final class RandomPump {
     }
     call.onComplete(ar -> {
       if (!host.isCurrent(run)) {
+        if (ar.succeeded() && "fenced".equals(ar.result().status())) {
+          // sent before this run ended (a generator that froze and thawed): Redis refused it
+          host.refusedAfterStop();
+        }
         return;
       }
       producing--;
