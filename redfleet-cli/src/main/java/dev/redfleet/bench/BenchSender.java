@@ -1,7 +1,6 @@
 package dev.redfleet.bench;
 
 import dev.redfleet.api.NewMessage;
-import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.send.Sender;
 import io.vertx.core.Future;

@@ -4,7 +4,6 @@ import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.RedisUrls;
 import dev.redfleet.errors.ErrorRequeuer;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Shards;
 import dev.redfleet.redis.Scripts;
 import io.vertx.core.Vertx;

@@ -6,7 +6,6 @@ import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.RedisUrls;
 import dev.redfleet.config.Setting;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.send.LineReader;
 import dev.redfleet.send.LineSender;

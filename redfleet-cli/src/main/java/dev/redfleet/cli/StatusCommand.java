@@ -4,7 +4,6 @@ import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Visible;
 import dev.redfleet.liveness.ClientLiveness;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.status.StatusReport;
 import io.vertx.core.Promise;

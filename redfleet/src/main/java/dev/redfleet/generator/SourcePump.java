@@ -10,7 +10,6 @@ import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.LogThrottle;
 import dev.redfleet.redis.Scripts;
-import dev.redfleet.redis.store.FleetStore;
 import dev.redfleet.redis.store.QueueStore;
 import dev.redfleet.send.JsonText;
 import dev.redfleet.send.Sender;

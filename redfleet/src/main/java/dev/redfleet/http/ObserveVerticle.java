@@ -119,7 +119,7 @@ public final class ObserveVerticle extends VerticleBase {
   public ObserveVerticle(Scripts scripts, dev.redfleet.redis.Shards shards, String nodeId, Settings settings,
                          NodeMetrics metrics, RedisClock clock, MessagesEndpoint messages, ActionsEndpoint actions) {
     this.scripts = scripts;
-    this.store = new FleetStore(scripts, shards.shard(0));
+    this.store = new FleetStore(scripts, shards);
     this.keys = shards.fleet();
     this.shards = shards;
     this.nodeId = nodeId;

@@ -345,7 +345,7 @@ public final class FleetNode {
         .compose(id -> {
           election = id;
           // last: its role line comes after the first election attempt
-          return vertx.deployVerticle(new NodeSummaryVerticle(new FleetStore(scripts, keys), keys, nodeId, handlers.name(),
+          return vertx.deployVerticle(new NodeSummaryVerticle(new FleetStore(scripts, shards), keys, nodeId, handlers.name(),
               activity, new NodeSummaryVerticle.Settings(
               SUMMARY_PERIOD_MS, Math.max(1000, 4L * config.retryMs()), ALONE_WARNING_MS, config.staleMs(), config.leaderHandles())), scoped());
         })

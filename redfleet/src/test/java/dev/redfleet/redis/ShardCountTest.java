@@ -51,6 +51,16 @@ class ShardCountTest extends RedisTestBase {
   }
 
   @Test
+  void readersCompareOnlyTheShardCountAsTheyNeverRefusedAnotherFormat() {
+    redis.call("SET", redis.keys.format(), "2");
+    expect(1);
+    assertThatThrownBy(() -> expect(2)).isInstanceOf(DataFormat.MismatchException.class)
+        .hasMessageContaining("laid out in '1' shard(s)");
+    redis.call("SET", redis.keys.format(), "2/3");
+    expect(3);
+  }
+
+  @Test
   void readersDoNotRecordAnything() {
     expect(5);
     assertThat(redis.string("GET", redis.keys.format())).isNull();

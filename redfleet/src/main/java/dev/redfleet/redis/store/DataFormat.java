@@ -59,12 +59,28 @@ public final class DataFormat {
   }
 
   /**
-   * The same comparison without writing anything (status, getErrors: readers): a namespace with no
-   * format recorded passes.
+   * For readers (status, getErrors): only the shard count is compared, without writing anything,
+   * since a reader of another release's format was never refused; a namespace with no format
+   * recorded passes.
    */
   public static Future<Void> expect(Scripts scripts, Keys keys, String namespace, int shards) {
     return scripts.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.GET).arg(keys.format()))
-        .compose(stored -> stored == null ? Future.succeededFuture() : compared(stored.toString(), namespace, shards));
+        .compose(stored -> {
+          if (stored == null) {
+            return Future.succeededFuture();
+          }
+          String found = stored.toString();
+          int slash = found.indexOf('/');
+          String theirShards = slash < 0 ? "1" : found.substring(slash + 1);
+          return theirShards.equals(Integer.toString(shards)) ? Future.succeededFuture()
+              : Future.failedFuture(shardsDiffer(namespace, theirShards, shards));
+        });
+  }
+
+  private static MismatchException shardsDiffer(String namespace, String theirShards, int shards) {
+    return new MismatchException("namespace '" + namespace + "' is laid out in " + quoted(theirShards)
+        + " shard(s), this node or command was given --shards " + shards
+        + " (REDFLEET_SHARDS, 'shards'); give the same count, or use another --namespace");
   }
 
   private static Future<Void> compared(String found, String namespace, int shards) {
@@ -75,9 +91,7 @@ public final class DataFormat {
     String theirFormat = slash < 0 ? found : found.substring(0, slash);
     String theirShards = slash < 0 ? "1" : found.substring(slash + 1);
     if (theirFormat.equals(Integer.toString(CURRENT)) && !theirShards.equals(Integer.toString(shards))) {
-      return Future.failedFuture(new MismatchException("namespace '" + namespace + "' is laid out in "
-          + quoted(theirShards) + " shard(s), this node or command was given --shards " + shards
-          + " (REDFLEET_SHARDS, 'shards'); give the same count, or use another --namespace"));
+      return Future.failedFuture(shardsDiffer(namespace, theirShards, shards));
     }
     return Future.failedFuture(new MismatchException("namespace '" + namespace + "' holds fleet state in data format "
         + quoted(found) + ", this release reads and writes format " + CURRENT + "; stop the nodes of the other "

@@ -30,7 +30,8 @@ public final class FleetStore {
 
   /**
    * The stores of a namespace of {@code shards}: the fleet-wide groups on its own keys, the
-   * membership's hand-backs on every shard. The queue, errors and status groups are those of the
+   * membership's hand-backs on every shard, the figures' produced total added up over the shards
+   * (the page's newest errors are shard 0's). The queue, errors and status groups are those of the
    * keys given: a shard's with {@code new FleetStore(scripts, shards.shard(s))}.
    */
   public FleetStore(Scripts scripts, Shards shards) {
@@ -41,7 +42,7 @@ public final class FleetStore {
     this.pause = new PauseStore(scripts, keys);
     this.queue = new QueueStore(scripts, keys);
     this.status = new StatusStore(scripts, keys);
-    this.figures = new FiguresStore(scripts, keys);
+    this.figures = new FiguresStore(scripts, shards.shard(0), shards.all());
   }
 
   /** The generator's lease and the nodes' connections. */
