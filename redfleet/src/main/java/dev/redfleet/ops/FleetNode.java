@@ -293,8 +293,10 @@ public final class FleetNode {
         })
         .compose(id -> {
           heartbeat = id;
-          // with shards, verticle i starts on shard i mod N
-          java.util.concurrent.atomic.AtomicInteger index = new java.util.concurrent.atomic.AtomicInteger();
+          // with shards, verticle i starts on shard (i + o) mod N, o drawn from the node id: the
+          // nodes' first verticles spread over the shards instead of all starting on shard 0
+          java.util.concurrent.atomic.AtomicInteger index =
+              new java.util.concurrent.atomic.AtomicInteger(Math.floorMod(nodeId.hashCode(), shards.count()));
           return vertx.deployVerticle(
               () -> new WorkerVerticle(scripts, shards, index.getAndIncrement(), nodeId, workerSettings, handler, activity,
                   metrics, clock, config.latencyReportMs()),
