@@ -6,13 +6,15 @@
 -- KEYS[2]  <ns>:nodes   the members
 -- KEYS[3]  <ns>:queue
 -- KEYS[4]  <ns>:delayed
--- ARGV[1]  the caller's format number
+-- ARGV[1]  the caller's format: the number alone with one shard, '<number>/<shards>' with more
 --
 -- Returns the namespace's format after the call, as a string: ARGV[1] when the key was absent (a
 -- new namespace, or one written before formats were recorded: taken over as it is) or when the
 -- namespace is idle (no member, nothing queued, nothing delayed: nothing is held in another
--- format, so the caller's format takes over); otherwise the stored value, which the caller
--- compares with its own. Fails before its first write (error reply, nothing changed) if a key has
+-- format, so the caller's format takes over) and it has the same shard count; otherwise the
+-- stored value, which the caller compares with its own. A namespace's shard count is never taken
+-- over, not even when idle: the idle check sees only the namespace's own queue and delayed set,
+-- not the shards', whose messages would be left where no node of the other count looks. Fails before its first write (error reply, nothing changed) if a key has
 -- the wrong type.
 --#include key-types
 local refused = check_key_types({'string', 'zset', 'list', 'zset'})
@@ -23,8 +25,11 @@ local stored = redis.call('GET', KEYS[1])
 if stored == ARGV[1] then
   return stored
 end
-if not stored or (redis.call('ZCARD', KEYS[2]) == 0 and redis.call('LLEN', KEYS[3]) == 0
-    and redis.call('ZCARD', KEYS[4]) == 0) then
+local function shards_of(format)
+  return string.match(format, '/(%d+)$') or '1'
+end
+if not stored or (shards_of(stored) == shards_of(ARGV[1]) and redis.call('ZCARD', KEYS[2]) == 0
+    and redis.call('LLEN', KEYS[3]) == 0 and redis.call('ZCARD', KEYS[4]) == 0) then
   redis.call('SET', KEYS[1], ARGV[1])
   return ARGV[1]
 end

@@ -2,14 +2,21 @@
 -- fenced by the lease, bounded by the fleet-wide limit and by the queue cap, and, for a source
 -- with a position, commits the source's cursor in the same script as the batch.
 --
--- KEYS[1]  <ns>:leader         must still hold ARGV[1], or nothing is written
+-- KEYS[1]  <ns>:leader         must still hold ARGV[1], or nothing is written; in a sharded
+--                              namespace <shard>:fence instead (ARGV[1] is then 'fence'): the
+--                              epoch of the last generator allowed to write to the shard
 -- KEYS[2]  <ns>:seq            last message id assigned (ids are gap-free across generators)
 -- KEYS[3]  <ns>:queue          list; producers LPUSH, consumers take from the right
 -- KEYS[4]  <ns>:stats          hash; 'produced' is incremented
 -- KEYS[5]  <ns>:source:cursor  string; the source's committed position
 -- KEYS[6]  <ns>:paused         present while the fleet is paused: nothing is written
--- ARGV[1]  token "<nodeId>:<epoch>"
--- ARGV[2]  epoch, written into every message
+-- ARGV[1]  token "<nodeId>:<epoch>", or 'fence': fenced by KEYS[1] as a shard's fence, which a
+--          lease key cannot be (the lease is under the namespace's hash tag, the shard's keys under
+--          its own, and a script may touch one slot only). An epoch below the fence is refused
+--          ('fenced', nothing written); a fence below the epoch is raised to it, in this script,
+--          before its first write (a new generator raises every shard's fence with fence.lua
+--          before it produces anywhere, so a stale one is refused on every shard)
+-- ARGV[2]  epoch, written into every message (and the caller's fencing token with 'fence')
 -- ARGV[3]  limit: total messages the fleet may ever produce (0 = unbounded)
 -- ARGV[4]  queue cap: the queue never grows past this many entries
 -- ARGV[5]  the cursor this batch was read from ('' = the source has no position)
@@ -54,7 +61,20 @@ if failed(holder) then return refused_type(KEYS[1], 'string') or redis.call('GET
 local seqText = redis.pcall('GET', KEYS[2])
 if failed(seqText) then return refused_type(KEYS[2], 'string') or redis.call('GET', KEYS[2]) end
 local seq = tonumber(seqText or '0')
-if holder ~= ARGV[1] then
+local fencing = ARGV[1] == 'fence'
+local raiseFence = false
+if fencing then
+  local fence = tonumber(holder or '0')
+  local epoch = tonumber(ARGV[2])
+  if not fence or not epoch then
+    return redis.error_reply('ERR redfleet: ' .. KEYS[1] .. ' or the epoch is not an integer; nothing was changed')
+  end
+  if fence > epoch then
+    return {0, seq or 0, 'fenced'}
+  end
+  -- raised with the first write below, so a call that writes nothing leaves it as it was
+  raiseFence = fence < epoch
+elseif holder ~= ARGV[1] then
   return {0, seq or 0, 'fenced'}
 end
 
@@ -127,6 +147,9 @@ for i = 1, n do
     item = '"body":' .. item
   end
   messages[i] = '{"id":' .. (seq + i) .. middle .. item .. '}'
+end
+if raiseFence then
+  redis.call('SET', KEYS[1], ARGV[2])
 end
 -- unpack() is bounded by Lua's C stack: push in chunks
 for i = 1, n, 1000 do

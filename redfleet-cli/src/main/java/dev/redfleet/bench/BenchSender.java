@@ -1,7 +1,6 @@
 package dev.redfleet.bench;
 
 import dev.redfleet.api.NewMessage;
-import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.send.Sender;
 import io.vertx.core.Future;
@@ -30,8 +29,8 @@ final class BenchSender implements Runnable {
   private volatile long sent;
 
   /** @param rate messages per second; 0 = as fast as Redis takes them, in lists of {@code batch} */
-  BenchSender(Redis redis, Keys keys, long messages, long rate, int batch) {
-    this.sender = new Sender(new Scripts(redis), keys, 1_048_576, 60_000);
+  BenchSender(Redis redis, dev.redfleet.redis.Shards shards, long messages, long rate, int batch) {
+    this.sender = new Sender(new Scripts(redis), shards, 1_048_576, 60_000);
     this.messages = messages;
     this.rate = rate;
     this.batch = Math.min(batch, Sender.CHUNK);

@@ -4,6 +4,7 @@ import dev.redfleet.config.RedisUrls;
 import dev.redfleet.metrics.LatencyHistogram;
 import dev.redfleet.redis.HashReply;
 import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Shards;
 import dev.redfleet.redis.RedisConnector;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -48,14 +49,26 @@ public final class Benchmark {
                         // Redis deployments
                         int replicas, int waitReplicas,
                         // messages in: sent by the bench through the Sender, the fleet running --source none
-                        boolean send) {
+                        boolean send,
+                        // shards of the bench's namespace (1: one hash tag, as before shards)
+                        int shards) {
     /** In the default namespace prefix, without the metrics switch (each node's HTTP port and meters off), not paced. */
     public Options(int processes, long messages, int workers, int concurrency, int maxDelayMs,
                    double errorRate, int batchSize, long idleSeconds, String redisUrl) {
       this(processes, messages, workers, concurrency, maxDelayMs, errorRate, batchSize, idleSeconds, redisUrl, "bench",
-          false, 0, 0, 0, false);
+          false, 0, 0, 0, false, 1);
+    }
+
+    public Options(int processes, long messages, int workers, int concurrency, int maxDelayMs,
+                   double errorRate, int batchSize, long idleSeconds, String redisUrl, String namespace,
+                   boolean metrics, long rate, int replicas, int waitReplicas, boolean send) {
+      this(processes, messages, workers, concurrency, maxDelayMs, errorRate, batchSize, idleSeconds, redisUrl, namespace,
+          metrics, rate, replicas, waitReplicas, send, 1);
     }
   }
+
+  /** The bench namespace's shards (set when the run starts). */
+  private Shards shards;
 
   /** How often each worker writes its latency histogram to Redis during a run. */
   static final int LATENCY_REPORT_MS = 500;
@@ -94,6 +107,7 @@ public final class Benchmark {
     // always a fresh namespace, never one a fleet may be using: the configured one is its prefix
     String namespace = options.namespace() + "-bench-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
     Keys keys = new Keys(namespace);
+    shards = new Shards(keys, options.shards());
     Redis redis = RedisConnector.create(vertx, url).pooled(2);
     List<Process> fleet = new ArrayList<>();
     try {
@@ -106,7 +120,7 @@ public final class Benchmark {
       }
       BenchSender sender = null;
       if (options.send() && options.idleSeconds() == 0) {
-        sender = new BenchSender(redis, keys, options.messages() + warmUpMessages(), options.rate(), options.batchSize());
+        sender = new BenchSender(redis, shards, options.messages() + warmUpMessages(), options.rate(), options.batchSize());
         senderThread = sender.start();
         this.sender = sender;
       }
@@ -122,7 +136,9 @@ public final class Benchmark {
     } finally {
       FleetLauncher.stopAll(fleet, Duration.ofSeconds(20));
       if (options.redisUrl() != null) {
-        deleteKeys(redis, keys);
+        for (Keys shard : shards.all()) {
+          deleteKeys(redis, shard);
+        }
       }
       redis.close();
       for (Process replica : replicaServers) {
@@ -154,10 +170,16 @@ public final class Benchmark {
     long done;
     List<ProcessStats> lastStats = new ArrayList<>();
     while (true) {
-      Response r = call(redis, Request.cmd(Command.EVAL).arg(PROGRESS_LUA).arg(2).arg(keys.stats()).arg(keys.queue()));
-      long produced = r.get(0).toLong();
-      done = r.get(1).toLong();
-      long queued = r.get(2).toLong();
+      long produced = 0;
+      done = 0;
+      long queued = 0;
+      // one call per shard: a shard's keys are in one slot
+      for (Keys shard : shards.all()) {
+        Response r = call(redis, Request.cmd(Command.EVAL).arg(PROGRESS_LUA).arg(2).arg(shard.stats()).arg(shard.queue()));
+        produced += r.get(0).toLong();
+        done += r.get(1).toLong();
+        queued += r.get(2).toLong();
+      }
       long now = System.nanoTime();
       if (firstProducedAt == 0 && produced > 0) {
         firstProducedAt = now;
@@ -197,11 +219,20 @@ public final class Benchmark {
     double wall = (finished - launched) / 1e9;
     double processing = (finished - firstProducedAt) / 1e9;
     // the final check reads every segment (once, O(history)); a running fleet reads only the counter
-    Response seq = call(redis, Request.cmd(Command.GET).arg(keys.seq()));
-    long audited = dev.redfleet.redis.AuditReader.count(r -> call(redis, r), keys,
-        Math.max(target, seq == null ? 0 : seq.toLong()));
-    Response stats = call(redis, Request.cmd(Command.HMGET).arg(keys.stats())
-        .arg("produced").arg("processed").arg("failed").arg("duplicates").arg("requeued").arg("stale_dropped"));
+    long audited = 0;
+    long[] totals = new long[6];
+    for (int s = 0; s < shards.count(); s++) {
+      Keys shard = shards.shard(s);
+      Response seq = call(redis, Request.cmd(Command.GET).arg(shard.seq()));
+      long part = shards.count() == 1 ? target : Math.max(0, shards.shardLimit(s, target));
+      audited += dev.redfleet.redis.AuditReader.count(r -> call(redis, r), shard,
+          Math.max(part, seq == null ? 0 : seq.toLong()));
+      Response one = call(redis, Request.cmd(Command.HMGET).arg(shard.stats())
+          .arg("produced").arg("processed").arg("failed").arg("duplicates").arg("requeued").arg("stale_dropped"));
+      for (int i = 0; i < totals.length; i++) {
+        totals[i] += number(one.get(i));
+      }
+    }
     JsonObject report = new JsonObject()
         .put("messages", target)
         .put("processes", options.processes())
@@ -211,13 +242,14 @@ public final class Benchmark {
         .put("processing_s", round(processing))
         .put("msgs_per_s", Math.round(target / wall))
         .put("processing_msgs_per_s", Math.round(target / processing))
-        .put("produced", number(stats.get(0)))
-        .put("processed", number(stats.get(1)))
-        .put("failed", number(stats.get(2)))
-        .put("duplicates", number(stats.get(3)))
+        .put("shards", shards.count())
+        .put("produced", totals[0])
+        .put("processed", totals[1])
+        .put("failed", totals[2])
+        .put("duplicates", totals[3])
         .put("missing", target - audited)
-        .put("requeued", number(stats.get(4)))
-        .put("stale_dropped", number(stats.get(5)))
+        .put("requeued", totals[4])
+        .put("stale_dropped", totals[5])
         .put("metrics", options.metrics())
         .put("source", options.send() ? "sent by the bench (Sender), fleet --source none" : "simulated generator");
     if (options.rate() > 0) {
@@ -269,12 +301,12 @@ public final class Benchmark {
     // let the JVMs finish starting before the measured window opens
     pause(5000);
     List<ProcessStats> before = fleet.stream().map(p -> ProcessStats.of(p.pid())).toList();
-    long producedBefore = number(call(redis, Request.cmd(Command.HGET).arg(keys.stats()).arg("produced")));
+    long producedBefore = produced(redis);
     long start = System.nanoTime();
     pause(options.idleSeconds() * 1000);
     double window = (System.nanoTime() - start) / 1e9;
     List<ProcessStats> after = fleet.stream().map(p -> ProcessStats.of(p.pid())).toList();
-    long producedAfter = number(call(redis, Request.cmd(Command.HGET).arg(keys.stats()).arg("produced")));
+    long producedAfter = produced(redis);
     JsonArray cpu = new JsonArray();
     for (int i = 0; i < fleet.size(); i++) {
       cpu.add(round(100 * (after.get(i).cpuSeconds() - before.get(i).cpuSeconds()) / window));
@@ -308,7 +340,7 @@ public final class Benchmark {
 
   private Process startNode(String url, String namespace, int index) throws IOException {
     List<String> args = new ArrayList<>(List.of("--redis", url, "--namespace", namespace,
-        "--node-id", "bench-" + index,
+        "--node-id", "bench-" + index, "--shards", Integer.toString(options.shards()),
         "--workers", Integer.toString(options.workers()),
         "--concurrency", Integer.toString(options.concurrency()),
         "--max-delay-ms", Integer.toString(options.maxDelayMs()),
@@ -370,6 +402,15 @@ public final class Benchmark {
         .findFirst().orElse("0");
   }
 
+  /** The produced counters of every shard, added up. */
+  private long produced(Redis redis) throws Exception {
+    long sum = 0;
+    for (Keys shard : shards.all()) {
+      sum += number(call(redis, Request.cmd(Command.HGET).arg(shard.stats()).arg("produced")));
+    }
+    return sum;
+  }
+
   private static void deleteKeys(Redis redis, Keys keys) {
     try {
       Request audit = Request.cmd(Command.DEL);
@@ -378,7 +419,7 @@ public final class Benchmark {
       call(redis, audit);
       call(redis, Request.cmd(Command.DEL).arg(keys.leader()).arg(keys.epoch()).arg(keys.seq()).arg(keys.queue())
           .arg(keys.nodes()).arg(keys.errors()).arg(keys.stats()).arg(keys.audit()).arg(keys.latency())
-          .arg(keys.anchors()).arg(keys.leaderAnchor()).arg(keys.latencyFrom()));
+          .arg(keys.anchors()).arg(keys.leaderAnchor()).arg(keys.latencyFrom()).arg(keys.fence()).arg(keys.format()));
     } catch (Exception ignored) {
       // best effort: the namespace is unique to this run
     }

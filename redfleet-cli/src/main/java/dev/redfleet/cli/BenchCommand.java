@@ -93,7 +93,8 @@ public final class BenchCommand implements Callable<Integer> {
     // against a Redis it was not pointed at explicitly
     String redis = common.redis == null ? null : config.redisUrl();
     JsonObject report = new Benchmark(new Benchmark.Options(processes, messages, workers, concurrency, maxDelayMs,
-        errorRate, batchSize, idleSeconds, redis, config.namespace(), metrics, rate, replicas, waitReplicas, send), System.err).run();
+        errorRate, batchSize, idleSeconds, redis, config.namespace(), metrics, rate, replicas, waitReplicas, send,
+        config.shards()), System.err).run();
     System.out.println(json ? report.encode() : human(report));
     return 0;
   }

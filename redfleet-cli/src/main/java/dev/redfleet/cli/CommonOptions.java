@@ -10,6 +10,7 @@ import dev.redfleet.redis.Floors;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnectionOptions;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.Shards;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.RedisFailures;
@@ -68,11 +69,16 @@ public final class CommonOptions {
       description = "Key namespace; keys are {NAME}:... (env REDFLEET_NAMESPACE; default redfleet).")
   String namespace;
 
+  @Option(names = "--shards", paramLabel = "N",
+      description = "Shards of the namespace's queue, 1-256, each under its own hash tag (env REDFLEET_SHARDS; default 1). Every node and command of a namespace must give the same N.")
+  String shards;
+
   /** Loads the configuration with these options and {@code more} on top. */
   FleetConfig load(Vertx vertx, Map<Setting, String> more) {
     Map<Setting, String> cli = new EnumMap<>(Setting.class);
     put(cli, Setting.REDIS_URL, redis);
     put(cli, Setting.NAMESPACE, namespace);
+    put(cli, Setting.SHARDS, shards);
     put(cli, Setting.REDIS_PASSWORD, redisPassword);
     put(cli, Setting.REDIS_PASSWORD_FILE, redisPasswordFile);
     put(cli, Setting.REDIS_TLS_CA_FILE, redisTlsCaFile);
@@ -106,13 +112,34 @@ public final class CommonOptions {
     Scripts scripts = RedisConnector.create(vertx, config.redis()).scripts(redis, keys, Floors.Settings.client());
     // before the first write: a namespace of another release's data format is refused (exit 2)
     try {
-      DataFormat.check(scripts, keys, config.namespace()).await();
+      DataFormat.check(scripts, keys, config.namespace(), config.shards()).await();
     } catch (DataFormat.MismatchException e) {
       throw e;
     } catch (Throwable e) {
       throw failure(config.redis(), e);
     }
     return scripts;
+  }
+
+  /** The namespace's shards as configured (checked against Redis by {@link #issuing} and {@link #checkShards}). */
+  static Shards shards(FleetConfig config) {
+    return new Shards(new Keys(config.namespace()), config.shards());
+  }
+
+  /**
+   * For a command that reads or moves what is in the shards without handing out ids (getErrors,
+   * status): a namespace laid out in another number of shards, or in another release's data
+   * format, is refused (exit 2) before anything is read or written.
+   */
+  static void checkShards(Vertx vertx, FleetConfig config, Redis redis) {
+    Keys keys = new Keys(config.namespace());
+    try {
+      DataFormat.expect(new Scripts(redis), keys, config.namespace(), config.shards()).await();
+    } catch (DataFormat.MismatchException e) {
+      throw e;
+    } catch (Throwable e) {
+      throw failure(config.redis(), e);
+    }
   }
 
   /** As {@link #connect(Vertx, FleetConfig)}, with at most {@code connections} connections. */

@@ -5,6 +5,7 @@ import dev.redfleet.config.RedisUrls;
 import dev.redfleet.errors.ErrorsOutput;
 import dev.redfleet.errors.ErrorsVerticle;
 import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Shards;
 import dev.redfleet.redis.RedisFailures;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
@@ -49,8 +50,37 @@ public final class GetErrorsCommand implements Callable<Integer> {
     try {
       FleetConfig config = common.load(vertx, Map.of());
       Redis redis = CommonOptions.connect(vertx, config);
-      ErrorsVerticle reader = new ErrorsVerticle(redis, new Keys(config.namespace()), ErrorsVerticle.newReaderId(),
-          new ErrorsVerticle.Options(json, limit == null ? 0 : limit, keep), ErrorsOutput.stdout());
+      CommonOptions.checkShards(vertx, config, redis);
+      Shards shards = CommonOptions.shards(config);
+      // one shard after the other, each drained (up to what --limit leaves) before the next: the
+      // entries are oldest first within a shard, not across shards
+      long printed = 0;
+      for (int s = 0; s < shards.count(); s++) {
+        long left = limit == null ? 0 : limit - printed;
+        if (limit != null && left <= 0) {
+          break;
+        }
+        int shard = s;
+        printed += drain(vertx, config, redis, shards.shard(s), left,
+            shards.count() == 1 ? null : local -> shards.globalId(shard, local));
+      }
+      log.info("{} {} error entr{}", keep ? "showed" : "took", printed, printed == 1 ? "y" : "ies");
+      return 0;
+    } finally {
+      try {
+        vertx.close().await(Duration.ofSeconds(5));
+      } catch (Exception e) {
+        log.debug("closing: {}", e.toString());
+      }
+    }
+  }
+
+  /** Drains one shard's errors list (at most {@code max}, 0 = all); completes with the entries printed. */
+  private long drain(Vertx vertx, FleetConfig config, Redis redis, Keys keys, long max,
+      java.util.function.LongUnaryOperator ids) throws Exception {
+    {
+      ErrorsVerticle reader = new ErrorsVerticle(redis, keys, ErrorsVerticle.newReaderId(),
+          new ErrorsVerticle.Options(json, max, keep), ErrorsOutput.stdout(), ids);
       String deployment = vertx.deployVerticle(reader).await(Duration.ofSeconds(30));
       long printed;
       try {
@@ -71,14 +101,7 @@ public final class GetErrorsCommand implements Callable<Integer> {
           log.debug("undeploy: {}", e.toString());
         }
       }
-      log.info("{} {} error entr{}", keep ? "showed" : "took", printed, printed == 1 ? "y" : "ies");
-      return 0;
-    } finally {
-      try {
-        vertx.close().await(Duration.ofSeconds(5));
-      } catch (Exception e) {
-        log.debug("closing: {}", e.toString());
-      }
+      return printed;
     }
   }
 }

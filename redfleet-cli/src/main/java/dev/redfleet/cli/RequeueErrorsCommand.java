@@ -4,7 +4,7 @@ import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.RedisUrls;
 import dev.redfleet.errors.ErrorRequeuer;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Shards;
 import dev.redfleet.redis.Scripts;
 import io.vertx.core.Vertx;
 import java.util.LinkedHashSet;
@@ -52,19 +52,32 @@ public final class RequeueErrorsCommand implements Callable<Integer> {
     try {
       FleetConfig config = common.load(vertx, Map.of());
       Scripts scripts = CommonOptions.issuing(vertx, config, CommonOptions.connect(vertx, config));
-      ErrorRequeuer requeuer = new ErrorRequeuer(scripts, new Keys(config.namespace()),
-          limit == null ? Long.MAX_VALUE : limit, new LinkedHashSet<>(ids));
-      ErrorRequeuer.Result result;
-      try {
-        // no time limit on the whole run: a million entries take a while; each call has its own
-        result = requeuer.run().await();
-      } catch (Throwable e) {
-        RuntimeException failure = OneShot.failed(config, "the requeue", e);
-        if (failure instanceof RedisUnreachableException) {
-          throw new RedisUnreachableException("lost Redis at " + RedisUrls.redact(config.redisUrl()) + " after requeuing "
-              + requeuer.requeuedSoFar() + " error(s) (" + Backoff.oneLine(e) + "); the rest stay in the errors list");
+      Shards shards = CommonOptions.shards(config);
+      long wanted = limit == null ? Long.MAX_VALUE : limit;
+      // one shard after the other, each requeued into itself (its entry and its new message are in
+      // one slot); what the limit leaves goes to the next shard
+      ErrorRequeuer.Result result = null;
+      long requeuedBefore = 0;
+      for (int s = 0; s < shards.count() && wanted > 0; s++) {
+        int shard = s;
+        ErrorRequeuer requeuer = new ErrorRequeuer(scripts, shards.shard(s), wanted, new LinkedHashSet<>(ids),
+            shards.count() == 1 ? null : local -> shards.globalId(shard, local));
+        ErrorRequeuer.Result one;
+        try {
+          // no time limit on the whole run: a million entries take a while; each call has its own
+          one = requeuer.run().await();
+        } catch (Throwable e) {
+          RuntimeException failure = OneShot.failed(config, "the requeue", e);
+          if (failure instanceof RedisUnreachableException) {
+            throw new RedisUnreachableException("lost Redis at " + RedisUrls.redact(config.redisUrl()) + " after requeuing "
+                + (requeuedBefore + requeuer.requeuedSoFar()) + " error(s) (" + Backoff.oneLine(e)
+                + "); the rest stay in the errors list");
+          }
+          throw failure;
         }
-        throw failure;
+        requeuedBefore += one.requeued();
+        wanted -= one.requeued();
+        result = result == null ? one : ErrorRequeuer.Result.both(result, one);
       }
       System.out.println(summary(result));
       return 0;

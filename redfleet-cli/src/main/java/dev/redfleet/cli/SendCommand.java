@@ -6,7 +6,6 @@ import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.RedisUrls;
 import dev.redfleet.config.Setting;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.send.LineReader;
 import dev.redfleet.send.LineSender;
@@ -79,7 +78,7 @@ public final class SendCommand implements Callable<Integer> {
       FleetConfig config = common.load(vertx, more);
       // one connection: the calls run in the order they were made, so ids and the queue follow the input order
       Redis redis = CommonOptions.connect(vertx, config, 1);
-      Sender sender = new Sender(CommonOptions.issuing(vertx, config, redis), new Keys(config.namespace()), config.maxBodyBytes(),
+      Sender sender = new Sender(CommonOptions.issuing(vertx, config, redis), CommonOptions.shards(config), config.maxBodyBytes(),
           config.dedupWindowMs());
       return body != null ? sendOne(sender, config, options) : sendLines(sender, config, options);
     } finally {

@@ -4,7 +4,6 @@ import dev.redfleet.config.FleetConfig;
 import dev.redfleet.config.Visible;
 import dev.redfleet.liveness.ClientLiveness;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.status.StatusReport;
 import io.vertx.core.Promise;
@@ -37,7 +36,8 @@ public final class StatusCommand implements Callable<Integer> {
       FleetConfig config = common.load(vertx, Map.of());
       Redis redis = CommonOptions.connect(vertx, config);
       Scripts scripts = new Scripts(redis);
-      Keys keys = new Keys(config.namespace());
+      CommonOptions.checkShards(vertx, config, redis);
+      dev.redfleet.redis.Shards keys = CommonOptions.shards(config);
       ClientLiveness liveness = ClientLiveness.forTopology(redis, config.redis().topology());
       do {
         try {

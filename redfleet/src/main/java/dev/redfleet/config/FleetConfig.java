@@ -65,7 +65,9 @@ public record FleetConfig(
     int sourcePollMs,
     String leaderHandlesSetting,
     String httpToken,
-    String httpTokenFile) {
+    String httpTokenFile,
+    // shards
+    int shards) {
 
   static FleetConfig of(Map<Setting, Object> v) {
     return new FleetConfig(
@@ -129,7 +131,8 @@ public record FleetConfig(
         i(v, Setting.SOURCE_POLL_MS),
         (String) v.get(Setting.LEADER_HANDLES),
         (String) v.get(Setting.HTTP_TOKEN),
-        (String) v.get(Setting.HTTP_TOKEN_FILE));
+        (String) v.get(Setting.HTTP_TOKEN_FILE),
+        i(v, Setting.SHARDS));
   }
 
   private static int i(Map<Setting, Object> v, Setting s) {
@@ -199,6 +202,7 @@ public record FleetConfig(
     v.put(Setting.LEADER_HANDLES, leaderHandlesSetting);
     v.put(Setting.HTTP_TOKEN, httpToken);
     v.put(Setting.HTTP_TOKEN_FILE, httpTokenFile);
+    v.put(Setting.SHARDS, shards);
     v.put(setting, value);
     return of(v);
   }

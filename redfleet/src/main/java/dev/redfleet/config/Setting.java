@@ -84,7 +84,14 @@ public enum Setting {
   /** Bearer token that POST /messages and the page's actions require; "" = none (loopback only). */
   HTTP_TOKEN("httpToken", "REDFLEET_HTTP_TOKEN", "--http-token", Kind.TEXT, "", 0, 0),
   /** File whose first line is the HTTP token. */
-  HTTP_TOKEN_FILE("httpTokenFile", "REDFLEET_HTTP_TOKEN_FILE", "--http-token-file", Kind.TEXT, "", 0, 0);
+  HTTP_TOKEN_FILE("httpTokenFile", "REDFLEET_HTTP_TOKEN_FILE", "--http-token-file", Kind.TEXT, "", 0, 0),
+  /**
+   * Shards of the namespace's queue (docs/DESIGN.md, "Shards"): 1 = one hash tag for everything
+   * (the layout of every release before it); N > 1 = N queues, each under its own hash tag. 256 at
+   * most: the tags are found by trying suffixes until a tag's slot is in its 1/N of the 16384
+   * Cluster slots, and a shard's range must stay wide enough for that to be quick.
+   */
+  SHARDS("shards", "REDFLEET_SHARDS", "--shards", Kind.INTEGER, 1, 1, 256);
 
   /** How a raw value is read and checked. */
   public enum Kind { TEXT, NAME, INTEGER, FRACTION, FLAG }

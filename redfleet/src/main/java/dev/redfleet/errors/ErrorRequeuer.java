@@ -44,6 +44,16 @@ public final class ErrorRequeuer {
    * @param idsNotFound the ids asked for that no requeued entry had, in ascending order
    */
   public record Result(long requeued, Map<String, Long> leftInPlace, long gone, Set<Long> idsNotFound) {
+    /** Two shards' results as one: counts added up; an id not found is one that neither found. */
+    public static Result both(Result a, Result b) {
+      Map<String, Long> left = new TreeMap<>(a.leftInPlace());
+      b.leftInPlace().forEach((kind, n) -> left.merge(kind, n, Long::sum));
+      Set<Long> missing = new TreeSet<>(a.idsNotFound());
+      missing.retainAll(b.idsNotFound());
+      return new Result(a.requeued() + b.requeued(), Collections.unmodifiableMap(left), a.gone() + b.gone(),
+          Collections.unmodifiableSortedSet((TreeSet<Long>) missing));
+    }
+
     public long leftInPlaceTotal() {
       return leftInPlace.values().stream().mapToLong(Long::longValue).sum();
     }
@@ -60,12 +70,23 @@ public final class ErrorRequeuer {
   private long gone;
   private final Map<String, Long> leftInPlace = new TreeMap<>();
   private final Set<Long> idsNotFound;
+  private final java.util.function.LongUnaryOperator toGlobal;
 
   /**
    * @param limit move at most this many (at least 1; Long.MAX_VALUE for all)
    * @param ids only entries of these original message ids; empty = every failed message
    */
   public ErrorRequeuer(Scripts scripts, Keys keys, long limit, Set<Long> ids) {
+    this(scripts, keys, limit, ids, null);
+  }
+
+  /**
+   * A requeuer of one shard's errors list: {@code toGlobal} turns the shard's ids into the
+   * fleet-wide ones that {@code ids} and the new message's {@code redfleet-requeued-from} header
+   * use (null: the one-shard case, ids as stored). The new message gets an id of the same shard.
+   */
+  public ErrorRequeuer(Scripts scripts, Keys keys, long limit, Set<Long> ids, java.util.function.LongUnaryOperator toGlobal) {
+    this.toGlobal = toGlobal;
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be at least 1, got " + limit);
     }
@@ -111,7 +132,8 @@ public final class ErrorRequeuer {
     examined++;
     ErrorStore.Entry raw = page.get(i);
     String entry = raw.text();
-    Candidate candidate = read(entry);
+    // ids as the fleet knows them; the entry itself is removed byte for byte as stored
+    Candidate candidate = read(ErrorsVerticle.fleetWide(entry, toGlobal));
     if (candidate.tail() == null || !raw.utf8()) {
       skipped++;
       if (ids.isEmpty()) {

@@ -91,8 +91,20 @@ public final class ErrorsVerticle extends VerticleBase {
   private long printed;
   private long acked;
   private boolean leaseLostLogged;
+  /** A shard's ids to fleet-wide ones; null = as stored. */
+  private final java.util.function.LongUnaryOperator ids;
 
   public ErrorsVerticle(Redis redis, Keys keys, String readerId, Options options, ErrorsOutput out) {
+    this(redis, keys, readerId, options, out, null);
+  }
+
+  /**
+   * A reader of one shard's errors list: {@code ids} turns the shard's own ids into fleet-wide ones
+   * in what is printed (null: printed as stored, the one-shard case).
+   */
+  public ErrorsVerticle(Redis redis, Keys keys, String readerId, Options options, ErrorsOutput out,
+      java.util.function.LongUnaryOperator ids) {
+    this.ids = ids;
     this.errors = new FleetStore(new Scripts(redis), keys).errors();
     this.readerId = readerId;
     this.options = options;
@@ -163,7 +175,7 @@ public final class ErrorsVerticle extends VerticleBase {
           }
           List<String> lines = new ArrayList<>(batch.size());
           for (String entry : batch) {
-            lines.add(format(entry, options.json()));
+            lines.add(format(fleetWide(entry, ids), options.json()));
           }
           printed += lines.size();
           blocking(() -> out.print(lines))
@@ -244,7 +256,7 @@ public final class ErrorsVerticle extends VerticleBase {
           }
           List<String> lines = new ArrayList<>(page.size());
           for (int i = page.size() - 1; i >= 0; i--) {
-            lines.add(format(page.get(i).text(), options.json()));
+            lines.add(format(fleetWide(page.get(i).text(), ids), options.json()));
           }
           blocking(() -> out.print(lines))
               .onSuccess(v -> show(shown + lines.size()))
@@ -280,6 +292,26 @@ public final class ErrorsVerticle extends VerticleBase {
    * (C0, DEL, C1: an escape sequence in a handler's reason or a forged entry) is printed as a
    * visible <code>&#92;u001b</code> escape, never sent to the terminal; in a JSON line that is the same JSON.
    */
+  /**
+   * An entry of a shard's errors list with its id ({@code {"id":N,} at its start, as every entry
+   * the fleet writes has it) replaced by the fleet-wide id; anything else (a malformed entry's
+   * record, a forged one) as it is.
+   */
+  public static String fleetWide(String entry, java.util.function.LongUnaryOperator ids) {
+    if (ids == null || !entry.startsWith("{\"id\":")) {
+      return entry;
+    }
+    int start = 6;
+    int end = start;
+    while (end < entry.length() && end - start < 18 && entry.charAt(end) >= '0' && entry.charAt(end) <= '9') {
+      end++;
+    }
+    if (end == start || end >= entry.length() || entry.charAt(end) != ',') {
+      return entry;
+    }
+    return "{\"id\":" + ids.applyAsLong(Long.parseLong(entry.substring(start, end))) + entry.substring(end);
+  }
+
   public static String format(String entry, boolean json) {
     return Visible.escape(json ? entry : summary(entry));
   }

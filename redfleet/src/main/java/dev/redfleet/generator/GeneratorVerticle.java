@@ -7,6 +7,7 @@ import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.LogThrottle;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.Shards;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -55,6 +56,7 @@ public final class GeneratorVerticle extends VerticleBase {
 
   private final Scripts scripts;
   private final Keys keys;
+  private final Shards shards;
   private final Settings settings;
   private final NodeMetrics metrics;
   /** Null: the simulated source (random bodies). */
@@ -77,12 +79,20 @@ public final class GeneratorVerticle extends VerticleBase {
   /** When the last produce call answered (nanoTime ms), or generation started. */
   private long lastProgressMs;
   private String lastFailure = "no produce call answered";
+  /** A refused call of an ended run was logged (reset when a run starts). */
+  private boolean refusedLateLogged;
 
   /** A generator that emits what {@code source} gives (null: random bodies, the simulated source). */
   public GeneratorVerticle(Scripts scripts, Keys keys, Settings settings, NodeMetrics metrics, Source source) {
+    this(scripts, Shards.one(keys), settings, metrics, source);
+  }
+
+  /** As above, over the namespace's {@code shards}. */
+  public GeneratorVerticle(Scripts scripts, Shards shards, Settings settings, NodeMetrics metrics, Source source) {
     this.metrics = metrics;
     this.scripts = scripts;
-    this.keys = keys;
+    this.keys = shards.fleet();
+    this.shards = shards;
     this.settings = settings;
     this.source = source;
   }
@@ -112,19 +122,55 @@ public final class GeneratorVerticle extends VerticleBase {
     stopGenerating();
     leadership = change;
     generating = true;
+    refusedLateLogged = false;
     long thisRun = ++run;
     lastProgressMs = nowMs();
     watchdog = vertx.setPeriodic(Math.max(10, settings.stallMs() / 5), id -> checkStalled(thisRun));
+    Producer producer = new Producer(scripts, shards, change, settings.limit(), settings.queueCap(), source != null);
+    if (!producer.sharded()) {
+      startPump(change, thisRun, producer);
+      return;
+    }
+    // a sharded namespace: every shard's fence raised to this epoch before the first write
+    // anywhere, so that a stale generator is refused on every shard from now on
+    raiseFences(change, thisRun, producer);
+  }
+
+  private void raiseFences(Leadership change, long thisRun, Producer producer) {
+    producer.raiseFences().onComplete(ar -> {
+      if (!isCurrent(thisRun)) {
+        return;
+      }
+      if (ar.failed()) {
+        failed("raising the shards' fences: " + Backoff.oneLine(ar.cause()));
+        vertx.setTimer(backoff.failed(ar.cause()), id -> {
+          if (isCurrent(thisRun)) {
+            raiseFences(change, thisRun, producer);
+          }
+        });
+        return;
+      }
+      backoff.succeeded();
+      if (!ar.result()) {
+        fenced();
+        return;
+      }
+      progressed();
+      startPump(change, thisRun, producer);
+    });
+  }
+
+  private void startPump(Leadership change, long thisRun, Producer producer) {
     if (source != null) {
       log.info("generating as epoch {} from the source ({})", change.epoch(),
           settings.rate() > 0 ? "at most " + settings.rate() + " message(s) per second" : "as fast as it gives items");
-      sourcePump = new SourcePump(this, thisRun, source, context, scripts, keys, settings, change, backoff);
+      sourcePump = new SourcePump(this, thisRun, source, context, scripts, keys, producer, settings, change, backoff);
       sourcePump.start();
     } else {
       log.info("generating as epoch {} ({})", change.epoch(),
           settings.rate() > 0 ? settings.rate() + " message(s) per second"
               : settings.intervalMs() > 0 ? "one message every " + settings.intervalMs() + " ms" : "as fast as possible");
-      randomPump = new RandomPump(this, thisRun, vertx, scripts, keys, settings, change, backoff);
+      randomPump = new RandomPump(this, thisRun, vertx, producer, settings, change, backoff);
       randomPump.start();
     }
   }
@@ -210,6 +256,15 @@ public final class GeneratorVerticle extends VerticleBase {
   void limitReached(long lastId) {
     log.info("the fleet has produced its limit of {} messages (last id {}); generation ends", settings.limit(), lastId);
     stopGenerating();
+  }
+
+  /** A produce call of an ended run was refused as fenced: said once per run, so that a thawed generator's refusals show. */
+  void refusedAfterStop() {
+    if (!refusedLateLogged) {
+      refusedLateLogged = true;
+      log.warn("produce refused after generation stopped: epoch {} no longer holds the lease (or a shard's fence is above it)",
+          leadership.epoch());
+    }
   }
 
   void fenced() {

@@ -2,9 +2,6 @@ package dev.redfleet.generator;
 
 import dev.redfleet.election.Leadership;
 import dev.redfleet.redis.Backoff;
-import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.Scripts;
-import dev.redfleet.redis.store.FleetStore;
 import dev.redfleet.redis.store.QueueStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,7 +35,7 @@ final class RandomPump {
   private final GeneratorVerticle host;
   private final long run;
   private final Vertx vertx;
-  private final QueueStore queue;
+  private final Producer producer;
   private final GeneratorVerticle.Settings settings;
   private final Leadership leadership;
   private final Backoff backoff;
@@ -55,12 +52,12 @@ final class RandomPump {
   /** Paced and paused: no produce call before this (nanoTime). */
   private long pausedUntil;
 
-  RandomPump(GeneratorVerticle host, long run, Vertx vertx, Scripts scripts, Keys keys,
+  RandomPump(GeneratorVerticle host, long run, Vertx vertx, Producer producer,
       GeneratorVerticle.Settings settings, Leadership leadership, Backoff backoff) {
     this.host = host;
     this.run = run;
     this.vertx = vertx;
-    this.queue = new FleetStore(scripts, keys).queue();
+    this.producer = producer;
     this.settings = settings;
     this.leadership = leadership;
     this.backoff = backoff;
@@ -125,13 +122,17 @@ final class RandomPump {
     Future<QueueStore.Produced> call;
     try {
       // no cursor: the simulated source has no position to resume from
-      call = queue.produce(leadership.token(), leadership.epoch(), settings.limit(), settings.queueCap(), "", "", bodies(count));
+      call = producer.produce("", "", bodies(count));
     } catch (RuntimeException | OutOfMemoryError e) {
       // a batch that cannot even be built: the watchdog gives the lease up
       call = Future.failedFuture(new IllegalStateException("cannot build a batch of " + count + ": " + e, e));
     }
     call.onComplete(ar -> {
       if (!host.isCurrent(run)) {
+        if (ar.succeeded() && "fenced".equals(ar.result().status())) {
+          // sent before this run ended (a generator that froze and thawed): Redis refused it
+          host.refusedAfterStop();
+        }
         return;
       }
       producing--;

@@ -10,7 +10,6 @@ import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.LogThrottle;
 import dev.redfleet.redis.Scripts;
-import dev.redfleet.redis.store.FleetStore;
 import dev.redfleet.redis.store.QueueStore;
 import dev.redfleet.send.JsonText;
 import dev.redfleet.send.Sender;
@@ -46,6 +45,7 @@ final class SourcePump {
   private final Source source;
   private final Context context;
   private final QueueStore queue;
+  private final Producer producer;
   private final GeneratorVerticle.Settings settings;
   private final Leadership leadership;
   private final Sender checks;
@@ -63,12 +63,14 @@ final class SourcePump {
   private long timer = -1;
 
   SourcePump(GeneratorVerticle host, long run, Source source, Context context, Scripts scripts, Keys keys,
-      GeneratorVerticle.Settings settings, Leadership leadership, Backoff redisBackoff) {
+      Producer producer, GeneratorVerticle.Settings settings, Leadership leadership, Backoff redisBackoff) {
     this.host = host;
     this.run = run;
     this.source = source;
     this.context = context;
-    this.queue = new FleetStore(scripts, keys).queue();
+    // with shards, the cursor and its batches live on shard 0
+    this.producer = producer;
+    this.queue = producer.firstQueue();
     this.settings = settings;
     this.leadership = leadership;
     this.redisBackoff = redisBackoff;
@@ -242,7 +244,7 @@ final class SourcePump {
 
   /** The batch {@code messages} from cursor {@code from} to {@code to}: the same call again after a failure. */
   private void produce(List<String> messages, String from, String to) {
-    queue.produce(leadership.token(), leadership.epoch(), settings.limit(), settings.queueCap(), from, to, messages)
+    producer.produce(from, to, messages)
         .onComplete(ar -> {
           if (!current()) {
             return;

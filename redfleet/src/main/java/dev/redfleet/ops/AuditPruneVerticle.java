@@ -38,8 +38,17 @@ public final class AuditPruneVerticle extends VerticleBase {
     this(scripts, keys, TimeUnit.HOURS.toMillis(retentionHours), PERIOD_MS);
   }
 
+  /** Every shard's audit. */
+  public AuditPruneVerticle(Scripts scripts, dev.redfleet.redis.Shards shards, long retentionHours) {
+    this(scripts, shards, TimeUnit.HOURS.toMillis(retentionHours), PERIOD_MS);
+  }
+
   AuditPruneVerticle(Scripts scripts, Keys keys, long retentionMs, long periodMs) {
-    this.nodes = new FleetStore(scripts, keys).nodes();
+    this(scripts, dev.redfleet.redis.Shards.one(keys), retentionMs, periodMs);
+  }
+
+  AuditPruneVerticle(Scripts scripts, dev.redfleet.redis.Shards shards, long retentionMs, long periodMs) {
+    this.nodes = new FleetStore(scripts, shards).nodes();
     this.retentionMs = retentionMs;
     this.periodMs = periodMs;
   }

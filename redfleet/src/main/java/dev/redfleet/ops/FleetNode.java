@@ -27,6 +27,7 @@ import dev.redfleet.redis.NodeScope;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.Shards;
 import dev.redfleet.send.Sender;
 import dev.redfleet.source.SourceSetup;
 import dev.redfleet.worker.RetryVerticle;
@@ -74,6 +75,8 @@ public final class FleetNode {
   private final Redis redis;
   private final Scripts scripts;
   private final Keys keys;
+  /** The namespace's shards (one: {@link #keys} itself). */
+  private final Shards shards;
   private final HandlerSource handlers;
   private final Handler handler;
   private final SourceSetup sources;
@@ -104,6 +107,8 @@ public final class FleetNode {
   private String reaper;
   private String election;
   private String retries;
+  /** The retry movers of shards 1..N-1 (shard 0's is {@link #retries}). */
+  private final java.util.List<String> retryShards = new java.util.ArrayList<>();
   private String auditPrune;
   private String summary;
   private final WorkerActivity activity = new WorkerActivity();
@@ -118,6 +123,7 @@ public final class FleetNode {
     this.connector = RedisConnector.create(vertx, config.redis());
     this.redis = connector.pooled(2 * config.workers() + 4);
     this.keys = new Keys(config.namespace());
+    this.shards = new Shards(keys, config.shards());
     this.scripts = connector.scripts(redis, keys, Floors.Settings.node(config.nodeId(), config.heartbeatMs(), config.staleMs()));
     this.anchor = new Anchor(connector);
     // asked on the anchor's own connection: its verdicts are about the anchor's server
@@ -216,8 +222,8 @@ public final class FleetNode {
     return RedisVersion.check(redis, connector.options().describe())
         .onSuccess(version -> log.info("Redis {} at {}", version == null ? "(version not shown)" : version,
             connector.options().describe()))
-        .compose(version -> DataFormat.check(scripts, keys, config.namespace()))
-        .compose(v -> vertx.deployVerticle(new IdentityVerticle(scripts, keys, config.nodeId(), anchor, verdict(),
+        .compose(version -> DataFormat.check(scripts, keys, config.namespace(), shards.count()))
+        .compose(v -> vertx.deployVerticle(new IdentityVerticle(scripts, shards, config.nodeId(), anchor, verdict(),
             config.staleMs(), this::onIdentityLost), scoped()))
         .recover(e -> {
           if (e instanceof IdentityVerticle.NodeIdInUseException || e instanceof DataFormat.MismatchException
@@ -244,8 +250,9 @@ public final class FleetNode {
 
   private Future<Void> deploy() {
     String nodeId = config.nodeId();
-    log.info("node {} joins namespace '{}' on {} with {} worker(s) x {} concurrent message(s)",
-        nodeId, config.namespace(), connector.options().describe(), config.workers(), config.concurrency());
+    log.info("node {} joins namespace '{}' on {} with {} worker(s) x {} concurrent message(s){}",
+        nodeId, config.namespace(), connector.options().describe(), config.workers(), config.concurrency(),
+        shards.count() == 1 ? "" : ", " + shards.count() + " shards");
     log.info("handler: {}", handlers.description());
     log.info("source: {}", sources.description());
     WorkerVerticle.Settings workerSettings = new WorkerVerticle.Settings(connector, config.concurrency(),
@@ -268,17 +275,17 @@ public final class FleetNode {
         // first, so a port that cannot be bound stops the node before it registers anywhere;
         // before the election in any case, so it hears the first leadership event
         .compose(v -> metrics.enabled()
-            ? vertx.deployVerticle(new ObserveVerticle(scripts, keys, nodeId,
+            ? vertx.deployVerticle(new ObserveVerticle(scripts, shards, nodeId,
                 new ObserveVerticle.Settings(config.httpHost(), config.httpPort(), config.httpPortFile(), config.staleMs()),
                 metrics, clock, new MessagesEndpoint(
-                    new Sender(scripts, keys, config.maxBodyBytes(), config.dedupWindowMs()),
+                    new Sender(scripts, shards, config.maxBodyBytes(), config.dedupWindowMs()),
                     new PostAccess(config.httpToken(), config.httpHost())),
-                new ActionsEndpoint(scripts, keys, new PostAccess(config.httpToken(), config.httpHost()),
+                new ActionsEndpoint(scripts, shards.shard(0), new PostAccess(config.httpToken(), config.httpHost()),
                     config.maxBodyBytes())), scoped())
             : Future.succeededFuture((String) null))
         .compose(id -> {
           observe = id;
-          heartbeatVerticle = new HeartbeatVerticle(scripts, keys, nodeId, handlers.name(), config.heartbeatMs());
+          heartbeatVerticle = new HeartbeatVerticle(scripts, shards, nodeId, handlers.name(), config.heartbeatMs());
           if (keepHoldings) {
             heartbeatVerticle.keepHoldingsOnStop();
           }
@@ -286,9 +293,13 @@ public final class FleetNode {
         })
         .compose(id -> {
           heartbeat = id;
+          // with shards, verticle i starts on shard (i + o) mod N, o drawn from the node id: the
+          // nodes' first verticles spread over the shards instead of all starting on shard 0
+          java.util.concurrent.atomic.AtomicInteger index =
+              new java.util.concurrent.atomic.AtomicInteger(Math.floorMod(nodeId.hashCode(), shards.count()));
           return vertx.deployVerticle(
-              () -> new WorkerVerticle(scripts, keys, nodeId, workerSettings, handler, activity, metrics,
-                  clock, config.latencyReportMs()),
+              () -> new WorkerVerticle(scripts, shards, index.getAndIncrement(), nodeId, workerSettings, handler, activity,
+                  metrics, clock, config.latencyReportMs()),
               scoped().setInstances(config.workers()));
         })
         .compose(id -> {
@@ -296,26 +307,36 @@ public final class FleetNode {
           // source none: no generator at all, so not a single produce call; the election, retries
           // and the reaper run as with any source
           return sources.kind() == SourceSetup.Kind.NONE ? Future.succeededFuture((String) null)
-              : vertx.deployVerticle(new GeneratorVerticle(scripts, keys, new GeneratorVerticle.Settings(
+              : vertx.deployVerticle(new GeneratorVerticle(scripts, shards, new GeneratorVerticle.Settings(
                   config.intervalMs(), config.batchSize(), config.limit(), config.queueCap(), config.generatorStallMs(),
                   config.rate(), config.sourcePollMs(), config.maxBodyBytes()), metrics, source), scoped());
         })
         .compose(id -> {
           generator = id;
-          return vertx.deployVerticle(new ReaperVerticle(scripts, keys, nodeId,
+          return vertx.deployVerticle(new ReaperVerticle(scripts, shards, nodeId,
               new ReaperVerticle.Settings(config.heartbeatMs(), config.staleMs(), config.forgetMs(),
                   config.livenessMs()), verdict()), scoped());
         })
         .compose(id -> {
           reaper = id;
-          return vertx.deployVerticle(new RetryVerticle(scripts, keys, nodeId, RetryVerticle.intervalFor(config.backoffMs()),
-              connector::dedicated), scoped());
+          // one per shard: each shard's delayed set is moved into that shard's queue
+          java.util.List<Future<String>> movers = new java.util.ArrayList<>();
+          for (Keys shard : shards.all()) {
+            movers.add(vertx.deployVerticle(new RetryVerticle(scripts, shard, nodeId,
+                RetryVerticle.intervalFor(config.backoffMs()), connector::dedicated), scoped()));
+          }
+          return Future.all(movers).map(all -> {
+            for (int i = 1; i < movers.size(); i++) {
+              retryShards.add(movers.get(i).result());
+            }
+            return movers.get(0).result();
+          });
         })
         .compose(id -> {
           retries = id;
           // the audit's retention, when one is set: the leader prunes complete segments
           return config.auditRetentionHours() < 0 ? Future.<String>succeededFuture(null)
-              : vertx.deployVerticle(new AuditPruneVerticle(scripts, keys, config.auditRetentionHours()), scoped());
+              : vertx.deployVerticle(new AuditPruneVerticle(scripts, shards, config.auditRetentionHours()), scoped());
         })
         .compose(id -> {
           auditPrune = id;
@@ -326,7 +347,7 @@ public final class FleetNode {
         .compose(id -> {
           election = id;
           // last: its role line comes after the first election attempt
-          return vertx.deployVerticle(new NodeSummaryVerticle(new FleetStore(scripts, keys), keys, nodeId, handlers.name(),
+          return vertx.deployVerticle(new NodeSummaryVerticle(new FleetStore(scripts, shards), keys, nodeId, handlers.name(),
               activity, new NodeSummaryVerticle.Settings(
               SUMMARY_PERIOD_MS, Math.max(1000, 4L * config.retryMs()), ALONE_WARNING_MS, config.staleMs(), config.leaderHandles())), scoped());
         })
@@ -362,7 +383,7 @@ public final class FleetNode {
     // start claiming (event bus delivery keeps this order for every listener)
     vertx.eventBus().publish(NodeScope.address(scope(), Leadership.LEAVING_ADDRESS), null);
     return undeploy(election)
-        .eventually(() -> Future.join(undeploy(generator), undeploy(reaper), undeploy(retries), undeploy(auditPrune), undeploy(workers),
+        .eventually(() -> Future.join(undeploy(generator), undeploy(reaper), undeploy(retries), undeployAll(retryShards), undeploy(auditPrune), undeploy(workers),
             undeploy(summary), undeploy(observe)))
         .eventually(() -> undeploy(heartbeat))
         .eventually(() -> undeploy(floors))
@@ -386,6 +407,12 @@ public final class FleetNode {
 
   private DeploymentOptions scoped() {
     return NodeScope.deployment(scope());
+  }
+
+  private Future<Void> undeployAll(java.util.List<String> deploymentIds) {
+    java.util.List<Future<Void>> all = new java.util.ArrayList<>();
+    deploymentIds.forEach(id -> all.add(undeploy(id)));
+    return Future.join(all).mapEmpty();
   }
 
   private Future<Void> undeploy(String deploymentId) {

@@ -31,7 +31,12 @@ public final class HeartbeatVerticle extends VerticleBase {
   private volatile boolean keepHoldings;
 
   public HeartbeatVerticle(Scripts scripts, Keys keys, String nodeId, String handler, long intervalMs) {
-    this.nodes = new FleetStore(scripts, keys).nodes();
+    this(scripts, dev.redfleet.redis.Shards.one(keys), nodeId, handler, intervalMs);
+  }
+
+  /** With shards: the leave hands back what the node holds in every shard. */
+  public HeartbeatVerticle(Scripts scripts, dev.redfleet.redis.Shards shards, String nodeId, String handler, long intervalMs) {
+    this.nodes = new FleetStore(scripts, shards).nodes();
     this.nodeId = nodeId;
     this.handler = handler;
     this.intervalMs = intervalMs;

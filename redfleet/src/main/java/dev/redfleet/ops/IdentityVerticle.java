@@ -75,7 +75,13 @@ public final class IdentityVerticle extends VerticleBase {
   /** @param lost told, once, when another live process took this node's id after the start */
   public IdentityVerticle(Scripts scripts, Keys keys, String nodeId, Anchor anchor, LivenessVerdict liveness,
                           long staleMs, Consumer<NodeIdInUseException> lost) {
-    FleetStore store = new FleetStore(scripts, keys);
+    this(scripts, dev.redfleet.redis.Shards.one(keys), nodeId, anchor, liveness, staleMs, lost);
+  }
+
+  /** With shards: what a dead previous process of this id held goes back in every shard. */
+  public IdentityVerticle(Scripts scripts, dev.redfleet.redis.Shards shards, String nodeId, Anchor anchor,
+                          LivenessVerdict liveness, long staleMs, Consumer<NodeIdInUseException> lost) {
+    FleetStore store = new FleetStore(scripts, shards);
     this.lease = store.lease();
     this.nodes = store.nodes();
     this.nodeId = nodeId;

@@ -60,8 +60,14 @@ public final class ReaperVerticle extends VerticleBase {
 
   /** With {@code liveness} (null: none), the connection-bound fast path. */
   public ReaperVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings, LivenessVerdict liveness) {
+    this(scripts, dev.redfleet.redis.Shards.one(keys), nodeId, settings, liveness);
+  }
+
+  /** With shards: a dead or silent node's messages go back in every shard. */
+  public ReaperVerticle(Scripts scripts, dev.redfleet.redis.Shards shards, String nodeId, Settings settings,
+      LivenessVerdict liveness) {
     this.liveness = settings.livenessMs() > 0 ? liveness : null;
-    FleetStore store = new FleetStore(scripts, keys);
+    FleetStore store = new FleetStore(scripts, shards);
     this.lease = store.lease();
     this.nodes = store.nodes();
     this.nodeId = nodeId;

@@ -92,6 +92,13 @@ final class Durability {
 
   /** A script call of the fleet: guarded when it hands out ids or epochs, a claim tracked in the holdings. */
   Future<Response> run(Script script, List<String> keys, List<?> args) {
+    if (onShard(keys)) {
+      // a shard's call of a sharded namespace: its keys are under the shard's tag, the guard's
+      // (dataset, the fleet's floors) under the namespace's, and its ids are the shard's own
+      // counter, which the fleet-wide floor does not describe: neither guarded nor remembered
+      // (docs/DESIGN.md, "Shards": the window this leaves after Redis loses data)
+      return call(script, keys, args, false);
+    }
     if (floors != null && ISSUERS.contains(script)) {
       Future<Response> issued = issue(script, keys, args);
       return script == Script.PRODUCE ? produced(issued) : issued;
@@ -108,10 +115,26 @@ final class Durability {
 
   /** One call: WAIT as needed, through the runner (cluster redirects, the timeout); what the answer shows is remembered. */
   Future<Response> call(Script script, List<String> keys, List<?> args) {
+    return call(script, keys, args, true);
+  }
+
+  private Future<Response> call(Script script, List<String> keys, List<?> args, boolean remembered) {
     int replicas = waitFor(script);
     return runner.call(() -> replicas > 0 ? durable(script, keys, args, replicas) : runner.eval(script, keys, args))
-        .onSuccess(answer -> remember(script, args, answer))
+        .onSuccess(answer -> {
+          if (remembered) {
+            remember(script, args, answer);
+          }
+        })
         .onFailure(e -> failedSinceProduce |= !Scripts.refusedByGuard(e));
+  }
+
+  /**
+   * Whether a fleet member's call names a shard's keys (a sharded namespace: the first key is not
+   * under the namespace's tag). With one shard every key is under the namespace's tag.
+   */
+  private boolean onShard(List<String> keys) {
+    return floors != null && !keys.isEmpty() && !keys.get(0).startsWith(floors.keys().prefix());
   }
 
   /** How many replicas the write of {@code script} waits for (0: no WAIT). */

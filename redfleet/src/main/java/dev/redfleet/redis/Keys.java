@@ -3,16 +3,84 @@ package dev.redfleet.redis;
 import java.util.List;
 
 /**
- * Every Redis key redfleet uses, and the only place that knows their names. All keys share the
- * hash tag {@code {<namespace>}}, so each Lua script touches a single Redis Cluster slot.
+ * Every Redis key redfleet uses, and the only place that knows their names. Fleet-wide keys (the
+ * lease, epoch, nodes, anchors, format, pause, handlers, dataset) carry the hash tag {@code
+ * {<namespace>}}. The data keys (queue, delayed set, landing and in-flight records, audit, errors,
+ * counters, seq, dedup keys, the source cursor, the shard's fence) carry the tag of their shard:
+ * with one shard (the default) that is the namespace's own, so every key shares one tag and each
+ * Lua script touches a single Redis Cluster slot, exactly as before shards existed. With more,
+ * {@link Shards} makes one view of this class per shard ({@link #shard}), whose data keys are
+ * under that shard's tag (docs/DESIGN.md, "Shards").
  */
 public final class Keys {
   private final String namespace;
   private final String prefix;
+  /** The prefix of the data keys: {@link #prefix} with one shard, {@code {<shard tag>}:} with more. */
+  private final String data;
 
   public Keys(String namespace) {
     this.namespace = namespace;
     this.prefix = "{" + namespace + "}:";
+    this.data = prefix;
+  }
+
+  private Keys(String namespace, String shardTag) {
+    this.namespace = namespace;
+    this.prefix = "{" + namespace + "}:";
+    this.data = "{" + shardTag + "}:";
+  }
+
+  /** Redis Cluster's slots. */
+  public static final int SLOTS = 16384;
+
+  /**
+   * The hash tag of shard {@code shard} of {@code shards} (shards > 1): {@code <namespace>/<shard>.<k>}
+   * with the smallest k >= 0 whose slot falls in the shard's slice of the slots, {@code [shard *
+   * 16384 / shards, (shard + 1) * 16384 / shards)}. {@code redis-cli --cluster create} gives M
+   * masters equal contiguous slot ranges, so N shards land N/M (+-1) on each master at start; the
+   * same namespace and count always give the same tags.
+   */
+  public static String shardTag(String namespace, int shard, int shards) {
+    int from = (int) ((long) shard * SLOTS / shards);
+    int to = (int) ((long) (shard + 1) * SLOTS / shards);
+    for (int k = 0; ; k++) {
+      String tag = namespace + "/" + shard + "." + k;
+      int slot = slot(tag);
+      if (slot >= from && slot < to) {
+        return tag;
+      }
+    }
+  }
+
+  /** The Cluster slot of a hash tag (CRC16/XMODEM of its bytes, mod 16384), as CLUSTER KEYSLOT computes it. */
+  public static int slot(String tag) {
+    int crc = 0;
+    for (byte b : tag.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      crc ^= (b & 0xff) << 8;
+      for (int i = 0; i < 8; i++) {
+        crc = (crc & 0x8000) != 0 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+      }
+    }
+    return crc & (SLOTS - 1);
+  }
+
+  /** The view of these keys whose data keys are under {@code shardTag} (fleet-wide keys unchanged). */
+  public Keys shard(String shardTag) {
+    return new Keys(namespace, shardTag);
+  }
+
+  /** {@code {tag}:}, the start of every data key of this view (the namespace's prefix with one shard). */
+  public String dataPrefix() {
+    return data;
+  }
+
+  /**
+   * String: the epoch of the last generator allowed to write to this shard (shards > 1 only).
+   * produce.lua refuses a lower epoch and raises it to a higher one; a new generator raises every
+   * shard's before its first write (fence.lua).
+   */
+  public String fence() {
+    return data + "fence";
   }
 
   public String namespace() {
@@ -36,12 +104,12 @@ public final class Keys {
 
   /** Integer: last message id assigned. */
   public String seq() {
-    return prefix + "seq";
+    return data + "seq";
   }
 
   /** List of pending messages: produced on the left, consumed from the right. */
   public String queue() {
-    return prefix + "queue";
+    return data + "queue";
   }
 
   /** Sorted set: nodeId -> last heartbeat (Redis time, ms). */
@@ -61,7 +129,7 @@ public final class Keys {
 
   /** List: where a node's blocking pop lands a message before it is claimed. */
   public String landing(String nodeId) {
-    return prefix + "landing:" + nodeId;
+    return data + "landing:" + nodeId;
   }
 
   /**
@@ -69,7 +137,7 @@ public final class Keys {
    * has the layout) and {@code |held}, the number of messages held.
    */
   public String inflight(String nodeId) {
-    return prefix + "inflight:" + nodeId;
+    return data + "inflight:" + nodeId;
   }
 
   /** The keys {@code requeue-node.lua} takes for one node, in its order. */
@@ -87,9 +155,12 @@ public final class Keys {
     return List.of(format(), nodes(), queue(), delayed());
   }
 
-  /** Sorted set: node id -> Redis time (ms) it left gracefully, until its landing list has been swept once more. */
+  /**
+   * Sorted set: node id -> Redis time (ms) it left gracefully, until its landing list has been
+   * swept once more. A data key: with shards each shard remembers the leave of its own landing list.
+   */
   public String left() {
-    return prefix + "left";
+    return data + "left";
   }
 
   /** The keys {@code leave.lua} and {@code forget-left.lua} take for one node, in their order. */
@@ -102,17 +173,17 @@ public final class Keys {
    * only (a claim is now replayed from its delivery record); the requeue scripts still delete it.
    */
   public String claims(String nodeId) {
-    return prefix + "claims:" + nodeId;
+    return data + "claims:" + nodeId;
   }
 
   /** List of failed (and malformed) messages, newest on the left. */
   public String errors() {
-    return prefix + "errors";
+    return data + "errors";
   }
 
   /** Sorted set: getErrors readerId -> lease deadline (Redis time, ms). */
   public String errorReaders() {
-    return prefix + "errors:readers";
+    return data + "errors:readers";
   }
 
   /** List: the entries one getErrors reader has claimed and is printing. */
@@ -121,12 +192,12 @@ public final class Keys {
   }
 
   public String errorReadingPrefix() {
-    return prefix + "errors:reading:";
+    return data + "errors:reading:";
   }
 
   /** Hash of counters: produced, processed, failed, malformed, requeued, stale_dropped, duplicates. */
   public String stats() {
-    return prefix + "stats";
+    return data + "stats";
   }
 
   /** Ids per audit segment: 2^24, so a segment's bitmap is at most 2 MiB. */
@@ -138,7 +209,7 @@ public final class Keys {
    * the segments (one bitmap for every id).
    */
   public String audit() {
-    return prefix + "audit";
+    return data + "audit";
   }
 
   /**
@@ -177,7 +248,7 @@ public final class Keys {
 
   /** Sorted set: retries waiting for their due time, message (with its next attempt) -> due (Redis time, ms). */
   public String delayed() {
-    return prefix + "delayed";
+    return data + "delayed";
   }
 
   /**
@@ -185,7 +256,7 @@ public final class Keys {
    * retry-due moves only the fleet's own entries, never a forged one carrying a real message's id.
    */
   public String delayedIds() {
-    return prefix + "delayed:ids";
+    return data + "delayed:ids";
   }
 
   /**
@@ -265,7 +336,7 @@ public final class Keys {
 
   /** String with PX TTL: the id of the message first sent with dedup key {@code key}. */
   public String dedup(String key) {
-    return prefix + "dedup:" + key;
+    return data + "dedup:" + key;
   }
 
   /** String, present while the fleet is paused: workers claim nothing, the generator emits nothing. */
@@ -275,12 +346,17 @@ public final class Keys {
 
   /** String: the generator's source position (cursor), committed with each produced batch. */
   public String sourceCursor() {
-    return prefix + "source:cursor";
+    return data + "source:cursor";
   }
 
-  /** The keys {@code produce.lua} takes, in its order. */
+  /** The keys {@code produce.lua} takes, in its order: fenced by the lease. */
   public List<String> produce() {
     return List.of(leader(), seq(), queue(), stats(), sourceCursor(), paused());
+  }
+
+  /** The keys {@code produce.lua} takes for a shard of a sharded namespace: fenced by the shard's fence. */
+  public List<String> produceFenced() {
+    return List.of(fence(), seq(), queue(), stats(), sourceCursor(), paused());
   }
 
   /** The fixed keys {@code send.lua} takes before the dedup keys, in its order. */

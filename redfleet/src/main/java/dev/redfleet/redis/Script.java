@@ -14,6 +14,8 @@ public enum Script {
   RENEW_LEASE("renew-lease"),
   RELEASE_LEASE("release-lease"),
   PRODUCE("produce"),
+  // a sharded namespace: a new generator raises every shard's fence
+  FENCE("fence"),
   CLAIM("claim"),
   UNLAND("unland"),
   FINISH("finish"),

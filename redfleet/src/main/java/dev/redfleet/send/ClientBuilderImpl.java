@@ -153,12 +153,13 @@ public final class ClientBuilderImpl implements ClientBuilder {
     }
     Keys keys = new Keys(config.namespace());
     Scripts scripts = connector.scripts(redis, keys, dev.redfleet.redis.Floors.Settings.client());
-    Sender sender = new Sender(scripts, keys, config.maxBodyBytes(), config.dedupWindowMs());
+    Sender sender = new Sender(scripts, new dev.redfleet.redis.Shards(keys, config.shards()), config.maxBodyBytes(),
+        config.dedupWindowMs());
     SendQueue queue = new SendQueue(sender, ClientImpl.CALLS_IN_FLIGHT, e -> ClientFailures.of(config.redis(), e));
     return redis.send(Request.cmd(Command.PING))
         .timeout(PING_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         // before the first send: a namespace of another release's data format is refused
-        .compose(pong -> DataFormat.check(scripts, keys, config.namespace()).timeout(PING_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+        .compose(pong -> DataFormat.check(scripts, keys, config.namespace(), config.shards()).timeout(PING_TIMEOUT_MS, TimeUnit.MILLISECONDS))
         .<RedfleetClient>map(checked -> new ClientImpl(sender, queue, redis, vx, own))
         .recover(e -> {
           redis.close();

@@ -4,6 +4,7 @@ import dev.redfleet.api.NewMessage;
 import dev.redfleet.api.SendOptions;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.Shards;
 import dev.redfleet.redis.store.FleetStore;
 import dev.redfleet.redis.store.QueueStore;
 import io.vertx.core.Future;
@@ -19,6 +20,10 @@ import java.util.regex.Pattern;
  * send command, POST /messages and the Java client. It checks each message ({@link #check}),
  * encodes it as a message tail, and sends a list in chunks of {@link #CHUNK} messages, all chunks
  * on the wire at once (pipelined over the pool). Ids come back in the order of the list.
+ *
+ * <p>In a sharded namespace each call goes to one shard: a message with a key to the shard of
+ * hash(key) mod N (so one key's messages, and its dedup key, stay on one shard, in order), the
+ * others of a call to the next shard in rotation. The ids are the fleet-wide ones ({@link Shards}).
  */
 public final class Sender {
   /** Messages per script call: big enough to amortise the call, small enough not to stall Redis (about 1 ms). */
@@ -31,11 +36,26 @@ public final class Sender {
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
 
   private final QueueStore queue;
+  private final Shards shards;
+  /** One per shard (sharded namespaces only). */
+  private final List<QueueStore> queues = new ArrayList<>();
+  /** The shard the next call's messages without a key go to. */
+  private final java.util.concurrent.atomic.AtomicInteger rotation = new java.util.concurrent.atomic.AtomicInteger();
   private final long maxBodyBytes;
   private final long dedupWindowMs;
 
   public Sender(Scripts scripts, Keys keys, long maxBodyBytes, long dedupWindowMs) {
-    this.queue = new FleetStore(scripts, keys).queue();
+    this(scripts, Shards.one(keys), maxBodyBytes, dedupWindowMs);
+  }
+
+  public Sender(Scripts scripts, Shards shards, long maxBodyBytes, long dedupWindowMs) {
+    this.shards = shards;
+    this.queue = new FleetStore(scripts, shards.shard(0)).queue();
+    if (shards.count() > 1) {
+      for (Keys shard : shards.all()) {
+        queues.add(new FleetStore(scripts, shard).queue());
+      }
+    }
     this.maxBodyBytes = maxBodyBytes;
     this.dedupWindowMs = dedupWindowMs;
   }
@@ -144,7 +164,44 @@ public final class Sender {
 
   /** One script call for encoded messages: at most {@link #CHUNK} of them; completes with their ids, in order. */
   public Future<long[]> sendEncoded(List<QueueStore.Outgoing> messages) {
-    return queue.send(dedupWindowMs, messages);
+    if (shards.count() == 1) {
+      return queue.send(dedupWindowMs, messages);
+    }
+    int n = shards.count();
+    int spread = Math.floorMod(rotation.getAndIncrement(), n);
+    // positions of the messages per shard, in order
+    List<List<Integer>> positions = new ArrayList<>(n);
+    for (int s = 0; s < n; s++) {
+      positions.add(new ArrayList<>());
+    }
+    for (int i = 0; i < messages.size(); i++) {
+      String key = messages.get(i).dedupKey();
+      positions.get(key == null ? spread : shards.shardOfKey(key)).add(i);
+    }
+    List<Future<long[]>> calls = new ArrayList<>(n);
+    List<Integer> called = new ArrayList<>(n);
+    for (int s = 0; s < n; s++) {
+      List<Integer> mine = positions.get(s);
+      if (mine.isEmpty()) {
+        continue;
+      }
+      List<QueueStore.Outgoing> part = new ArrayList<>(mine.size());
+      mine.forEach(i -> part.add(messages.get(i)));
+      calls.add(queues.get(s).send(dedupWindowMs, part));
+      called.add(s);
+    }
+    return Future.all(calls).map(all -> {
+      long[] ids = new long[messages.size()];
+      for (int c = 0; c < calls.size(); c++) {
+        int s = called.get(c);
+        long[] local = calls.get(c).result();
+        List<Integer> mine = positions.get(s);
+        for (int j = 0; j < local.length; j++) {
+          ids[mine.get(j)] = shards.globalId(s, local[j]);
+        }
+      }
+      return ids;
+    });
   }
 
   private static String due(SendOptions options) {

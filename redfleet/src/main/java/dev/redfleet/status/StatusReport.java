@@ -3,6 +3,7 @@ package dev.redfleet.status;
 import dev.redfleet.config.Visible;
 import dev.redfleet.liveness.ClientLiveness;
 import dev.redfleet.redis.Keys;
+import dev.redfleet.redis.Shards;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.redis.store.FleetStore;
 import dev.redfleet.redis.store.StatusStore;
@@ -20,12 +21,42 @@ public final class StatusReport {
    * @param staleMs nodes silent longer than this are reported as not alive
    */
   public static Future<JsonObject> take(Scripts scripts, Keys keys, long staleMs) {
-    return take(new FleetStore(scripts, keys), keys.namespace(), staleMs);
+    return take(scripts, Shards.one(keys), staleMs);
   }
 
-  private static Future<JsonObject> take(FleetStore store, String namespace, long staleMs) {
-    return store.status().snapshot()
-        .map(snapshot -> toJson(snapshot, namespace, staleMs))
+  /** As above, for a namespace of {@code shards}: the sums, and with more than one a line per shard ({@code "shards"}). */
+  public static Future<JsonObject> take(Scripts scripts, Shards shards, long staleMs) {
+    return take(scripts, shards, new FleetStore(scripts, shards), staleMs);
+  }
+
+  private static Future<JsonObject> take(Scripts scripts, Shards shards, FleetStore store, long staleMs) {
+    String namespace = shards.fleet().namespace();
+    Future<JsonObject> taken;
+    if (shards.count() == 1) {
+      taken = store.status().snapshot().map(snapshot -> toJson(snapshot, namespace, staleMs));
+    } else {
+      List<Future<StatusStore.Snapshot>> parts = new java.util.ArrayList<>();
+      for (Keys shard : shards.all()) {
+        parts.add(new FleetStore(scripts, shard).status().snapshot());
+      }
+      taken = Future.all(parts).map(all -> {
+        List<StatusStore.Snapshot> each = new java.util.ArrayList<>();
+        parts.forEach(part -> each.add(part.result()));
+        JsonObject json = toJson(StatusStore.combined(each), namespace, staleMs);
+        JsonArray lines = new JsonArray();
+        for (int s = 0; s < each.size(); s++) {
+          StatusStore.Snapshot shard = each.get(s);
+          long inFlight = shard.members().stream().mapToLong(StatusStore.Member::held).sum();
+          String produced = shard.counters().getOrDefault("produced", "0");
+          lines.add(new JsonObject().put("shard", s).put("tag", shards.shard(s).dataPrefix())
+              .put("lastId", shard.lastId()).put("queue", shard.queue()).put("inFlight", inFlight)
+              .put("delayed", shard.delayed()).put("errors", shard.errors()).put("audited", shard.audited())
+              .put("produced", produced));
+        }
+        return json.put("shards", lines);
+      });
+    }
+    return taken
         // read right after the snapshot (a node's handler does not change while it runs); a
         // handlers key that cannot be read leaves the rest of the status as it is
         .compose(status -> store.nodes().handlers()
@@ -62,8 +93,13 @@ public final class StatusReport {
    * Not atomic with the snapshot: it is read right after it.
    */
   public static Future<JsonObject> take(Scripts scripts, Keys keys, long staleMs, ClientLiveness liveness) {
-    FleetStore store = new FleetStore(scripts, keys);
-    return take(store, keys.namespace(), staleMs).compose(status -> store.lease().anchors()
+    return take(scripts, Shards.one(keys), staleMs, liveness);
+  }
+
+  /** As above, for a namespace of {@code shards}. */
+  public static Future<JsonObject> take(Scripts scripts, Shards shards, long staleMs, ClientLiveness liveness) {
+    FleetStore store = new FleetStore(scripts, shards);
+    return take(scripts, shards, store, staleMs).compose(status -> store.lease().anchors()
         .compose(anchors -> liveness.alive(anchors.values()).map(alive -> {
           for (Object o : status.getJsonArray("nodes")) {
             JsonObject node = (JsonObject) o;
@@ -234,7 +270,21 @@ public final class StatusReport {
     b.append("  in flight   ").append(s.getLong("inFlight")).append('\n');
     b.append("  errors      ").append(s.getLong("errors")).append(" waiting for getErrors\n");
     b.append("  delayed     ").append(s.getLong("delayed", 0L)).append(" retries waiting for their due time\n");
-    b.append("  last id     ").append(s.getLong("lastId")).append(" (epoch ").append(s.getLong("epoch")).append(")\n");
+    JsonArray shardLines = s.getJsonArray("shards");
+    if (shardLines == null) {
+      b.append("  last id     ").append(s.getLong("lastId")).append(" (epoch ").append(s.getLong("epoch")).append(")\n");
+    } else {
+      b.append("  ids         ").append(s.getLong("lastId")).append(" handed out in ").append(shardLines.size())
+          .append(" shards (epoch ").append(s.getLong("epoch")).append(")\n");
+      for (Object o : shardLines) {
+        JsonObject sh = (JsonObject) o;
+        b.append("    shard ").append(sh.getInteger("shard")).append(' ').append(v(sh.getString("tag")))
+            .append("  last id ").append(sh.getLong("lastId")).append(", queue ").append(sh.getLong("queue"))
+            .append(", in flight ").append(sh.getLong("inFlight")).append(", delayed ").append(sh.getLong("delayed"))
+            .append(", errors ").append(sh.getLong("errors")).append(", audited ").append(sh.getLong("audited"))
+            .append('\n');
+      }
+    }
     JsonObject change = s.getJsonObject("redisChange");
     if (change != null) {
       Long at = change.getLong("at");

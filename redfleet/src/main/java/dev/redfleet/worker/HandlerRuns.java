@@ -100,12 +100,23 @@ final class HandlerRuns {
    * batch in the in-flight hash of a worker that stayed healthy, so nothing ever requeued it.
    */
   void handle(String id, String token, int index, String raw, long pickedUpAt) {
+    handle(id, -1, token, index, raw, pickedUpAt);
+  }
+
+  /**
+   * As above; {@code globalId} is the fleet-wide id the handler sees when the message comes from a
+   * shard of a sharded namespace (-1: the entry's own id, which it is with one shard).
+   */
+  void handle(String id, long globalId, String token, int index, String raw, long pickedUpAt) {
     activity.started();
     Message message;
     Delivery delivery = null;
     Future<Void> result = null;
     try {
       message = Message.parse(id, raw);
+      if (message != null && globalId >= 0) {
+        message = message.withId(globalId);
+      }
       if (message != null) {
         // this delivery's own entry: an answer only counts while it is still there (not yet timed
         // out), so every delivery is answered once. It goes to the end of the insertion order,

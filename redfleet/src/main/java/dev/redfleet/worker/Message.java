@@ -22,6 +22,11 @@ public record Message(long id, long epoch, long producedAt, int attempt, String 
     // handlers get this very object through the public interface: no copy per message
     implements dev.redfleet.api.Message {
 
+  /** This message under another id (a shard's message gets its fleet-wide id: docs/DESIGN.md, "Shards"). */
+  public Message withId(long newId) {
+    return new Message(newId, epoch, producedAt, attempt, body, key, headers, sentAt);
+  }
+
   /** A first attempt with no produce time. */
   public Message(long id, long epoch, String body) {
     this(id, epoch, 0, 1, body);

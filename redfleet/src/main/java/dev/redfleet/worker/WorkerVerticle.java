@@ -9,6 +9,7 @@ import dev.redfleet.redis.NodeScope;
 import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.Shards;
 import dev.redfleet.redis.store.DeliveryStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -44,6 +45,16 @@ import org.slf4j.LoggerFactory;
  * says so; the worker then does not block in BLMOVE but claims again every {@code pausedPollMs}
  * (one EXISTS in Redis each time) until the fleet is resumed. Running handlers finish and their
  * outcomes are recorded as usual.
+ *
+ * <p>In a sharded namespace (docs/DESIGN.md, "Shards") a verticle serves one shard at a time: a
+ * blocking pop cannot span slots. Verticle i starts on shard i mod N and stays while its shard
+ * gives it messages; when a BLMOVE on it times out empty it moves on, to the longest shard (the
+ * queue lengths, read at most once a block timeout) or, when every queue looked empty, to the next
+ * one, so a node with fewer verticles than shards still serves every shard. A verticle that has
+ * served one shard for {@link #dwellMs} looks again and moves to a longer queue if there is one, so
+ * a shard that always has messages cannot keep it while another one fills. Each shard has its own
+ * {@link DeliveryStore} and {@link OutcomeRecorder}: an outcome is recorded in the shard its claim
+ * came from (the shard is in the claim token), whichever shard the verticle serves by then.
  */
 public final class WorkerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
@@ -85,11 +96,22 @@ public final class WorkerVerticle extends VerticleBase {
 
   private final Scripts scripts;
   private final Keys keys;
+  private final Shards shards;
   private final String nodeId;
   private final Settings settings;
-  private final DeliveryStore store;
+  /** One per shard, indexed by shard. */
+  private final DeliveryStore[] stores;
   private final HandlerRuns runs;
-  private OutcomeRecorder recorder;
+  /** One per shard, indexed by shard. */
+  private OutcomeRecorder[] recorders;
+  /** The shard this verticle serves now (always 0 with one shard). */
+  private int shard;
+  /** The shard of {@link #unansweredClaim}: its repeat goes there, whatever shard is served meanwhile. */
+  private int unansweredShard;
+  /** When the queue lengths were last read to pick the longest shard (nanoTime); at most once a blockMs. */
+  private long lengthsReadAt = Long.MIN_VALUE;
+  /** When this verticle began serving {@link #shard} (nanoTime). */
+  private long shardSince = System.nanoTime();
   private final PickupLatency latency;
   private final NodeMetrics metrics;
   private final Backoff claimBackoff = new Backoff(log, "worker claim", 100, 5000);
@@ -135,21 +157,35 @@ public final class WorkerVerticle extends VerticleBase {
    */
   public WorkerVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings, Handler handler,
       WorkerActivity activity, NodeMetrics metrics, RedisClock clock, long latencyReportMs) {
+    this(scripts, Shards.one(keys), 0, nodeId, settings, handler, activity, metrics, clock, latencyReportMs);
+  }
+
+  /** As above, over the namespace's {@code shards}, starting on shard {@code firstShard} mod N. */
+  public WorkerVerticle(Scripts scripts, Shards shards, int firstShard, String nodeId, Settings settings, Handler handler,
+      WorkerActivity activity, NodeMetrics metrics, RedisClock clock, long latencyReportMs) {
     this.scripts = scripts;
-    this.keys = keys;
+    this.keys = shards.fleet();
+    this.shards = shards;
     this.nodeId = nodeId;
     this.settings = settings;
     this.metrics = metrics;
-    this.store = new DeliveryStore(scripts, keys, nodeId);
+    this.stores = new DeliveryStore[shards.count()];
+    for (int s = 0; s < stores.length; s++) {
+      stores[s] = new DeliveryStore(scripts, shards.shard(s), nodeId);
+    }
+    this.shard = Math.floorMod(firstShard, shards.count());
     this.latency = new PickupLatency(clock, latencyReportMs);
     this.runs = new HandlerRuns(handler, activity, metrics, latency, settings.handlerTimeoutMs(), this::completed);
   }
 
   @Override
   public Future<?> start() {
-    recorder = new OutcomeRecorder(vertx, store,
-        new DeliveryStore.RetryPolicy(settings.attempts(), settings.backoffMs(), settings.backoffMaxMs()), metrics,
-        this::checkDrained, new ClaimRider());
+    recorders = new OutcomeRecorder[stores.length];
+    for (int s = 0; s < stores.length; s++) {
+      recorders[s] = new OutcomeRecorder(vertx, stores[s],
+          new DeliveryStore.RetryPolicy(settings.attempts(), settings.backoffMs(), settings.backoffMaxMs()), metrics,
+          this::checkDrained, new ClaimRider(s));
+    }
     runs.bind(context);
     long sweepEvery = Math.max(10, Math.min(1000, settings.handlerTimeoutMs() / 10));
     sweepTimer = vertx.setPeriodic(sweepEvery, id -> runs.sweepTimeouts());
@@ -204,7 +240,7 @@ public final class WorkerVerticle extends VerticleBase {
     }
     if (unansweredClaim != null) {
       // its messages are this node's already, whatever the capacity or role: get them first
-      claim(0);
+      claim(unansweredShard, 0);
       return;
     }
     if (standingAside || leaving) {
@@ -212,19 +248,47 @@ public final class WorkerVerticle extends VerticleBase {
     }
     int free = settings.concurrency() - runs.size();
     if (free > 0) {
-      claim(Math.min(free, MAX_BATCH));
+      if (shards.count() > 1 && System.nanoTime() - shardSince > TimeUnit.MILLISECONDS.toNanos(dwellMs())) {
+        // served this shard a while: a longer queue elsewhere gets this verticle
+        switchShard(shard, shard);
+        return;
+      }
+      claim(shard, Math.min(free, MAX_BATCH));
     }
   }
 
-  private void claim(int fromQueue) {
+  /** How long a verticle serves one shard of a sharded namespace before it compares the queues again. */
+  private long dwellMs() {
+    return Math.max(1000, settings.blockMs());
+  }
+
+  /**
+   * A new claim token: {@code <slot>:<n>}, and with shards {@code <slot>.<shard>:<n>}, so that an
+   * outcome finds its shard from its token alone.
+   */
+  private String newToken(int onShard) {
+    return shards.count() == 1 ? slot + ":" + (++claims) : slot + "." + onShard + ":" + (++claims);
+  }
+
+  /** The shard a claim token of this verticle names (see {@link #newToken}). */
+  private int shardOf(String token) {
+    if (shards.count() == 1) {
+      return 0;
+    }
+    int dot = token.indexOf('.');
+    return Integer.parseInt(token, dot + 1, token.indexOf(':', dot), 10);
+  }
+
+  private void claim(int onShard, int fromQueue) {
     fetching = true;
-    String token = unansweredClaim != null ? unansweredClaim : slot + ":" + (++claims);
+    String token = unansweredClaim != null ? unansweredClaim : newToken(onShard);
     unansweredClaim = token;
-    store.claim(fromQueue, slot, token).onComplete(ar -> {
+    unansweredShard = onShard;
+    stores[onShard].claim(fromQueue, slot, token).onComplete(ar -> {
       if (ar.failed()) {
         claimUnanswered(ar.cause());
       } else {
-        claimAnswered(token, ar.result());
+        claimAnswered(onShard, token, ar.result());
       }
     });
   }
@@ -236,7 +300,7 @@ public final class WorkerVerticle extends VerticleBase {
     vertx.setTimer(delay, id -> pump());
   }
 
-  private void claimAnswered(String token, DeliveryStore.Claimed claimed) {
+  private void claimAnswered(int onShard, String token, DeliveryStore.Claimed claimed) {
     fetching = false;
     claimBackoff.succeeded();
     unansweredClaim = null;
@@ -249,7 +313,10 @@ public final class WorkerVerticle extends VerticleBase {
     List<String> messages = claimed.messages();
     for (int i = 0; i < messages.size(); i++) {
       String raw = messages.get(i);
-      runs.handle(Message.canonicalId(raw), token, claimed.indices()[i], raw, pickedUpAt);
+      String local = Message.canonicalId(raw);
+      // the handler sees the fleet-wide id; the shard's own id stays what the entry says
+      long global = local == null || shards.count() == 1 ? -1 : shards.globalId(onShard, Long.parseLong(local));
+      runs.handle(local, global, token, claimed.indices()[i], raw, pickedUpAt);
     }
     if (!messages.isEmpty()) {
       // handlers that answered at once left outcomes for the end of this turn: their finish call
@@ -274,10 +341,17 @@ public final class WorkerVerticle extends VerticleBase {
    * comes back empty blocks as a claim does.
    */
   private final class ClaimRider implements OutcomeRecorder.ClaimRider {
+    /** The shard of the recorder this rider serves: a claim rides only on a finish to the shard being served. */
+    private final int onShard;
+
+    ClaimRider(int onShard) {
+      this.onShard = onShard;
+    }
+
     @Override
     public OutcomeRecorder.Ride ride() {
       if (stopping || fetching || pausedTimer != -1 || fleetPaused || unansweredClaim != null || standingAside
-          || leaving) {
+          || leaving || onShard != shard) {
         return null;
       }
       int free = settings.concurrency() - runs.size();
@@ -285,14 +359,15 @@ public final class WorkerVerticle extends VerticleBase {
         return null;
       }
       fetching = true;
-      String token = slot + ":" + (++claims);
+      String token = newToken(onShard);
       unansweredClaim = token;
+      unansweredShard = onShard;
       return new OutcomeRecorder.Ride(Math.min(free, MAX_BATCH), slot, token);
     }
 
     @Override
     public void answered(OutcomeRecorder.Ride ride, DeliveryStore.Claimed claimed) {
-      claimAnswered(ride.token(), claimed);
+      claimAnswered(onShard, ride.token(), claimed);
     }
 
     @Override
@@ -315,7 +390,8 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     fetching = true;
-    var blmove = store.blockingMove(settings.blockMs());
+    int onShard = shard;
+    var blmove = stores[onShard].blockingMove(settings.blockMs());
     blockingConnection()
         .compose(connection -> connection.send(blmove))
         // whatever was moved is safe in the landing list; an answer that never comes must not
@@ -336,21 +412,74 @@ public final class WorkerVerticle extends VerticleBase {
             return;
           }
           if (ar.result() == null) {
-            pump();
+            if (shards.count() > 1) {
+              moveOn(onShard);
+            } else {
+              pump();
+            }
           } else if (standingAside) {
             // this node became the generator while the pop was pending: it takes nothing new
-            unland();
+            unland(onShard);
           } else {
             // something landed: claim it, and as many more as fit
             int room = settings.concurrency() - runs.size() - 1;
-            claim(Math.max(0, Math.min(room, MAX_BATCH)));
+            claim(onShard, Math.max(0, Math.min(room, MAX_BATCH)));
           }
         });
   }
 
-  private void unland() {
+  /**
+   * The shard {@code from} stayed empty for a whole block timeout: serve another. The longest queue
+   * if the lengths may be read again (at most once a blockMs) and one is not empty; else the next
+   * shard. Either way a verticle visits every shard while the queues are empty, so none is left
+   * unserved by a node with fewer verticles than shards.
+   */
+  private void moveOn(int from) {
+    switchShard(from, (from + 1) % shards.count());
+  }
+
+  /**
+   * Serves the shard with the longest queue, or {@code fallback} when the lengths were read less
+   * than a blockMs ago or every queue is empty.
+   */
+  private void switchShard(int from, int fallback) {
+    int next = fallback;
+    long now = System.nanoTime();
+    if (now - lengthsReadAt < TimeUnit.MILLISECONDS.toNanos(settings.blockMs())) {
+      serve(next);
+      pump();
+      return;
+    }
+    lengthsReadAt = now;
     fetching = true;
-    store.unland().onComplete(ar -> {
+    List<Future<Long>> lengths = new java.util.ArrayList<>(stores.length);
+    for (DeliveryStore store : stores) {
+      lengths.add(store.queueLength());
+    }
+    Future.join(lengths).onComplete(ar -> {
+      fetching = false;
+      int longest = next;
+      long most = 0;
+      for (int s = 0; s < lengths.size(); s++) {
+        Future<Long> length = lengths.get(s);
+        if (length.succeeded() && length.result() > most) {
+          most = length.result();
+          longest = s;
+        }
+      }
+      serve(longest);
+      pump();
+    });
+  }
+
+  private void serve(int next) {
+    shard = next;
+    shardSince = System.nanoTime();
+  }
+
+  private void unland(int onShard) {
+    fetching = true;
+    stores[onShard].unland().onComplete(ar -> {
       fetching = false;
       if (ar.failed()) {
         // left in the landing list: the next claim (or the node's leave) takes care of it
@@ -394,7 +523,7 @@ public final class WorkerVerticle extends VerticleBase {
    * rest and a claim of its own. Nothing waits longer than the turn.
    */
   private void completed(String token, int index, int attempt, String outcome) {
-    recorder.add(token, index, attempt, outcome);
+    recorders[shardOf(token)].add(token, index, attempt, outcome);
     if (!turnEndScheduled) {
       turnEndScheduled = true;
       context.runOnContext(v -> turnEnd());
@@ -403,13 +532,21 @@ public final class WorkerVerticle extends VerticleBase {
 
   private void turnEnd() {
     turnEndScheduled = false;
-    recorder.flush();
+    for (OutcomeRecorder recorder : recorders) {
+      recorder.flush();
+    }
     pump();
   }
 
   private void checkDrained() {
-    if (drained != null && runs.isEmpty() && recorder.idle()) {
-      drained.tryComplete();
+    if (drained == null || !runs.isEmpty()) {
+      return;
     }
+    for (OutcomeRecorder recorder : recorders) {
+      if (!recorder.idle()) {
+        return;
+      }
+    }
+    drained.tryComplete();
   }
 }

@@ -138,6 +138,20 @@ public final class TestRedis implements AutoCloseable {
     }
   }
 
+  /** A counter of one shard's stats (a sharded namespace: {@code shard} is one of its {@code Shards}' keys). */
+  public long stat(Keys shard, String field) {
+    return number("HGET", shard.stats(), field);
+  }
+
+  /** One shard's ids (1..its seq) whose outcome is recorded, from every segment of its audit. */
+  public java.util.BitSet auditedIds(Keys shard) {
+    try {
+      return dev.redfleet.redis.AuditReader.ids(this::send, shard, number("GET", shard.seq()));
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
   /** The audit bit of {@code id} (in its segment), 0 or 1. */
   public long auditBit(long id) {
     return number("GETBIT", keys.auditSegment(Keys.auditSegmentOf(id)), id % Keys.AUDIT_SEGMENT_IDS);

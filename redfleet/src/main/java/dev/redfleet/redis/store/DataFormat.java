@@ -37,15 +37,67 @@ public final class DataFormat {
 
   /** Fails with {@link MismatchException} if the namespace of {@code keys} holds another format. */
   public static Future<Void> check(Scripts scripts, Keys keys, String namespace) {
-    return scripts.run(Script.FORMAT, keys.formatCheck(), List.of(CURRENT)).compose(stored -> {
-      String found = stored.toString();
-      if (found.equals(Integer.toString(CURRENT))) {
-        return Future.succeededFuture();
-      }
-      return Future.failedFuture(new MismatchException("namespace '" + namespace + "' holds fleet state in data format "
-          + quoted(found) + ", this release reads and writes format " + CURRENT + "; stop the nodes of the other "
-          + "release and let the namespace drain (nothing queued, delayed or held), or use another --namespace"));
-    });
+    return check(scripts, keys, namespace, 1);
+  }
+
+  /**
+   * The format as recorded for a namespace of {@code shards}: the format number alone with one
+   * shard (what every release before shards wrote), {@code <format>/<shards>} with more, so that a
+   * release that knows nothing of shards refuses a sharded namespace as another format.
+   */
+  public static String recorded(int shards) {
+    return shards == 1 ? Integer.toString(CURRENT) : CURRENT + "/" + shards;
+  }
+
+  /**
+   * Fails with {@link MismatchException} if the namespace of {@code keys} holds another format, or
+   * is laid out in another number of shards than {@code shards}. A namespace never changes its
+   * shard count by itself, not even when idle (format.lua): the messages and records of the other
+   * layout would be left where no node looks.
+   */
+  public static Future<Void> check(Scripts scripts, Keys keys, String namespace, int shards) {
+    return scripts.run(Script.FORMAT, keys.formatCheck(), List.of(recorded(shards)))
+        .compose(stored -> compared(stored.toString(), namespace, shards));
+  }
+
+  /**
+   * For readers (status, getErrors): only the shard count is compared, without writing anything,
+   * since a reader of another release's format was never refused; a namespace with no format
+   * recorded passes.
+   */
+  public static Future<Void> expect(Scripts scripts, Keys keys, String namespace, int shards) {
+    return scripts.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.GET).arg(keys.format()))
+        .compose(stored -> {
+          if (stored == null) {
+            return Future.succeededFuture();
+          }
+          String found = stored.toString();
+          int slash = found.indexOf('/');
+          String theirShards = slash < 0 ? "1" : found.substring(slash + 1);
+          return theirShards.equals(Integer.toString(shards)) ? Future.succeededFuture()
+              : Future.failedFuture(shardsDiffer(namespace, theirShards, shards));
+        });
+  }
+
+  private static MismatchException shardsDiffer(String namespace, String theirShards, int shards) {
+    return new MismatchException("namespace '" + namespace + "' is laid out in " + quoted(theirShards)
+        + " shard(s), this node or command was given --shards " + shards
+        + " (REDFLEET_SHARDS, 'shards'); give the same count, or use another --namespace");
+  }
+
+  private static Future<Void> compared(String found, String namespace, int shards) {
+    if (found.equals(recorded(shards))) {
+      return Future.succeededFuture();
+    }
+    int slash = found.indexOf('/');
+    String theirFormat = slash < 0 ? found : found.substring(0, slash);
+    String theirShards = slash < 0 ? "1" : found.substring(slash + 1);
+    if (theirFormat.equals(Integer.toString(CURRENT)) && !theirShards.equals(Integer.toString(shards))) {
+      return Future.failedFuture(shardsDiffer(namespace, theirShards, shards));
+    }
+    return Future.failedFuture(new MismatchException("namespace '" + namespace + "' holds fleet state in data format "
+        + quoted(found) + ", this release reads and writes format " + CURRENT + "; stop the nodes of the other "
+        + "release and let the namespace drain (nothing queued, delayed or held), or use another --namespace"));
   }
 
   /** Whatever the key holds, short (control characters are escaped where the line is printed). */

@@ -124,6 +124,11 @@ public final class DeliveryStore {
     return scripts.run(Script.UNLAND, unlandKeys, List.of()).mapEmpty();
   }
 
+  /** The length of the queue these deliveries come from (a sharded worker picks the longest shard by it). */
+  public Future<Long> queueLength() {
+    return scripts.send(Request.cmd(Command.LLEN).arg(keys.queue())).map(Response::toLong);
+  }
+
   /** BLMOVE from the queue into the node's landing list, waiting up to {@code blockMs}; for a dedicated connection. */
   public Request blockingMove(long blockMs) {
     return Request.cmd(Command.BLMOVE).arg(keys.queue()).arg(keys.landing(nodeId))

@@ -24,10 +24,18 @@ import java.util.Map;
 public final class FiguresStore {
   private final Scripts scripts;
   private final Keys keys;
+  /** Every shard's keys, whose produced counters add up (the keys above alone with one shard). */
+  private final List<Keys> shards;
 
   FiguresStore(Scripts scripts, Keys keys) {
+    this(scripts, keys, List.of(keys));
+  }
+
+  /** With shards: the page's newest errors are those of {@code keys} (shard 0's), the produced total every shard's. */
+  FiguresStore(Scripts scripts, Keys keys, List<Keys> shards) {
     this.scripts = scripts;
     this.keys = keys;
+    this.shards = shards;
   }
 
   /** A node's totals as it published them. */
@@ -63,7 +71,22 @@ public final class FiguresStore {
 
   /** The counters' produced total; -1 when there is none yet. */
   public Future<Long> produced() {
-    return scripts.send(Request.cmd(Command.HGET).arg(keys.stats()).arg("produced")).map(r -> r == null ? -1 : r.toLong());
+    if (shards.size() == 1) {
+      return scripts.send(Request.cmd(Command.HGET).arg(keys.stats()).arg("produced")).map(r -> r == null ? -1 : r.toLong());
+    }
+    List<Future<Response>> each = new java.util.ArrayList<>();
+    for (Keys shard : shards) {
+      each.add(scripts.send(Request.cmd(Command.HGET).arg(shard.stats()).arg("produced")));
+    }
+    return Future.all(each).map(all -> {
+      long sum = -1;
+      for (Future<Response> one : each) {
+        if (one.result() != null) {
+          sum = Math.max(0, sum) + one.result().toLong();
+        }
+      }
+      return sum;
+    });
   }
 
   /** From which Redis time (ms) the bench measures pickup latency; {@link Long#MAX_VALUE} while it does not. */

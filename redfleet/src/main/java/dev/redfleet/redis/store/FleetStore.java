@@ -2,6 +2,7 @@ package dev.redfleet.redis.store;
 
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.Shards;
 
 /**
  * The only way Java touches fleet state in Redis: one typed method per script, each owning the
@@ -24,13 +25,24 @@ public final class FleetStore {
   private final FiguresStore figures;
 
   public FleetStore(Scripts scripts, Keys keys) {
+    this(scripts, Shards.one(keys));
+  }
+
+  /**
+   * The stores of a namespace of {@code shards}: the fleet-wide groups on its own keys, the
+   * membership's hand-backs on every shard, the figures' produced total added up over the shards
+   * (the page's newest errors are shard 0's). The queue, errors and status groups are those of the
+   * keys given: a shard's with {@code new FleetStore(scripts, shards.shard(s))}.
+   */
+  public FleetStore(Scripts scripts, Shards shards) {
+    Keys keys = shards.fleet();
     this.lease = new LeaseStore(scripts, keys);
-    this.nodes = new NodeStore(scripts, keys);
+    this.nodes = new NodeStore(scripts, shards);
     this.errors = new ErrorStore(scripts, keys);
     this.pause = new PauseStore(scripts, keys);
     this.queue = new QueueStore(scripts, keys);
     this.status = new StatusStore(scripts, keys);
-    this.figures = new FiguresStore(scripts, keys);
+    this.figures = new FiguresStore(scripts, shards.shard(0), shards.all());
   }
 
   /** The generator's lease and the nodes' connections. */

@@ -3,6 +3,7 @@ package dev.redfleet.redis.store;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.Shards;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -15,14 +16,39 @@ import java.util.Map;
 /**
  * The fleet's members in Redis: heartbeats, who is silent or left, handing back what a node held
  * (its messages go back to the queue), and the audit's retention.
+ *
+ * <p>In a sharded namespace a node holds messages in every shard it served: handing them back
+ * runs the script once per shard, the shards after the first one first, and shard 0 last, with the
+ * membership change (forgetting the node, replacing its registered connection) only in that last
+ * call. Each call is atomic and safe to repeat; a crash between two leaves the node as it was in
+ * the membership, so the next pass does the rest (shards done already give back nothing more).
  */
 public final class NodeStore {
   private final Scripts scripts;
   private final Keys keys;
+  private final Shards shards;
 
-  NodeStore(Scripts scripts, Keys keys) {
+  NodeStore(Scripts scripts, Shards shards) {
     this.scripts = scripts;
-    this.keys = keys;
+    this.keys = shards.fleet();
+    this.shards = shards;
+  }
+
+  /** The shards whose calls come before shard 0's, in their order (none with one shard). */
+  private List<Keys> before() {
+    List<Keys> others = new ArrayList<>(shards.all().subList(1, shards.count()));
+    java.util.Collections.reverse(others);
+    return others;
+  }
+
+  /** The shards' calls one after the other, shard 0's last; their answers summed by {@code sum}. */
+  private <T> Future<T> eachShard(java.util.function.Function<Keys, Future<T>> call, java.util.function.BinaryOperator<T> sum,
+      java.util.function.Function<Keys, Future<T>> last) {
+    Future<T> chain = Future.succeededFuture(null);
+    for (Keys shard : before()) {
+      chain = chain.compose(soFar -> call.apply(shard).map(r -> soFar == null ? r : sum.apply(soFar, r)));
+    }
+    return chain.compose(soFar -> last.apply(shards.shard(0)).map(r -> soFar == null ? r : sum.apply(soFar, r)));
   }
 
   /**
@@ -76,7 +102,9 @@ public final class NodeStore {
 
   /** leave: {@code nodeId} leaves the fleet; completes with how many of its messages went back to the queue. */
   public Future<Long> leave(String nodeId) {
-    return scripts.run(Script.LEAVE, keys.leave(nodeId), List.of(nodeId)).map(Response::toLong);
+    java.util.function.Function<Keys, Future<Long>> call =
+        shard -> scripts.run(Script.LEAVE, shard.leave(nodeId), List.of(nodeId)).map(Response::toLong);
+    return eachShard(call, Long::sum, call);
   }
 
   /** stale-nodes: at most {@code max} members silent longer than {@code silentMs}, most silent first. */
@@ -86,12 +114,30 @@ public final class NodeStore {
 
   /** stale-nodes on the nodes that left: at most {@code max} that left longer than {@code ms} ago. */
   public Future<List<String>> leftLongerThan(long ms, int max) {
-    return scripts.run(Script.STALE_NODES, List.of(keys.left()), List.of(ms, max)).map(NodeStore::ids);
+    // shard 0's: its leave and its forget-left come last of a node's, so it lists the node until all are done
+    return scripts.run(Script.STALE_NODES, List.of(shards.shard(0).left()), List.of(ms, max)).map(NodeStore::ids);
   }
 
   /** requeue-node: a node silent longer than {@code staleMs} hands back what it held; forgotten after {@code forgetMs}. */
   public Future<Requeued> requeueSilent(String node, long staleMs, long forgetMs) {
-    return scripts.run(Script.REQUEUE_NODE, keys.requeueNode(node), List.of(node, staleMs, forgetMs)).map(NodeStore::requeued);
+    // the shards before shard 0 never forget the node: only the last call may
+    return eachShard(
+        shard -> scripts.run(Script.REQUEUE_NODE, shard.requeueNode(node), List.of(node, staleMs, Long.MAX_VALUE / 4))
+            .map(NodeStore::requeued),
+        NodeStore::sum,
+        shard -> scripts.run(Script.REQUEUE_NODE, shard.requeueNode(node), List.of(node, staleMs, forgetMs))
+            .map(NodeStore::requeued));
+  }
+
+  /** Two shards' answers: messages moved added up; a refusal (-1, -2) of either is the answer. */
+  private static Requeued sum(Requeued a, Requeued b) {
+    if (a.moved() < 0) {
+      return a;
+    }
+    if (b.moved() < 0) {
+      return b;
+    }
+    return new Requeued(a.moved() + b.moved(), b.forgotten());
   }
 
   /**
@@ -100,13 +146,25 @@ public final class NodeStore {
    * replacement} ("" none).
    */
   public Future<Requeued> requeueDead(String node, long forgetMs, String deadAnchor, String replacement) {
-    return scripts.run(Script.REQUEUE_NODE, keys.requeueNodeAnchored(node), List.of(node, 0, forgetMs, deadAnchor, replacement))
-        .map(NodeStore::requeued);
+    // the shards before shard 0 keep the registration as it is (replaced by itself) and the node
+    // known; a shard's call refused (-2: the registration changed meanwhile) ends the pass
+    Future<Requeued> chain = Future.succeededFuture(new Requeued(0, false));
+    for (Keys shard : before()) {
+      chain = chain.compose(soFar -> soFar.moved() < 0 ? Future.succeededFuture(soFar)
+          : scripts.run(Script.REQUEUE_NODE, shard.requeueNodeAnchored(node),
+              List.of(node, 0, Long.MAX_VALUE / 4, deadAnchor, deadAnchor)).map(r -> sum(soFar, requeued(r))));
+    }
+    return chain.compose(soFar -> soFar.moved() < 0 ? Future.succeededFuture(soFar)
+        : scripts.run(Script.REQUEUE_NODE, shards.shard(0).requeueNodeAnchored(node),
+            List.of(node, 0, forgetMs, deadAnchor, replacement)).map(r -> sum(soFar, requeued(r))));
   }
 
   /** forget-left: the last sweep of a node that left; see forget-left.lua for its answers (-1, -2). */
   public Future<Long> forgetLeft(String node, long forgetMs) {
-    return scripts.run(Script.FORGET_LEFT, keys.leave(node), List.of(node, forgetMs)).map(Response::toLong);
+    java.util.function.Function<Keys, Future<Long>> call =
+        shard -> scripts.run(Script.FORGET_LEFT, shard.leave(node), List.of(node, forgetMs)).map(Response::toLong);
+    // shard 0's answer is the answer (-1 not yet, -2 a member again); the others' sweeps are added
+    return eachShard(call, (a, b) -> b < 0 ? b : Math.max(0, a) + b, call);
   }
 
   /**
@@ -114,12 +172,15 @@ public final class NodeStore {
    * the deliveries {@code keep} ("token|index") the node still holds; completes with how many.
    */
   public Future<Long> requeueStranded(String nodeId, List<String> keep) {
+    // with shards, Holdings does not track the shards' claims (docs/DESIGN.md, "Shards"): only the namespace's
     return scripts.run(Script.REQUEUE_STRANDED, keys.requeueStranded(nodeId), keep).map(Response::toLong);
   }
 
-  /** audit-prune: deletes the bitmaps of complete segments older than {@code retentionMs}; completes with how many. */
+  /** audit-prune: deletes the bitmaps of complete segments older than {@code retentionMs} (every shard's); completes with how many. */
   public Future<Long> pruneAudit(long retentionMs) {
-    return scripts.run(Script.AUDIT_PRUNE, List.of(keys.audit()), List.of(retentionMs)).map(Response::toLong);
+    java.util.function.Function<Keys, Future<Long>> call =
+        shard -> scripts.run(Script.AUDIT_PRUNE, List.of(shard.audit()), List.of(retentionMs)).map(Response::toLong);
+    return eachShard(call, Long::sum, call);
   }
 
   private static Requeued requeued(Response r) {

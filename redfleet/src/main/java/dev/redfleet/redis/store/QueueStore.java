@@ -70,6 +70,28 @@ public final class QueueStore {
    */
   public Future<Produced> produce(String token, long epoch, long limit, long queueCap, String cursorFrom, String cursorTo,
                                   List<String> messages) {
+    return produce(keys.produce(), token, epoch, limit, queueCap, cursorFrom, cursorTo, messages);
+  }
+
+  /**
+   * produce on a shard of a sharded namespace: as {@link #produce}, fenced by the shard's fence
+   * instead of the lease (refused below it, raised to {@code epoch} with the first write).
+   */
+  public Future<Produced> produceFenced(long epoch, long limit, long queueCap, String cursorFrom, String cursorTo,
+                                        List<String> messages) {
+    return produce(keys.produceFenced(), "fence", epoch, limit, queueCap, cursorFrom, cursorTo, messages);
+  }
+
+  /**
+   * Raises this shard's fence to {@code epoch} (fence.lua); completes with the fence after the
+   * call, higher than {@code epoch} when a newer generator raised it first.
+   */
+  public Future<Long> raiseFence(long epoch) {
+    return scripts.run(Script.FENCE, List.of(keys.fence()), List.of(epoch)).map(Response::toLong);
+  }
+
+  private Future<Produced> produce(List<String> produceKeys, String token, long epoch, long limit, long queueCap,
+                                   String cursorFrom, String cursorTo, List<String> messages) {
     List<Object> args = new ArrayList<>(Scripts.PRODUCE_FIXED_ARGS + messages.size());
     args.add(token);
     args.add(epoch);
@@ -78,7 +100,7 @@ public final class QueueStore {
     args.add(cursorFrom);
     args.add(cursorTo);
     args.addAll(messages);
-    return scripts.run(Script.PRODUCE, keys.produce(), args).map(r -> new Produced(r.get(0).toLong(), r.get(1).toLong(),
+    return scripts.run(Script.PRODUCE, produceKeys, args).map(r -> new Produced(r.get(0).toLong(), r.get(1).toLong(),
         r.get(2).toString(), r.size() > 3 ? (r.get(3) == null ? "" : r.get(3).toString()) : null));
   }
 

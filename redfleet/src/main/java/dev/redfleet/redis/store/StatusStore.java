@@ -57,7 +57,51 @@ public final class StatusStore {
 
   /** status: one consistent snapshot of the fleet (it changes nothing). */
   public Future<Snapshot> snapshot() {
-    return scripts.run(Script.STATUS, keys.status(), List.of(keys.prefix())).map(StatusStore::snapshot);
+    // a node's landing list and in-flight record are data keys: under the shard's tag with shards
+    return scripts.run(Script.STATUS, keys.status(), List.of(keys.dataPrefix())).map(StatusStore::snapshot);
+  }
+
+  /**
+   * The shards' snapshots of a sharded namespace as one: queue, errors, ids handed out (lastId:
+   * the sum of the shards' seq), audited, delayed, each node's held messages and the counters added
+   * up; the lease, epoch, pause and dataset (fleet-wide keys) as the first snapshot read them. Each
+   * shard's snapshot is atomic, their sum is not: they are taken one after another.
+   */
+  public static Snapshot combined(List<Snapshot> shards) {
+    Snapshot first = shards.get(0);
+    long lastId = 0;
+    long queue = 0;
+    long errors = 0;
+    long audited = 0;
+    long delayed = 0;
+    Map<String, Long> held = new LinkedHashMap<>();
+    Map<String, Long> seen = new LinkedHashMap<>();
+    Map<String, String> counters = new LinkedHashMap<>();
+    for (Snapshot shard : shards) {
+      lastId += shard.lastId();
+      queue += shard.queue();
+      errors += shard.errors();
+      audited += shard.audited();
+      delayed += shard.delayed();
+      for (Member member : shard.members()) {
+        held.merge(member.node(), member.held(), Long::sum);
+        seen.merge(member.node(), member.lastSeenMs(), Math::max);
+      }
+      shard.counters().forEach((field, value) -> counters.merge(field, value, StatusStore::added));
+    }
+    List<Member> members = new ArrayList<>();
+    held.forEach((node, count) -> members.add(new Member(node, seen.get(node), count)));
+    return new Snapshot(first.redisTimeMs(), first.leader(), first.leaderTtlMs(), first.epoch(), lastId, queue, errors,
+        members, counters, audited, delayed, first.paused(), first.dataset());
+  }
+
+  /** Two counters' values added up; one that is not a number (written by someone else) is kept as it is. */
+  private static String added(String a, String b) {
+    try {
+      return Long.toString(Long.parseLong(a) + Long.parseLong(b));
+    } catch (NumberFormatException notANumber) {
+      return a.matches("-?[0-9]{1,18}") ? b : a;
+    }
   }
 
   static Snapshot snapshot(Response r) {

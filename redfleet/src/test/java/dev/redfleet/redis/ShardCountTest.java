@@ -1,0 +1,68 @@
+package dev.redfleet.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.redfleet.redis.store.DataFormat;
+import dev.redfleet.testing.RedisTestBase;
+import dev.redfleet.testing.TestRedis;
+import org.junit.jupiter.api.Test;
+
+/** The shard count is recorded with the data format; another count is refused, even on an idle namespace. */
+class ShardCountTest extends RedisTestBase {
+
+  private void check(int shards) {
+    TestRedis.await(DataFormat.check(new Scripts(redis.client()), redis.keys, "test", shards));
+  }
+
+  private void expect(int shards) {
+    TestRedis.await(DataFormat.expect(new Scripts(redis.client()), redis.keys, "test", shards));
+  }
+
+  @Test
+  void oneShardRecordsTheFormatAsEveryReleaseBeforeShards() {
+    check(1);
+    assertThat(redis.string("GET", redis.keys.format())).isEqualTo(Integer.toString(DataFormat.CURRENT));
+  }
+
+  @Test
+  void aShardedNamespaceRecordsItsCountAndRefusesAnotherOneWithOneLine() {
+    check(4);
+    assertThat(redis.string("GET", redis.keys.format())).isEqualTo(DataFormat.CURRENT + "/4");
+    check(4);
+    expect(4);
+    // idle (no member, nothing in the namespace's own queue): still refused, the shards may hold messages
+    for (int other : new int[] {1, 6}) {
+      assertThatThrownBy(() -> check(other)).isInstanceOf(DataFormat.MismatchException.class)
+          .hasMessage("namespace 'test' is laid out in '4' shard(s), this node or command was given --shards " + other
+              + " (REDFLEET_SHARDS, 'shards'); give the same count, or use another --namespace");
+      assertThatThrownBy(() -> expect(other)).isInstanceOf(DataFormat.MismatchException.class)
+          .hasMessageContaining("laid out in '4' shard(s)");
+    }
+    assertThat(redis.string("GET", redis.keys.format())).isEqualTo(DataFormat.CURRENT + "/4");
+  }
+
+  @Test
+  void aOneShardNamespaceRefusesAShardedNodeEvenWhenIdle() {
+    check(1);
+    assertThatThrownBy(() -> check(3)).isInstanceOf(DataFormat.MismatchException.class)
+        .hasMessageContaining("laid out in '1' shard(s)").hasMessageContaining("--shards 3");
+    assertThat(redis.string("GET", redis.keys.format())).isEqualTo(Integer.toString(DataFormat.CURRENT));
+  }
+
+  @Test
+  void readersCompareOnlyTheShardCountAsTheyNeverRefusedAnotherFormat() {
+    redis.call("SET", redis.keys.format(), "2");
+    expect(1);
+    assertThatThrownBy(() -> expect(2)).isInstanceOf(DataFormat.MismatchException.class)
+        .hasMessageContaining("laid out in '1' shard(s)");
+    redis.call("SET", redis.keys.format(), "2/3");
+    expect(3);
+  }
+
+  @Test
+  void readersDoNotRecordAnything() {
+    expect(5);
+    assertThat(redis.string("GET", redis.keys.format())).isNull();
+  }
+}
