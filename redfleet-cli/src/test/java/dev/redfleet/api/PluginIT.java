@@ -279,8 +279,8 @@ class PluginIT {
   }
 
   private static List<String> command(List<String> jvm, List<String> args) {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:+UseSerialGC"));
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(FleetProcess.JVM_OPTIONS);
     command.addAll(jvm);
     command.addAll(args);
     return command;

@@ -34,9 +34,11 @@ final class ClassArchive {
         if (!Files.isRegularFile(target)) {
           Path partial = jar.resolveSibling(name + ".partial");
           Files.deleteIfExists(partial);
-          Process dump = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
-              "-XX:ArchiveClassesAtExit=" + partial, "-Xlog:cds=off", "-Xlog:cds+dynamic=off",
-              "-jar", jar.toString(), "status", "--redis", "redis://127.0.0.1:1"))
+          List<String> command = new java.util.ArrayList<>(List.of(java));
+          command.addAll(FleetProcess.JVM_OPTIONS);
+          command.addAll(List.of("-XX:ArchiveClassesAtExit=" + partial, "-Xlog:cds=off", "-Xlog:cds+dynamic=off",
+              "-jar", jar.toString(), "status", "--redis", "redis://127.0.0.1:1"));
+          Process dump = new ProcessBuilder(command)
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .start();
