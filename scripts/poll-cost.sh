@@ -30,9 +30,10 @@
 #    b. CALLS runs of `java -jar target/app-fat.jar status --redis URL --namespace NS`, one after
 #       the other (their JVMs with -XX:TieredStopAtLevel=1 -XX:+UseSerialGC, only to start faster
 #       on two busy cores: Redis sees the same commands): Redis us per run, summed over every
-#       command sent by connections that did not exist before the phase (the node's connections
-#       and this script's are left out; so are the entries of commands a script calls, logged on
-#       their own with client '?:0', whose time is inside the script's entry).
+#       command sent by connections that did not exist before the phase and are gone after it
+#       (the node's connections and this script's are left out; so are the entries of commands a
+#       script calls, logged on their own with client '?:0', whose time is inside the script's
+#       entry).
 #    c. SCRAPES GET /metrics on one keep-alive connection (curl): Redis commands in the phase
 #       against what the node's background rate of phase a predicts for that time, per scrape;
 #       and that the scrape shows redfleet_fleet_produced_total = N (the polled value).
@@ -175,13 +176,16 @@ def main():
     tag, ns, n, rnd, jar = sys.argv[4:9]
     extra = json.loads(sys.argv[9]) if len(sys.argv) > 9 else {}
     log = call('SLOWLOG', 'GET', '-1')
+    still = [dict(kv.split('=', 1) for kv in l.split(' ') if '=' in kv)['addr'] for l in call('CLIENT', 'LIST').splitlines()]
     after = info(call)
     before = json.load(open('%s/%s.state.json' % (d, tag)))
     names = shas(jar)
     seconds = after['t'] - before['t']
     calls_delta = {k: (v[0] - before['stats'].get(k, (0, 0))[0], v[1] - before['stats'].get(k, (0, 0))[1])
                    for k, v in after['stats'].items()}
-    mine = set(before['clients'])
+    # the node's: connections open before the phase, and those still open after it (the node may
+    # open one during the phase; a status run's connection is gone with its JVM)
+    mine = set(before['clients']) | set(still)
     groups = {}   # (who, label) -> [calls, usec]
     for entry in log:
         _id, _ts, usec, args, addr, name = entry[:6]
