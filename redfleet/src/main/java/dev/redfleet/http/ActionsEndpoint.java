@@ -266,7 +266,7 @@ public final class ActionsEndpoint {
   private void failed(HttpServerRequest request, String path, Throwable cause) {
     String what = "POST " + path;
     log.warn("page action {} failed: {}", path, RedisUrls.redact(Backoff.oneLine(cause)));
-    if (cause instanceof Response) {
+    if (cause instanceof Response && !RedisFailures.connectionLost(cause)) {
       String answer = Backoff.oneLine(cause);
       String kind = answer.split(" ", 2)[0];
       if (!TRANSIENT.contains(kind)) {

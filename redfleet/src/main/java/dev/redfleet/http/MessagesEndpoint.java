@@ -154,8 +154,9 @@ public final class MessagesEndpoint {
     if (failing.compareAndSet(false, true)) {
       log.warn("POST /messages: a send failed, answering 5xx until one succeeds: {}", RedisUrls.redact(Backoff.oneLine(cause)));
     }
-    if (cause instanceof Response) {
-      // an error reply: Redis is there but did not take the write
+    if (cause instanceof Response && !RedisFailures.connectionLost(cause)) {
+      // an error reply: Redis is there but did not take the write (a connection closed under the
+      // call is no answer: unreachable, below)
       String answer = Backoff.oneLine(cause);
       String kind = answer.split(" ", 2)[0];
       if (TRANSIENT.contains(kind)) {

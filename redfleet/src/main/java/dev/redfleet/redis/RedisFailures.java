@@ -42,6 +42,21 @@ public final class RedisFailures {
   }
 
   /**
+   * The connection went away with the call on it (the Redis client fails what was pending with an
+   * error of kind CONNECTION_CLOSED): Redis did not answer, whatever the failure's type says. The
+   * call may or may not have run.
+   */
+  public static boolean connectionLost(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String text = t.getMessage();
+      if (text != null && text.startsWith("CONNECTION_CLOSED")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Whom to tell about a permanent failure met by a long-running activity (see
    * {@link Backoff#failed}); {@code run} exits on it.
    */
