@@ -44,8 +44,17 @@ class WorkerChurnIT {
       // milliseconds (its connection is gone), so they can no longer be read after the kill; a
       // frozen one keeps its connection and its messages (only staleMs would reap it)
       fleet.node(victim).signal("STOP");
-      Waits.pause(50);
+      // a finish the worker had already sent still runs in Redis after the STOP: read once the
+      // count has stopped moving (two reads 100 ms apart agree), not at a fixed delay
       long h = fleet.held(victim);
+      for (int read = 0; read < 20; read++) {
+        Waits.pause(100);
+        long again = fleet.held(victim);
+        if (again == h) {
+          break;
+        }
+        h = again;
+      }
       fleet.node(victim).kill();
       Waits.until(victim + "'s messages requeued", Duration.ofSeconds(15), () -> fleet.held(victim) == 0);
       held.add(h);
