@@ -26,15 +26,6 @@ class RandomPumpTest extends RedisTestBase {
     }
   }
 
-  private long scriptCalls() {
-    long calls = 0;
-    for (String line : redis.string("INFO", "commandstats").split("\r?\n")) {
-      if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
-        calls += Long.parseLong(line.replaceAll(".*[:,]calls=(\\d+),.*", "$1"));
-      }
-    }
-    return calls;
-  }
 
   /**
    * At 10,000 messages a second, what is due goes out every PACE_TICK_MS (10 ms) in one produce
@@ -49,12 +40,12 @@ class RandomPumpTest extends RedisTestBase {
     TestRedis.await(vertx.deployVerticle(new GeneratorVerticle(new Scripts(client), new Keys("test"), settings,
         NodeMetrics.OFF, null)));
     redis.call("SET", redis.keys.leader(), "a:1", "PX", 60_000);
-    long before = scriptCalls();
+    long before = redis.scriptCalls();
     long started = System.nanoTime();
     vertx.eventBus().publish(Leadership.ADDRESS, new Leadership(true, 1, "a:1").toJson());
     Waits.until("3,000 messages", Duration.ofSeconds(10), () -> redis.number("LLEN", redis.keys.queue()) == 3000);
     long tookMs = (System.nanoTime() - started) / 1_000_000;
-    long calls = scriptCalls() - before;
+    long calls = redis.scriptCalls() - before;
     // the rate: 3,000 at 10,000/s is 300 ms, less the first tick's message
     assertThat(tookMs).as("ms to produce 3,000 at 10,000/s").isGreaterThanOrEqualTo(250);
     // 1 ms ticks made about 270 calls; the floors script and a NOSCRIPT retry add a few. Fewer than

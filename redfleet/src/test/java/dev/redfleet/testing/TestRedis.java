@@ -167,6 +167,17 @@ public final class TestRedis implements AutoCloseable {
     return number("HGET", keys.auditCounts(), "total");
   }
 
+  /** Script calls (EVALSHA and EVAL) this server has run since its stats were last reset. */
+  public long scriptCalls() {
+    long calls = 0;
+    for (String line : string("INFO", "commandstats").split("\r?\n")) {
+      if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+        calls += Long.parseLong(line.replaceAll(".*[:,]calls=(\\d+),.*", "$1"));
+      }
+    }
+    return calls;
+  }
+
   /** Messages {@code node} holds in flight: the {@code |held} count of its in-flight hash (lua/lib/deliveries.lua). */
   public long held(String node) {
     String held = string("HGET", keys.inflight(node), "|held");

@@ -54,20 +54,11 @@ class RetryMoverCostTest {
     vertx.eventBus().send(Leadership.ADDRESS, new Leadership(true, 1, "n:1").toJson());
   }
 
-  private long scriptCalls() {
-    long calls = 0;
-    for (String line : redis.string("INFO", "commandstats").split("\r?\n")) {
-      if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
-        calls += Long.parseLong(line.replaceAll(".*[:,]calls=(\\d+),.*", "$1"));
-      }
-    }
-    return calls;
-  }
 
   private long scriptCallsIn(long ms) {
-    long before = scriptCalls();
+    long before = redis.scriptCalls();
     Waits.pause(ms);
-    return scriptCalls() - before;
+    return redis.scriptCalls() - before;
   }
 
   @Test

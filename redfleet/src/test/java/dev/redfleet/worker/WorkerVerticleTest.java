@@ -74,24 +74,15 @@ class WorkerVerticleTest extends RedisTestBase {
   void outcomesOfOneTurnShareOneFinishCallThatAlsoClaims() {
     // blocked in BLMOVE on the empty queue
     Waits.pause(300);
-    long before = scriptCalls();
+    long before = redis.scriptCalls();
     enqueue(1, 40);
     Waits.until("40 outcomes", Duration.ofSeconds(10), () -> redis.stat("processed") == 40);
     // back in BLMOVE: no call is still on its way
     Waits.pause(300);
-    assertThat(scriptCalls() - before).as("script calls for 40 messages claimed at once").isEqualTo(2);
+    assertThat(redis.scriptCalls() - before).as("script calls for 40 messages claimed at once").isEqualTo(2);
     assertThat(redis.audited()).isEqualTo(40);
   }
 
-  private long scriptCalls() {
-    long calls = 0;
-    for (String line : redis.string("INFO", "commandstats").split("\r?\n")) {
-      if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
-        calls += Long.parseLong(line.replaceAll(".*[:,]calls=(\\d+),.*", "$1"));
-      }
-    }
-    return calls;
-  }
 
   @Test
   void whileItsNodeGeneratesAMessageThatLandsGoesBackToTheQueueUntilItIsAWorkerAgain() {
