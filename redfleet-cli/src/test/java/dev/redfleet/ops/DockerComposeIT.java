@@ -223,7 +223,7 @@ class DockerComposeIT {
       assertThat(takeover).isLessThan(TAKEOVER_BOUND_MS);
 
       // the variables a running fleet cannot take (one id, a schedule source, a password file, a
-      // token instead of the token file, WAIT on a Redis without replicas): one node by
+      // token instead of the token file, WAIT on a Redis without replicas, two shards): one node by
       // a second compose project of the same file (`docker-compose run` fails with host networking
       // in compose v1: "host type networking can't be used with links"), in a namespace of its own
       Map<String, String> oneOff = new HashMap<>(env);
@@ -235,7 +235,7 @@ class DockerComposeIT {
       oneOffSettings.putAll(Map.of("REDIS_PASSWORD_FILE", "/plugins/redis-password", "REDFLEET_NODE_ID", "composeit-oneoff",
           "REDFLEET_NAMESPACE", "composeit-oneoff", "REDFLEET_HTTP_PORT", Integer.toString(RedisServer.freePort()),
           "REDFLEET_HTTP_TOKEN", TOKEN, "REDFLEET_WAIT_REPLICAS", "1", "REDFLEET_SOURCE", "schedule",
-          "REDFLEET_SCHEDULE", "* * * * * *", "REDFLEET_SCHEDULE_BODY", "composeit-tick"));
+          "REDFLEET_SCHEDULE", "* * * * * *", "REDFLEET_SCHEDULE_BODY", "composeit-tick", "REDFLEET_SHARDS", "2"));
       oneOff.putAll(oneOffSettings);
       covered.addAll(oneOffSettings.keySet());
       String[] oneOffCompose = {"docker-compose", "-p", compose[2] + "oneoff", "-f", "docker-compose.yml"};
