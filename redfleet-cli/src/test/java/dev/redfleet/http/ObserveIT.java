@@ -48,6 +48,10 @@ class ObserveIT {
     Waits.until("a node's handled counter to move", Duration.ofSeconds(10), () -> bases.stream()
         .mapToDouble(b -> Http.sample(Http.get(b + "/metrics").body(), "redfleet_messages_handled_total", null))
         .sum() > 0);
+    // the fleet's figures are the node's last status poll (once a second): node 0's may predate the
+    // first outcome by up to a poll
+    Waits.until("node 0's fleet figures to show outcomes", Duration.ofSeconds(10),
+        () -> Http.sample(Http.get(bases.get(0) + "/metrics").body(), "redfleet_fleet_processed_total", null) > 0);
     String during = Http.get(bases.get(0) + "/metrics").body();
     assertThat(Http.sample(during, "redfleet_fleet_processed_total", null)).isPositive();
     assertThat(during).contains("# TYPE redfleet_handler_duration_seconds histogram")
