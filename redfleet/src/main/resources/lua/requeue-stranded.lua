@@ -46,10 +46,10 @@ for field, record in pairs(values) do
     local n = #ids / 16
     local done = values[field .. '|done']
     local these = {}
+    -- the node names a delivery as the claim does: its token and index in the whole claim
+    local token, base = deliveries_origin(field)
     for i = n, 1, -1 do
-      -- the node names a delivery as the claim does: its token and index in the whole claim
-      local token, k = deliveries_origin(field, i)
-      if (not done or string.byte(done, i) ~= 49) and not keep[token .. '|' .. k] then
+      if (not done or string.byte(done, i) ~= 49) and not keep[token .. '|' .. (base + i)] then
         stranded[#stranded + 1] = deliveries_message(record, n, i)
         these[#these + 1] = i
       end

@@ -29,7 +29,10 @@
 --
 -- DELIVERIES_CHUNK, HELD_FIELD
 -- deliveries_field(token, k)         the field of message k of a claim, and k's index in it
--- deliveries_origin(field, i)        the claim token and index (k) of message i of a chunk field
+-- deliveries_namer()                 a deliveries_field for many outcomes: names built once each,
+--                                    nil for a token with '#' (it names no claim)
+-- deliveries_origin(field)           the claim token of a chunk field, and the claim index of the
+--                                    chunk's message 0 (message i of the chunk is index base + i)
 -- deliveries_records(messages, ids, token)
 --                                    the HSET arguments (field, value, ...) of a new claim's chunks
 -- deliveries_message(record, n, i)   message i (1-based) of a chunk of n messages
@@ -50,20 +53,47 @@
 local DELIVERIES_CHUNK = 32
 local HELD_FIELD = '|held'
 
-local function deliveries_field(token, k)
-  local c = math.floor((k - 1) / DELIVERIES_CHUNK)
+local function deliveries_chunk_name(token, c)
   if c == 0 then
-    return token, k
+    return token
   end
-  return token .. '#' .. c, k - c * DELIVERIES_CHUNK
+  return token .. '#' .. c
 end
 
-local function deliveries_origin(field, i)
+local function deliveries_field(token, k)
+  local c = math.floor((k - 1) / DELIVERIES_CHUNK)
+  return deliveries_chunk_name(token, c), k - c * DELIVERIES_CHUNK
+end
+
+-- for a call that names many outcomes: builds each chunk's name once, and tests each token for '#'
+-- once (such a token names no claim and no chunk: claim refuses it)
+local function deliveries_namer()
+  local names = {}
+  return function(token, k)
+    local chunks = names[token]
+    if chunks == nil then
+      chunks = not string.find(token, '#', 1, true) and {}
+      names[token] = chunks
+    end
+    if not chunks then
+      return nil
+    end
+    local c = math.floor((k - 1) / DELIVERIES_CHUNK)
+    local name = chunks[c]
+    if not name then
+      name = deliveries_chunk_name(token, c)
+      chunks[c] = name
+    end
+    return name, k - c * DELIVERIES_CHUNK
+  end
+end
+
+local function deliveries_origin(field)
   local token, c = string.match(field, '^(.*)#(%d+)$')
   if not token then
-    return field, i
+    return field, 0
   end
-  return token, tonumber(c) * DELIVERIES_CHUNK + i
+  return token, tonumber(c) * DELIVERIES_CHUNK
 end
 
 local function deliveries_records(messages, ids, token)
@@ -187,13 +217,15 @@ local function deliveries_requeue_all(inflight, queue)
     end
   end
   -- a claim's chunks newest first, so that its oldest message is pushed last (the next taken)
+  local tokenOf, baseOf = {}, {}
+  for _, field in ipairs(fields) do
+    tokenOf[field], baseOf[field] = deliveries_origin(field)
+  end
   table.sort(fields, function(a, b)
-    local ta, ka = deliveries_origin(a, 1)
-    local tb, kb = deliveries_origin(b, 1)
-    if ta ~= tb then
-      return ta < tb
+    if tokenOf[a] ~= tokenOf[b] then
+      return tokenOf[a] < tokenOf[b]
     end
-    return ka > kb
+    return baseOf[a] > baseOf[b]
   end)
   local moved = 0
   for _, field in ipairs(fields) do

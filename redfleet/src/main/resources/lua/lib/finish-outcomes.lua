@@ -41,34 +41,16 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   -- messages only when needed). fieldOf[k], localOf[k]: outcome k's chunk and its index there
   local tokens, byToken = {}, {}
   local fieldOf, localOf = {}, {}
-  -- chunk field names by token and chunk number, built once per call (no concatenation per outcome)
-  local names = {}
+  local name = deliveries_namer()
   for k = 1, count do
     local token = argv[first - 4 + 4 * k]
     local index = tonumber(argv[first - 3 + 4 * k])
     local field = token
-    local chunks = names[token]
-    if not chunks then
-      -- no claim has a token with '#' (claim refuses it): it names no chunk either
-      chunks = {}
-      if string.find(token, '#', 1, true) then
-        chunks = false
-      end
-      names[token] = chunks
+    if index and index >= 1 and index == math.floor(index) then
+      field, index = name(token, index)
     end
-    if not chunks then
-      field = '|'
-    elseif index and index >= 1 and index == math.floor(index) then
-      local c = math.floor((index - 1) / DELIVERIES_CHUNK)
-      if c > 0 then
-        field = chunks[c]
-        if not field then
-          field = token .. '#' .. c
-          chunks[c] = field
-        end
-        index = index - c * DELIVERIES_CHUNK
-      end
-    end
+    -- '|' is no record: an outcome of a token that names none is dropped below
+    field = field or '|'
     fieldOf[k], localOf[k] = field, index
     if not byToken[field] then
       byToken[field] = {}
