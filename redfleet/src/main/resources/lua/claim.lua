@@ -5,12 +5,15 @@
 -- KEYS[1]  <ns>:queue
 -- KEYS[2]  <ns>:landing:<nodeId>
 -- KEYS[3]  <ns>:inflight:<nodeId>
--- KEYS[4]  <ns>:nodes    the claim doubles as a heartbeat: a node that holds work is always known
+-- KEYS[4]  <ns>:nodes    the members (with shards, the shard's own copy, Keys.members): the claim
+--                        doubles as a heartbeat, so a node that holds work is always known
 -- KEYS[5]  <ns>:errors
 -- KEYS[6]  <ns>:stats    'malformed' is incremented for entries that are not messages
 -- KEYS[7]  <ns>:seq      a message's id is at most this (no id the generator did not hand out)
--- KEYS[8]  <ns>:epoch    a message's epoch is at most this
+-- KEYS[8]  <ns>:epoch    a message's epoch is at most this (with shards, the shard's fence: the
+--                        highest epoch that wrote to it)
 -- KEYS[9]  <ns>:paused   present (any type) while the fleet is paused: the claim takes nothing
+--                        (with shards, the shard's copy of the pause)
 -- ARGV[1]  nodeId
 -- ARGV[2]  how many to take from the queue besides what landed (0 = landing only); at most a fair
 --          share of the queue is taken: ceil(queue length / members of <ns>:nodes)

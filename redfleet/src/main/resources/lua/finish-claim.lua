@@ -15,9 +15,10 @@
 -- KEYS[7]  <ns>:delayed:ids
 -- KEYS[8]  <ns>:queue
 -- KEYS[9]  <ns>:landing:<nodeId>
--- KEYS[10] <ns>:nodes
--- KEYS[11] <ns>:epoch
+-- KEYS[10] <ns>:nodes    the members, as claim.lua's KEYS[4] (with shards, the shard's copy)
+-- KEYS[11] <ns>:epoch    as claim.lua's KEYS[8] (with shards, the shard's fence)
 -- KEYS[12] <ns>:paused   present (any type) while the fleet is paused: the claim takes nothing
+--                        (with shards, the shard's copy)
 -- ARGV[1]  nodeId
 -- ARGV[2]  attempts         \
 -- ARGV[3]  backoff base ms   | as finish.lua's ARGV[2..5]

@@ -4,7 +4,7 @@
 -- If the node id is a member again (a process restarted under it), its landing list is that
 -- process's: nothing moves, and only the memory of the leave is dropped.
 --
--- KEYS[1]  <ns>:nodes
+-- KEYS[1]  <ns>:nodes    the members (in a sharded namespace, the shard's own copy, Keys.members)
 -- KEYS[2]  <ns>:landing:<nodeId>
 -- KEYS[3]  <ns>:inflight:<nodeId>
 -- KEYS[4]  <ns>:queue

@@ -8,7 +8,7 @@
 -- list of a node that is no longer a member. The leader's reaper runs forget-left for the node once
 -- it has been gone longer than any BLMOVE can wait (forgetMs), and that message goes back too.
 --
--- KEYS[1]  <ns>:nodes
+-- KEYS[1]  <ns>:nodes    the members (in a sharded namespace, the shard's own copy, Keys.members)
 -- KEYS[2]  <ns>:landing:<nodeId>
 -- KEYS[3]  <ns>:inflight:<nodeId>
 -- KEYS[4]  <ns>:queue

@@ -9,7 +9,8 @@
 -- KEYS[3]  <ns>:queue          list; producers LPUSH, consumers take from the right
 -- KEYS[4]  <ns>:stats          hash; 'produced' is incremented
 -- KEYS[5]  <ns>:source:cursor  string; the source's committed position
--- KEYS[6]  <ns>:paused         present while the fleet is paused: nothing is written
+-- KEYS[6]  <ns>:paused         present while the fleet is paused: nothing is written (in a
+--                              sharded namespace, the shard's copy of the pause)
 -- ARGV[1]  token "<nodeId>:<epoch>", or 'fence': fenced by KEYS[1] as a shard's fence, which a
 --          lease key cannot be (the lease is under the namespace's hash tag, the shard's keys under
 --          its own, and a script may touch one slot only). An epoch below the fence is refused

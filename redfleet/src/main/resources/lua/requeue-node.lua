@@ -3,7 +3,7 @@
 -- the reaper for a silent or dead node, and by a restarted node taking its id back. (A node leaving
 -- gracefully uses leave.lua.)
 --
--- KEYS[1]  <ns>:nodes
+-- KEYS[1]  <ns>:nodes    the members (in a sharded namespace, the shard's own copy, Keys.members)
 -- KEYS[2]  <ns>:landing:<nodeId>
 -- KEYS[3]  <ns>:inflight:<nodeId>
 -- KEYS[4]  <ns>:queue

@@ -47,8 +47,10 @@ public final class PauseCommand implements Callable<Integer> {
     try {
       FleetConfig config = common.load(vertx, Map.of());
       Redis redis = CommonOptions.connect(vertx, config);
+      // the copies go to the shards the namespace has: another count is refused before any write
+      CommonOptions.checkShards(vertx, config, redis);
       PauseStore.Paused r = OneShot.await(config, "the pause",
-          new FleetStore(new Scripts(redis), new Keys(config.namespace())).pause().pause(who));
+          new FleetStore(new Scripts(redis), CommonOptions.shards(config)).pause().pause(who));
       if (r.changed()) {
         System.out.println("paused fleet '" + config.namespace() + "'" + describe(r.value())
             + ": workers take nothing new, messages in flight finish; 'redfleet resume' ends it");

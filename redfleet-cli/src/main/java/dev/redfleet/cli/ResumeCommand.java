@@ -24,8 +24,10 @@ public final class ResumeCommand implements Callable<Integer> {
     try {
       FleetConfig config = common.load(vertx, Map.of());
       Redis redis = CommonOptions.connect(vertx, config);
+      // the copies go to the shards the namespace has: another count is refused before any write
+      CommonOptions.checkShards(vertx, config, redis);
       String was = OneShot.await(config, "the resume",
-          new FleetStore(new Scripts(redis), new Keys(config.namespace())).pause().resume());
+          new FleetStore(new Scripts(redis), CommonOptions.shards(config)).pause().resume());
       if (was == null) {
         System.out.println("fleet '" + config.namespace() + "' was not paused; nothing changed");
       } else {

@@ -14,13 +14,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shard tags on a real 3-master Redis Cluster made by redis-cli --cluster create: 6 shards sit
- * 2/2/2 on the masters, every data key of a shard in its shard's slot. A sharded fleet is refused
- * there for now (one line, exit 2): a shard's scripts still read fleet-wide keys in another slot.
+ * 2/2/2 on the masters, every data key of a shard in its shard's slot, and a command of a sharded
+ * namespace runs there (each script in one slot).
  */
 class ShardedClusterIT {
 
   @Test
-  void sixShardsSitTwoPerMasterAndAShardedFleetIsRefusedForNow() {
+  void sixShardsSitTwoPerMasterAndASixShardStatusRunsThere() {
     try (ClusterRedis cluster = new ClusterRedis()) {
       Shards shards = new Shards(new Keys("redfleet"), 6);
       Map<Integer, Integer> perMaster = new HashMap<>();
@@ -38,8 +38,10 @@ class ShardedClusterIT {
       assertThat(perMaster.values()).containsOnly(2);
       System.out.println("FIGURE sharded-cluster shards=6 masters=3 per_master=" + perMaster.values());
 
-      FleetProcess.Result refused = FleetProcess.oneShot(List.of("status", "--shards", "6", "--redis", cluster.url()));
-      refused.assertOneLineError(2, "shards > 1 is not supported with redis-cluster:// yet");
+      FleetProcess.Result status = FleetProcess.oneShot(List.of("status", "--json", "--shards", "6", "--redis", cluster.url()));
+      assertThat(status.exitCode()).as(status.stderr()).isZero();
+      assertThat(new io.vertx.core.json.JsonObject(status.lines().get(status.lines().size() - 1)).getJsonArray("shards"))
+          .hasSize(6);
     }
   }
 }

@@ -33,12 +33,6 @@ final class RedisDeployment {
     if (c.waitReplicas() > 0 && parsed.topology() == RedisConnectionOptions.Topology.CLUSTER) {
       throw new ConfigException("waitReplicas is not supported with redis-cluster:// (yet)");
     }
-    if (c.shards() > 1 && parsed.topology() == RedisConnectionOptions.Topology.CLUSTER) {
-      // the data path's scripts still read fleet-wide keys (nodes, epoch, pause, the dataset)
-      // under the namespace's tag next to a shard's keys: a CROSSSLOT refusal on every call
-      throw new ConfigException("shards > 1 is not supported with redis-cluster:// yet (a shard's scripts still read "
-          + "fleet-wide keys in another slot); use shards 1, or one Redis server or Sentinel");
-    }
     return parsed.with(password, c.redisTlsCaFile(), c.redisTlsCertFile(), c.redisTlsKeyFile(), c.redisTlsVerifyHostname(),
         c.redisMasterName(), c.redisSentinelPassword(), c.waitReplicas(), c.waitTimeoutMs());
   }

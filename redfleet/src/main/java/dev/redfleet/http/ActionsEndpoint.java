@@ -59,10 +59,11 @@ public final class ActionsEndpoint {
   private final long maxRequestBytes;
 
   /** @param maxBodyBytes the fleet's largest message body: an errors entry holds one, and is sent back JSON-escaped */
-  public ActionsEndpoint(Scripts scripts, Keys keys, PostAccess access, long maxBodyBytes) {
+  public ActionsEndpoint(Scripts scripts, dev.redfleet.redis.Shards shards, PostAccess access, long maxBodyBytes) {
     this.scripts = scripts;
-    this.keys = keys;
-    this.store = new FleetStore(scripts, keys);
+    // the errors actions act on shard 0's list (the page shows that one); pause and resume on every shard
+    this.keys = shards.shard(0);
+    this.store = new FleetStore(scripts, shards);
     this.access = access;
     this.maxRequestBytes = 2 * MessagesEndpoint.maxRequestBytes(maxBodyBytes);
   }

@@ -280,7 +280,7 @@ public final class FleetNode {
                 metrics, clock, new MessagesEndpoint(
                     new Sender(scripts, shards, config.maxBodyBytes(), config.dedupWindowMs()),
                     new PostAccess(config.httpToken(), config.httpHost())),
-                new ActionsEndpoint(scripts, shards.shard(0), new PostAccess(config.httpToken(), config.httpHost()),
+                new ActionsEndpoint(scripts, shards, new PostAccess(config.httpToken(), config.httpHost()),
                     config.maxBodyBytes())), scoped())
             : Future.succeededFuture((String) null))
         .compose(id -> {

@@ -136,7 +136,7 @@ public final class IdentityVerticle extends VerticleBase {
                   + "' is in use by a live process (Redis client " + previous.replaceFirst("@.*", "")
                   + "); stop it or choose another --node-id"));
             }
-            return nodes.requeueDead(nodeId, Long.MAX_VALUE / 4, previous, mine);
+            return nodes.claimIdentity(nodeId, previous, mine);
           });
         })
         .compose(r -> {

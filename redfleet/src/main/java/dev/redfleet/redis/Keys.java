@@ -117,6 +117,22 @@ public final class Keys {
     return prefix + "nodes";
   }
 
+  /** True for a shard of a sharded namespace: its data keys are under its own tag, not the namespace's. */
+  public boolean sharded() {
+    return !data.equals(prefix);
+  }
+
+  /**
+   * Sorted set: the members as this shard's scripts see them, nodeId -> last heartbeat or claim
+   * here (Redis time, ms). With one shard it is {@link #nodes()} itself. With more, each shard
+   * keeps its own copy under its tag, so that a shard's claim, requeue and leave touch one Redis
+   * Cluster slot: every heartbeat is written to the namespace's members and then to each shard's,
+   * and a node is forgotten in each shard and then in the namespace.
+   */
+  public String members() {
+    return sharded() ? data + "nodes" : nodes();
+  }
+
   /**
    * Hash: nodeId -> the name of the handler the node runs (written with every heartbeat), so that
    * {@code status} shows it and nodes warn when live nodes of one namespace run different handlers.
@@ -142,7 +158,7 @@ public final class Keys {
 
   /** The keys {@code requeue-node.lua} takes for one node, in its order. */
   public List<String> requeueNode(String nodeId) {
-    return List.of(nodes(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId));
+    return List.of(members(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId));
   }
 
   /** String: the data format number of everything in the namespace (see store/DataFormat). */
@@ -165,7 +181,7 @@ public final class Keys {
 
   /** The keys {@code leave.lua} and {@code forget-left.lua} take for one node, in their order. */
   public List<String> leave(String nodeId) {
-    return List.of(nodes(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId), left());
+    return List.of(members(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId), left());
   }
 
   /**
@@ -275,18 +291,22 @@ public final class Keys {
 
   /** The keys {@code claim.lua} takes for one node, in its order. */
   public List<String> claim(String nodeId) {
-    return List.of(queue(), landing(nodeId), inflight(nodeId), nodes(), errors(), stats(), seq(), epoch(), paused());
+    return List.of(queue(), landing(nodeId), inflight(nodeId), members(), errors(), stats(), seq(), epochLimit(), shardPaused());
   }
 
   /** The keys {@code status.lua} takes, in its order. */
   public List<String> status() {
-    return List.of(leader(), epoch(), seq(), queue(), nodes(), stats(), auditCounts(), errors(), delayed(), paused(), dataset());
+    if (sharded()) {
+      // a shard's own figures only, in its slot: the lease, epoch and dataset are the namespace's
+      return List.of(seq(), queue(), members(), stats(), auditCounts(), errors(), delayed(), shardPaused());
+    }
+    return List.of(seq(), queue(), nodes(), stats(), auditCounts(), errors(), delayed(), paused(), leader(), epoch(), dataset());
   }
 
   /** The keys {@code finish-claim.lua} takes for one node, in its order: finish's, then claim's others. */
   public List<String> finishClaim(String nodeId) {
     return List.of(inflight(nodeId), errors(), stats(), audit(), seq(), delayed(), delayedIds(), queue(), landing(nodeId),
-        nodes(), epoch(), paused());
+        members(), epochLimit(), shardPaused());
   }
 
   /** The keys {@code finish.lua} takes for one node, in its order. */
@@ -319,7 +339,7 @@ public final class Keys {
 
   /** {@link #requeueNode} plus the anchors hash: a requeue that is conditional on the node's connection. */
   public List<String> requeueNodeAnchored(String nodeId) {
-    return List.of(nodes(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId), anchors());
+    return List.of(members(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId), anchors());
   }
 
   /** Hash: {@code <nodeId>/<worker slot>} -> that worker's pickup-latency histogram (bench only). */
@@ -344,6 +364,24 @@ public final class Keys {
     return prefix + "paused";
   }
 
+  /**
+   * String: the pause as this shard's claim and produce read it. With one shard it is {@link
+   * #paused()} itself; with more, pause writes the namespace's key and then a copy in each shard
+   * (resume deletes the copies first), so a shard's scripts read it in their own slot.
+   */
+  public String shardPaused() {
+    return sharded() ? data + "paused" : paused();
+  }
+
+  /**
+   * What a claim compares a message's epoch with: the last epoch handed out with one shard; the
+   * shard's fence with more (the highest epoch that has written to the shard: every message a
+   * generator wrote there carries at most that, and it sits in the shard's slot).
+   */
+  private String epochLimit() {
+    return sharded() ? fence() : epoch();
+  }
+
   /** String: the generator's source position (cursor), committed with each produced batch. */
   public String sourceCursor() {
     return data + "source:cursor";
@@ -356,7 +394,7 @@ public final class Keys {
 
   /** The keys {@code produce.lua} takes for a shard of a sharded namespace: fenced by the shard's fence. */
   public List<String> produceFenced() {
-    return List.of(fence(), seq(), queue(), stats(), sourceCursor(), paused());
+    return List.of(fence(), seq(), queue(), stats(), sourceCursor(), shardPaused());
   }
 
   /** The fixed keys {@code send.lua} takes before the dedup keys, in its order. */

@@ -35,14 +35,18 @@ public final class StatusReport {
     if (shards.count() == 1) {
       taken = store.status().snapshot().map(snapshot -> toJson(snapshot, namespace, staleMs));
     } else {
+      // the namespace's own call (lease, epoch, members, pause, dataset), then each shard's, one slot each
+      Future<StatusStore.Snapshot> fleet = store.status().snapshot();
       List<Future<StatusStore.Snapshot>> parts = new java.util.ArrayList<>();
       for (Keys shard : shards.all()) {
         parts.add(new FleetStore(scripts, shard).status().snapshot());
       }
-      taken = Future.all(parts).map(all -> {
+      List<Future<StatusStore.Snapshot>> all = new java.util.ArrayList<>(parts);
+      all.add(fleet);
+      taken = Future.all(all).map(done -> {
         List<StatusStore.Snapshot> each = new java.util.ArrayList<>();
         parts.forEach(part -> each.add(part.result()));
-        JsonObject json = toJson(StatusStore.combined(each), namespace, staleMs);
+        JsonObject json = toJson(StatusStore.combined(fleet.result(), each), namespace, staleMs);
         JsonArray lines = new JsonArray();
         for (int s = 0; s < each.size(); s++) {
           StatusStore.Snapshot shard = each.get(s);

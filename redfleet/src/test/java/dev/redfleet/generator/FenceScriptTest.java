@@ -73,10 +73,10 @@ class FenceScriptTest extends RedisTestBase {
     Keys shard = shards.shard(1);
     raise(shard, 2);
     // paused: nothing written, the fence stays where it was
-    redis.call("SET", shard.paused(), "{}");
+    redis.call("SET", shard.shardPaused(), "{}");
     assertThat(produce(shard, 9, 1).get(2).toString()).isEqualTo("paused");
     assertThat(redis.string("GET", shard.fence())).isEqualTo("2");
-    redis.call("DEL", shard.paused());
+    redis.call("DEL", shard.shardPaused());
     assertThat(produce(shard, 9, 1).get(2).toString()).isEqualTo("ok");
     assertThat(redis.string("GET", shard.fence())).isEqualTo("9");
     assertThat(produce(shard, 8, 1).get(2).toString()).isEqualTo("fenced");

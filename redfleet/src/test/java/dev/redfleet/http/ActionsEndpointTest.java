@@ -42,7 +42,7 @@ class ActionsEndpointTest extends RedisTestBase {
   }
 
   private HttpServer server(PostAccess access) {
-    ActionsEndpoint endpoint = new ActionsEndpoint(new Scripts(redis.client()), redis.keys, access, MAX_BODY);
+    ActionsEndpoint endpoint = new ActionsEndpoint(new Scripts(redis.client()), dev.redfleet.redis.Shards.one(redis.keys), access, MAX_BODY);
     return redis.vertx().createHttpServer().requestHandler(endpoint::handle).listen(0, "127.0.0.1").await();
   }
 

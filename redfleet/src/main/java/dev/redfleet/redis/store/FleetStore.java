@@ -39,7 +39,7 @@ public final class FleetStore {
     this.lease = new LeaseStore(scripts, keys);
     this.nodes = new NodeStore(scripts, shards);
     this.errors = new ErrorStore(scripts, keys);
-    this.pause = new PauseStore(scripts, keys);
+    this.pause = new PauseStore(scripts, shards);
     this.queue = new QueueStore(scripts, keys);
     this.status = new StatusStore(scripts, keys);
     this.figures = new FiguresStore(scripts, shards.shard(0), shards.all());

@@ -17,11 +17,15 @@ import java.util.Map;
  * The fleet's members in Redis: heartbeats, who is silent or left, handing back what a node held
  * (its messages go back to the queue), and the audit's retention.
  *
- * <p>In a sharded namespace a node holds messages in every shard it served: handing them back
- * runs the script once per shard, the shards after the first one first, and shard 0 last, with the
- * membership change (forgetting the node, replacing its registered connection) only in that last
- * call. Each call is atomic and safe to repeat; a crash between two leaves the node as it was in
- * the membership, so the next pass does the rest (shards done already give back nothing more).
+ * <p>In a sharded namespace a node holds messages in every shard it served, and each shard keeps
+ * its own copy of the members ({@link Keys#members}) so that its scripts touch one Redis Cluster
+ * slot: a heartbeat is written to the namespace's members, then to each shard's copy. Handing
+ * back what a node held runs the script once per shard, the shards after the first one first and
+ * shard 0 last, each forgetting the node in its own copy, and then once for the namespace, whose
+ * data keys are empty with shards: that last call only changes the membership (forgets the node,
+ * replaces its registered connection). Each call is atomic and safe to repeat; a crash between two
+ * leaves the node a member of the namespace, so the next pass does the rest (shards done already
+ * give back nothing more).
  */
 public final class NodeStore {
   private final Scripts scripts;
@@ -52,6 +56,19 @@ public final class NodeStore {
   }
 
   /**
+   * {@code eachShard(call, sum, call)}, then, with shards, {@code membership} once on the
+   * namespace's keys, its answer summed last (with one shard the shard is the namespace: its call
+   * is the membership's).
+   */
+  private <T> Future<T> eachShardThenNamespace(java.util.function.Function<Keys, Future<T>> call,
+      java.util.function.BinaryOperator<T> sum, java.util.function.Function<Keys, Future<T>> membership) {
+    if (shards.count() == 1) {
+      return membership.apply(keys);
+    }
+    return eachShard(call, sum, call).compose(soFar -> membership.apply(keys).map(r -> sum.apply(soFar, r)));
+  }
+
+  /**
    * What requeue-node came to.
    *
    * @param moved messages returned to the queue; -1 the node is alive or unknown, -2 its registered
@@ -62,7 +79,19 @@ public final class NodeStore {
 
   /** heartbeat: {@code nodeId}, running {@code handler}, is alive now (Redis clock); completes with that time in ms. */
   public Future<Long> heartbeat(String nodeId, String handler) {
-    return scripts.run(Script.HEARTBEAT, List.of(keys.nodes(), keys.handlers()), List.of(nodeId, handler)).map(Response::toLong);
+    Future<Long> beat = scripts.run(Script.HEARTBEAT, List.of(keys.nodes(), keys.handlers()), List.of(nodeId, handler))
+        .map(Response::toLong);
+    if (shards.count() == 1) {
+      return beat;
+    }
+    // each shard's copy of the members, at the same Redis time, side by side
+    return beat.compose(now -> {
+      List<Future<?>> copies = new ArrayList<>(shards.count());
+      for (Keys shard : shards.all()) {
+        copies.add(scripts.send(Request.cmd(Command.ZADD).arg(shard.members()).arg(now).arg(nodeId)));
+      }
+      return Future.all(copies).map(now);
+    });
   }
 
   /** Drops the handler record of {@code nodeId} (a node that left runs no handler). */
@@ -104,7 +133,12 @@ public final class NodeStore {
   public Future<Long> leave(String nodeId) {
     java.util.function.Function<Keys, Future<Long>> call =
         shard -> scripts.run(Script.LEAVE, shard.leave(nodeId), List.of(nodeId)).map(Response::toLong);
-    return eachShard(call, Long::sum, call);
+    if (shards.count() == 1) {
+      return call.apply(keys);
+    }
+    // the shards say the node left (each sweeps once more for a late BLMOVE); then the namespace forgets it
+    return eachShard(call, Long::sum, call).compose(moved -> scripts.send(Request.cmd(Command.ZREM).arg(keys.nodes())
+        .arg(nodeId)).map(moved));
   }
 
   /** stale-nodes: at most {@code max} members silent longer than {@code silentMs}, most silent first. */
@@ -120,13 +154,9 @@ public final class NodeStore {
 
   /** requeue-node: a node silent longer than {@code staleMs} hands back what it held; forgotten after {@code forgetMs}. */
   public Future<Requeued> requeueSilent(String node, long staleMs, long forgetMs) {
-    // the shards before shard 0 never forget the node: only the last call may
-    return eachShard(
-        shard -> scripts.run(Script.REQUEUE_NODE, shard.requeueNode(node), List.of(node, staleMs, Long.MAX_VALUE / 4))
-            .map(NodeStore::requeued),
-        NodeStore::sum,
-        shard -> scripts.run(Script.REQUEUE_NODE, shard.requeueNode(node), List.of(node, staleMs, forgetMs))
-            .map(NodeStore::requeued));
+    java.util.function.Function<Keys, Future<Requeued>> call =
+        k -> scripts.run(Script.REQUEUE_NODE, k.requeueNode(node), List.of(node, staleMs, forgetMs)).map(NodeStore::requeued);
+    return eachShardThenNamespace(call, NodeStore::sum, call);
   }
 
   /** Two shards' answers: messages moved added up; a refusal (-1, -2) of either is the answer. */
@@ -146,17 +176,52 @@ public final class NodeStore {
    * replacement} ("" none).
    */
   public Future<Requeued> requeueDead(String node, long forgetMs, String deadAnchor, String replacement) {
-    // the shards before shard 0 keep the registration as it is (replaced by itself) and the node
-    // known; a shard's call refused (-2: the registration changed meanwhile) ends the pass
+    // the shards keep the registration as it is (replaced by itself) and the node known; a shard's
+    // call refused (-2: the registration changed meanwhile) ends the pass; the namespace's call
+    // (nothing to move with shards) replaces the registration and may forget the node. The
+    // registration is under the namespace's tag: with shards on one server only (the liveness
+    // path is off on Redis Cluster).
     Future<Requeued> chain = Future.succeededFuture(new Requeued(0, false));
-    for (Keys shard : before()) {
-      chain = chain.compose(soFar -> soFar.moved() < 0 ? Future.succeededFuture(soFar)
-          : scripts.run(Script.REQUEUE_NODE, shard.requeueNodeAnchored(node),
-              List.of(node, 0, Long.MAX_VALUE / 4, deadAnchor, deadAnchor)).map(r -> sum(soFar, requeued(r))));
+    if (shards.count() > 1) {
+      for (Keys shard : shards.all()) {
+        chain = chain.compose(soFar -> soFar.moved() < 0 ? Future.succeededFuture(soFar)
+            : scripts.run(Script.REQUEUE_NODE, shard.requeueNodeAnchored(node),
+                List.of(node, 0, Long.MAX_VALUE / 4, deadAnchor, deadAnchor)).map(r -> sum(soFar, requeued(r))));
+      }
     }
     return chain.compose(soFar -> soFar.moved() < 0 ? Future.succeededFuture(soFar)
-        : scripts.run(Script.REQUEUE_NODE, shards.shard(0).requeueNodeAnchored(node),
+        : scripts.run(Script.REQUEUE_NODE, keys.requeueNodeAnchored(node),
             List.of(node, 0, forgetMs, deadAnchor, replacement)).map(r -> sum(soFar, requeued(r))));
+  }
+
+  /**
+   * A starting node takes its id: when {@code node}'s registered connection is {@code previous}
+   * (judged gone by the caller), it becomes {@code mine} and whatever the previous process held
+   * goes back to the queue. With one shard that is one requeue-node call, conditional on the
+   * registration. With shards the registration (under the namespace's tag) is swapped first, in
+   * the namespace's call, and only when that succeeded is each shard's holding handed back,
+   * unconditionally: a shard's script cannot read the registration in a Redis Cluster, and once the
+   * swap is made the id is this process's, which has claimed nothing yet (its workers start after
+   * its identity). Completes as {@link #requeueDead}: -2 when the registration was not {@code
+   * previous}.
+   */
+  public Future<Requeued> claimIdentity(String node, String previous, String mine) {
+    if (shards.count() == 1) {
+      return requeueDead(node, Long.MAX_VALUE / 4, previous, mine);
+    }
+    return scripts.run(Script.REQUEUE_NODE, keys.requeueNodeAnchored(node), List.of(node, 0, Long.MAX_VALUE / 4, previous, mine))
+        .map(NodeStore::requeued)
+        .compose(swapped -> {
+          if (swapped.moved() < 0) {
+            return Future.succeededFuture(swapped);
+          }
+          Future<Requeued> chain = Future.succeededFuture(swapped);
+          for (Keys shard : shards.all()) {
+            chain = chain.compose(soFar -> scripts.run(Script.REQUEUE_NODE, shard.requeueNode(node),
+                List.of(node, 0, Long.MAX_VALUE / 4)).map(r -> sum(soFar, requeued(r))));
+          }
+          return chain;
+        });
   }
 
   /** forget-left: the last sweep of a node that left; see forget-left.lua for its answers (-1, -2). */

@@ -62,13 +62,14 @@ public final class StatusStore {
   }
 
   /**
-   * The shards' snapshots of a sharded namespace as one: queue, errors, ids handed out (lastId:
-   * the sum of the shards' seq), audited, delayed, each node's held messages and the counters added
-   * up; the lease, epoch, pause and dataset (fleet-wide keys) as the first snapshot read them. Each
-   * shard's snapshot is atomic, their sum is not: they are taken one after another.
+   * A sharded namespace as one snapshot: queue, errors, ids handed out (lastId: the sum of the
+   * shards' seq), audited, delayed, each node's held messages and the counters added up over the
+   * shards; the lease, epoch, pause, dataset and each member's last heartbeat from the namespace's
+   * own snapshot ({@code fleet}). A node that holds messages in a shard but is no longer a member
+   * of the namespace is listed too. Each snapshot is atomic, their sum is not: they are taken side
+   * by side, each in its own slot.
    */
-  public static Snapshot combined(List<Snapshot> shards) {
-    Snapshot first = shards.get(0);
+  public static Snapshot combined(Snapshot fleet, List<Snapshot> shards) {
     long lastId = 0;
     long queue = 0;
     long errors = 0;
@@ -77,6 +78,10 @@ public final class StatusStore {
     Map<String, Long> held = new LinkedHashMap<>();
     Map<String, Long> seen = new LinkedHashMap<>();
     Map<String, String> counters = new LinkedHashMap<>();
+    for (Member member : fleet.members()) {
+      held.put(member.node(), 0L);
+      seen.put(member.node(), member.lastSeenMs());
+    }
     for (Snapshot shard : shards) {
       lastId += shard.lastId();
       queue += shard.queue();
@@ -85,14 +90,15 @@ public final class StatusStore {
       delayed += shard.delayed();
       for (Member member : shard.members()) {
         held.merge(member.node(), member.held(), Long::sum);
-        seen.merge(member.node(), member.lastSeenMs(), Math::max);
+        // a shard's copy of the members: what the namespace's says, when it lists the node
+        seen.putIfAbsent(member.node(), member.lastSeenMs());
       }
       shard.counters().forEach((field, value) -> counters.merge(field, value, StatusStore::added));
     }
     List<Member> members = new ArrayList<>();
     held.forEach((node, count) -> members.add(new Member(node, seen.get(node), count)));
-    return new Snapshot(first.redisTimeMs(), first.leader(), first.leaderTtlMs(), first.epoch(), lastId, queue, errors,
-        members, counters, audited, delayed, first.paused(), first.dataset());
+    return new Snapshot(fleet.redisTimeMs(), fleet.leader(), fleet.leaderTtlMs(), fleet.epoch(), lastId, queue, errors,
+        members, counters, audited, delayed, fleet.paused(), fleet.dataset());
   }
 
   /** Two counters' values added up; one that is not a number (written by someone else) is kept as it is. */
