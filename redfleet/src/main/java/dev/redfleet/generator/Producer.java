@@ -103,9 +103,16 @@ final class Producer {
             return p;
           }
           done[s] = true;
-          return allDone() ? p : new QueueStore.Produced(p.count(), p.lastId(), "ok", p.committed());
+          // the highest fleet-wide id of the shards done so far: once all are, the fleet's last id
+          if (p.lastId() > 0) {
+            highestDone = Math.max(highestDone, shards.globalId(s, p.lastId()));
+          }
+          return new QueueStore.Produced(p.count(), highestDone, allDone() ? p.status() : "ok", p.committed());
         });
   }
+
+  /** The highest fleet-wide id of the shards that reached their part of the limit. */
+  private long highestDone;
 
   private boolean allDone() {
     for (boolean d : done) {

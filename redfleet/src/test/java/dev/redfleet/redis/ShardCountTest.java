@@ -28,7 +28,7 @@ class ShardCountTest extends RedisTestBase {
   @Test
   void aShardedNamespaceRecordsItsCountAndRefusesAnotherOneWithOneLine() {
     check(4);
-    assertThat(redis.string("GET", redis.keys.format())).isEqualTo(DataFormat.CURRENT + "/4");
+    assertThat(redis.string("GET", redis.keys.format())).isEqualTo(DataFormat.SHARDED + "/4");
     check(4);
     expect(4);
     // idle (no member, nothing in the namespace's own queue): still refused, the shards may hold messages
@@ -39,7 +39,7 @@ class ShardCountTest extends RedisTestBase {
       assertThatThrownBy(() -> expect(other)).isInstanceOf(DataFormat.MismatchException.class)
           .hasMessageContaining("laid out in '4' shard(s)");
     }
-    assertThat(redis.string("GET", redis.keys.format())).isEqualTo(DataFormat.CURRENT + "/4");
+    assertThat(redis.string("GET", redis.keys.format())).isEqualTo(DataFormat.SHARDED + "/4");
   }
 
   @Test
@@ -64,5 +64,19 @@ class ShardCountTest extends RedisTestBase {
   void readersDoNotRecordAnything() {
     expect(5);
     assertThat(redis.string("GET", redis.keys.format())).isNull();
+  }
+
+  @Test
+  void aShardedNamespaceOfTheLayoutWithoutTheShardsCopiesIsRefusedWhileItHasMembers() {
+    // format 4/N: sharded, but the shards read the namespace's members and pause (no copies)
+    redis.call("SET", redis.keys.format(), DataFormat.CURRENT + "/4");
+    redis.call("ZADD", redis.keys.nodes(), "1", "old-node");
+    assertThatThrownBy(() -> check(4)).isInstanceOf(DataFormat.MismatchException.class)
+        .hasMessageContaining("holds fleet state in data format '4/4', this release reads and writes format 5/4");
+    assertThat(redis.string("GET", redis.keys.format())).isEqualTo(DataFormat.CURRENT + "/4");
+    // once no node of it is a member, it takes this release's format
+    redis.call("ZREM", redis.keys.nodes(), "old-node");
+    check(4);
+    assertThat(redis.string("GET", redis.keys.format())).isEqualTo(DataFormat.SHARDED + "/4");
   }
 }

@@ -18,13 +18,25 @@ import java.util.List;
  * {@code <ns>:delayed:ids}; 3 = the in-flight hash holds one delivery record per claim token
  * ({@code lua/lib/deliveries.lua}) and a claim is replayed from it, not from {@code <ns>:claims:<node>};
  * 4 = a claim's record is cut into chunks of 32 messages ({@code <token>}, {@code <token>#1}, ...),
- * so that a finish reads at most one chunk's ids and messages per claim it names. A namespace written before formats were recorded has no key and is
+ * so that a finish reads at most one chunk's ids and messages per claim it names; 5 = a sharded
+ * namespace ({@code 5/<shards>}) whose shards each keep their own copy of the members and the pause
+ * ({@code Keys.members}, {@code Keys.shardPaused}), so that every script of a shard stays in its
+ * slot (a namespace of one shard is unchanged: it stays format 4, and {@code 4/<shards>} was the
+ * sharded layout before the copies). A namespace written before formats were recorded has no key and is
  * taken over as it is. An idle namespace (no member, nothing queued or delayed) takes the format of
  * whoever comes first.
  */
 public final class DataFormat {
-  /** The format this release reads and writes. */
+  /** The format this release reads and writes in a namespace of one shard. */
   public static final int CURRENT = 4;
+
+  /** The format this release reads and writes in a sharded namespace (recorded as {@code 5/<shards>}). */
+  public static final int SHARDED = 5;
+
+  /** The format of a namespace of {@code shards}. */
+  static int formatFor(int shards) {
+    return shards == 1 ? CURRENT : SHARDED;
+  }
 
   /** The namespace holds another format than this release's. */
   public static final class MismatchException extends RuntimeException {
@@ -46,7 +58,7 @@ public final class DataFormat {
    * release that knows nothing of shards refuses a sharded namespace as another format.
    */
   public static String recorded(int shards) {
-    return shards == 1 ? Integer.toString(CURRENT) : CURRENT + "/" + shards;
+    return shards == 1 ? Integer.toString(CURRENT) : SHARDED + "/" + shards;
   }
 
   /**
@@ -92,11 +104,13 @@ public final class DataFormat {
     int slash = found.indexOf('/');
     String theirFormat = slash < 0 ? found : found.substring(0, slash);
     String theirShards = slash < 0 ? "1" : found.substring(slash + 1);
-    if (theirFormat.equals(Integer.toString(CURRENT)) && !theirShards.equals(Integer.toString(shards))) {
+    boolean ours = theirShards.matches("[1-9][0-9]{0,2}")
+        && theirFormat.equals(Integer.toString(formatFor(Integer.parseInt(theirShards))));
+    if (ours && !theirShards.equals(Integer.toString(shards))) {
       return Future.failedFuture(shardsDiffer(namespace, theirShards, shards));
     }
     return Future.failedFuture(new MismatchException("namespace '" + namespace + "' holds fleet state in data format "
-        + quoted(found) + ", this release reads and writes format " + CURRENT + "; stop the nodes of the other "
+        + quoted(found) + ", this release reads and writes format " + recorded(shards) + "; stop the nodes of the other "
         + "release and let the namespace drain (nothing queued, delayed or held), or use another --namespace"));
   }
 
