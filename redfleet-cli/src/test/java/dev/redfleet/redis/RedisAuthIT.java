@@ -46,7 +46,13 @@ class RedisAuthIT {
     nozadd.addAll(List.of(AclRules.rules("redfleet").replace(" +zadd", "").split(" ")));
     admin.call("ACL", nozadd.toArray());
     admin.call("ACL", "SETUSER", "disabled", "reset", "off", ">" + FLEET_PASSWORD, "+@all", "~*");
+    List<Object> sharded = new ArrayList<>(List.of("SETUSER", "shardfleet", "reset", "on", ">" + FLEET_PASSWORD));
+    // its own namespace: the server is shared with the one-shard tests, and a namespace keeps its shard count
+    sharded.addAll(List.of(AclRules.rules("sharded", SHARDS).split(" ")));
+    admin.call("ACL", sharded.toArray());
   }
+
+  private static final int SHARDS = 3;
 
   @AfterAll
   static void stop() {
@@ -93,6 +99,44 @@ class RedisAuthIT {
 
     Files.writeString(file, "Wr0ng-Pass\n");
     assertOneLine(status(url("fleet@"), "--redis-password-file", file.toString()), 4, "refused the credentials");
+  }
+
+  @Test
+  void aShardedNamespaceRunsWithTheShardedRuleSetWhichTheOneShardRulesDoNotCover() {
+    String fleetUrl = url("shardfleet:" + FLEET_PASSWORD + "@");
+    long limit = 600;
+    Shards shards = new Shards(new Keys("sharded"), SHARDS);
+    try (Fleet fleet = new Fleet(null, new TestRedis(url(":" + ADMIN_PASSWORD + "@"), "sharded"), fleetUrl, List.of(
+        "--namespace", "sharded", "--shards", Integer.toString(SHARDS), "--interval-ms", "0", "--batch-size", "50", "--limit", Long.toString(limit),
+        "--max-delay-ms", "20", "--heartbeat-ms", "250", "--stale-ms", "1500", "--block-ms", "500"))) {
+      FleetProcess a = fleet.start();
+      FleetProcess b = fleet.start();
+      java.util.function.LongSupplier processed = () -> shards.all().stream().mapToLong(k -> fleet.redis.stat(k, "processed")).sum();
+      dev.redfleet.testing.Waits.until(limit + " outcomes", Duration.ofSeconds(90), () -> processed.getAsLong() >= limit);
+      for (int s = 0; s < SHARDS; s++) {
+        Keys shard = shards.shard(s);
+        assertThat(fleet.redis.auditedIds(shard).cardinality()).as("shard " + s).isEqualTo((int) shards.shardLimit(s, limit));
+        assertThat(fleet.redis.stat(shard, "duplicates")).isZero();
+      }
+      // pause and resume write every shard's copy with the same rules
+      for (String command : List.of("pause", "resume", "status")) {
+        FleetProcess.Result r = FleetProcess.oneShot(List.of(command, "--namespace", "sharded", "--shards",
+            Integer.toString(SHARDS), "--redis", fleetUrl));
+        assertThat(r.exitCode()).as(command + ": " + r.stderr()).isZero();
+      }
+      for (FleetProcess node : List.of(a, b)) {
+        assertThat(node.logText()).doesNotContain("NOPERM").doesNotContain(FLEET_PASSWORD);
+        assertThat(node.terminate(30)).as("exit code after SIGTERM").isEqualTo(143);
+      }
+      // the one-shard rule set does not reach the shards' keys
+      List<Object> oneShardRules = new ArrayList<>(List.of("SETUSER", "oneshard", "reset", "on", ">" + FLEET_PASSWORD));
+      oneShardRules.addAll(List.of(AclRules.rules("sharded").split(" ")));
+      admin.call("ACL", oneShardRules.toArray());
+      FleetProcess.Result refused = status(url("oneshard:" + FLEET_PASSWORD + "@"), "--namespace", "sharded", "--shards",
+          Integer.toString(SHARDS));
+      assertThat(refused.exitCode()).as(refused.stderr()).isEqualTo(4);
+      assertThat(refused.stderr()).doesNotContain(FLEET_PASSWORD);
+    }
   }
 
   @Test

@@ -30,7 +30,18 @@ public final class AclRules {
 
   /** {@code ACL SETUSER <user> on >password <rules(namespace)>} gives a user exactly what the fleet needs. */
   public static String rules(String namespace) {
-    StringBuilder b = new StringBuilder("resetkeys ~{" + namespace + "}:* resetchannels -@all");
+    return rules(namespace, 1);
+  }
+
+  /**
+   * As {@link #rules(String)} for a namespace of {@code shards}: with more than one, the shards'
+   * keys ({@code {<namespace>/<s>.<k>}:...}) too. The commands are the same: a sharded node also
+   * sends ZADD (each shard's copy of the members), ZREM, SET and DEL (the pause's copies), which
+   * the scripts need anyway.
+   */
+  public static String rules(String namespace, int shards) {
+    String keys = "~{" + namespace + "}:*" + (shards > 1 ? " ~{" + namespace + "/*}:*" : "");
+    StringBuilder b = new StringBuilder("resetkeys " + keys + " resetchannels -@all");
     CLIENT_COMMANDS.stream().distinct().forEach(c -> b.append(" +").append(c));
     SCRIPT_COMMANDS.stream().filter(c -> !CLIENT_COMMANDS.contains(c)).forEach(c -> b.append(" +").append(c));
     return b.toString();
