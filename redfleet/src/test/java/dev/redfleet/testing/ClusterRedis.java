@@ -145,6 +145,16 @@ public final class ClusterRedis implements AutoCloseable {
    * steps {@code redis-cli --cluster reshard} takes for one slot). Returns the number of keys moved.
    */
   public long migrateSlotOf(String key, RedisServer target) {
+    return migrateSlotOf(key, target, 5, 20);
+  }
+
+  /**
+   * {@link #migrateSlotOf(String, RedisServer)} with {@code keysPerBatch} keys per MIGRATE and
+   * {@code pauseMs} between two: smaller batches and longer pauses keep the slot half moved longer,
+   * so that more of the fleet's calls meet ASK (a key already moved) and TRYAGAIN (a script's keys
+   * on both sides).
+   */
+  public long migrateSlotOf(String key, RedisServer target, int keysPerBatch, long pauseMs) {
     RedisServer source = masterOf(key);
     try (TestRedis from = new TestRedis(source.url(), "x"); TestRedis to = new TestRedis(target.url(), "x")) {
       long slot = from.number("CLUSTER", "KEYSLOT", key);
@@ -154,7 +164,7 @@ public final class ClusterRedis implements AutoCloseable {
       from.call("CLUSTER", "SETSLOT", slot, "MIGRATING", toId);
       long moved = 0;
       while (true) {
-        io.vertx.redis.client.Response keys = from.call("CLUSTER", "GETKEYSINSLOT", slot, 5);
+        io.vertx.redis.client.Response keys = from.call("CLUSTER", "GETKEYSINSLOT", slot, keysPerBatch);
         if (keys == null || keys.size() == 0) {
           break;
         }
@@ -164,7 +174,7 @@ public final class ClusterRedis implements AutoCloseable {
         }
         from.call("MIGRATE", args.toArray());
         moved += keys.size();
-        Waits.pause(20);   // let the fleet's commands in between: they see ASK and TRYAGAIN
+        Waits.pause(pauseMs);   // let the fleet's commands in between: they see ASK and TRYAGAIN
       }
       for (RedisServer m : masters) {
         try (TestRedis r = new TestRedis(m.url(), "x")) {
