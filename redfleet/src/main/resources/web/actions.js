@@ -130,8 +130,13 @@ const Actions = (() => {
 
   const shorten = (text) => text.length > BODY_CHARS ? text.substring(0, BODY_CHARS - 1) + '\u2026' : text;
 
+  // the entry as an action names it: its exact text, and its shard in a sharded namespace
+  const named = (entry) => entry.shard === undefined ? {entry: entry.entry} : {entry: entry.entry, shard: entry.shard};
+  // the fleet-wide id (a sharded namespace's entries hold their shard's own id)
+  const idOf = (entry) => entry.id !== undefined ? entry.id : (entry.fields || {}).id;
+
   function requeueOne(entry) {
-    run('api/errors/requeue', {entry: entry.entry},
+    run('api/errors/requeue', named(entry),
         (r) => 'requeued message ' + r.from + ' as message ' + r.id);
   }
 
@@ -146,8 +151,8 @@ const Actions = (() => {
     }
     armed = null;
     clearTimeout(armedTimer);
-    run('api/errors/delete', {entry: entry.entry}, () => 'deleted the error entry'
-        + (entry.fields && entry.fields.id !== undefined ? ' of message ' + entry.fields.id : ''));
+    run('api/errors/delete', named(entry), () => 'deleted the error entry'
+        + (idOf(entry) !== undefined ? ' of message ' + idOf(entry) : ''));
   }
 
   // the errors table, redrawn only when its entries change (so a button is not replaced under a click)
@@ -163,8 +168,9 @@ const Actions = (() => {
           && f.error !== 'malformed' && f.error !== 'duplicate';
       const text = typeof f.body === 'string' ? f.body : (typeof f.raw === 'string' ? f.raw : (e.fields ? '' : e.entry));
       const row = document.createElement('tr');
-      if (f.id !== undefined) row.dataset.id = f.id;
-      td(row, f.id === undefined ? '-' : f.id, 'num');
+      const id = idOf(e);
+      if (id !== undefined) row.dataset.id = id;
+      td(row, id === undefined ? '-' : id, 'num');
       td(row, shorten(text), 'body').title = text.length > BODY_CHARS ? shorten(text.substring(0, 2000)) : '';
       td(row, failed ? (f.attempts || 1) : '', 'num attempts');
       td(row, typeof f.error === 'string' ? f.error : '', 'reason');

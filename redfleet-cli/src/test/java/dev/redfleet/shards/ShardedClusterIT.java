@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shard tags on a real 3-master Redis Cluster made by redis-cli --cluster create: 6 shards sit
- * 2/2/2 on the masters, every data key of a shard in its shard's slot, and a command of a sharded
- * namespace runs there (each script in one slot).
+ * 2/2/2 on the masters, every data key of a shard in its shard's slot, and a command and a node
+ * with an HTTP port of a sharded namespace run there (each script and request in one slot).
  */
 class ShardedClusterIT {
 
@@ -42,6 +42,19 @@ class ShardedClusterIT {
       assertThat(status.exitCode()).as(status.stderr()).isZero();
       assertThat(new io.vertx.core.json.JsonObject(status.lines().get(status.lines().size() - 1)).getJsonArray("shards"))
           .hasSize(6);
+
+      // a node's HTTP poll (status, its totals, every shard's newest errors) reads each slot on its own
+      try (dev.redfleet.testing.Fleet fleet = new dev.redfleet.testing.Fleet(null,
+          new dev.redfleet.testing.TestRedis(dev.redfleet.redis.RedisConnectionOptions.parse(cluster.url()), "redfleet"),
+          cluster.url(), List.of("--shards", "6", "--source", "none", "--http-port", "0"))) {
+        FleetProcess node = fleet.start();
+        String url = "http://127.0.0.1:" + dev.redfleet.testing.Http.portOf(node) + "/";
+        dev.redfleet.testing.Waits.until("the node healthy (its poll answered)", java.time.Duration.ofSeconds(60),
+            () -> dev.redfleet.testing.Http.get(url + "health").status() == 200);
+        io.vertx.core.json.JsonObject page = new io.vertx.core.json.JsonObject(dev.redfleet.testing.Http.get(url + "api/status").body());
+        assertThat(page.getJsonArray("shards")).hasSize(6);
+        assertThat(node.logText()).doesNotContain("CROSSSLOT").doesNotContain("same slot");
+      }
     }
   }
 }

@@ -181,12 +181,22 @@ public final class ErrorRequeuer {
    * message is left in place, one no longer in the list is not found and nothing is written.
    */
   public static Future<One> requeueOne(Scripts scripts, Keys keys, String entry) {
-    Candidate candidate = read(entry);
+    return requeueOne(scripts, keys, entry, null);
+  }
+
+  /**
+   * As {@link #requeueOne(Scripts, Keys, String)} in one shard's errors list: {@code toGlobal}
+   * turns the shard's ids into fleet-wide ones (null: one shard), which the new message's {@code
+   * redfleet-requeued-from} and both ids of the answer are.
+   */
+  public static Future<One> requeueOne(Scripts scripts, Keys keys, String entry, java.util.function.LongUnaryOperator toGlobal) {
+    Candidate candidate = read(ErrorsVerticle.fleetWide(entry, toGlobal));
     if (candidate.tail() == null) {
       return Future.succeededFuture(new One(0, 0, candidate.kind()));
     }
     return new FleetStore(scripts, keys).errors().requeue(entry, candidate.tail())
-        .map(newId -> new One(candidate.id(), newId, candidate.kind()));
+        .map(newId -> new One(candidate.id(), newId > 0 && toGlobal != null ? toGlobal.applyAsLong(newId) : newId,
+            candidate.kind()));
   }
 
   /**

@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.redis.client.Response;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -41,8 +42,9 @@ public final class ActionsEndpoint {
   public static final String DELETE = "/api/errors/delete";
   public static final String REQUEUE_ALL = "/api/errors/requeue-all";
   /** The fields each action takes; any other is refused. */
-  private static final Map<String, Set<String>> FIELDS = Map.of(PAUSE, Set.of("by"), RESUME, Set.of(),
-      REQUEUE, Set.of("entry"), DELETE, Set.of("entry"), REQUEUE_ALL, Set.of("limit"));
+  // lists: an unknown field's refusal names the known ones in this order
+  private static final Map<String, List<String>> FIELDS = Map.of(PAUSE, List.of("by"), RESUME, List.of(),
+      REQUEUE, List.of("entry", "shard"), DELETE, List.of("entry", "shard"), REQUEUE_ALL, List.of("limit"));
   /** Entries one requeue-all request moves at most (about a second's work), so it ends well inside the idle timeout. */
   public static final int MAX_REQUEUE_ALL = 10_000;
   /** When no limit is given. */
@@ -53,7 +55,7 @@ public final class ActionsEndpoint {
       "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS", "MISCONF");
 
   private final Scripts scripts;
-  private final Keys keys;
+  private final dev.redfleet.redis.Shards shards;
   private final FleetStore store;
   private final PostAccess access;
   private final long maxRequestBytes;
@@ -61,8 +63,7 @@ public final class ActionsEndpoint {
   /** @param maxBodyBytes the fleet's largest message body: an errors entry holds one, and is sent back JSON-escaped */
   public ActionsEndpoint(Scripts scripts, dev.redfleet.redis.Shards shards, PostAccess access, long maxBodyBytes) {
     this.scripts = scripts;
-    // the errors actions act on shard 0's list (the page shows that one); pause and resume on every shard
-    this.keys = shards.shard(0);
+    this.shards = shards;
     this.store = new FleetStore(scripts, shards);
     this.access = access;
     this.maxRequestBytes = 2 * MessagesEndpoint.maxRequestBytes(maxBodyBytes);
@@ -139,11 +140,18 @@ public final class ActionsEndpoint {
       MessagesEndpoint.reply(request, 400, MessagesEndpoint.error(refusal));
       return;
     }
+    Object shard = json.getValue("shard");
+    if (shard != null && !(shard instanceof Integer s && s >= 0 && s < shards.count())) {
+      MessagesEndpoint.reply(request, 400, MessagesEndpoint.error("\"shard\" must be a whole number from 0 to "
+          + (shards.count() - 1) + ": the shard of the entry, as /api/status shows it in latestErrors[].shard"));
+      return;
+    }
+    int s = shard == null ? 0 : (Integer) shard;
     Future<Answer> done = switch (path) {
       case PAUSE -> pause(json.getValue("by") instanceof String by ? by : "page@" + request.remoteAddress().hostAddress());
       case RESUME -> resume();
-      case REQUEUE -> requeue(json.getString("entry"));
-      case DELETE -> delete(json.getString("entry"));
+      case REQUEUE -> requeue(s, json.getString("entry"));
+      case DELETE -> delete(s, json.getString("entry"));
       default -> requeueAll(json.getValue("limit") instanceof Integer limit ? limit : DEFAULT_REQUEUE_ALL);
     };
     done.timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
@@ -213,11 +221,19 @@ public final class ActionsEndpoint {
     }
   }
 
-  private Future<Answer> requeue(String entry) {
-    return ErrorRequeuer.requeueOne(scripts, keys, entry).map(one -> {
+  /** Shard {@code s}'s id {@code local} as the fleet shows it (itself with one shard). */
+  private long fleetId(int s, long local) {
+    return local > 0 ? shards.globalId(s, local) : local;
+  }
+
+  private Future<Answer> requeue(int shard, String entry) {
+    return ErrorRequeuer.requeueOne(scripts, shards.shard(shard), entry,
+        shards.count() == 1 ? null : local -> shards.globalId(shard, local)).map(one -> {
       if (one.requeued()) {
-        log.info("page action: the error entry of message {} is requeued as message {}", one.originalId(), one.newId());
-        return Answer.ok(new JsonObject().put("requeued", 1).put("id", one.newId()).put("from", one.originalId()));
+        long from = one.originalId();
+        long id = one.newId();
+        log.info("page action: the error entry of message {} is requeued as message {}", from, id);
+        return Answer.ok(new JsonObject().put("requeued", 1).put("id", id).put("from", from));
       }
       if (one.gone()) {
         return Answer.refused(409, gone());
@@ -227,18 +243,32 @@ public final class ActionsEndpoint {
     });
   }
 
-  private Future<Answer> delete(String entry) {
-    return store.errors().delete(entry).map(deleted -> {
+  private Future<Answer> delete(int shard, String entry) {
+    return new FleetStore(scripts, shards.shard(shard)).errors().delete(entry).map(deleted -> {
       if (!deleted) {
         return Answer.refused(409, gone());
       }
-      log.info("page action: the error entry {} is deleted", idOf(entry));
+      log.info("page action: the error entry {} is deleted", idOf(shard, entry));
       return Answer.ok(new JsonObject().put("deleted", 1));
     });
   }
 
+  /** Shard after shard, each entry into its own shard, until {@code limit} are requeued. */
   private Future<Answer> requeueAll(int limit) {
-    return new ErrorRequeuer(scripts, keys, limit, Set.of()).run().map(r -> {
+    Future<ErrorRequeuer.Result> chain = Future.succeededFuture(null);
+    for (int s = 0; s < shards.count(); s++) {
+      int shard = s;
+      chain = chain.compose(soFar -> {
+        long left = limit - (soFar == null ? 0 : soFar.requeued());
+        if (left <= 0) {
+          return Future.succeededFuture(soFar);
+        }
+        return new ErrorRequeuer(scripts, shards.shard(shard), left, Set.of(),
+            shards.count() == 1 ? null : local -> shards.globalId(shard, local)).run()
+            .map(one -> soFar == null ? one : ErrorRequeuer.Result.both(soFar, one));
+      });
+    }
+    return chain.map(r -> {
       if (r.requeued() > 0) {
         log.info("page action: {} error entries are requeued", r.requeued());
       }
@@ -255,10 +285,10 @@ public final class ActionsEndpoint {
   }
 
   /** "of message N" for a failed message's entry, else "(not a failed message)"; never its body. */
-  private static String idOf(String entry) {
+  private String idOf(int shard, String entry) {
     try {
       Object id = new JsonObject(entry).getValue("id");
-      return id instanceof Number n ? "of message " + n.longValue() : "(not a failed message)";
+      return id instanceof Number n ? "of message " + fleetId(shard, n.longValue()) : "(not a failed message)";
     } catch (RuntimeException notJson) {
       return "(not JSON)";
     }

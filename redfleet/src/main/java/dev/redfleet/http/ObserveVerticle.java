@@ -113,8 +113,8 @@ public final class ObserveVerticle extends VerticleBase {
   }
 
   /**
-   * With shards: the status and /metrics add up every shard; the page's newest errors are shard
-   * 0's (docs/DESIGN.md, "Shards": what the page does not cover yet).
+   * With shards: the status and /metrics add up every shard; the page's newest errors are the
+   * newest of every shard's, each with its shard and its fleet-wide id.
    */
   public ObserveVerticle(Scripts scripts, dev.redfleet.redis.Shards shards, String nodeId, Settings settings,
                          NodeMetrics metrics, RedisClock clock, MessagesEndpoint messages, ActionsEndpoint actions) {
@@ -234,7 +234,7 @@ public final class ObserveVerticle extends VerticleBase {
         });
   }
 
-  private void polled(JsonObject s, Map<String, FiguresStore.NodeTotals> totals, List<ErrorStore.Entry> errors) {
+  private void polled(JsonObject s, Map<String, FiguresStore.NodeTotals> totals, List<FiguresStore.ShardEntry> errors) {
     long now = s.getLong("redisTime");
     queueDepth.set(s.getLong("queue"));
     errorsWaiting.set(s.getLong("errors"));
@@ -290,13 +290,25 @@ public final class ObserveVerticle extends VerticleBase {
 
     // each entry as its exact text (what the page's actions name it by) and its fields when it is JSON
     JsonArray latest = new JsonArray();
-    for (ErrorStore.Entry e : errors) {
+    for (FiguresStore.ShardEntry tagged : errors) {
+      ErrorStore.Entry e = tagged.entry();
       String text = e.text();
       JsonObject entry = new JsonObject().put("entry", text).put("exact", e.utf8());
       try {
-        entry.put("fields", new JsonObject(text));
+        JsonObject fields = new JsonObject(text);
+        entry.put("fields", fields);
+        if (shards.count() > 1) {
+          // the shard names the list an action acts on; the fields hold the shard's own id
+          entry.put("shard", tagged.shard());
+          if (fields.getValue("id") instanceof Number local && local.longValue() > 0) {
+            entry.put("id", shards.globalId(tagged.shard(), local.longValue()));
+          }
+        }
       } catch (DecodeException | ClassCastException notAnObject) {
         entry.putNull("fields");
+        if (shards.count() > 1) {
+          entry.put("shard", tagged.shard());
+        }
       }
       latest.add(entry);
     }

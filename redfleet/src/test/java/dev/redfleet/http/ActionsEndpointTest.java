@@ -141,7 +141,7 @@ class ActionsEndpointTest extends RedisTestBase {
     assertThat(notFailed.status()).isEqualTo(422);
     assertThat(notFailed.error()).startsWith("the entry is malformed, not a failed message");
     assertThat(post(loopback, ActionsEndpoint.DELETE, "{\"entry\":\"x\",\"id\":1}").error())
-        .isEqualTo("unknown field \"id\" for /api/errors/delete (known: entry)");
+        .isEqualTo("unknown field \"id\" for /api/errors/delete (known: entry, shard)");
     assertThat(post(loopback, ActionsEndpoint.DELETE, "[1]").status()).isEqualTo(400);
     assertThat(post(loopback, ActionsEndpoint.DELETE, "{}").status()).isEqualTo(400);
     assertThat(post(loopback, ActionsEndpoint.REQUEUE_ALL, "{\"limit\":0}").status()).isEqualTo(400);

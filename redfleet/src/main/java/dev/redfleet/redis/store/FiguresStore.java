@@ -31,7 +31,7 @@ public final class FiguresStore {
     this(scripts, keys, List.of(keys));
   }
 
-  /** With shards: the page's newest errors are those of {@code keys} (shard 0's), the produced total every shard's. */
+  /** With shards: the page's newest errors and the produced total are every shard's ({@code keys} the namespace's). */
   FiguresStore(Scripts scripts, Keys keys, List<Keys> shards) {
     this.scripts = scripts;
     this.keys = keys;
@@ -42,24 +42,75 @@ public final class FiguresStore {
   public record NodeTotals(long handled, long failed) {}
 
   /**
+   * An entry of a shard's errors list.
+   *
+   * @param shard the shard whose list holds it (0 with one shard)
+   * @param entry the entry
+   */
+  public record ShardEntry(int shard, ErrorStore.Entry entry) {}
+
+  /**
    * What the page reads with a node's publication.
    *
    * @param totals every node's published totals, in the order Redis gave them
-   * @param latestErrors the newest entries of the errors list, newest first
+   * @param latestErrors the newest entries of the errors lists, newest first
    */
-  public record PageFigures(Map<String, NodeTotals> totals, List<ErrorStore.Entry> latestErrors) {}
+  public record PageFigures(Map<String, NodeTotals> totals, List<ShardEntry> latestErrors) {}
 
   /**
    * Publishes {@code nodeId}'s totals and reads everyone's with the newest {@code errors} entries
-   * of the errors list, pipelined in one round trip. A totals value not in the published form
-   * fails the call.
+   * of the errors list. With one shard that is one pipelined round trip. With shards the totals
+   * (under the namespace's tag) and each shard's newest entries are read side by side, a request
+   * per slot, and the newest {@code errors} of them all are kept, by their {@code "at"} time
+   * (entries without one count as oldest). A totals value not in the published form fails the call.
    */
   public Future<PageFigures> publishTotals(String nodeId, long handled, long failed, int errors) {
-    return scripts.batch(List.of(
-            Request.cmd(Command.HSET).arg(keys.nodeTotals()).arg(nodeId).arg(handled + " " + failed),
-            Request.cmd(Command.HGETALL).arg(keys.nodeTotals()),
-            Request.cmd(Command.LRANGE).arg(keys.errors()).arg(0).arg(errors - 1)))
-        .map(r -> new PageFigures(totals(r.get(1)), entries(r.get(2))));
+    Request publish = Request.cmd(Command.HSET).arg(keys.nodeTotals()).arg(nodeId).arg(handled + " " + failed);
+    Request everyone = Request.cmd(Command.HGETALL).arg(keys.nodeTotals());
+    if (shards.size() == 1) {
+      return scripts.batch(List.of(publish, everyone, Request.cmd(Command.LRANGE).arg(keys.errors()).arg(0).arg(errors - 1)))
+          .map(r -> new PageFigures(totals(r.get(1)), tagged(0, entries(r.get(2)))));
+    }
+    Future<Response> totals = scripts.batch(List.of(publish, everyone)).map(r -> r.get(1));
+    List<Future<Response>> lists = new ArrayList<>(shards.size());
+    for (Keys shard : shards) {
+      lists.add(scripts.send(Request.cmd(Command.LRANGE).arg(shard.errors()).arg(0).arg(errors - 1)));
+    }
+    List<Future<?>> all = new ArrayList<>(lists);
+    all.add(totals);
+    return Future.all(all).map(done -> {
+      List<ShardEntry> merged = new ArrayList<>();
+      for (int s = 0; s < lists.size(); s++) {
+        merged.addAll(tagged(s, entries(lists.get(s).result())));
+      }
+      // newest first; a stable sort keeps each list's own order among equal times
+      merged.sort(java.util.Comparator.comparingLong((ShardEntry e) -> at(e.entry().text())).reversed());
+      return new PageFigures(totals(totals.result()), List.copyOf(merged.subList(0, Math.min(errors, merged.size()))));
+    });
+  }
+
+  private static List<ShardEntry> tagged(int shard, List<ErrorStore.Entry> entries) {
+    List<ShardEntry> tagged = new ArrayList<>(entries.size());
+    for (ErrorStore.Entry e : entries) {
+      tagged.add(new ShardEntry(shard, e));
+    }
+    return tagged;
+  }
+
+  private static final java.util.regex.Pattern AT = java.util.regex.Pattern.compile("\"at\":(\\d{1,18})[,}]");
+
+  /**
+   * An entry's {@code "at"} (Redis time, ms), -1 without one. Its last match: quotes inside a
+   * body or raw text are escaped, and a header's value is text, so only the entry's own field
+   * matches (it comes after the message's fields).
+   */
+  static long at(String entry) {
+    java.util.regex.Matcher m = AT.matcher(entry);
+    long at = -1;
+    while (m.find()) {
+      at = Long.parseLong(m.group(1));
+    }
+    return at;
   }
 
   /** Drops the published totals of {@code nodeIds} (a node that left, or nodes gone without a word). */

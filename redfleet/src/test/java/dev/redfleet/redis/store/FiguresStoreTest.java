@@ -23,11 +23,29 @@ class FiguresStoreTest extends RedisTestBase {
 
     assertThat(figures.totals()).containsEntry("other", new FiguresStore.NodeTotals(7, 2))
         .containsEntry("me", new FiguresStore.NodeTotals(40, 1)).hasSize(2);
-    assertThat(figures.latestErrors()).extracting(ErrorStore.Entry::text).containsExactly("{\"id\":3}", "middle");
+    assertThat(figures.latestErrors()).extracting(e -> e.entry().text()).containsExactly("{\"id\":3}", "middle");
+    assertThat(figures.latestErrors()).extracting(FiguresStore.ShardEntry::shard).containsOnly(0);
     assertThat(redis.string("HGET", redis.keys.nodeTotals(), "me")).isEqualTo("40 1");
 
     TestRedis.await(store.figures().forgetTotals(List.of("me", "other")));
     assertThat(redis.number("EXISTS", redis.keys.nodeTotals())).isZero();
+  }
+
+  @Test
+  void withShardsTheNewestErrorsOfEveryShardComeNewestFirstWithTheirShard() {
+    dev.redfleet.redis.Shards shards = new dev.redfleet.redis.Shards(redis.keys, 3);
+    FleetStore store = new FleetStore(new Scripts(redis.client()), shards);
+    // each list newest first (LPUSH): shard 0 failed at 10 and 40, shard 1 at 30, shard 2 at 20 and 50
+    redis.call("LPUSH", shards.shard(0).errors(), "{\"id\":1,\"error\":\"x\",\"at\":10}", "{\"id\":2,\"error\":\"x\",\"at\":40}");
+    redis.call("LPUSH", shards.shard(1).errors(), "{\"id\":1,\"headers\":{\"at\":\"99\"},\"body\":\"\\\"at\\\":77,\",\"at\":30}");
+    redis.call("LPUSH", shards.shard(2).errors(), "{\"id\":1,\"at\":20}", "{\"id\":2,\"at\":50}", "not json");
+
+    FiguresStore.PageFigures figures = TestRedis.await(store.figures().publishTotals("me", 1, 0, 4));
+
+    // the entry without an "at" counts as oldest; a body's or header's "at" is not the entry's
+    assertThat(figures.latestErrors()).extracting(e -> e.shard() + ":" + FiguresStore.at(e.entry().text()))
+        .containsExactly("2:50", "0:40", "1:30", "2:20");
+    assertThat(figures.totals()).containsEntry("me", new FiguresStore.NodeTotals(1, 0));
   }
 
   @Test
