@@ -64,8 +64,8 @@ public final class StatusStore {
   /**
    * A sharded namespace as one snapshot: queue, errors, ids handed out (lastId: the sum of the
    * shards' seq), audited, delayed, each node's held messages and the counters added up over the
-   * shards; the lease, epoch, pause, dataset and each member's last heartbeat from the namespace's
-   * own snapshot ({@code fleet}). A node that holds messages in a shard but is no longer a member
+   * shards and the namespace's own counters (floors.lua's); the lease, epoch, pause, dataset and
+   * each member's last heartbeat from the namespace's own snapshot ({@code fleet}). A node that holds messages in a shard but is no longer a member
    * of the namespace is listed too. Each snapshot is atomic, their sum is not: they are taken side
    * by side, each in its own slot.
    */
@@ -78,6 +78,8 @@ public final class StatusStore {
     Map<String, Long> held = new LinkedHashMap<>();
     Map<String, Long> seen = new LinkedHashMap<>();
     Map<String, String> counters = new LinkedHashMap<>();
+    // the namespace's own counters: what floors.lua counts there (ids_skipped, data_lost)
+    fleet.counters().forEach((field, value) -> counters.merge(field, value, StatusStore::added));
     for (Member member : fleet.members()) {
       held.put(member.node(), 0L);
       seen.put(member.node(), member.lastSeenMs());
