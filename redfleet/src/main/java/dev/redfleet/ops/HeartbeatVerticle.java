@@ -64,7 +64,10 @@ public final class HeartbeatVerticle extends VerticleBase {
     if (keepHoldings) {
       return Future.succeededFuture();
     }
-    return nodes.leave(nodeId)
+    // after the last heartbeat's writes: one that landed after the leave would make the node a
+    // member again (in the namespace or, with shards, a shard's copy), and forget-left would then
+    // skip its last sweep of the landing list
+    return lastBeat.transform(ignored -> nodes.leave(nodeId))
         .timeout(5, TimeUnit.SECONDS)
         .onSuccess(moved -> log.info("node {} left the fleet; {} unfinished message(s) returned to the queue",
             nodeId, moved))
@@ -77,8 +80,11 @@ public final class HeartbeatVerticle extends VerticleBase {
   }
 
   private void beat() {
-    nodes.heartbeat(nodeId, handler)
+    lastBeat = nodes.heartbeat(nodeId, handler)
         .onSuccess(r -> backoff.succeeded())
         .onFailure(backoff::failed);
   }
+
+  /** The last heartbeat sent, whose writes the leave waits for. */
+  private Future<Long> lastBeat = Future.succeededFuture();
 }
