@@ -267,7 +267,7 @@ public final class FleetNode {
         })
         .compose(v -> SplitBrainCheck.check(redis, connector.options().topology()))
         // before anything that hands out ids or epochs: the node knows the dataset and its floors
-        .compose(v -> vertx.deployVerticle(new FloorsVerticle(scripts, keys, nodeId, config.heartbeatMs()), scoped()))
+        .compose(v -> vertx.deployVerticle(new FloorsVerticle(scripts, shards, nodeId, config.heartbeatMs()), scoped()))
         .compose(id -> {
           floors = id;
           return Future.<Void>succeededFuture();

@@ -33,7 +33,7 @@ public final class FloorsVerticle extends VerticleBase {
   public static final String CHANGED_ADDRESS = "redfleet.redis-changed";
 
   private final Scripts scripts;
-  private final Keys keys;
+  private final dev.redfleet.redis.Shards shards;
   private final String nodeId;
   private final long periodMs;
   private final Backoff backoff = new Backoff(log, "floors check", 100, 5000);
@@ -43,8 +43,13 @@ public final class FloorsVerticle extends VerticleBase {
   private MessageConsumer<String> anchorChanges;
 
   public FloorsVerticle(Scripts scripts, Keys keys, String nodeId, long periodMs) {
+    this(scripts, dev.redfleet.redis.Shards.one(keys), nodeId, periodMs);
+  }
+
+  /** With shards: the stranded check looks at the node's in-flight record in every shard. */
+  public FloorsVerticle(Scripts scripts, dev.redfleet.redis.Shards shards, String nodeId, long periodMs) {
     this.scripts = scripts;
-    this.keys = keys;
+    this.shards = shards;
     this.nodeId = nodeId;
     this.periodMs = periodMs;
   }
@@ -105,7 +110,7 @@ public final class FloorsVerticle extends VerticleBase {
     if (holdings == null) {
       return;
     }
-    NodeStore nodes = new FleetStore(scripts, keys).nodes();
+    NodeStore nodes = new FleetStore(scripts, shards).nodes();
     holdings.requeueStranded(vertx, keep -> nodes.requeueStranded(nodeId, keep))
         .onSuccess(moved -> {
           if (moved > 0) {

@@ -95,22 +95,28 @@ final class Durability {
     if (onShard(keys)) {
       // a shard's call of a sharded namespace: its keys are under the shard's tag, the guard's
       // (dataset, the fleet's floors) under the namespace's, and its ids are the shard's own
-      // counter, which the fleet-wide floor does not describe: neither guarded nor remembered
-      // (docs/DESIGN.md, "Shards": the window this leaves after Redis loses data)
-      return call(script, keys, args, false);
+      // counter, which the fleet-wide floor does not describe: neither guarded nor remembered in
+      // the floors (docs/DESIGN.md, "Shards": the window this leaves after Redis loses data). What
+      // the node holds there is tracked as in the namespace (the claim tokens name their shard).
+      return held(script, args, () -> call(script, keys, args, false));
     }
     if (floors != null && ISSUERS.contains(script)) {
       Future<Response> issued = issue(script, keys, args);
       return script == Script.PRODUCE ? produced(issued) : issued;
     }
+    return held(script, args, () -> call(script, keys, args));
+  }
+
+  /** {@code call}, for a claim tracked in the holdings: sent once the holdings let claims go, its end noted. */
+  private Future<Response> held(Script script, List<?> args, java.util.function.Supplier<Future<Response>> call) {
     if (holdings != null && (script == Script.CLAIM || script == Script.FINISH_CLAIM)) {
       String token = String.valueOf(args.get(script == Script.CLAIM ? 3 : 7));
       return holdings.beforeClaim(token).compose(v -> {
         holdings.claimStarted();
-        return call(script, keys, args).andThen(ar -> holdings.claimEnded(token, ar.succeeded()));
+        return call.get().andThen(ar -> holdings.claimEnded(token, ar.succeeded()));
       });
     }
-    return call(script, keys, args);
+    return call.get();
   }
 
   /** One call: WAIT as needed, through the runner (cluster redirects, the timeout); what the answer shows is remembered. */
@@ -118,12 +124,15 @@ final class Durability {
     return call(script, keys, args, true);
   }
 
-  private Future<Response> call(Script script, List<String> keys, List<?> args, boolean remembered) {
+  /** @param floorsToo the answer's ids and epochs are the namespace's (false: a shard's; only the holdings learn from it) */
+  private Future<Response> call(Script script, List<String> keys, List<?> args, boolean floorsToo) {
     int replicas = waitFor(script);
     return runner.call(() -> replicas > 0 ? durable(script, keys, args, replicas) : runner.eval(script, keys, args))
         .onSuccess(answer -> {
-          if (remembered) {
+          if (floorsToo) {
             remember(script, args, answer);
+          } else {
+            rememberHoldings(script, args, answer);
           }
         })
         .onFailure(e -> failedSinceProduce |= !Scripts.refusedByGuard(e));
@@ -242,6 +251,26 @@ final class Durability {
   }
 
   /** Notes the ids and epochs an answer (or a finish call) shows, and what the node claimed and finished. */
+  /** What a shard's answer tells the holdings (claims and finishes), nothing for the floors. */
+  private void rememberHoldings(Script script, List<?> args, Response answer) {
+    if (holdings == null || answer == null) {
+      return;
+    }
+    try {
+      switch (script) {
+        case CLAIM -> holdings.claimed(args, answer);
+        case FINISH -> holdings.finished(args);
+        case FINISH_CLAIM -> {
+          holdings.finished(args.subList(3, args.size()));
+          holdings.claimed(args.subList(4, 8), answer.get(1));
+        }
+        default -> { }
+      }
+    } catch (RuntimeException unexpectedShape) {
+      // another answer format: the holdings are a safety net, not a reason to fail the call
+    }
+  }
+
   private void remember(Script script, List<?> args, Response answer) {
     if ((floors == null && holdings == null) || answer == null) {
       return;

@@ -237,8 +237,10 @@ public final class NodeStore {
    * the deliveries {@code keep} ("token|index") the node still holds; completes with how many.
    */
   public Future<Long> requeueStranded(String nodeId, List<String> keep) {
-    // with shards, Holdings does not track the shards' claims (docs/DESIGN.md, "Shards"): only the namespace's
-    return scripts.run(Script.REQUEUE_STRANDED, keys.requeueStranded(nodeId), keep).map(Response::toLong);
+    // each shard's record on its own (the kept deliveries name their shard by their token)
+    java.util.function.Function<Keys, Future<Long>> call =
+        shard -> scripts.run(Script.REQUEUE_STRANDED, shard.requeueStranded(nodeId), keep).map(Response::toLong);
+    return eachShard(call, Long::sum, call);
   }
 
   /** audit-prune: deletes the bitmaps of complete segments older than {@code retentionMs} (every shard's); completes with how many. */
