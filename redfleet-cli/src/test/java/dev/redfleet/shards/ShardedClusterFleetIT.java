@@ -13,10 +13,7 @@ import dev.redfleet.testing.TestRedis;
 import dev.redfleet.testing.Waits;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.BitSet;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -167,27 +164,14 @@ class ShardedClusterFleetIT {
       long runMs = (System.nanoTime() - firstThirdAt) / 1_000_000;
 
       // each shard: its part of the limit produced, gap-free, every id recorded once in its own audit
-      Set<Long> globalIds = new HashSet<>();
+      ShardChecks.eachShardAuditedOnce(fleet.redis, shards, LIMIT);
       for (int s = 0; s < SHARDS; s++) {
         Keys shard = shards.shard(s);
-        long part = shards.shardLimit(s, LIMIT);
-        assertThat(fleet.redis.number("GET", shard.seq())).as("shard " + s + " seq").isEqualTo(part);
-        assertThat(fleet.redis.stat(shard, "duplicates")).as("shard " + s + " duplicates").isZero();
-        assertThat(fleet.redis.stat(shard, "processed")).as("shard " + s + " outcomes").isEqualTo(part);
-        BitSet ids = fleet.redis.auditedIds(shard);
-        assertThat(ids.cardinality()).as("shard " + s + " ids with an outcome").isEqualTo((int) part);
-        assertThat(ids.nextClearBit(1)).as("shard " + s + " first id without an outcome").isEqualTo((int) part + 1);
-        assertThat(fleet.redis.number("LLEN", shard.queue())).as("shard " + s + " queue").isZero();
         assertThat(fleet.redis.number("ZCARD", shard.delayed())).as("shard " + s + " delayed").isZero();
         for (FleetProcess dead : List.of(first, worker)) {
           assertThat(held(fleet, shard, dead.name)).as("shard " + s + ": what SIGKILLed " + dead.name + " still holds").isZero();
         }
-        for (long local = 1; local <= part; local++) {
-          globalIds.add(shards.globalId(s, local));
-        }
       }
-      // the shards' ids tile 1..LIMIT fleet-wide
-      assertThat(globalIds).hasSize((int) LIMIT).allMatch(id -> id >= 1 && id <= LIMIT);
       // the migrated slot lives on the target only: nothing of it left behind on its old master
       try (TestRedis old = new TestRedis(home.url(), "redfleet")) {
         assertThat(old.number("CLUSTER", "COUNTKEYSINSLOT", cluster.slotOf(moving.seq())))
@@ -198,29 +182,10 @@ class ShardedClusterFleetIT {
       long requeued = stat(fleet, shards, "requeued");
 
       // getErrors drains every shard, with fleet-wide ids, each once
-      FleetProcess.Result drained = FleetProcess.oneShot(List.of("getErrors", "--json", "--shards", Integer.toString(SHARDS),
-          "--redis", cluster.url()));
-      assertThat(drained.exitCode()).as(drained.stderr()).isZero();
-      List<JsonObject> errors = drained.lines().stream().map(JsonObject::new).toList();
-      assertThat(errors).hasSize((int) failed);
-      Set<Long> errorIds = new HashSet<>();
-      int[] perShard = new int[SHARDS];
-      for (JsonObject e : errors) {
-        long id = e.getLong("id");
-        assertThat(id).isBetween(1L, LIMIT);
-        assertThat(errorIds.add(id)).as("error id " + id + " once").isTrue();
-        perShard[shards.shardOf(id)]++;
-      }
-      for (int s = 0; s < SHARDS; s++) {
-        assertThat(perShard[s]).as("errors of shard " + s).isPositive();
-        assertThat(fleet.redis.number("LLEN", shards.shard(s).errors())).as("shard " + s + " errors left").isZero();
-      }
+      ShardChecks.getErrorsDrainsEveryShard(fleet.redis, shards, cluster.url(), LIMIT, failed);
 
       // status adds the shards up: the limit handed out, each id accounted for
-      FleetProcess.Result status = FleetProcess.oneShot(List.of("status", "--json", "--shards", Integer.toString(SHARDS),
-          "--redis", cluster.url()));
-      assertThat(status.exitCode()).as(status.stderr()).isZero();
-      JsonObject st = new JsonObject(status.lines().get(status.lines().size() - 1));
+      JsonObject st = ShardChecks.status(shards, cluster.url());
       assertThat(st.getLong("lastId")).isEqualTo(LIMIT);
       assertThat(st.getJsonObject("audit").getLong("audited")).isEqualTo(LIMIT);
       assertThat(st.getJsonObject("audit").getLong("unaccounted")).isZero();

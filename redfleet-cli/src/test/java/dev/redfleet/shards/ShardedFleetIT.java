@@ -9,10 +9,7 @@ import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.Waits;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.BitSet;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -82,51 +79,16 @@ class ShardedFleetIT {
     Waits.until(LIMIT + " outcomes (now " + stat("processed") + ")", Duration.ofSeconds(240),
         () -> stat("processed") >= LIMIT);
     // each shard: its part of the limit produced, gap-free, every id recorded once in its own audit
-    Set<Long> globalIds = new HashSet<>();
-    for (int s = 0; s < SHARDS; s++) {
-      Keys shard = shards.shard(s);
-      long part = shards.shardLimit(s, LIMIT);
-      assertThat(fleet.redis.number("GET", shard.seq())).as("shard " + s + " seq").isEqualTo(part);
-      assertThat(fleet.redis.stat(shard, "duplicates")).as("shard " + s + " duplicates").isZero();
-      assertThat(fleet.redis.stat(shard, "processed")).as("shard " + s + " outcomes").isEqualTo(part);
-      BitSet ids = fleet.redis.auditedIds(shard);
-      assertThat(ids.cardinality()).as("shard " + s + " ids with an outcome").isEqualTo((int) part);
-      assertThat(ids.nextClearBit(1)).as("shard " + s + " first id without an outcome").isEqualTo((int) part + 1);
-      assertThat(fleet.redis.number("LLEN", shard.queue())).isZero();
-      for (long local = 1; local <= part; local++) {
-        globalIds.add(shards.globalId(s, local));
-      }
-    }
-    // the shards' ids tile 1..LIMIT fleet-wide
-    assertThat(globalIds).hasSize((int) LIMIT).allMatch(id -> id >= 1 && id <= LIMIT);
+    ShardChecks.eachShardAuditedOnce(fleet.redis, shards, LIMIT);
     assertThat(fleet.redis.number("EXISTS", fleet.redis.keys.queue())).as("the namespace's own queue, unused").isZero();
     long failed = stat("failed");
     assertThat(failed).isPositive();
 
     // getErrors drains every shard, with fleet-wide ids
-    FleetProcess.Result drained = FleetProcess.oneShot(List.of("getErrors", "--json", "--shards", Integer.toString(SHARDS),
-        "--redis", fleet.server.url()));
-    assertThat(drained.exitCode()).as(drained.stderr()).isZero();
-    List<JsonObject> errors = drained.lines().stream().map(JsonObject::new).toList();
-    assertThat(errors).hasSize((int) failed);
-    Set<Long> errorIds = new HashSet<>();
-    int[] perShard = new int[SHARDS];
-    for (JsonObject e : errors) {
-      long id = e.getLong("id");
-      assertThat(id).isBetween(1L, LIMIT);
-      assertThat(errorIds.add(id)).as("error id " + id + " once").isTrue();
-      perShard[shards.shardOf(id)]++;
-    }
-    for (int s = 0; s < SHARDS; s++) {
-      assertThat(perShard[s]).as("errors of shard " + s).isPositive();
-      assertThat(fleet.redis.number("LLEN", shards.shard(s).errors())).as("shard " + s + " errors left").isZero();
-    }
+    ShardChecks.getErrorsDrainsEveryShard(fleet.redis, shards, fleet.server.url(), LIMIT, failed);
 
     // status adds the shards up and shows a line per shard
-    FleetProcess.Result status = FleetProcess.oneShot(List.of("status", "--json", "--shards", Integer.toString(SHARDS),
-        "--redis", fleet.server.url()));
-    assertThat(status.exitCode()).as(status.stderr()).isZero();
-    JsonObject s = new JsonObject(status.lines().get(status.lines().size() - 1));
+    JsonObject s = ShardChecks.status(shards, fleet.server.url());
     assertThat(s.getLong("lastId")).isEqualTo(LIMIT);
     assertThat(s.getJsonObject("audit").getLong("audited")).isEqualTo(LIMIT);
     assertThat(s.getJsonObject("audit").getLong("unaccounted")).isZero();
