@@ -5,7 +5,6 @@ import dev.redfleet.election.Leadership;
 import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
-import dev.redfleet.redis.RedisClock;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.redis.store.ErrorStore;
 import dev.redfleet.redis.store.FiguresStore;
@@ -46,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * ({@link MessagesEndpoint}) and the page's actions ({@link ActionsEndpoint}).
  *
  * <p>One poll a second, on the shared pool: the status script, this node's totals into
- * {@code nodetotals}, everyone's totals and the newest errors, and a Redis clock sample. The
+ * {@code nodetotals}, everyone's totals and the newest errors (every shard's). The
  * fleet-wide figures are read from that poll, never counted on the hot path.
  */
 public final class ObserveVerticle extends VerticleBase {
@@ -73,7 +72,6 @@ public final class ObserveVerticle extends VerticleBase {
   private final String nodeId;
   private final Settings settings;
   private final NodeMetrics metrics;
-  private final RedisClock clock;
   private final MessagesEndpoint messages;
   private final ActionsEndpoint actions;
   private final Backoff backoff = new Backoff(log, "observe poll", POLL_MS, POLL_MS);
@@ -108,8 +106,8 @@ public final class ObserveVerticle extends VerticleBase {
   private JsonArray latestErrors = new JsonArray();
 
   public ObserveVerticle(Scripts scripts, Keys keys, String nodeId, Settings settings,
-                         NodeMetrics metrics, RedisClock clock, MessagesEndpoint messages, ActionsEndpoint actions) {
-    this(scripts, dev.redfleet.redis.Shards.one(keys), nodeId, settings, metrics, clock, messages, actions);
+                         NodeMetrics metrics, MessagesEndpoint messages, ActionsEndpoint actions) {
+    this(scripts, dev.redfleet.redis.Shards.one(keys), nodeId, settings, metrics, messages, actions);
   }
 
   /**
@@ -117,7 +115,7 @@ public final class ObserveVerticle extends VerticleBase {
    * newest of every shard's, each with its shard and its fleet-wide id.
    */
   public ObserveVerticle(Scripts scripts, dev.redfleet.redis.Shards shards, String nodeId, Settings settings,
-                         NodeMetrics metrics, RedisClock clock, MessagesEndpoint messages, ActionsEndpoint actions) {
+                         NodeMetrics metrics, MessagesEndpoint messages, ActionsEndpoint actions) {
     this.scripts = scripts;
     this.store = new FleetStore(scripts, shards);
     this.keys = shards.fleet();
@@ -125,7 +123,6 @@ public final class ObserveVerticle extends VerticleBase {
     this.nodeId = nodeId;
     this.settings = settings;
     this.metrics = metrics;
-    this.clock = clock;
     this.messages = messages;
     this.actions = actions;
   }

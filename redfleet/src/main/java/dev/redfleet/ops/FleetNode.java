@@ -277,7 +277,7 @@ public final class FleetNode {
         .compose(v -> metrics.enabled()
             ? vertx.deployVerticle(new ObserveVerticle(scripts, shards, nodeId,
                 new ObserveVerticle.Settings(config.httpHost(), config.httpPort(), config.httpPortFile(), config.staleMs()),
-                metrics, clock, new MessagesEndpoint(
+                metrics, new MessagesEndpoint(
                     new Sender(scripts, shards, config.maxBodyBytes(), config.dedupWindowMs()),
                     new PostAccess(config.httpToken(), config.httpHost())),
                 new ActionsEndpoint(scripts, shards, new PostAccess(config.httpToken(), config.httpHost()),
