@@ -32,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * token and the same dead connection. A frozen or cut-off leader keeps its connection open, so only
  * the lease TTL path applies to it. Whether the holder is dead is the fleet's one rule,
  * {@link LivenessVerdict}: only {@code DEAD} starts a takeover, {@code UNKNOWN} leaves it to the TTL.
- * Where no check can conclude (a Redis Cluster, where CLIENT LIST answers for whichever node it
- * reaches; a user whose ACL refuses CLIENT LIST, from its first refusal on) followers do not poll at all.
+ * In a Redis Cluster the same, on the anchors' one master: the one serving the namespace's slot
+ * ({@link Anchor#followsSlot()}). Where no check can conclude (an anchor that cannot say which Cluster
+ * master it is on; a user whose ACL refuses CLIENT LIST, from its first refusal on) followers do not
+ * poll at all.
  */
 public final class ElectionVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ElectionVerticle.class);
@@ -92,7 +94,7 @@ public final class ElectionVerticle extends VerticleBase {
       return giveUpConsumer.completion();
     }
     if (!liveness.refused()) {
-      // in a Redis Cluster CLIENT LIST can never conclude: no watch at all (see watchLeader)
+      // CLIENT LIST can never conclude (a Cluster anchor that does not follow the namespace's slot): no watch at all
       watchTimer = vertx.setPeriodic(timings.livenessMs(), id -> watchLeader());
     }
     anchorChanges = vertx.eventBus().localConsumer(dev.redfleet.redis.NodeScope.address(config(), Anchor.ADDRESS), m -> anchorChanged(m.body()));

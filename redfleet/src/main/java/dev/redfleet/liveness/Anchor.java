@@ -2,6 +2,7 @@ package dev.redfleet.liveness;
 
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.NodeScope;
+import dev.redfleet.redis.RedisConnectionOptions;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.redis.Scripts;
 import io.vertx.core.Future;
@@ -29,6 +30,17 @@ import org.slf4j.LoggerFactory;
  * promoted replica): a checker acts on a missing connection only if that connection was made on
  * the same server process as its own, or if it has itself seen it alive. The anchor is checked with a PING every {@link #PING_MS}; when it
  * closes it reconnects with backoff and announces its new identity on {@link #ADDRESS}.
+ *
+ * <p>In a Redis Cluster (made with a slot key, {@link #Anchor(RedisConnector, String)}) every node
+ * anchors on the master that serves the namespace's hash tag, the lease's master: a plain connection
+ * to it ({@link RedisConnector#dedicatedToOwnerOf}), so all anchors are on one server and CLIENT LIST
+ * asked there answers for all of them. The slot may move (a migration, a failover): the anchor then
+ * follows it. Its PING is {@code EXISTS <slot key>} instead, and every command sent through
+ * {@link #send} goes with one, pipelined: a master that no longer serves the slot answers
+ * {@code MOVED}, and the anchor reconnects to the new owner at once (a new identity, registered again
+ * like after any reconnection). Such a command fails with {@link SlotElsewhere}: its answer would be
+ * about a server the fleet is leaving. A master that died closes the connection, which is noticed
+ * as on one server.
  */
 public final class Anchor extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(Anchor.class);
@@ -40,6 +52,8 @@ public final class Anchor extends VerticleBase {
   /** The server part of a name when INFO is refused: then only "seen alive" rules apply. */
   static final String UNKNOWN_SERVER = "0";
   private final RedisConnector connector;
+  /** A key in the namespace's slot, which a Cluster anchor follows; null: no slot to follow. */
+  private final String slotKey;
   private final Backoff backoff = new Backoff(log, "anchor connection", 100, 2000);
   private Redis client;
   private RedisConnection connection;
@@ -49,9 +63,37 @@ public final class Anchor extends VerticleBase {
   private boolean closed;
   private boolean connecting;
 
-  /** @param connector the node's connection factory: the anchor is one of its dedicated connections */
+  /**
+   * The command's answer was not used: the anchor's master no longer serves the namespace's slot
+   * (or the slot is being migrated), so it would be about a server the fleet is leaving.
+   */
+  public static final class SlotElsewhere extends RuntimeException {
+    SlotElsewhere(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * An anchor that stays where the pooled connections of {@code connector} go; in a Redis Cluster it
+   * cannot say on which master, so there {@link ClientLiveness#viaAnchor} refuses to judge with it.
+   */
   public Anchor(RedisConnector connector) {
+    this(connector, null);
+  }
+
+  /**
+   * @param connector the node's connection factory: the anchor is one of its dedicated connections
+   * @param slotKey a key under the namespace's hash tag: in a Redis Cluster the anchor is made on,
+   *     and follows, the master of its slot (ignored on one server and with Sentinel)
+   */
+  public Anchor(RedisConnector connector, String slotKey) {
     this.connector = connector;
+    this.slotKey = connector.options().topology() == RedisConnectionOptions.Topology.CLUSTER ? slotKey : null;
+  }
+
+  /** Whether this anchor lives on the master of the namespace's slot in a Redis Cluster, and follows it. */
+  public boolean followsSlot() {
+    return slotKey != null;
   }
 
   /** The current identity {@code <clientId>@<name>}, or null while disconnected. */
@@ -66,10 +108,47 @@ public final class Anchor extends VerticleBase {
    */
   public Future<io.vertx.redis.client.Response> send(Request request) {
     RedisConnection c = connection;
+    long mine = generation;
     if (c == null || connecting || closed) {
       return Future.failedFuture("the anchor connection is not established");
     }
-    return c.send(request).timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    if (slotKey == null) {
+      return c.send(request).timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+    // pipelined on the one connection: one round trip, and Redis answers them in order, so the
+    // proof of the slot's owner is as fresh as the answer
+    Future<io.vertx.redis.client.Response> owner = c.send(slotProbe());
+    Future<io.vertx.redis.client.Response> answer = c.send(request);
+    return Future.join(owner, answer).timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .transform(ar -> {
+          if (owner.failed() && slotMoved(owner.cause())) {
+            context.runOnContext(v -> follow(mine));
+            return Future.failedFuture(new SlotElsewhere("the namespace's slot is served by another master now"));
+          }
+          if (owner.failed() && slotMigrating(owner.cause())) {
+            return Future.failedFuture(new SlotElsewhere("the namespace's slot is being migrated"));
+          }
+          if (ar.failed()) {
+            return Future.failedFuture(ar.cause());
+          }
+          return Future.succeededFuture(answer.result());
+        });
+  }
+
+  private Request slotProbe() {
+    return Request.cmd(Command.EXISTS).arg(slotKey);
+  }
+
+  /** A reply that names another master as the slot's owner: the migration is done, or a failover. */
+  private static boolean slotMoved(Throwable e) {
+    String m = String.valueOf(e.getMessage());
+    return m.startsWith("MOVED") || m.contains(" MOVED ") || m.contains("]MOVED ") || m.contains("] MOVED ");
+  }
+
+  /** The slot is moving (its key already migrated): the old master still owns the slot until the move is done. */
+  private static boolean slotMigrating(Throwable e) {
+    String m = String.valueOf(e.getMessage());
+    return m.startsWith("ASK ") || m.startsWith("TRYAGAIN") || m.startsWith("CLUSTERDOWN");
   }
 
   /** Completes once connected: while Redis is unreachable it keeps trying (logged once). */
@@ -92,11 +171,19 @@ public final class Anchor extends VerticleBase {
     }
     connecting = true;
     long mine = ++generation;
-    Redis fresh = connector.dedicated();
-    client = fresh;
     String random = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffffL);
     String[] name = new String[1];
-    return fresh.connect()
+    Future<Redis> made = slotKey == null ? Future.succeededFuture(connector.dedicated())
+        : connector.dedicatedToOwnerOf(slotKey);
+    return made
+        .compose(fresh -> {
+          if (mine != generation || closed) {
+            fresh.close();
+            return Future.failedFuture("anchor closed");
+          }
+          client = fresh;
+          return fresh.connect();
+        })
         .compose(c -> {
           connection = c;
           c.exceptionHandler(e -> log.debug("anchor connection: {}", Backoff.oneLine(e)));
@@ -147,8 +234,30 @@ public final class Anchor extends VerticleBase {
       reconnectLater(mine, new IllegalStateException("not connected"));
       return;
     }
-    c.send(Request.cmd(Command.PING)).timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .onFailure(e -> lost(mine, Backoff.oneLine(e)));
+    // in a Cluster the PING is a read in the namespace's slot: a master that lost the slot (a
+    // migration, a failover that made it a replica) keeps the connection open but answers MOVED
+    c.send(slotKey == null ? Request.cmd(Command.PING) : slotProbe())
+        .timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        .onFailure(e -> {
+          if (slotKey != null && slotMoved(e)) {
+            follow(mine);
+          } else if (slotKey == null || !slotMigrating(e)) {
+            lost(mine, Backoff.oneLine(e));
+          }
+        });
+  }
+
+  /**
+   * The anchor's master no longer serves the namespace's slot: reconnect to the one that does, at
+   * once (a move is no failure: no backoff, no warning).
+   */
+  private void follow(long which) {
+    if (closed || which != generation || connecting) {
+      return;
+    }
+    log.info("anchor connection {}: the namespace's slot is served by another master now; the anchor follows it", identity);
+    discard();
+    connect().onFailure(e -> lost(generation, Backoff.oneLine(e)));
   }
 
   private void lost(long which, String why) {

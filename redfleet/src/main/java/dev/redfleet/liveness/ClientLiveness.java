@@ -46,16 +46,22 @@ public final class ClientLiveness {
     this.sender = anchor::send;
   }
 
-  /** A node's liveness: asked on its anchor connection, so the answer is about the anchor's server. */
+  /**
+   * A node's liveness: asked on its anchor connection, so the answer is about the anchor's server. In
+   * a Redis Cluster that holds only for an anchor that follows the namespace's slot
+   * ({@link Anchor#followsSlot()}): every node's anchor is then on that one master, and each answer
+   * comes with the proof that the master still serves the slot (else no verdict). Any other anchor
+   * in a cluster could sit on any master: every answer is then "unknown".
+   */
   public static ClientLiveness viaAnchor(Anchor anchor, RedisConnectionOptions.Topology topology) {
     ClientLiveness liveness = new ClientLiveness(anchor);
-    liveness.refused = topology == RedisConnectionOptions.Topology.CLUSTER;
+    liveness.refused = topology == RedisConnectionOptions.Topology.CLUSTER && !anchor.followsSlot();
     return liveness;
   }
 
   /**
-   * Liveness for a deployment: in a Redis Cluster {@code CLIENT LIST} answers for the one node the
-   * call happens to reach, so a connection made on another master would look dead; there every
+   * Liveness asked through a pool (a view like {@code status}): in a Redis Cluster {@code CLIENT LIST}
+   * answers for the one node the call happens to reach, so a connection made on another master would look dead; there every
    * answer is "unknown" and the timeouts (lease TTL, staleMs) decide, as for an ACL user without
    * {@code client|list}.
    */
@@ -91,6 +97,10 @@ public final class ClientLiveness {
     return sender.apply(request).timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
         .map(r -> parse(r == null ? "" : r.toString(), wanted))
         .recover(e -> {
+          if (e instanceof Anchor.SlotElsewhere) {
+            // the anchor is following the slot to its new master: ask again once it is there
+            return Future.failedFuture(new LivenessVerdict.NoVerdict(e.getMessage()));
+          }
           String m = String.valueOf(e.getMessage());
           if (m.startsWith("NOPERM") || m.contains("no permissions")) {
             refused = true;

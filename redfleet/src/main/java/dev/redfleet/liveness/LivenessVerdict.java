@@ -26,8 +26,10 @@ import java.util.function.Supplier;
  *   <li>{@link Verdict#UNKNOWN}: everything else. A missing anchor of another server (after a Redis
  *       restart or a Sentinel failover every connection is new) or of an unknown one (run id
  *       {@code 0}: INFO or CLIENT SETNAME was refused) that was never seen alive, a malformed anchor,
- *       and every anchor when Redis refuses CLIENT LIST to this user or the deployment is a Redis
- *       Cluster ({@link ClientLiveness#refused()}). Callers fall back to their timeouts: the lease TTL,
+ *       and every anchor when Redis refuses CLIENT LIST to this user or, in a Redis Cluster, this
+ *       process's anchor does not follow the namespace's slot ({@link ClientLiveness#refused()}). A
+ *       Cluster anchor that does follow it gives no verdict while its master no longer serves the
+ *       slot (it is moving to the new one). Callers fall back to their timeouts: the lease TTL,
  *       {@code staleMs}, the heartbeat rule.</li>
  * </ol>
  * No verdict at all (a failed future, {@link NoVerdict}) while this process's own anchor is not
@@ -81,7 +83,7 @@ public final class LivenessVerdict {
     this.liveness = liveness;
   }
 
-  /** Whether every verdict is {@link Verdict#UNKNOWN} (CLIENT LIST refused, or a Redis Cluster). */
+  /** Whether every verdict is {@link Verdict#UNKNOWN} (CLIENT LIST refused, or a Cluster anchor not on the namespace's master). */
   public boolean refused() {
     return liveness.refused();
   }

@@ -125,7 +125,9 @@ public final class FleetNode {
     this.keys = new Keys(config.namespace());
     this.shards = new Shards(keys, config.shards());
     this.scripts = connector.scripts(redis, keys, Floors.Settings.node(config.nodeId(), config.heartbeatMs(), config.staleMs()));
-    this.anchor = new Anchor(connector);
+    // in a Redis Cluster on the master of the namespace's slot, with the lease: every node's anchor
+    // on that one server, so CLIENT LIST there answers for all of them
+    this.anchor = new Anchor(connector, keys.anchors());
     // asked on the anchor's own connection: its verdicts are about the anchor's server
     this.liveness = ClientLiveness.viaAnchor(anchor, connector.options().topology());
     this.clock = new RedisClock(redis);
@@ -244,6 +246,16 @@ public final class FleetNode {
     return new LivenessVerdict(anchor, liveness);
   }
 
+  /**
+   * The reaper's rule, or null for no connection-bound reaping: in a Redis Cluster with shards its
+   * requeue runs in each shard's slot, where the registration it must re-check ({@code {ns}:anchors})
+   * cannot be read (NodeStore.requeueDead); there a dead worker is reaped after staleMs.
+   */
+  private LivenessVerdict reaperVerdict() {
+    boolean cluster = connector.options().topology() == dev.redfleet.redis.RedisConnectionOptions.Topology.CLUSTER;
+    return cluster && shards.count() > 1 ? null : verdict();
+  }
+
   public String nodeId() {
     return config.nodeId();
   }
@@ -315,7 +327,7 @@ public final class FleetNode {
           generator = id;
           return vertx.deployVerticle(new ReaperVerticle(scripts, shards, nodeId,
               new ReaperVerticle.Settings(config.heartbeatMs(), config.staleMs(), config.forgetMs(),
-                  config.livenessMs()), verdict()), scoped());
+                  config.livenessMs()), reaperVerdict()), scoped());
         })
         .compose(id -> {
           reaper = id;

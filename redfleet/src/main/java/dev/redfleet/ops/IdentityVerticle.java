@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The takeover and the requeue are one script ({@code requeue-node} with the anchors hash), which
  * acts only if the entry is still what was checked. When the verdict is unknown (CLIENT LIST
- * refused, a Redis Cluster, a connection made on another server: a restart or failover since) the
+ * refused, a connection made on another server: a restart, a failover or a Cluster slot move since) the
  * previous incarnation counts as gone once its heartbeat is older than staleMs, or absent.
  *
  * <p>When the anchor reconnects (a network blip, a Redis restart), the new connection replaces the

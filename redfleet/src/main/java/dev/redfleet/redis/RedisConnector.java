@@ -1,5 +1,6 @@
 package dev.redfleet.redis;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -70,6 +71,17 @@ public abstract class RedisConnector {
     return client(topology(common())
         .setMaxPoolSize(1)
         .setMaxPoolWaiting(16));
+  }
+
+  /**
+   * A client of exactly one connection (as {@link #dedicated()}) to the server that holds {@code key}:
+   * on one server or through Sentinel that is {@link #dedicated()} itself; in a Redis Cluster a plain,
+   * non-cluster connection to the master that serves the key's slot now (see {@link ClusterConnector}).
+   * What is asked on it about the server (CLIENT LIST) is then about that master, which a cluster
+   * client, routing each command anywhere, cannot promise.
+   */
+  public Future<Redis> dedicatedToOwnerOf(String key) {
+    return Future.succeededFuture(dedicated());
   }
 
   /**

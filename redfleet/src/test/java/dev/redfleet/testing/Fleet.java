@@ -105,8 +105,12 @@ public final class Fleet implements AutoCloseable {
     return now[0];
   }
 
-  /** What a generator SIGKILL led to: the new lease holder and how long until it produced. */
-  public record Takeover(String oldToken, String newToken, long millis) {}
+  /**
+   * What a generator SIGKILL led to: the new lease holder, how long until it produced ({@code
+   * millis}), until the lease changed hands ({@code leaseMillis}) and until the killed process was
+   * gone ({@code killMillis}), all from the kill.
+   */
+  public record Takeover(String oldToken, String newToken, long millis, long leaseMillis, long killMillis) {}
 
   /**
    * SIGKILLs the current generator and measures the takeover: from the kill to the first message
@@ -114,13 +118,23 @@ public final class Fleet implements AutoCloseable {
    * holder can do).
    */
   public Takeover killGeneratorAndTimeTakeover() {
+    return killGeneratorAndTimeTakeover(this::seq);
+  }
+
+  /**
+   * As {@link #killGeneratorAndTimeTakeover()}, with {@code produced} counting the messages produced
+   * (with shards: the sum of the shards' seqs).
+   */
+  public Takeover killGeneratorAndTimeTakeover(java.util.function.LongSupplier produced) {
     String oldToken = leaderToken();
     long killedAt = System.nanoTime();
     node(nodeOf(oldToken)).kill();
+    long killMillis = (System.nanoTime() - killedAt) / 1_000_000;
     String newToken = awaitNewLeader(oldToken, Duration.ofSeconds(10));
-    long seqAtTakeover = seq();
-    Waits.until("the new generator's first message", Duration.ofSeconds(10), () -> seq() > seqAtTakeover);
-    return new Takeover(oldToken, newToken, (System.nanoTime() - killedAt) / 1_000_000);
+    long leaseMillis = (System.nanoTime() - killedAt) / 1_000_000;
+    long seqAtTakeover = produced.getAsLong();
+    Waits.until("the new generator's first message", Duration.ofSeconds(10), () -> produced.getAsLong() > seqAtTakeover);
+    return new Takeover(oldToken, newToken, (System.nanoTime() - killedAt) / 1_000_000, leaseMillis, killMillis);
   }
 
   public long seq() {

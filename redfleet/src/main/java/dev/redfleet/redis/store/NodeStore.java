@@ -179,8 +179,9 @@ public final class NodeStore {
     // the shards keep the registration as it is (replaced by itself) and the node known; a shard's
     // call refused (-2: the registration changed meanwhile) ends the pass; the namespace's call
     // (nothing to move with shards) replaces the registration and may forget the node. The
-    // registration is under the namespace's tag: with shards on one server only (the liveness
-    // path is off on Redis Cluster).
+    // registration is under the namespace's tag: with shards on one server only. In a Redis Cluster
+    // with shards nothing calls this (FleetNode gives the reaper no connection-bound path there, and
+    // claimIdentity swaps the registration in its own call first).
     Future<Requeued> chain = Future.succeededFuture(new Requeued(0, false));
     if (shards.count() > 1) {
       for (Keys shard : shards.all()) {
