@@ -5,7 +5,7 @@
 # Usage (from the repository root, after `mvn -o -q -B package -DskipTests`):
 #   scripts/bench-cluster.sh
 # Environment (all optional):
-#   ROUNDS=3        rounds; each round runs the four variants below in turn (interleaved, so a
+#   ROUNDS=3        rounds; each round runs the six variants below in turn (interleaved, so a
 #                   machine that drifts during the run affects every variant alike)
 #   LIMIT=500000    messages per bench run (--limit)
 #   SHARDS=6        shards of the sharded runs
@@ -17,19 +17,21 @@
 #    and their cluster bus ports BASE+10000.. all free) and one plain redis-server (free port, same
 #    settings without cluster), in a private temporary directory; every server and the directory
 #    go at exit, whatever happens (trap on EXIT).
-# 2. Each round runs `java -jar target/app-fat.jar bench --json --max-delay-ms 0 --limit LIMIT`:
+# 2. Each round runs `java -jar target/app-fat.jar bench --json --max-delay-ms 0 --limit LIMIT` as
 #      cluster-N  --redis redis-cluster://<the 3 masters> --shards SHARDS
 #      cluster-1  the same cluster, --shards 1 (every key under one tag: one master does it all)
 #      plain-1    --redis redis://<the plain server> --shards 1
 #      plain-N    the plain server, --shards SHARDS (what sharding costs by itself)
+#    and then, without bench:
 #      gen-cluster-N, gen-plain-1  one generator alone: a single `run` node (the bench's JVM options,
 #                  its settings: --interval-ms 0 --batch-size 1000 --limit LIMIT; with the simulated
 #                  source the elected node runs no workers), nobody consuming, timed from its first
 #                  produced message until the shards' produced counters add up to LIMIT: one
 #                  generator's produce rate and its JVM CPU per message (the fleet's single lease
-#                  means one such process produces for the whole fleet)
+#                  means one such process produces for the whole fleet); its messages are then
+#                  deleted (FLUSHALL: every server here is this script's own)
 #    and reads every server's INFO cpu (used_cpu_sys + used_cpu_user) just before and after the
-#    bench command: the delta is that server's Redis CPU over the run (the bench's own redis_cpu_s
+#    command: the delta is that server's Redis CPU over the run (the bench's own redis_cpu_s
 #    reads one node of a cluster only, so it is not used). A run that loses or duplicates a message
 #    stops the script.
 # 3. Messages per master: the bench's namespace (in its report) gives the shards' hash tags
@@ -41,7 +43,8 @@
 #   per master of the sharded cluster run: CPU s, share of the mean (within +-20 % is the target),
 #   messages it held, us per message it held, us per message of the whole fleet;
 #   per variant: throughput, Redis CPU per message (all servers), the busiest master's CPU per fleet
-#   message, JVM CPU per message (the 3 fleet processes).
+#   message, JVM CPU per message (the 3 fleet processes, JVM start included);
+#   per generator run: messages produced a second, the generator's JVM CPU and Redis CPU per message.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=$PWD/target/app-fat.jar
