@@ -136,9 +136,7 @@ public final class Benchmark {
     } finally {
       FleetLauncher.stopAll(fleet, Duration.ofSeconds(20));
       if (options.redisUrl() != null) {
-        for (Keys shard : shards.all()) {
-          deleteKeys(redis, shard);
-        }
+        deleteKeys(redis, shards);
       }
       redis.close();
       for (Process replica : replicaServers) {
@@ -411,17 +409,34 @@ public final class Benchmark {
     return sum;
   }
 
-  private static void deleteKeys(Redis redis, Keys keys) {
+  /**
+   * Every key a run on a given Redis can leave behind: each shard's data keys, then the fleet-wide
+   * ones, one DEL per hash tag (one slot on a Cluster). The bench's namespace is its own, so all of
+   * it goes; the nodes leave the fleet first (their members, landing and in-flight records).
+   */
+  private static void deleteKeys(Redis redis, Shards shards) {
+    for (Keys shard : shards.all()) {
+      try {
+        Response seq = call(redis, Request.cmd(Command.GET).arg(shard.seq()));
+        Request data = Request.cmd(Command.DEL);
+        shard.auditKeys(seq == null ? 0 : seq.toLong()).forEach(data::arg);
+        data.arg(shard.seq()).arg(shard.queue()).arg(shard.errors()).arg(shard.stats()).arg(shard.audit())
+            .arg(shard.left()).arg(shard.delayed()).arg(shard.delayedIds()).arg(shard.delayedWake())
+            .arg(shard.errorReaders()).arg(shard.sourceCursor()).arg(shard.fence()).arg(shard.members())
+            .arg(shard.shardPaused());
+        call(redis, data);
+      } catch (Exception ignored) {
+        // best effort: the namespace is unique to this run
+      }
+    }
+    Keys fleet = shards.fleet();
     try {
-      Request audit = Request.cmd(Command.DEL);
-      Response seq = call(redis, Request.cmd(Command.GET).arg(keys.seq()));
-      keys.auditKeys(seq == null ? 0 : seq.toLong()).forEach(audit::arg);
-      call(redis, audit);
-      call(redis, Request.cmd(Command.DEL).arg(keys.leader()).arg(keys.epoch()).arg(keys.seq()).arg(keys.queue())
-          .arg(keys.nodes()).arg(keys.errors()).arg(keys.stats()).arg(keys.audit()).arg(keys.latency())
-          .arg(keys.anchors()).arg(keys.leaderAnchor()).arg(keys.latencyFrom()).arg(keys.fence()).arg(keys.format()));
+      call(redis, Request.cmd(Command.DEL).arg(fleet.leader()).arg(fleet.epoch()).arg(fleet.nodes())
+          .arg(fleet.anchors()).arg(fleet.leaderAnchor()).arg(fleet.latency()).arg(fleet.latencyFrom())
+          .arg(fleet.format()).arg(fleet.dataset()).arg(fleet.floored()).arg(fleet.nodeTotals())
+          .arg(fleet.handlers()).arg(fleet.paused()));
     } catch (Exception ignored) {
-      // best effort: the namespace is unique to this run
+      // best effort, as above
     }
   }
 

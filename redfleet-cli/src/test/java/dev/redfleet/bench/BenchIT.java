@@ -2,7 +2,10 @@ package dev.redfleet.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.redfleet.testing.ClusterRedis;
 import dev.redfleet.testing.FleetProcess;
+import dev.redfleet.testing.RedisServer;
+import dev.redfleet.testing.TestRedis;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -33,6 +36,43 @@ class BenchIT {
     assertThat(report.getLong("redis_peak_bytes")).isPositive();
     assertThat(report.getLong("jvm_peak_rss_bytes")).isPositive();
     assertThat(report.getJsonArray("jvm_cpu_s_each")).hasSize(3);
+  }
+
+  /**
+   * On a given Redis the bench works in a namespace of its own and deletes it at the end: every
+   * key, the shards' and the fleet-wide ones (it used to leave each shard's {@code left}, the
+   * {@code dataset} and {@code floored}: 2 + N keys a run).
+   */
+  @Test
+  void aShardedRunOnAGivenRedisLeavesNoKeyBehind() {
+    try (RedisServer server = RedisServer.start(); TestRedis redis = new TestRedis(server.url(), "x")) {
+      benchLeavesNothing(server.url(), List.of(redis));
+    }
+  }
+
+  /** The same on a Redis Cluster: the shards' keys are on every master, the fleet-wide ones on one. */
+  @Test
+  void aShardedRunOnAClusterLeavesNoKeyOnAnyMaster() {
+    try (ClusterRedis cluster = new ClusterRedis()) {
+      List<TestRedis> masters = cluster.masters.stream().map(m -> new TestRedis(m.url(), "x")).toList();
+      try {
+        benchLeavesNothing(cluster.url(), masters);
+      } finally {
+        masters.forEach(TestRedis::close);
+      }
+    }
+  }
+
+  private static void benchLeavesNothing(String url, List<TestRedis> servers) {
+    FleetProcess.Result r = FleetProcess.oneShot(List.of("bench", "--redis", url, "--shards", "3", "--metrics",
+        "--limit", "3000", "--max-delay-ms", "0", "--concurrency", "500", "--json"));
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    JsonObject report = new JsonObject(r.stdout().trim());
+    assertThat(report.getLong("missing")).isZero();
+    for (TestRedis server : servers) {
+      assertThat(server.call("DBSIZE").toLong())
+          .as("keys left by namespace %s: %s", report.getString("namespace"), server.call("KEYS", "*")).isZero();
+    }
   }
 
   @Test
