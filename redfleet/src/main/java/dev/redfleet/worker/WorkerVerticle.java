@@ -48,11 +48,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>In a sharded namespace (docs/DESIGN.md, "Shards") a verticle serves one shard at a time: a
  * blocking pop cannot span slots. Verticle i starts on shard i mod N and stays while its shard
- * gives it messages; when a BLMOVE on it times out empty it moves on, to the longest shard (the
- * queue lengths, read at most once a block timeout) or, when every queue looked empty, to the next
- * one, so a node with fewer verticles than shards still serves every shard. A verticle that has
- * served one shard for {@link #dwellMs} looks again and moves to a longer queue if there is one, so
- * a shard that always has messages cannot keep it while another one fills. Each shard has its own
+ * gives it messages. When a claim on it takes nothing, it reads the queue lengths (at most once
+ * every {@link #LOOK_ELSEWHERE_MS}) and serves a shard with messages waiting, drawn in proportion
+ * to their lengths ({@link #pick}), before it blocks; when a BLMOVE on it times out empty it moves
+ * on the same way or, when every queue looked empty, to the next one, so a node with fewer
+ * verticles than shards still serves every shard. A verticle that has served one shard for {@link
+ * #dwellMs} looks again, so a shard that always has messages cannot keep it while another one
+ * fills. Each shard has its own
  * {@link DeliveryStore} and {@link OutcomeRecorder}: an outcome is recorded in the shard its claim
  * came from (the shard is in the claim token), whichever shard the verticle serves by then.
  */
@@ -108,7 +110,7 @@ public final class WorkerVerticle extends VerticleBase {
   private int shard;
   /** The shard of {@link #unansweredClaim}: its repeat goes there, whatever shard is served meanwhile. */
   private int unansweredShard;
-  /** When the queue lengths were last read to pick the longest shard (nanoTime); at most once a blockMs. */
+  /** When the queue lengths were last read to pick a shard after a block timeout or a dwell (nanoTime); at most once a blockMs. */
   private long lengthsReadAt = Long.MIN_VALUE;
   /** When this verticle began serving {@link #shard} (nanoTime). */
   private long shardSince = System.nanoTime();
@@ -329,9 +331,82 @@ public final class WorkerVerticle extends VerticleBase {
         pausedTimer = -1;
         pump();
       });
+    } else if (shards.count() > 1) {
+      lookElsewhere(onShard);
     } else {
       blockingPop();
     }
+  }
+
+  /** How often a verticle whose shard came back empty may read the shards' queue lengths. */
+  static final long LOOK_ELSEWHERE_MS = 100;
+
+  /**
+   * The claim on {@code empty} took nothing: rather than block there for up to a blockMs while
+   * other shards have messages waiting, serve one of those (read at most once a {@link
+   * #LOOK_ELSEWHERE_MS}); block on {@code empty} when every queue is empty or the lengths were
+   * read just now.
+   */
+  private void lookElsewhere(int empty) {
+    long now = System.nanoTime();
+    if (now - elsewhereReadAt < TimeUnit.MILLISECONDS.toNanos(LOOK_ELSEWHERE_MS)) {
+      blockingPop();
+      return;
+    }
+    elsewhereReadAt = now;
+    fetching = true;
+    queueLengths().onComplete(ar -> {
+      fetching = false;
+      int next = pick(ar.result(), empty);
+      if (next == empty) {
+        blockingPop();
+      } else {
+        serve(next);
+        pump();
+      }
+    });
+  }
+
+  /** When this verticle last read the queue lengths after an empty claim. */
+  private long elsewhereReadAt = Long.MIN_VALUE;
+
+  /** Every shard's queue length; -1 for one that could not be read. Never fails. */
+  private Future<long[]> queueLengths() {
+    List<Future<Long>> lengths = new java.util.ArrayList<>(stores.length);
+    for (DeliveryStore store : stores) {
+      lengths.add(store.queueLength());
+    }
+    return Future.join(lengths).transform(ar -> {
+      long[] all = new long[lengths.size()];
+      for (int s = 0; s < all.length; s++) {
+        Future<Long> length = lengths.get(s);
+        all[s] = length.succeeded() ? length.result() : -1;
+      }
+      return Future.succeededFuture(all);
+    });
+  }
+
+  /**
+   * A shard with messages waiting, drawn with a probability proportional to its queue's length:
+   * the verticles of a fleet that read the same lengths spread over the long queues instead of all
+   * going to the longest one. {@code fallback} when every queue is empty.
+   */
+  static int pick(long[] lengths, int fallback) {
+    long total = 0;
+    for (long length : lengths) {
+      total += Math.max(0, length);
+    }
+    if (total == 0) {
+      return fallback;
+    }
+    long draw = ThreadLocalRandom.current().nextLong(total);
+    for (int s = 0; s < lengths.length; s++) {
+      draw -= Math.max(0, lengths[s]);
+      if (draw < 0) {
+        return s;
+      }
+    }
+    return fallback;
   }
 
   /**
@@ -429,7 +504,7 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   /**
-   * The shard {@code from} stayed empty for a whole block timeout: serve another. The longest queue
+   * The shard {@code from} stayed empty for a whole block timeout: serve another. One with messages waiting
    * if the lengths may be read again (at most once a blockMs) and one is not empty; else the next
    * shard. Either way a verticle visits every shard while the queues are empty, so none is left
    * unserved by a node with fewer verticles than shards.
@@ -439,8 +514,8 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   /**
-   * Serves the shard with the longest queue, or {@code fallback} when the lengths were read less
-   * than a blockMs ago or every queue is empty.
+   * Serves a shard with messages waiting ({@link #pick}: the longer its queue, the likelier), or
+   * {@code fallback} when the lengths were read less than a blockMs ago or every queue is empty.
    */
   private void switchShard(int from, int fallback) {
     int next = fallback;
@@ -452,22 +527,9 @@ public final class WorkerVerticle extends VerticleBase {
     }
     lengthsReadAt = now;
     fetching = true;
-    List<Future<Long>> lengths = new java.util.ArrayList<>(stores.length);
-    for (DeliveryStore store : stores) {
-      lengths.add(store.queueLength());
-    }
-    Future.join(lengths).onComplete(ar -> {
+    queueLengths().onComplete(ar -> {
       fetching = false;
-      int longest = next;
-      long most = 0;
-      for (int s = 0; s < lengths.size(); s++) {
-        Future<Long> length = lengths.get(s);
-        if (length.succeeded() && length.result() > most) {
-          most = length.result();
-          longest = s;
-        }
-      }
-      serve(longest);
+      serve(pick(ar.result(), next));
       pump();
     });
   }
