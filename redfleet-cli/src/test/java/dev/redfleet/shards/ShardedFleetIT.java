@@ -113,4 +113,31 @@ class ShardedFleetIT {
     }
     assertThat(generator.logText()).doesNotContain("Exception");
   }
+  /**
+   * Under a steady rate every worker verticle's own shard keeps giving it messages, so it never
+   * blocks empty: it must still look at the other shards (after a dwell, or an empty claim), or the
+   * shards no verticle started on are never served. Two verticles, four shards.
+   */
+  @Test
+  void underASteadyRateVerticlesFewerThanTheShardsServeEveryShard() {
+    fleet = new Fleet(List.of("--shards", Integer.toString(SHARDS), "--interval-ms", "0", "--rate", "2000",
+        "--workers", "1", "--max-delay-ms", "0", "--block-ms", "500", "--heartbeat-ms", "250"));
+    fleet.startJoined();
+    fleet.awaitLeader();
+    fleet.startJoined();
+    fleet.startJoined();
+    Waits.until("every shard to record outcomes while generation goes on", Duration.ofSeconds(30), () -> {
+      for (Keys shard : shards.all()) {
+        if (fleet.redis.stat(shard, "processed") == 0) {
+          return false;
+        }
+      }
+      return true;
+    });
+    // and keeps up: no shard's queue holds more than a second of the whole rate
+    Waits.pause(3000);
+    for (Keys shard : shards.all()) {
+      assertThat(fleet.redis.number("LLEN", shard.queue())).as(shard.dataPrefix() + " queue").isLessThan(2000);
+    }
+  }
 }

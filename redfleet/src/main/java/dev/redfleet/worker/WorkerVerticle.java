@@ -111,7 +111,9 @@ public final class WorkerVerticle extends VerticleBase {
   /** The shard of {@link #unansweredClaim}: its repeat goes there, whatever shard is served meanwhile. */
   private int unansweredShard;
   /** When the queue lengths were last read to pick a shard after a block timeout or a dwell (nanoTime); at most once a blockMs. */
-  private long lengthsReadAt = Long.MIN_VALUE;
+  // "long ago" as a nanoTime that a subtraction cannot overflow (now - Long.MIN_VALUE wraps negative
+  // and read as "just now": the lengths were never read, and verticles never left their first shard)
+  private long lengthsReadAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
   /** When this verticle began serving {@link #shard} (nanoTime). */
   private long shardSince = System.nanoTime();
   private final PickupLatency latency;
@@ -250,13 +252,22 @@ public final class WorkerVerticle extends VerticleBase {
     }
     int free = settings.concurrency() - runs.size();
     if (free > 0) {
-      if (shards.count() > 1 && System.nanoTime() - shardSince > TimeUnit.MILLISECONDS.toNanos(dwellMs())) {
+      if (dwelt()) {
         // served this shard a while: a longer queue elsewhere gets this verticle
         switchShard(shard, shard);
         return;
       }
       claim(shard, Math.min(free, MAX_BATCH));
     }
+  }
+
+  /**
+   * A sharded namespace's verticle has served its shard for {@link #dwellMs}: its next claim waits
+   * until it has compared the queues. Checked on both ways a claim goes out, alone (pump) and riding
+   * on a finish: under steady load every claim rides, and a check on one way only never ran.
+   */
+  private boolean dwelt() {
+    return shards.count() > 1 && System.nanoTime() - shardSince > TimeUnit.MILLISECONDS.toNanos(dwellMs());
   }
 
   /** How long a verticle serves one shard of a sharded namespace before it compares the queues again. */
@@ -368,7 +379,7 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   /** When this verticle last read the queue lengths after an empty claim. */
-  private long elsewhereReadAt = Long.MIN_VALUE;
+  private long elsewhereReadAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
   /** Every shard's queue length; -1 for one that could not be read. Never fails. */
   private Future<long[]> queueLengths() {
@@ -430,7 +441,8 @@ public final class WorkerVerticle extends VerticleBase {
         return null;
       }
       int free = settings.concurrency() - runs.size();
-      if (free <= 0) {
+      if (free <= 0 || dwelt()) {
+        // a verticle that has served its shard a while looks at the others first (pump, after the flush)
         return null;
       }
       fetching = true;
