@@ -7,15 +7,12 @@ import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.RedisConnectionOptions.Topology;
 import dev.redfleet.redis.RedisConnector;
 import dev.redfleet.testing.ClusterRedis;
+import dev.redfleet.testing.NamedConnection;
 import dev.redfleet.testing.RedisServer;
 import dev.redfleet.testing.TestRedis;
 import dev.redfleet.testing.Waits;
 import io.vertx.core.Vertx;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,13 +58,13 @@ class ClusterAnchorTest {
     assertThat(Anchor.serverOf(anchor.identity())).isEqualTo(run(home));
 
     // another process's anchor on the same master: alive, then dead once its connection is gone
-    Named other = new Named(home, "rf-" + run(home) + "-0ther0ther01");
+    NamedConnection other = new NamedConnection(home, "rf-" + run(home) + "-0ther0ther01");
     assertThat(TestRedis.await(verdict.judge(other.identity))).isEqualTo(Verdict.ALIVE);
     other.closeAndWait();
     assertThat(TestRedis.await(verdict.judge(other.identity))).isEqualTo(Verdict.DEAD);
     // one made on another master is not on this one, and that proves nothing
     RedisServer elsewhere = cluster.masters.stream().filter(m -> m != home).findFirst().orElseThrow();
-    Named stranger = new Named(elsewhere, "rf-" + run(elsewhere) + "-0ther0ther02");
+    NamedConnection stranger = new NamedConnection(elsewhere, "rf-" + run(elsewhere) + "-0ther0ther02");
     assertThat(TestRedis.await(verdict.judge(stranger.identity))).isEqualTo(Verdict.UNKNOWN);
 
     // the slot moves: the anchor follows it (a new identity, on the new master), and judges there
@@ -103,27 +100,4 @@ class ClusterAnchorTest {
   }
 
   /** A live connection to {@code server} with the given CLIENT SETNAME, as another process's anchor. */
-  private static final class Named {
-    final RedisServer server;
-    final Socket socket;
-    final String identity;
-
-    Named(RedisServer server, String name) throws IOException {
-      this.server = server;
-      socket = new Socket("127.0.0.1", server.port());
-      BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-      socket.getOutputStream().write(("CLIENT SETNAME " + name + "\r\nCLIENT ID\r\n").getBytes(StandardCharsets.UTF_8));
-      assertThat(in.readLine()).isEqualTo("+OK");
-      identity = in.readLine().substring(1) + "@" + name;
-    }
-
-    void closeAndWait() throws IOException {
-      socket.close();
-      String id = identity.substring(0, identity.indexOf('@'));
-      try (TestRedis direct = new TestRedis(server.url(), "x")) {
-        Waits.until("the connection closes", Duration.ofSeconds(10),
-            () -> !direct.string("CLIENT", "LIST", "ID", id).contains("id=" + id + " "));
-      }
-    }
-  }
 }

@@ -6,15 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.redfleet.liveness.LivenessVerdict.Verdict;
 import dev.redfleet.redis.RedisConnectionOptions.Topology;
 import dev.redfleet.redis.RedisConnector;
+import dev.redfleet.testing.NamedConnection;
 import dev.redfleet.testing.RedisTestBase;
 import dev.redfleet.testing.TestRedis;
 import dev.redfleet.testing.Waits;
 import io.vertx.core.Vertx;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -56,7 +53,7 @@ class LivenessVerdictTest extends RedisTestBase {
 
   @Test
   void aLiveConnectionIsAliveAndOnceGoneItIsDeadWhenMadeOnTheSameServer() throws IOException {
-    Named other = new Named("rf-" + run + "-0ther0ther01");
+    NamedConnection other = new NamedConnection(server, "rf-" + run + "-0ther0ther01");
     assertThat(judge(other.identity)).isEqualTo(Verdict.ALIVE);
     other.closeAndWait();
     assertThat(judge(other.identity)).isEqualTo(Verdict.DEAD);
@@ -74,7 +71,7 @@ class LivenessVerdictTest extends RedisTestBase {
 
   @Test
   void aConnectionOfAnUnknownServerIsDeadOnlyIfThisCheckerSawItAlive() throws IOException {
-    Named seen = new Named("rf-0-seenalive0001");
+    NamedConnection seen = new NamedConnection(server, "rf-0-seenalive0001");
     assertThat(judge("7777@rf-0-neverseen002")).isEqualTo(Verdict.UNKNOWN);
     assertThat(judge(seen.identity)).isEqualTo(Verdict.ALIVE);
     seen.closeAndWait();
@@ -83,7 +80,7 @@ class LivenessVerdictTest extends RedisTestBase {
 
   @Test
   void whatWasSeenAliveIsForgottenWhenTheCheckersOwnAnchorChanges() throws IOException {
-    Named seen = new Named("rf-0-seenalive0002");
+    NamedConnection seen = new NamedConnection(server, "rf-0-seenalive0002");
     assertThat(judge(seen.identity)).isEqualTo(Verdict.ALIVE);
     String before = anchor.identity();
     redis.call("CLIENT", "KILL", "ID", before.substring(0, before.indexOf('@')));
@@ -95,7 +92,7 @@ class LivenessVerdictTest extends RedisTestBase {
 
   @Test
   void manyAnchorsInOneCallKeepTheirOrder() throws IOException {
-    Named alive = new Named("rf-" + run + "-alive0000003");
+    NamedConnection alive = new NamedConnection(server, "rf-" + run + "-alive0000003");
     String dead = "88888@rf-" + run + "-dead00000003";
     String elsewhere = "3@rf-000000000002-elsewhere003";
     Map<String, Verdict> verdicts = TestRedis.await(verdict.judge(List.of(dead, alive.identity, elsewhere)));
@@ -111,7 +108,7 @@ class LivenessVerdictTest extends RedisTestBase {
     Anchor limited = new Anchor(RedisConnector.create(vertx, url));
     TestRedis.await(vertx.deployVerticle(limited));
     LivenessVerdict refusedVerdict = new LivenessVerdict(limited, ClientLiveness.viaAnchor(limited, Topology.STANDALONE));
-    Named other = new Named("rf-" + run + "-0ther0ther04");
+    NamedConnection other = new NamedConnection(server, "rf-" + run + "-0ther0ther04");
     try {
       assertThat(TestRedis.await(refusedVerdict.judge(other.identity))).isEqualTo(Verdict.UNKNOWN);
       assertThat(refusedVerdict.refused()).isTrue();
@@ -143,23 +140,4 @@ class LivenessVerdictTest extends RedisTestBase {
   }
 
   /** A live connection with the given CLIENT SETNAME, as another process's anchor. */
-  private final class Named {
-    final Socket socket;
-    final String identity;
-
-    Named(String name) throws IOException {
-      socket = new Socket("127.0.0.1", server.port());
-      BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-      socket.getOutputStream().write(("CLIENT SETNAME " + name + "\r\nCLIENT ID\r\n").getBytes(StandardCharsets.UTF_8));
-      assertThat(in.readLine()).isEqualTo("+OK");
-      identity = in.readLine().substring(1) + "@" + name;
-    }
-
-    void closeAndWait() throws IOException {
-      socket.close();
-      String id = identity.substring(0, identity.indexOf('@'));
-      Waits.until("the connection closes", Duration.ofSeconds(10),
-          () -> !redis.string("CLIENT", "LIST", "ID", id).contains("id=" + id + " "));
-    }
-  }
 }
