@@ -221,6 +221,8 @@ public final class WorkerVerticle extends VerticleBase {
     return Future.join(consumer.unregister(), leavingConsumer.unregister())
         .eventually(this::closeBlockingClient)
         .eventually(() -> drained.future())
+        // a claim under way answers within the call timeout, taken or not
+        .eventually(() -> lastClaim.transform(ar -> Future.succeededFuture()))
         .onComplete(ar -> {
           vertx.cancelTimer(drainTimer);
           vertx.cancelTimer(sweepTimer);
@@ -297,7 +299,7 @@ public final class WorkerVerticle extends VerticleBase {
     String token = unansweredClaim != null ? unansweredClaim : newToken(onShard);
     unansweredClaim = token;
     unansweredShard = onShard;
-    stores[onShard].claim(fromQueue, slot, token).onComplete(ar -> {
+    lastClaim = stores[onShard].claim(fromQueue, slot, token).onComplete(ar -> {
       if (ar.failed()) {
         claimUnanswered(ar.cause());
       } else {
@@ -305,6 +307,12 @@ public final class WorkerVerticle extends VerticleBase {
       }
     });
   }
+
+  /**
+   * The last claim sent on its own (not riding on a finish): a stop waits for its answer, so that
+   * it cannot land after the node's leave (its heartbeat would make the node a member again).
+   */
+  private Future<?> lastClaim = Future.succeededFuture();
 
   /** The claim may have run without its answer reaching us: the retry repeats the token. */
   private void claimUnanswered(Throwable cause) {
