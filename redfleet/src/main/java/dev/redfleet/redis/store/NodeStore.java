@@ -46,17 +46,16 @@ public final class NodeStore {
   }
 
   /** The shards' calls one after the other, shard 0's last; their answers summed by {@code sum}. */
-  private <T> Future<T> eachShard(java.util.function.Function<Keys, Future<T>> call, java.util.function.BinaryOperator<T> sum,
-      java.util.function.Function<Keys, Future<T>> last) {
+  private <T> Future<T> eachShard(java.util.function.Function<Keys, Future<T>> call, java.util.function.BinaryOperator<T> sum) {
     Future<T> chain = Future.succeededFuture(null);
     for (Keys shard : before()) {
       chain = chain.compose(soFar -> call.apply(shard).map(r -> soFar == null ? r : sum.apply(soFar, r)));
     }
-    return chain.compose(soFar -> last.apply(shards.shard(0)).map(r -> soFar == null ? r : sum.apply(soFar, r)));
+    return chain.compose(soFar -> call.apply(shards.shard(0)).map(r -> soFar == null ? r : sum.apply(soFar, r)));
   }
 
   /**
-   * {@code eachShard(call, sum, call)}, then, with shards, {@code membership} once on the
+   * {@code eachShard(call, sum)}, then, with shards, {@code membership} once on the
    * namespace's keys, its answer summed last (with one shard the shard is the namespace: its call
    * is the membership's).
    */
@@ -65,7 +64,7 @@ public final class NodeStore {
     if (shards.count() == 1) {
       return membership.apply(keys);
     }
-    return eachShard(call, sum, call).compose(soFar -> membership.apply(keys).map(r -> sum.apply(soFar, r)));
+    return eachShard(call, sum).compose(soFar -> membership.apply(keys).map(r -> sum.apply(soFar, r)));
   }
 
   /**
@@ -137,7 +136,7 @@ public final class NodeStore {
       return call.apply(keys);
     }
     // the shards say the node left (each sweeps once more for a late BLMOVE); then the namespace forgets it
-    return eachShard(call, Long::sum, call).compose(moved -> scripts.send(Request.cmd(Command.ZREM).arg(keys.nodes())
+    return eachShard(call, Long::sum).compose(moved -> scripts.send(Request.cmd(Command.ZREM).arg(keys.nodes())
         .arg(nodeId)).map(moved));
   }
 
@@ -230,7 +229,7 @@ public final class NodeStore {
     java.util.function.Function<Keys, Future<Long>> call =
         shard -> scripts.run(Script.FORGET_LEFT, shard.leave(node), List.of(node, forgetMs)).map(Response::toLong);
     // shard 0's answer is the answer (-1 not yet, -2 a member again); the others' sweeps are added
-    return eachShard(call, (a, b) -> b < 0 ? b : Math.max(0, a) + b, call);
+    return eachShard(call, (a, b) -> b < 0 ? b : Math.max(0, a) + b);
   }
 
   /**
@@ -241,14 +240,14 @@ public final class NodeStore {
     // each shard's record on its own (the kept deliveries name their shard by their token)
     java.util.function.Function<Keys, Future<Long>> call =
         shard -> scripts.run(Script.REQUEUE_STRANDED, shard.requeueStranded(nodeId), keep).map(Response::toLong);
-    return eachShard(call, Long::sum, call);
+    return eachShard(call, Long::sum);
   }
 
   /** audit-prune: deletes the bitmaps of complete segments older than {@code retentionMs} (every shard's); completes with how many. */
   public Future<Long> pruneAudit(long retentionMs) {
     java.util.function.Function<Keys, Future<Long>> call =
         shard -> scripts.run(Script.AUDIT_PRUNE, List.of(shard.audit()), List.of(retentionMs)).map(Response::toLong);
-    return eachShard(call, Long::sum, call);
+    return eachShard(call, Long::sum);
   }
 
   private static Requeued requeued(Response r) {
