@@ -5,13 +5,17 @@
 -- settle of a new server or dataset once every live node has raised its floors there.
 -- issue-guard refuses ids and epochs until then.
 --
+-- In a sharded namespace it runs on the namespace's keys and, one call each, on every shard's:
+-- there KEYS are the shard's (its own dataset, seq, members and counters) and KEYS[3] is the
+-- shard's fence, which stands for the epoch (ARGV[8] 'fence').
+--
 -- KEYS[1]  <ns>:dataset  hash: id (the marker), created, server (run_id, '?' when INFO is
 --                        refused), since (when the server or dataset was first seen, Redis ms),
 --                        settled (= server once settled), ceiling (reserve.lua: on another server
 --                        seq goes up to it); the last change: change, change_at, change_by,
 --                        change_seq, change_epoch (found), raised_seq, raised_epoch
 -- KEYS[2]  <ns>:seq
--- KEYS[3]  <ns>:epoch
+-- KEYS[3]  <ns>:epoch      (a shard: <shard>:fence)
 -- KEYS[4]  <ns>:nodes    sorted set nodeId -> last heartbeat: the live nodes
 -- KEYS[5]  <ns>:floored  sorted set nodeId -> when it last ran this script (Redis time, ms)
 -- KEYS[6]  <ns>:stats    'data_lost', 'master_changes' and 'ids_skipped' are incremented
@@ -23,6 +27,8 @@
 -- ARGV[6]  min settle (ms): a new server or dataset settles at least this long, so that the
 --          periodic check of every live node (every heartbeatMs) has run on it
 -- ARGV[7]  max settle (ms), staleMs: a node silent that long is gone and not waited for
+-- ARGV[8]  'fence': KEYS[3] is a shard's fence, raised by a generator only when it first writes
+--          there, so an epoch floor above it is no sign of lost data; '' (or absent): the epoch itself
 --
 -- Returns {id, server, seq, epoch, seqFound, epochFound, change, settled, replicas}
 --   id, server     the dataset's marker and this server's run_id ('?' if INFO is refused)
@@ -66,7 +72,7 @@ local fresh = false
 if not id then
   id = ARGV[3]
   fresh = true
-  if known ~= '' or seqFloor > 0 or epochFloor > 0 then
+  if known ~= '' or seqFloor > 0 or (epochFloor > 0 and ARGV[8] ~= 'fence') then
     change = 'lost'
   else
     change = 'new'

@@ -12,6 +12,8 @@ import dev.redfleet.redis.store.NodeStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * interval) it runs floors.lua, which raises seq and epoch to what this node has seen, notices an
  * empty or replaced dataset (its marker is gone) or another server (a promoted replica, a
  * restart), and lets the settle of a new server end once every live node has done the same. It
- * also checks at once when the node's anchor connection comes back on another server.
+ * also checks at once when the node's anchor connection comes back on another server. In a
+ * sharded namespace it checks each shard's floors too, on the shard's own master (one floors.lua
+ * call per shard per period): a shard's master can fail over, or lose data, alone.
  *
  * <p>When a check finds another dataset or server than the previous one (logged once by Floors),
  * this node: announces it on {@link #CHANGED_ADDRESS} (its identity registers its anchor again, so
@@ -85,7 +89,15 @@ public final class FloorsVerticle extends VerticleBase {
       return;
     }
     checking = true;
-    scripts.floors().check(scripts)
+    Floors floors = scripts.floors();
+    List<Future<Floors.Check>> checks = new ArrayList<>();
+    checks.add(floors.check(scripts));
+    if (shards.count() > 1) {
+      for (Keys shard : shards.all()) {
+        checks.add(floors.shard(shard).check(scripts));
+      }
+    }
+    Future.all(checks)
         .onComplete(ar -> {
           checking = false;
           if (ar.succeeded()) {

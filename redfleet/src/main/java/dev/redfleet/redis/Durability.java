@@ -90,21 +90,18 @@ final class Durability {
     return holdings;
   }
 
-  /** A script call of the fleet: guarded when it hands out ids or epochs, a claim tracked in the holdings. */
+  /**
+   * A script call of the fleet: guarded when it hands out ids or epochs, a claim tracked in the
+   * holdings. A shard's call of a sharded namespace (its keys under the shard's tag) is guarded by
+   * that shard's floors: its own dataset and seq, on its own master (see {@link Floors}).
+   */
   Future<Response> run(Script script, List<String> keys, List<?> args) {
-    if (onShard(keys)) {
-      // a shard's call of a sharded namespace: its keys are under the shard's tag, the guard's
-      // (dataset, the fleet's floors) under the namespace's, and its ids are the shard's own
-      // counter, which the fleet-wide floor does not describe: neither guarded nor remembered in
-      // the floors (docs/DESIGN.md, "Shards": the window this leaves after Redis loses data). What
-      // the node holds there is tracked as in the namespace (the claim tokens name their shard).
-      return held(script, args, () -> call(script, keys, args, false));
-    }
-    if (floors != null && ISSUERS.contains(script)) {
-      Future<Response> issued = issue(script, keys, args);
+    Floors f = floorsOf(keys);
+    if (f != null && ISSUERS.contains(script)) {
+      Future<Response> issued = issue(f, script, keys, args);
       return script == Script.PRODUCE ? produced(issued) : issued;
     }
-    return held(script, args, () -> call(script, keys, args));
+    return held(script, args, () -> call(f, script, keys, args));
   }
 
   /** {@code call}, for a claim tracked in the holdings: sent once the holdings let claims go, its end noted. */
@@ -121,42 +118,42 @@ final class Durability {
 
   /** One call: WAIT as needed, through the runner (cluster redirects, the timeout); what the answer shows is remembered. */
   Future<Response> call(Script script, List<String> keys, List<?> args) {
-    return call(script, keys, args, true);
+    return call(floorsOf(keys), script, keys, args);
   }
 
-  /** @param floorsToo the answer's ids and epochs are the namespace's (false: a shard's; only the holdings learn from it) */
-  private Future<Response> call(Script script, List<String> keys, List<?> args, boolean floorsToo) {
-    int replicas = waitFor(script);
-    return runner.call(() -> replicas > 0 ? durable(script, keys, args, replicas) : runner.eval(script, keys, args))
-        .onSuccess(answer -> {
-          if (floorsToo) {
-            remember(script, args, answer);
-          } else {
-            rememberHoldings(script, args, answer);
-          }
-        })
+  /** @param f the floors of the keys' shard (or namespace), which learn the answer's ids; null for a plain runner */
+  private Future<Response> call(Floors f, Script script, List<String> keys, List<?> args) {
+    int replicas = waitFor(f, script);
+    return runner.call(() -> replicas > 0 ? durable(f, script, keys, args, replicas) : runner.eval(script, keys, args))
+        .onSuccess(answer -> remember(f, script, args, answer))
         .onFailure(e -> failedSinceProduce |= !Scripts.refusedByGuard(e));
   }
 
   /**
-   * Whether a fleet member's call names a shard's keys (a sharded namespace: the first key is not
-   * under the namespace's tag). With one shard every key is under the namespace's tag.
+   * The floors a fleet member's call answers to: the namespace's, or in a sharded namespace those of
+   * the shard its first key is under (with one shard every key is under the namespace's tag). Null
+   * for a plain runner.
    */
-  private boolean onShard(List<String> keys) {
-    return floors != null && !keys.isEmpty() && !keys.get(0).startsWith(floors.keys().prefix());
+  private Floors floorsOf(List<String> keys) {
+    if (floors == null || keys.isEmpty() || keys.get(0).startsWith(floors.keys().prefix())) {
+      return floors;
+    }
+    String first = keys.get(0);
+    int end = first.indexOf("}:");
+    return first.startsWith("{") && end > 0 ? floors.shardOf(first.substring(0, end + 2)) : floors;
   }
 
-  /** How many replicas the write of {@code script} waits for (0: no WAIT). */
-  private int waitFor(Script script) {
-    if (floors != null && ALWAYS_DURABLE.contains(script) && floors.replicas() > 0) {
+  /** How many replicas the write of {@code script} waits for (0: no WAIT); {@code f}'s master's replicas. */
+  private int waitFor(Floors f, Script script) {
+    if (f != null && ALWAYS_DURABLE.contains(script) && f.replicas() > 0) {
       return Math.max(1, waitReplicas);
     }
     return waitReplicas > 0 && DURABLE.contains(script) ? waitReplicas : 0;
   }
 
-  /** Whether ids are handed out only under a ceiling a replica has acknowledged. */
-  private boolean durableIds() {
-    return floors.replicas() > 0 && System.nanoTime() >= degradedUntil;
+  /** Whether ids are handed out only under a ceiling a replica of {@code f}'s master has acknowledged. */
+  private boolean durableIds(Floors f) {
+    return f.replicas() > 0 && System.nanoTime() >= degradedUntil;
   }
 
   /**
@@ -164,15 +161,15 @@ final class Durability {
    * learnt first; a refusal of the guard runs floors.lua and tries again (every {@link
    * #SETTLE_POLL_MS} while the fleet settles) until the call's timeout.
    */
-  private Future<Response> issue(Script script, List<String> keys, List<?> args) {
+  private Future<Response> issue(Floors f, Script script, List<String> keys, List<?> args) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Scripts.CALL_TIMEOUT_MS);
-    Future<Void> ready = floors.dataset().isEmpty() ? floors.check(runner).mapEmpty() : Future.succeededFuture();
-    return ready.compose(v -> issueAttempt(script, keys, args, deadline));
+    Future<Void> ready = f.dataset().isEmpty() ? f.check(runner).mapEmpty() : Future.succeededFuture();
+    return ready.compose(v -> issueAttempt(f, script, keys, args, deadline));
   }
 
-  private Future<Response> issueAttempt(Script script, List<String> keys, List<?> args, long deadline) {
-    long ids = durableIds() ? ids(script, args) : 0;
-    Future<Response> attempt = call(script, guarded(script, keys), guarded(script, args, ids));
+  private Future<Response> issueAttempt(Floors f, Script script, List<String> keys, List<?> args, long deadline) {
+    long ids = durableIds(f) ? ids(script, args) : 0;
+    Future<Response> attempt = call(f, script, guarded(f, script, keys), guarded(f, script, args, ids));
     return attempt.recover(failure -> {
       if (!Scripts.refusedByGuard(failure) || System.nanoTime() > deadline) {
         return Future.failedFuture(failure);
@@ -180,12 +177,12 @@ final class Durability {
       if (EPOCHS.contains(script)) {
         // the election times its lease from when it sent the call: it tries again itself, on its
         // own schedule, rather than have the call wait here through a settle
-        return floors.check(runner).transform(ar -> Future.failedFuture(failure));
+        return f.check(runner).transform(ar -> Future.failedFuture(failure));
       }
       Future<?> first = String.valueOf(failure.getMessage()).contains("FLOORS reserve")
-          ? reserve(Math.max(64, RESERVE_CALLS * ids))
-          : floors.check(runner).compose(c -> c.settled() ? Future.succeededFuture() : Scripts.pause(SETTLE_POLL_MS));
-      return first.compose(v -> issueAttempt(script, keys, args, deadline));
+          ? reserve(f, Math.max(64, RESERVE_CALLS * ids))
+          : f.check(runner).compose(c -> c.settled() ? Future.succeededFuture() : Scripts.pause(SETTLE_POLL_MS));
+      return first.compose(v -> issueAttempt(f, script, keys, args, deadline));
     });
   }
 
@@ -203,22 +200,22 @@ final class Durability {
    * Raises the ceiling of ids to seq + {@code block} (reserve.lua, guarded) and waits until a
    * replica has it: no id under it is handed out before.
    */
-  private Future<Response> reserve(long block) {
-    Keys keys = floors.keys();
-    return call(Script.RESERVE, guarded(Script.RESERVE, keys.reserve()), guarded(Script.RESERVE, List.of(block), 0));
+  private Future<Response> reserve(Floors f, long block) {
+    Keys keys = f.keys();
+    return call(f, Script.RESERVE, guarded(f, Script.RESERVE, keys.reserve()), guarded(f, Script.RESERVE, List.of(block), 0));
   }
 
-  private List<String> guarded(Script script, List<String> keys) {
+  private static List<String> guarded(Floors f, Script script, List<String> keys) {
     List<String> all = new ArrayList<>(keys.size() + 2);
     all.addAll(keys);
-    all.addAll(floors.guardKeys(EPOCHS.contains(script)));
+    all.addAll(f.guardKeys(EPOCHS.contains(script)));
     return all;
   }
 
-  private List<Object> guarded(Script script, Collection<?> args, long ids) {
+  private static List<Object> guarded(Floors f, Script script, Collection<?> args, long ids) {
     List<Object> all = new ArrayList<>(args.size() + 3);
     all.addAll(args);
-    all.addAll(floors.guardArgs(EPOCHS.contains(script), ids));
+    all.addAll(f.guardArgs(EPOCHS.contains(script), ids));
     return all;
   }
 
@@ -241,80 +238,63 @@ final class Durability {
   }
 
   /** The ids and epochs of a claim's answer, {messages, ...}. */
-  private void sawClaimed(Response claimed) {
+  private static void sawClaimed(Floors f, Response claimed) {
     Response messages = claimed.get(0);
     for (int i = 0; i < messages.size(); i++) {
       long[] idAndEpoch = Floors.idAndEpoch(messages.get(i).toString());
-      floors.sawId(idAndEpoch[0]);
-      floors.sawEpoch(idAndEpoch[1]);
+      f.sawId(idAndEpoch[0]);
+      f.sawEpoch(idAndEpoch[1]);
     }
   }
 
-  /** Notes the ids and epochs an answer (or a finish call) shows, and what the node claimed and finished. */
-  /** What a shard's answer tells the holdings (claims and finishes), nothing for the floors. */
-  private void rememberHoldings(Script script, List<?> args, Response answer) {
-    if (holdings == null || answer == null) {
-      return;
-    }
-    try {
-      switch (script) {
-        case CLAIM -> holdings.claimed(args, answer);
-        case FINISH -> holdings.finished(args);
-        case FINISH_CLAIM -> {
-          holdings.finished(args.subList(3, args.size()));
-          holdings.claimed(args.subList(4, 8), answer.get(1));
-        }
-        default -> { }
-      }
-    } catch (RuntimeException unexpectedShape) {
-      // another answer format: the holdings are a safety net, not a reason to fail the call
-    }
-  }
-
-  private void remember(Script script, List<?> args, Response answer) {
-    if ((floors == null && holdings == null) || answer == null) {
+  /**
+   * Notes the ids and epochs an answer (or a finish call) shows in {@code f} (the floors of the
+   * call's shard: a shard's ids are its own), and what the node claimed and finished.
+   */
+  private void remember(Floors f, Script script, List<?> args, Response answer) {
+    if ((f == null && holdings == null) || answer == null) {
       return;
     }
     try {
       switch (script) {
         case PRODUCE -> {
-          if (floors != null && answer.size() >= 2) {
-            floors.sawId(answer.get(1).toLong());
+          if (f != null && answer.size() >= 2) {
+            f.sawId(answer.get(1).toLong());
           }
         }
         case SEND -> {
-          if (floors != null) {
+          if (f != null) {
             Response ids = answer.get(0);
             for (int i = 0; i < ids.size(); i++) {
-              floors.sawId(ids.get(i).toLong());
+              f.sawId(ids.get(i).toLong());
             }
           }
         }
         case REQUEUE_ERROR -> {
-          if (floors != null) {
-            floors.sawId(answer.toLong());
+          if (f != null) {
+            f.sawId(answer.toLong());
           }
         }
         case ACQUIRE_LEASE, LEASE_TAKEOVER -> {
-          if (floors != null) {
+          if (f != null) {
             if (answer.get(0).toInteger() == 1) {
-              floors.sawEpoch(answer.get(1).toLong());
+              f.sawEpoch(answer.get(1).toLong());
             } else if (answer.get(1) != null) {
-              sawToken(answer.get(1).toString());
+              sawToken(f, answer.get(1).toString());
             }
           }
         }
         case LEASE_ANCHOR -> {
-          if (floors != null && answer.get(0) != null) {
-            sawToken(answer.get(0).toString());
+          if (f != null && answer.get(0) != null) {
+            sawToken(f, answer.get(0).toString());
           }
         }
         case CLAIM -> {
           if (holdings != null) {
             holdings.claimed(args, answer);
           }
-          if (floors != null) {
-            sawClaimed(answer);
+          if (f != null) {
+            sawClaimed(f, answer);
           }
         }
         case FINISH -> {
@@ -329,14 +309,15 @@ final class Durability {
             holdings.finished(args.subList(3, args.size()));
             holdings.claimed(args.subList(4, 8), answer.get(1));
           }
-          if (floors != null) {
-            sawClaimed(answer.get(1));
+          if (f != null) {
+            sawClaimed(f, answer.get(1));
           }
         }
         case STATUS -> {
-          if (floors != null) {
-            floors.sawEpoch(answer.get(3).toLong());
-            floors.sawId(answer.get(4).toLong());
+          // the namespace's call only: a shard's status answer has no epoch or namespace seq
+          if (f == floors && f != null && answer.size() > 4) {
+            f.sawEpoch(answer.get(3).toLong());
+            f.sawId(answer.get(4).toLong());
           }
         }
         default -> { }
@@ -347,11 +328,11 @@ final class Durability {
   }
 
   /** The epoch of a lease token "<nodeId>:<epoch>". */
-  private void sawToken(String token) {
+  private static void sawToken(Floors f, String token) {
     int colon = token.lastIndexOf(':');
     if (colon > 0) {
       try {
-        floors.sawEpoch(Long.parseLong(token.substring(colon + 1)));
+        f.sawEpoch(Long.parseLong(token.substring(colon + 1)));
       } catch (NumberFormatException notALease) {
         // garbage in the leader key: acquire-lease replaces it
       }
@@ -368,8 +349,8 @@ final class Durability {
    * either: for {@link #DEGRADED_MS} the writes go without WAIT, then WAIT is tried again. Logged
    * once each way.
    */
-  private Future<Response> durable(Script script, List<String> keys, List<?> args, int asked) {
-    int connected = floors == null ? -1 : floors.replicas();
+  private Future<Response> durable(Floors f, Script script, List<String> keys, List<?> args, int asked) {
+    int connected = f == null ? -1 : f.replicas();
     int replicas = connected < 0 ? asked : Math.min(asked, connected);
     if (replicas < asked) {
       degraded(connected, asked);

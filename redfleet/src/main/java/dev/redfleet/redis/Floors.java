@@ -26,6 +26,14 @@ import org.slf4j.LoggerFactory;
  * seq and epoch to its floors there, and ids and epochs are handed out again only once every live
  * node has done so (the settle, see floors.lua). What this process noticed is logged once, loudly
  * when something was lost, and handed to the {@link #onChange listener}.
+ *
+ * <p>Shards: in a sharded namespace each shard hands out its own ids from its own seq, on the
+ * master of its own slot, and that master can fail over or lose data while the namespace's does
+ * not. So each shard has floors of its own ({@link #shard}): its dataset marker and its seq floor
+ * (the shard's local ids), checked by floors.lua on the shard's keys, where the shard's fence
+ * stands for the epoch. The epoch floor is the namespace's, shared: an epoch is fleet-wide, and
+ * raising a shard's fence to the highest epoch this process has seen only refuses generators that
+ * are stale already.
  */
 public final class Floors {
   private static final Logger log = LoggerFactory.getLogger(Floors.class);
@@ -59,17 +67,25 @@ public final class Floors {
    * @param epochFloor likewise for epochs
    */
   public record Change(Check check, boolean datasetChanged, boolean serverChanged, String previousServer, long seqFloor,
-                       long epochFloor) {
-    /** Whether Redis had less than this process had seen (or lost the dataset). */
+                       long epochFloor, boolean shard) {
+    /**
+     * Whether Redis had less than this process had seen (or lost the dataset). A shard's fence
+     * below the epoch floor is no loss: a new generator raises it only when it first writes there.
+     */
     public boolean lostData() {
-      return datasetChanged || check.seqFound() < seqFloor || check.epochFound() < epochFloor;
+      return datasetChanged || check.seqFound() < seqFloor || (!shard && check.epochFound() < epochFloor);
     }
   }
 
   private final Keys keys;
   private final Settings settings;
   private final AtomicLong seq = new AtomicLong();
-  private final AtomicLong epoch = new AtomicLong();
+  /** Fleet-wide: shared by the namespace's floors and its shards'. */
+  private final AtomicLong epoch;
+  /** The namespace's floors for a shard's; null for the namespace's own. */
+  private final Floors namespace;
+  /** The namespace's floors only: its shards' floors by their data prefix ({@code {tag}:}). */
+  private final java.util.concurrent.ConcurrentHashMap<String, Floors> shards = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile String dataset = "";
   private volatile String server = "";
   private volatile int replicas = -1;
@@ -78,8 +94,34 @@ public final class Floors {
   private Future<Check> checking;
 
   public Floors(Keys keys, Settings settings) {
+    this(keys, settings, null);
+  }
+
+  private Floors(Keys keys, Settings settings, Floors namespace) {
     this.keys = keys;
     this.settings = settings;
+    this.namespace = namespace;
+    this.epoch = namespace == null ? new AtomicLong() : namespace.epoch;
+  }
+
+  /**
+   * The floors of shard {@code shardKeys} of this namespace (made on first use, then the same
+   * object): its own dataset, server and seq floor, this namespace's epoch floor and listener.
+   */
+  public Floors shard(Keys shardKeys) {
+    if (namespace != null) {
+      return namespace.shard(shardKeys);
+    }
+    if (!shardKeys.sharded()) {
+      return this;
+    }
+    return shards.computeIfAbsent(shardKeys.dataPrefix(), p -> new Floors(shardKeys, settings, this));
+  }
+
+  /** The floors of the shard whose data keys start with {@code dataPrefix} ({@code {tag}:}). */
+  Floors shardOf(String dataPrefix) {
+    Floors known = shards.get(dataPrefix);
+    return known != null ? known : shard(keys.shard(dataPrefix.substring(1, dataPrefix.length() - 2)));
   }
 
   public Keys keys() {
@@ -106,7 +148,15 @@ public final class Floors {
 
   /** Called (on the thread that completed the check) when a check finds another dataset or server. */
   public void onChange(Consumer<Change> listener) {
-    this.listener = listener;
+    if (namespace != null) {
+      namespace.onChange(listener);
+    } else {
+      this.listener = listener;
+    }
+  }
+
+  private Consumer<Change> listener() {
+    return namespace != null ? namespace.listener() : listener;
   }
 
   void sawId(long id) {
@@ -148,7 +198,7 @@ public final class Floors {
     String knownDataset = dataset;
     String random = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
     scripts.plainRun(Script.FLOORS, keys.floors(), List.of(settings.nodeId(), knownDataset, random, seqBefore, epochBefore,
-            settings.minSettleMs(), settings.maxSettleMs()))
+            settings.minSettleMs(), settings.maxSettleMs(), namespace == null ? "" : "fence"))
         .map(Floors::parse)
         .onComplete(ar -> {
           synchronized (lock) {
@@ -179,10 +229,10 @@ public final class Floors {
     if (!datasetChanged && !serverChanged) {
       return;
     }
-    Change change = new Change(c, datasetChanged, serverChanged, previousServer, seqBefore, epochBefore);
+    Change change = new Change(c, datasetChanged, serverChanged, previousServer, seqBefore, epochBefore, namespace != null);
     say(change);
     try {
-      listener.accept(change);
+      listener().accept(change);
     } catch (RuntimeException e) {
       log.warn("reacting to a Redis change failed: {}", Backoff.oneLine(e));
     }
@@ -193,19 +243,21 @@ public final class Floors {
     Check c = change.check();
     long seqNow = Math.max(c.seq(), change.seqFloor());
     long epochNow = Math.max(c.epoch(), change.epochFloor());
+    String where = namespace == null ? "namespace '" + keys.namespace() + "'"
+        : "shard " + keys.dataPrefix() + " of namespace '" + keys.namespace() + "' (its own ids; its fence as the epoch)";
     if (change.datasetChanged()) {
-      log.error("Redis lost data: the dataset of namespace '{}' is gone or replaced (FLUSHALL, a restart without "
+      log.error("Redis lost data: the dataset of {} is gone or replaced (FLUSHALL, a restart without "
               + "persistence, or an empty replica promoted; Redis now has id {}, epoch {}). Ids up to {} and epochs up "
               + "to {} were issued before; continuing from id {}, epoch {}. Outcomes recorded before are not in the new "
-              + "audit.", keys.namespace(), c.seqFound(), c.epochFound(), seqNow, epochNow, seqNow + 1, epochNow + 1);
+              + "audit.", where, c.seqFound(), c.epochFound(), seqNow, epochNow, seqNow + 1, epochNow + 1);
     } else if (change.lostData()) {
-      log.error("Redis lost data: the master changed (server {} -> {}) and the new one lacks recent writes (it has id "
-              + "{}, epoch {}). Ids up to {} and epochs up to {} were issued before; continuing from id {}, epoch {}.",
-          shortId(change.previousServer()), shortId(c.server()), c.seqFound(), c.epochFound(), seqNow, epochNow, seqNow + 1,
+      log.error("Redis lost data: the master of {} changed (server {} -> {}) and the new one lacks recent writes (it has "
+              + "id {}, epoch {}). Ids up to {} and epochs up to {} were issued before; continuing from id {}, epoch {}.",
+          where, shortId(change.previousServer()), shortId(c.server()), c.seqFound(), c.epochFound(), seqNow, epochNow, seqNow + 1,
           epochNow + 1);
     } else {
-      log.warn("the Redis master changed (server {} -> {}); nothing this node had seen was lost (id {}, epoch {})",
-          shortId(change.previousServer()), shortId(c.server()), change.seqFloor(), change.epochFloor());
+      log.warn("the Redis master of {} changed (server {} -> {}); nothing this node had seen was lost (id {}, epoch {})",
+          where, shortId(change.previousServer()), shortId(c.server()), change.seqFloor(), change.epochFloor());
     }
   }
 

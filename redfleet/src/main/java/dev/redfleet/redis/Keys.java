@@ -4,9 +4,10 @@ import java.util.List;
 
 /**
  * Every Redis key redfleet uses, and the only place that knows their names. Fleet-wide keys (the
- * lease, epoch, nodes, anchors, format, pause, handlers, dataset) carry the hash tag {@code
- * {<namespace>}}. The data keys (queue, delayed set, landing and in-flight records, audit, errors,
- * counters, seq, dedup keys, the source cursor, the shard's fence) carry the tag of their shard:
+ * lease, epoch, nodes, anchors, format, pause, handlers) carry the hash tag {@code {<namespace>}}.
+ * The data keys (queue, delayed set, landing and in-flight records, audit, errors, counters, seq,
+ * dedup keys, the source cursor, the shard's fence, the dataset marker that guards its ids) carry
+ * the tag of their shard:
  * with one shard (the default) that is the namespace's own, so every key shares one tag and each
  * Lua script touches a single Redis Cluster slot, exactly as before shards existed. With more,
  * {@link Shards} makes one view of this class per shard ({@link #shard}), whose data keys are
@@ -297,7 +298,7 @@ public final class Keys {
   /** The keys {@code status.lua} takes, in its order. */
   public List<String> status() {
     if (sharded()) {
-      // a shard's own figures only, in its slot: the lease, epoch and dataset are the namespace's
+      // a shard's own figures only, in its slot: the lease, epoch and the namespace's dataset are not in it
       return List.of(seq(), queue(), members(), stats(), auditCounts(), errors(), delayed(), shardPaused());
     }
     return List.of(seq(), queue(), nodes(), stats(), auditCounts(), errors(), delayed(), paused(), leader(), epoch(), dataset());
@@ -407,20 +408,25 @@ public final class Keys {
   /**
    * Hash: the dataset's random marker ({@code id}, written once: its absence means an empty or
    * replaced dataset), the server the fleet raised its floors on and whether that settled, the
-   * ceiling of ids (reserve.lua), and the last change seen (see floors.lua).
+   * ceiling of ids (reserve.lua), and the last change seen (see floors.lua). Under the data
+   * prefix: with shards each shard has its own, on its own master.
    */
   public String dataset() {
-    return prefix + "dataset";
+    return data + "dataset";
   }
 
   /** Sorted set: nodeId -> when it last ran floors.lua (Redis time, ms): who has raised its floors since a change. */
   public String floored() {
-    return prefix + "floored";
+    return data + "floored";
   }
 
-  /** The keys {@code floors.lua} takes, in its order. */
+  /**
+   * The keys {@code floors.lua} takes, in its order. A shard of a sharded namespace has its own
+   * dataset, floored set and seq, and its fence stands for the epoch: each shard's master is
+   * checked on its own (docs/DESIGN.md, "Shards").
+   */
   public List<String> floors() {
-    return List.of(dataset(), seq(), epoch(), nodes(), floored(), stats());
+    return List.of(dataset(), seq(), epochLimit(), members(), floored(), stats());
   }
 
   /** The keys {@code reserve.lua} takes, in its order. */

@@ -29,6 +29,8 @@ class ShardSlotsTest {
     lists.put("requeue-stranded", k.requeueStranded(NODE));
     lists.put("requeue-error", k.requeueError());
     lists.put("delete-error", k.deleteError());
+    lists.put("floors", k.floors());
+    lists.put("reserve", k.reserve());
     return lists;
   }
 
@@ -56,5 +58,7 @@ class ShardSlotsTest {
     assertThat(keys.claim(NODE)).contains(keys.epoch(), keys.nodes(), keys.paused());
     keyLists(keys).forEach((script, list) -> list.forEach(key -> assertThat(key).as(script).startsWith("{ns}:")));
     assertThat(keys.status()).contains(keys.leader(), keys.epoch(), keys.dataset());
+    assertThat(keys.floors()).containsExactly(keys.dataset(), keys.seq(), keys.epoch(), keys.nodes(), keys.floored(),
+        keys.stats());
   }
 }

@@ -42,11 +42,12 @@ class ShardsTest extends RedisTestBase {
       assertThat(tag).startsWith("{ns/" + s + ".").endsWith("}:");
       prefixes.add(tag);
       for (String data : List.of(k.queue(), k.seq(), k.delayed(), k.delayedIds(), k.inflight("n"), k.landing("n"),
-          k.errors(), k.stats(), k.audit(), k.auditCounts(), k.fence(), k.left(), k.dedup("x"), k.sourceCursor())) {
+          k.errors(), k.stats(), k.audit(), k.auditCounts(), k.fence(), k.left(), k.dedup("x"), k.sourceCursor(),
+          k.dataset(), k.floored())) {
         assertThat(data).startsWith(tag);
       }
       for (String fleetWide : List.of(k.leader(), k.epoch(), k.nodes(), k.anchors(), k.format(), k.paused(),
-          k.handlers(), k.dataset())) {
+          k.handlers())) {
         assertThat(fleetWide).startsWith("{ns}:");
       }
     }

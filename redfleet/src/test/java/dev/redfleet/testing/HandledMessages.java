@@ -54,6 +54,11 @@ public final class HandledMessages {
     }
   }
 
+  /** Every handling, in the file's order. */
+  public List<Line> lines() {
+    return List.copyOf(lines);
+  }
+
   public int handlings() {
     return lines.size();
   }
