@@ -246,16 +246,6 @@ public final class FleetNode {
     return new LivenessVerdict(anchor, liveness);
   }
 
-  /**
-   * The reaper's rule, or null for no connection-bound reaping: in a Redis Cluster with shards its
-   * requeue runs in each shard's slot, where the registration it must re-check ({@code {ns}:anchors})
-   * cannot be read (NodeStore.requeueDead); there a dead worker is reaped after staleMs.
-   */
-  private LivenessVerdict reaperVerdict() {
-    boolean cluster = connector.options().topology() == dev.redfleet.redis.RedisConnectionOptions.Topology.CLUSTER;
-    return cluster && shards.count() > 1 ? null : verdict();
-  }
-
   public String nodeId() {
     return config.nodeId();
   }
@@ -327,7 +317,7 @@ public final class FleetNode {
           generator = id;
           return vertx.deployVerticle(new ReaperVerticle(scripts, shards, nodeId,
               new ReaperVerticle.Settings(config.heartbeatMs(), config.staleMs(), config.forgetMs(),
-                  config.livenessMs()), reaperVerdict()), scoped());
+                  config.livenessMs()), verdict()), scoped());
         })
         .compose(id -> {
           reaper = id;

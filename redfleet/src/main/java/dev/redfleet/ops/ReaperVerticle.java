@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * messages put back in the queue at once, through {@code requeue-node} made conditional on that
  * same anchor. The node stays known, so the staleMs path still reaps anything a
  * blocking pop landed late, and forgets it after forgetMs. A stopped or cut-off process keeps its
- * connection open: only the staleMs path applies to it. In a Redis Cluster with shards the owner
- * gives no {@code liveness} (the per-shard requeue cannot re-check the registration there).
+ * connection open: only the staleMs path applies to it. With shards the registration is checked
+ * in the namespace's slot, then each shard hands back (NodeStore.requeueDead).
  */
 public final class ReaperVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ReaperVerticle.class);

@@ -180,7 +180,12 @@ public final class TestRedis implements AutoCloseable {
 
   /** Messages {@code node} holds in flight: the {@code |held} count of its in-flight hash (lua/lib/deliveries.lua). */
   public long held(String node) {
-    String held = string("HGET", keys.inflight(node), "|held");
+    return held(keys, node);
+  }
+
+  /** Messages of {@code node}'s in-flight record in {@code shard}. */
+  public long held(Keys shard, String node) {
+    String held = string("HGET", shard.inflight(node), "|held");
     return held == null ? 0 : Long.parseLong(held);
   }
 

@@ -175,23 +175,34 @@ public final class NodeStore {
    * replacement} ("" none).
    */
   public Future<Requeued> requeueDead(String node, long forgetMs, String deadAnchor, String replacement) {
-    // the shards keep the registration as it is (replaced by itself) and the node known; a shard's
-    // call refused (-2: the registration changed meanwhile) ends the pass; the namespace's call
-    // (nothing to move with shards) replaces the registration and may forget the node. The
-    // registration is under the namespace's tag: with shards on one server only. In a Redis Cluster
-    // with shards nothing calls this (FleetNode gives the reaper no connection-bound path there, and
-    // claimIdentity swaps the registration in its own call first).
-    Future<Requeued> chain = Future.succeededFuture(new Requeued(0, false));
-    if (shards.count() > 1) {
-      for (Keys shard : shards.all()) {
-        chain = chain.compose(soFar -> soFar.moved() < 0 ? Future.succeededFuture(soFar)
-            : scripts.run(Script.REQUEUE_NODE, shard.requeueNodeAnchored(node),
-                List.of(node, 0, Long.MAX_VALUE / 4, deadAnchor, deadAnchor)).map(r -> sum(soFar, requeued(r))));
-      }
+    if (shards.count() == 1) {
+      return anchored(node, forgetMs, deadAnchor, replacement);
     }
-    return chain.compose(soFar -> soFar.moved() < 0 ? Future.succeededFuture(soFar)
-        : scripts.run(Script.REQUEUE_NODE, keys.requeueNodeAnchored(node),
-            List.of(node, 0, forgetMs, deadAnchor, replacement)).map(r -> sum(soFar, requeued(r))));
+    // a shard's script cannot read the registration (under the namespace's tag, in another slot of
+    // a Redis Cluster): the namespace's call checks it first, keeping it and the node as they are;
+    // only when it still names the dead connection is each shard's holding handed back,
+    // unconditionally; then the namespace's call again replaces the registration and may forget the
+    // node. Between the check and a shard's requeue a new process may take the id (claimIdentity)
+    // and claim there: that claim goes back to the queue too, and its outcome is recorded once
+    // (the delivery is no longer its), the message delivered again.
+    return anchored(node, Long.MAX_VALUE / 4, deadAnchor, deadAnchor).compose(checked -> {
+      if (checked.moved() < 0) {
+        return Future.succeededFuture(checked);
+      }
+      Future<Requeued> chain = Future.succeededFuture(checked);
+      for (Keys shard : shards.all()) {
+        chain = chain.compose(soFar -> scripts.run(Script.REQUEUE_NODE, shard.requeueNode(node),
+            List.of(node, 0, Long.MAX_VALUE / 4)).map(r -> sum(soFar, requeued(r))));
+      }
+      return chain.compose(soFar -> anchored(node, forgetMs, deadAnchor, replacement)
+          .map(r -> r.moved() < 0 ? soFar : sum(soFar, r)));
+    });
+  }
+
+  /** requeue-node on the namespace's keys, conditional on {@code node}'s registration being {@code anchor}. */
+  private Future<Requeued> anchored(String node, long forgetMs, String anchor, String replacement) {
+    return scripts.run(Script.REQUEUE_NODE, keys.requeueNodeAnchored(node), List.of(node, 0, forgetMs, anchor, replacement))
+        .map(NodeStore::requeued);
   }
 
   /**
@@ -209,8 +220,7 @@ public final class NodeStore {
     if (shards.count() == 1) {
       return requeueDead(node, Long.MAX_VALUE / 4, previous, mine);
     }
-    return scripts.run(Script.REQUEUE_NODE, keys.requeueNodeAnchored(node), List.of(node, 0, Long.MAX_VALUE / 4, previous, mine))
-        .map(NodeStore::requeued)
+    return anchored(node, Long.MAX_VALUE / 4, previous, mine)
         .compose(swapped -> {
           if (swapped.moved() < 0) {
             return Future.succeededFuture(swapped);
