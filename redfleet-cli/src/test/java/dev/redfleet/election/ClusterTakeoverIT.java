@@ -34,6 +34,8 @@ class ClusterTakeoverIT {
   private static final long P99_TARGET_MS = 300;
   private static final List<String> OPTIONS = List.of("--interval-ms", "20", "--max-delay-ms", "100",
       "--lease-ms", Long.toString(LEASE_MS), "--renew-ms", "500", "--retry-ms", "250");
+  /** The default staleMs (conf/): a silent node's messages come back after it; the connection path must beat it by far. */
+  private static final long STALE_MS = 3000;
 
   @Test
   void aDeadGeneratorIsReplacedThroughItsConnectionAlsoAfterTheNamespacesSlotMoved() {
@@ -116,8 +118,20 @@ class ClusterTakeoverIT {
       }
       report("cluster shards=6 generator SIGKILL x" + SHARDED_TRIALS + " takeover ms", takeovers);
       System.out.println("FIGURE   per trial, ms from the kill: process gone / lease moved / first message: " + detail);
-      System.out.printf("FIGURE cluster-takeover-sharded produced=%d total_s=%.1f%n", produced.getAsLong(),
-          (System.nanoTime() - started) / 1e9);
+
+      // a worker SIGKILLed holding messages in the shards: the reaper finds its connection gone and
+      // every shard hands its messages back, long before staleMs
+      String generator = Fleet.nodeOf(fleet.awaitLeader());
+      FleetProcess worker = fleet.nodes().values().stream().filter(n -> n.alive() && !n.name.equals(generator))
+          .findFirst().orElseThrow();
+      long killedAt = freezeHoldingAndKill(worker, () -> held(fleet, shards, worker.name));
+      Waits.until(worker.name + "'s messages back in the shards' queues", Duration.ofSeconds(15),
+          () -> held(fleet, shards, worker.name) == 0);
+      long requeuedMs = (System.nanoTime() - killedAt) / 1_000_000;
+      System.out.printf("FIGURE cluster-takeover-sharded produced=%d dead_worker_requeued_ms=%d total_s=%.1f%n",
+          produced.getAsLong(), requeuedMs, (System.nanoTime() - started) / 1e9);
+      assertThat(requeuedMs).as("ms from a worker's SIGKILL to its messages back in every shard's queue")
+          .isLessThan(STALE_MS / 2);
       for (FleetProcess node : fleet.nodes().values()) {
         if (node.alive()) {
           assertThat(node.terminate(30)).isEqualTo(143);
@@ -125,6 +139,31 @@ class ClusterTakeoverIT {
       }
       assertP99(takeovers);
     }
+  }
+
+  /** What {@code node} holds over the shards: its landing lists and in-flight records. */
+  private static long held(Fleet fleet, Shards shards, String node) {
+    long sum = 0;
+    for (Keys shard : shards.all()) {
+      sum += fleet.redis.held(shard, node) + fleet.redis.number("LLEN", shard.landing(node));
+    }
+    return sum;
+  }
+
+  /** SIGSTOPs {@code victim} until it is caught holding messages, then SIGKILLs it; returns the time of the kill. */
+  private static long freezeHoldingAndKill(FleetProcess victim, LongSupplier held) {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      victim.signal("STOP");
+      Waits.pause(50);
+      if (held.getAsLong() > 0) {
+        long killedAt = System.nanoTime();
+        victim.kill();
+        return killedAt;
+      }
+      victim.signal("CONT");
+      Waits.pause(100);
+    }
+    throw new AssertionError(victim.name + " was never caught holding a message");
   }
 
   /**

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * One handler per namespace (issue 17 "Adoptable"): two node JVMs from the fat jar on one Redis.
@@ -23,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * warning, and {@code /metrics} counts two handlers; with the same handler nobody warns.
  */
 class HandlerMismatchIT {
+  // the two cases mostly wait (for the nodes' periodic check), each on its own server: they run
+  // side by side
   private static final List<String> OPTIONS = List.of("--source", "none", "--heartbeat-ms", "250", "--stale-ms", "1500");
   /** A node checks when it says its role (about a second after it joined), then every 10 s. */
   private static final Duration CHECKED = Duration.ofSeconds(15);
@@ -31,6 +35,7 @@ class HandlerMismatchIT {
   Path dir;
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void nodesWithDifferentHandlersWarnAndStatusShowsEachHandler() throws Exception {
     Path plugins = Files.createDirectories(dir.resolve("plugins"));
     Files.copy(PluginJars.recorder(dir.resolve("build"), dir.resolve("handled.tsv")), plugins.resolve("recorder.jar"));
@@ -73,6 +78,7 @@ class HandlerMismatchIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void nodesWithTheSameHandlerDoNotWarn() {
     try (Fleet fleet = new Fleet(OPTIONS)) {
       FleetProcess first = fleet.startJoined();

@@ -9,11 +9,16 @@ import dev.redfleet.testing.Waits;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** Fault 6: Redis is not there yet when the fleet starts. */
 class RedisAbsentIT {
+  // the two cases mostly wait (for backoff lines, for a Redis that is not there), each on its own
+  // port: they run side by side
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void runWaitsLogsOnceAndJoinsWhenRedisAppearsWhileOneShotCommandsExitThree() throws Exception {
     int port = RedisServer.freePort();
     String url = "redis://127.0.0.1:" + port;
@@ -43,6 +48,7 @@ class RedisAbsentIT {
    * after N s"), one line per process and interval, not per retry, and stops once Redis is there.
    */
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aNodeWaitingForRedisSaysSoAgainEveryIntervalUntilItComes() throws Exception {
     int port = RedisServer.freePort();
     String url = "redis://127.0.0.1:" + port;

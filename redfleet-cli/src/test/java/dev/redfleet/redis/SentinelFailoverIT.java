@@ -18,6 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * A fleet of three real JVMs on master + replica + 3 sentinels; the master is SIGKILLed mid-run.
@@ -28,16 +32,27 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SentinelFailoverIT {
   private static final long LIMIT = 3000;
+  /**
+   * The failover tests mostly wait (for the sentinels, for a paced run), each on its own servers
+   * and ports, and have no upper timing bound: they run side by side (two at a time on two cores).
+   * The planned switch counts what a node judged dead, which a starved process could cause: it
+   * runs alone.
+   */
+  private static final String ALONE = "sentinel-planned-switch";
 
   @TempDir
   Path dir;
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
+  @ResourceLock(value = ALONE, mode = ResourceAccessMode.READ)
   void theFleetFollowsAKilledMasterWithoutTheAcknowledgementOption() {
     failover(0);
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
+  @ResourceLock(value = ALONE, mode = ResourceAccessMode.READ)
   void theFleetFollowsAKilledMasterWithWaitReplicas() {
     failover(1);
   }
@@ -116,6 +131,8 @@ class SentinelFailoverIT {
    * in a live node's in-flight record (the run must drain).
    */
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
+  @ResourceLock(value = ALONE, mode = ResourceAccessMode.READ)
   void theMasterAndTheGeneratorKilledTogetherReuseNoIdAndNoEpoch() throws Exception {
     Path handled = dir.resolve("handled.tsv");
     long limit = 4000;
@@ -206,6 +223,8 @@ class SentinelFailoverIT {
    * surviving nodes remember them.
    */
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
+  @ResourceLock(value = ALONE, mode = ResourceAccessMode.READ)
   void anUnsyncedReplicaPromotedReusesNoIdAndNoEpoch() throws Exception {
     Path handled = dir.resolve("handled.tsv");
     // unbounded: the run ends once enough was handled on the stale server
@@ -315,6 +334,7 @@ class SentinelFailoverIT {
    * for a connection "gone", and a node that took its own new connection for another process.
    */
   @Test
+  @ResourceLock(value = ALONE, mode = ResourceAccessMode.READ_WRITE)
   void aPlannedSwitchDeclaresNoLiveNodeDead() {
     try (SentinelRedis redis = new SentinelRedis();
          Fleet fleet = new Fleet(null, new TestRedis(RedisConnectionOptions.parse(redis.url()), "redfleet"), redis.url(),
