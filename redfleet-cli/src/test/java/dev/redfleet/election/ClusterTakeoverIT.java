@@ -124,7 +124,7 @@ class ClusterTakeoverIT {
       String generator = Fleet.nodeOf(fleet.awaitLeader());
       FleetProcess worker = fleet.nodes().values().stream().filter(n -> n.alive() && !n.name.equals(generator))
           .findFirst().orElseThrow();
-      long killedAt = freezeHoldingAndKill(worker, () -> held(fleet, shards, worker.name));
+      long killedAt = worker.freezeHoldingAndKill(() -> held(fleet, shards, worker.name));
       Waits.until(worker.name + "'s messages back in the shards' queues", Duration.ofSeconds(15),
           () -> held(fleet, shards, worker.name) == 0);
       long requeuedMs = (System.nanoTime() - killedAt) / 1_000_000;
@@ -148,22 +148,6 @@ class ClusterTakeoverIT {
       sum += fleet.redis.held(shard, node) + fleet.redis.number("LLEN", shard.landing(node));
     }
     return sum;
-  }
-
-  /** SIGSTOPs {@code victim} until it is caught holding messages, then SIGKILLs it; returns the time of the kill. */
-  private static long freezeHoldingAndKill(FleetProcess victim, LongSupplier held) {
-    for (int attempt = 0; attempt < 200; attempt++) {
-      victim.signal("STOP");
-      Waits.pause(50);
-      if (held.getAsLong() > 0) {
-        long killedAt = System.nanoTime();
-        victim.kill();
-        return killedAt;
-      }
-      victim.signal("CONT");
-      Waits.pause(100);
-    }
-    throw new AssertionError(victim.name + " was never caught holding a message");
   }
 
   /**

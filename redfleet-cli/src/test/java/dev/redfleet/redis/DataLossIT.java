@@ -75,14 +75,7 @@ class DataLossIT {
     try (Fleet fleet = new Fleet(List.of("--shards", Integer.toString(SHARDS), "--interval-ms", "2", "--limit",
         Long.toString(LIMIT), "--workers", "3", "--concurrency", "50", "--plugins", plugins.toString(), "--handler",
         "com.acme.MessageLog", "--heartbeat-ms", "250", "--stale-ms", "3000"))) {
-      List<FleetProcess> nodes = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        nodes.add(fleet.startJoined());
-      }
-      for (FleetProcess node : nodes) {
-        Waits.until(node.name + " to say its role", Duration.ofSeconds(60),
-            () -> node.logText().contains("is a worker") || node.logText().contains("is the generator"));
-      }
+      List<FleetProcess> nodes = threeNodesUp(fleet);
       Waits.until("a third of the run", Duration.ofSeconds(60), () -> seqs(fleet.redis) > LIMIT / 3);
 
       long[] seqBefore = new long[SHARDS];
@@ -161,15 +154,7 @@ class DataLossIT {
     try (Fleet fleet = new Fleet(List.of("--interval-ms", "2", "--limit", Long.toString(LIMIT), "--workers", "2",
         "--concurrency", "50", "--plugins", plugins.toString(), "--handler", "com.acme.MessageLog",
         "--heartbeat-ms", "250", "--stale-ms", Long.toString(STALE_MS), "--http-port", "0"))) {
-      List<FleetProcess> nodes = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        nodes.add(fleet.startJoined());
-      }
-      for (FleetProcess node : nodes) {
-        // all the way up (its role said), so that it knew the dataset before it is lost
-        Waits.until(node.name + " to say its role", Duration.ofSeconds(60),
-            () -> node.logText().contains("is a worker") || node.logText().contains("is the generator"));
-      }
+      List<FleetProcess> nodes = threeNodesUp(fleet);
       Waits.until("a third of the run", Duration.ofSeconds(60), () -> fleet.seq() > LIMIT / 3);
 
       long seqBefore = fleet.seq();
@@ -194,7 +179,7 @@ class DataLossIT {
       // the fast path is back: a worker SIGKILLed now has its messages back within milliseconds
       String generator = Fleet.nodeOf(fleet.awaitLeader());
       FleetProcess victim = nodes.stream().filter(n -> !n.name.equals(generator)).findFirst().orElseThrow();
-      long killedAt = freezeHoldingAndKill(fleet, victim);
+      long killedAt = victim.freezeHoldingAndKill(() -> retried(() -> fleet.held(victim.name)));
       Waits.until(victim.name + "'s messages back in the queue", Duration.ofSeconds(15),
           () -> retried(() -> fleet.held(victim.name)) == 0);
       long requeuedMs = (System.nanoTime() - killedAt) / 1_000_000;
@@ -232,23 +217,17 @@ class DataLossIT {
     }
   }
 
-  /**
-   * SIGSTOPs the victim (its connection stays open, so nothing moves) until it is caught holding
-   * messages, then SIGKILLs it; returns the time of the kill.
-   */
-  static long freezeHoldingAndKill(Fleet fleet, FleetProcess victim) {
-    for (int attempt = 0; attempt < 200; attempt++) {
-      victim.signal("STOP");
-      Waits.pause(50);
-      if (retried(() -> fleet.held(victim.name)) > 0) {
-        long killedAt = System.nanoTime();
-        victim.kill();
-        return killedAt;
-      }
-      victim.signal("CONT");
-      Waits.pause(100);
+  /** Three nodes all the way up (each said its role), so that each knew the dataset before it is lost. */
+  private static List<FleetProcess> threeNodesUp(Fleet fleet) {
+    List<FleetProcess> nodes = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      nodes.add(fleet.startJoined());
     }
-    throw new AssertionError(victim.name + " was never caught holding a message");
+    for (FleetProcess node : nodes) {
+      Waits.until(node.name + " to say its role", Duration.ofSeconds(60),
+          () -> node.logText().contains("is a worker") || node.logText().contains("is the generator"));
+    }
+    return nodes;
   }
 
   private static long redisTimeMs(TestRedis redis) {

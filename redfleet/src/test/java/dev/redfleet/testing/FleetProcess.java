@@ -157,6 +157,26 @@ public final class FleetProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
   }
+  /**
+   * SIGSTOPs this process (its connection stays open, so nothing it holds moves) until it is caught
+   * holding messages ({@code held} above 0), then SIGKILLs it; returns the time of the kill
+   * (System.nanoTime).
+   */
+  public long freezeHoldingAndKill(java.util.function.LongSupplier held) {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      signal("STOP");
+      Waits.pause(50);
+      if (held.getAsLong() > 0) {
+        long killedAt = System.nanoTime();
+        kill();
+        return killedAt;
+      }
+      signal("CONT");
+      Waits.pause(100);
+    }
+    throw new AssertionError(name + " was never caught holding a message");
+  }
+
 
   public String logText() {
     try {
