@@ -46,15 +46,9 @@ import org.slf4j.LoggerFactory;
  * (one EXISTS in Redis each time) until the fleet is resumed. Running handlers finish and their
  * outcomes are recorded as usual.
  *
- * <p>In a sharded namespace (docs/DESIGN.md, "Shards") a verticle serves one shard at a time: a
- * blocking pop cannot span slots. Verticle i starts on shard i mod N and stays while its shard
- * gives it messages. When a claim on it takes nothing, it reads the queue lengths (at most once
- * every {@link #LOOK_ELSEWHERE_MS}) and serves a shard with messages waiting, drawn in proportion
- * to their lengths ({@link #pick}), before it blocks; when a BLMOVE on it times out empty it moves
- * on the same way or, when every queue looked empty, to the next one, so a node with fewer
- * verticles than shards still serves every shard. A verticle that has served one shard for {@link
- * #dwellMs} looks again, so a shard that always has messages cannot keep it while another one
- * fills. Each shard has its own
+ * <p>In a sharded namespace (docs/DESIGN.md, "Shards") a verticle serves one shard at a time (a
+ * blocking pop cannot span slots); {@link ShardChoice} decides which, and when it moves: after an
+ * empty claim, an empty block timeout, or a dwell on one shard. Each shard has its own
  * {@link DeliveryStore} and {@link OutcomeRecorder}: an outcome is recorded in the shard its claim
  * came from (the shard is in the claim token), whichever shard the verticle serves by then.
  */
@@ -106,16 +100,10 @@ public final class WorkerVerticle extends VerticleBase {
   private final HandlerRuns runs;
   /** One per shard, indexed by shard. */
   private OutcomeRecorder[] recorders;
-  /** The shard this verticle serves now (always 0 with one shard). */
-  private int shard;
+  /** Which shard this verticle serves (always 0 with one shard). */
+  private final ShardChoice choice;
   /** The shard of {@link #unansweredClaim}: its repeat goes there, whatever shard is served meanwhile. */
   private int unansweredShard;
-  /** When the queue lengths were last read to pick a shard after a block timeout or a dwell (nanoTime); at most once a blockMs. */
-  // "long ago" as a nanoTime that a subtraction cannot overflow (now - Long.MIN_VALUE wraps negative
-  // and read as "just now": the lengths were never read, and verticles never left their first shard)
-  private long lengthsReadAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
-  /** When this verticle began serving {@link #shard} (nanoTime). */
-  private long shardSince = System.nanoTime();
   private final PickupLatency latency;
   private final NodeMetrics metrics;
   private final Backoff claimBackoff = new Backoff(log, "worker claim", 100, 5000);
@@ -177,7 +165,7 @@ public final class WorkerVerticle extends VerticleBase {
     for (int s = 0; s < stores.length; s++) {
       stores[s] = new DeliveryStore(scripts, shards.shard(s), nodeId);
     }
-    this.shard = Math.floorMod(firstShard, shards.count());
+    this.choice = new ShardChoice(stores, firstShard, settings.blockMs());
     this.latency = new PickupLatency(clock, latencyReportMs);
     this.runs = new HandlerRuns(handler, activity, metrics, latency, settings.handlerTimeoutMs(), this::completed);
   }
@@ -254,27 +242,13 @@ public final class WorkerVerticle extends VerticleBase {
     }
     int free = settings.concurrency() - runs.size();
     if (free > 0) {
-      if (dwelt()) {
+      if (choice.dwelt()) {
         // served this shard a while: a longer queue elsewhere gets this verticle
-        switchShard(shard, shard);
+        move(choice.afterDwell());
         return;
       }
-      claim(shard, Math.min(free, MAX_BATCH));
+      claim(choice.current(), Math.min(free, MAX_BATCH));
     }
-  }
-
-  /**
-   * A sharded namespace's verticle has served its shard for {@link #dwellMs}: its next claim waits
-   * until it has compared the queues. Checked on both ways a claim goes out, alone (pump) and riding
-   * on a finish: under steady load every claim rides, and a check on one way only never ran.
-   */
-  private boolean dwelt() {
-    return shards.count() > 1 && System.nanoTime() - shardSince > TimeUnit.MILLISECONDS.toNanos(dwellMs());
-  }
-
-  /** How long a verticle serves one shard of a sharded namespace before it compares the queues again. */
-  private long dwellMs() {
-    return Math.max(1000, settings.blockMs());
   }
 
   /**
@@ -350,82 +324,28 @@ public final class WorkerVerticle extends VerticleBase {
         pausedTimer = -1;
         pump();
       });
-    } else if (shards.count() > 1) {
+    } else if (choice.sharded()) {
       lookElsewhere(onShard);
     } else {
       blockingPop();
     }
   }
 
-  /** How often a verticle whose shard came back empty may read the shards' queue lengths. */
-  static final long LOOK_ELSEWHERE_MS = 100;
-
   /**
    * The claim on {@code empty} took nothing: rather than block there for up to a blockMs while
-   * other shards have messages waiting, serve one of those (read at most once a {@link
-   * #LOOK_ELSEWHERE_MS}); block on {@code empty} when every queue is empty or the lengths were
-   * read just now.
+   * other shards have messages waiting, serve one of those ({@link ShardChoice#afterEmptyClaim});
+   * block on {@code empty} when every queue is empty or the lengths were read just now.
    */
   private void lookElsewhere(int empty) {
-    long now = System.nanoTime();
-    if (now - elsewhereReadAt < TimeUnit.MILLISECONDS.toNanos(LOOK_ELSEWHERE_MS)) {
-      blockingPop();
-      return;
-    }
-    elsewhereReadAt = now;
     fetching = true;
-    queueLengths().onComplete(ar -> {
+    choice.afterEmptyClaim(empty).onComplete(ar -> {
       fetching = false;
-      int next = pick(ar.result(), empty);
-      if (next == empty) {
-        blockingPop();
-      } else {
-        serve(next);
+      if (ar.succeeded() && ar.result()) {
         pump();
+      } else {
+        blockingPop();
       }
     });
-  }
-
-  /** When this verticle last read the queue lengths after an empty claim. */
-  private long elsewhereReadAt = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
-
-  /** Every shard's queue length; -1 for one that could not be read. Never fails. */
-  private Future<long[]> queueLengths() {
-    List<Future<Long>> lengths = new java.util.ArrayList<>(stores.length);
-    for (DeliveryStore store : stores) {
-      lengths.add(store.queueLength());
-    }
-    return Future.join(lengths).transform(ar -> {
-      long[] all = new long[lengths.size()];
-      for (int s = 0; s < all.length; s++) {
-        Future<Long> length = lengths.get(s);
-        all[s] = length.succeeded() ? length.result() : -1;
-      }
-      return Future.succeededFuture(all);
-    });
-  }
-
-  /**
-   * A shard with messages waiting, drawn with a probability proportional to its queue's length:
-   * the verticles of a fleet that read the same lengths spread over the long queues instead of all
-   * going to the longest one. {@code fallback} when every queue is empty.
-   */
-  static int pick(long[] lengths, int fallback) {
-    long total = 0;
-    for (long length : lengths) {
-      total += Math.max(0, length);
-    }
-    if (total == 0) {
-      return fallback;
-    }
-    long draw = ThreadLocalRandom.current().nextLong(total);
-    for (int s = 0; s < lengths.length; s++) {
-      draw -= Math.max(0, lengths[s]);
-      if (draw < 0) {
-        return s;
-      }
-    }
-    return fallback;
   }
 
   /**
@@ -445,11 +365,11 @@ public final class WorkerVerticle extends VerticleBase {
     @Override
     public OutcomeRecorder.Ride ride() {
       if (stopping || fetching || pausedTimer != -1 || fleetPaused || unansweredClaim != null || standingAside
-          || leaving || onShard != shard) {
+          || leaving || onShard != choice.current()) {
         return null;
       }
       int free = settings.concurrency() - runs.size();
-      if (free <= 0 || dwelt()) {
+      if (free <= 0 || choice.dwelt()) {
         // a verticle that has served its shard a while looks at the others first (pump, after the flush)
         return null;
       }
@@ -485,7 +405,7 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     fetching = true;
-    int onShard = shard;
+    int onShard = choice.current();
     var blmove = stores[onShard].blockingMove(settings.blockMs());
     blockingConnection()
         .compose(connection -> connection.send(blmove))
@@ -507,8 +427,9 @@ public final class WorkerVerticle extends VerticleBase {
             return;
           }
           if (ar.result() == null) {
-            if (shards.count() > 1) {
-              moveOn(onShard);
+            if (choice.sharded()) {
+              // the shard stayed empty for a whole block timeout: serve another
+              move(choice.afterTimeout(onShard));
             } else {
               pump();
             }
@@ -523,40 +444,13 @@ public final class WorkerVerticle extends VerticleBase {
         });
   }
 
-  /**
-   * The shard {@code from} stayed empty for a whole block timeout: serve another. One with messages waiting
-   * if the lengths may be read again (at most once a blockMs) and one is not empty; else the next
-   * shard. Either way a verticle visits every shard while the queues are empty, so none is left
-   * unserved by a node with fewer verticles than shards.
-   */
-  private void moveOn(int from) {
-    switchShard(from, (from + 1) % shards.count());
-  }
-
-  /**
-   * Serves a shard with messages waiting ({@link #pick}: the longer its queue, the likelier), or
-   * {@code fallback} when the lengths were read less than a blockMs ago or every queue is empty.
-   */
-  private void switchShard(int from, int fallback) {
-    int next = fallback;
-    long now = System.nanoTime();
-    if (now - lengthsReadAt < TimeUnit.MILLISECONDS.toNanos(settings.blockMs())) {
-      serve(next);
-      pump();
-      return;
-    }
-    lengthsReadAt = now;
+  /** Serves the shard {@code choosing} settles on, then takes more. */
+  private void move(Future<Void> choosing) {
     fetching = true;
-    queueLengths().onComplete(ar -> {
+    choosing.onComplete(ar -> {
       fetching = false;
-      serve(pick(ar.result(), next));
       pump();
     });
-  }
-
-  private void serve(int next) {
-    shard = next;
-    shardSince = System.nanoTime();
   }
 
   private void unland(int onShard) {
