@@ -423,7 +423,7 @@ public final class Benchmark {
         data.arg(shard.seq()).arg(shard.queue()).arg(shard.errors()).arg(shard.stats()).arg(shard.audit())
             .arg(shard.left()).arg(shard.delayed()).arg(shard.delayedIds()).arg(shard.delayedWake())
             .arg(shard.errorReaders()).arg(shard.sourceCursor()).arg(shard.fence()).arg(shard.members())
-            .arg(shard.shardPaused());
+            .arg(shard.shardPaused()).arg(shard.dataset()).arg(shard.floored());
         call(redis, data);
       } catch (Exception ignored) {
         // best effort: the namespace is unique to this run

@@ -92,13 +92,21 @@ class DataLossIT {
       for (int s = 0; s < SHARDS; s++) {
         lowestAfter[s] = lowestLocalIdAfter(h, s, lostAt + 1);
       }
-      long staleEpochs = h.epochsNotAbove(epochBefore, lostAt + 1);
-      System.out.printf("FIGURE sharded-data-loss shards=%d seq_before=%s continued_from=%s epoch_before=%d "
-              + "lowest_epoch_after=%d %s messages_with_an_old_epoch=%d%n", SHARDS, java.util.Arrays.toString(seqBefore),
-          java.util.Arrays.toString(lowestAfter), epochBefore, h.lowestEpochAfter(lostAt + 1), h.summary(LIMIT), staleEpochs);
+      long oldEpochAfter = h.epochsNotAbove(epochBefore, lostAt + 1);
+      long fencedOut = olderEpochAfterNewer(h);
+      long epochAfter = fleet.redis.number("GET", fleet.redis.keys.epoch());
+      System.out.printf("FIGURE sharded-data-loss shards=%d seq_before=%s continued_from=%s epoch_before=%d epoch_after=%d "
+              + "%s messages_of_the_old_generator_after_the_loss=%d stale_epoch_after_a_newer_in_its_shard=%d%n", SHARDS,
+          java.util.Arrays.toString(seqBefore), java.util.Arrays.toString(lowestAfter), epochBefore, epochAfter,
+          h.summary(LIMIT), oldEpochAfter, fencedOut);
 
       assertThat(h.reusedIds()).as("fleet-wide ids carried by two different messages").isEmpty();
-      assertThat(staleEpochs).as("messages produced after the loss under an epoch seen before it").isZero();
+      // an epoch handed out again would let two generators write under one epoch: the new one is above
+      assertThat(epochAfter).as("the epoch handed out after the loss").isGreaterThan(epochBefore);
+      // the old generator may write on until the new one raised a shard's fence (a shard's fence is a
+      // number, not the lease: docs/DESIGN.md, "Shards"), never after: in each shard, in id order, no
+      // message carries an older epoch than one before it
+      assertThat(fencedOut).as("messages of an older epoch after a newer one in their shard").isZero();
       for (int s = 0; s < SHARDS; s++) {
         assertThat(lowestAfter[s]).as("shard " + s + "'s first id after the loss").isGreaterThan(seqBefore[s]);
       }
@@ -108,6 +116,23 @@ class DataLossIT {
             .isEqualTo(SHARDS + 1);
       }
     }
+  }
+
+  /** Messages whose epoch is below that of a message with a lower id in the same shard. */
+  private static long olderEpochAfterNewer(HandledMessages h) {
+    java.util.Map<Long, Long> epochById = new java.util.TreeMap<>();
+    h.lines().forEach(l -> epochById.put(l.id(), l.epoch()));
+    long[] highest = new long[SHARDS];
+    long older = 0;
+    // fleet-wide ids in order are each shard's ids in order
+    for (java.util.Map.Entry<Long, Long> e : epochById.entrySet()) {
+      int s = SHARDED.shardOf(e.getKey());
+      if (e.getValue() < highest[s]) {
+        older++;
+      }
+      highest[s] = Math.max(highest[s], e.getValue());
+    }
+    return older;
   }
 
   /** The lowest id in shard {@code s} of a message produced after {@code atMs}; 0 if none. */
