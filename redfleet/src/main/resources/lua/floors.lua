@@ -72,7 +72,13 @@ local fresh = false
 if not id then
   id = ARGV[3]
   fresh = true
-  if known ~= '' or seqFloor > 0 or (epochFloor > 0 and ARGV[8] ~= 'fence') then
+  -- a shard: a node that knew no marker there and saw no id above what is there has seen nothing
+  -- lost (a shard of a namespace made before shards had their own markers has ids, and no marker)
+  local sawMore = seqFloor > 0
+  if ARGV[8] == 'fence' then
+    sawMore = seqFloor > seqFound
+  end
+  if known ~= '' or sawMore or (epochFloor > 0 and ARGV[8] ~= 'fence') then
     change = 'lost'
   else
     change = 'new'

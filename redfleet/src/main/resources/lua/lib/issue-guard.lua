@@ -7,7 +7,8 @@
 -- A fleet member's redis/Scripts appends two KEYS and three ARGV to the script's own, which
 -- issue_guard() removes (table.remove) before the script reads them; a call without them (the
 -- last key is not <prefix>dataset) is not guarded (tests, tools):
---   KEYS[n-1]  the counter the script increments: <ns>:seq or <ns>:epoch
+--   KEYS[n-1]  the counter the script increments: <ns>:seq or <ns>:epoch (a shard's call of a
+--              sharded namespace: <shard>:seq, and KEYS[n] is <shard>:dataset, the shard's own)
 --   KEYS[n]    <ns>:dataset  hash: id (the dataset's random marker), server (run_id of the server
 --              the fleet raised its floors on, '?' when INFO is refused), settled (= server once
 --              every live node has raised its floors there), ceiling (see reserve.lua)

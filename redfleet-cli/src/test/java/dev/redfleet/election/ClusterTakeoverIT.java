@@ -143,11 +143,14 @@ class ClusterTakeoverIT {
 
   /** What {@code node} holds over the shards: its landing lists and in-flight records. */
   private static long held(Fleet fleet, Shards shards, String node) {
-    long sum = 0;
-    for (Keys shard : shards.all()) {
-      sum += fleet.redis.held(shard, node) + fleet.redis.number("LLEN", shard.landing(node));
-    }
-    return sum;
+    // a call the cluster answers with a redirect or a refusal for a moment is tried again
+    return dev.redfleet.testing.FailoverAudit.retried(() -> {
+      long sum = 0;
+      for (Keys shard : shards.all()) {
+        sum += fleet.redis.held(shard, node) + fleet.redis.number("LLEN", shard.landing(node));
+      }
+      return sum;
+    });
   }
 
   /**

@@ -40,9 +40,9 @@ public final class FloorsVerticle extends VerticleBase {
   private final dev.redfleet.redis.Shards shards;
   private final String nodeId;
   private final long periodMs;
-  private final Backoff backoff = new Backoff(log, "floors check", 100, 5000);
+  /** The namespace's check, then each shard's: each on its own, so a slow master holds up none of the others. */
+  private final List<Check> checks = new ArrayList<>();
   private long timer = -1;
-  private boolean checking;
   private String anchorServer;
   private MessageConsumer<String> anchorChanges;
 
@@ -62,6 +62,12 @@ public final class FloorsVerticle extends VerticleBase {
   public Future<?> start() {
     Floors floors = scripts.floors();
     floors.onChange(change -> context.runOnContext(v -> changed(change)));
+    checks.add(new Check(floors, new Backoff(log, "floors check", 100, 5000)));
+    if (shards.count() > 1) {
+      for (Keys shard : shards.all()) {
+        checks.add(new Check(floors.shard(shard), new Backoff(log, "floors check of shard " + shard.dataPrefix(), 100, 5000)));
+      }
+    }
     timer = vertx.setPeriodic(1, periodMs, id -> check());
     anchorChanges = vertx.eventBus().localConsumer(NodeScope.address(config(), Anchor.ADDRESS), m -> {
       String server = Anchor.serverOf(m.body());
@@ -81,31 +87,41 @@ public final class FloorsVerticle extends VerticleBase {
       vertx.cancelTimer(timer);
     }
     scripts.floors().onChange(change -> { });
+    checks.clear();
     return anchorChanges == null ? Future.succeededFuture() : anchorChanges.unregister();
   }
 
   private void check() {
-    if (checking) {
-      return;
+    for (Check c : checks) {
+      c.run();
     }
-    checking = true;
-    Floors floors = scripts.floors();
-    List<Future<Floors.Check>> checks = new ArrayList<>();
-    checks.add(floors.check(scripts));
-    if (shards.count() > 1) {
-      for (Keys shard : shards.all()) {
-        checks.add(floors.shard(shard).check(scripts));
+  }
+
+  /** One master's floors check: at most one under way, its failures logged with backoff. */
+  private final class Check {
+    private final Floors floors;
+    private final Backoff backoff;
+    private boolean running;
+
+    Check(Floors floors, Backoff backoff) {
+      this.floors = floors;
+      this.backoff = backoff;
+    }
+
+    void run() {
+      if (running) {
+        return;
       }
+      running = true;
+      floors.check(scripts).onComplete(ar -> {
+        running = false;
+        if (ar.succeeded()) {
+          backoff.succeeded();
+        } else {
+          backoff.failed(ar.cause());
+        }
+      });
     }
-    Future.all(checks)
-        .onComplete(ar -> {
-          checking = false;
-          if (ar.succeeded()) {
-            backoff.succeeded();
-          } else {
-            backoff.failed(ar.cause());
-          }
-        });
   }
 
   private void changed(Floors.Change change) {

@@ -69,8 +69,8 @@ final class Durability {
   private final Floors floors;
   /** Null: a runner that does not track what its process holds. */
   private final Holdings holdings;
-  private volatile boolean lagging;
-  private volatile long degradedUntil = Long.MIN_VALUE;
+  /** A plain runner's WAIT state; a fleet member's is its floors' (one per master). */
+  private final ReplicaWait plainWait = new ReplicaWait();
   /** A call failed since the last produce: the next produce that succeeds says where it continued. */
   private volatile boolean failedSinceProduce;
 
@@ -99,7 +99,8 @@ final class Durability {
     Floors f = floorsOf(keys);
     if (f != null && ISSUERS.contains(script)) {
       Future<Response> issued = issue(f, script, keys, args);
-      return script == Script.PRODUCE ? produced(issued) : issued;
+      // the failover tests read where the namespace's ids continued; a shard's are its own
+      return script == Script.PRODUCE && f == floors ? produced(issued) : issued;
     }
     return held(script, args, () -> call(f, script, keys, args));
   }
@@ -153,7 +154,7 @@ final class Durability {
 
   /** Whether ids are handed out only under a ceiling a replica of {@code f}'s master has acknowledged. */
   private boolean durableIds(Floors f) {
-    return f.replicas() > 0 && System.nanoTime() >= degradedUntil;
+    return f.replicas() > 0 && System.nanoTime() >= f.replicaWait().degradedUntil;
   }
 
   /**
@@ -342,20 +343,22 @@ final class Durability {
   /**
    * The script and a WAIT pipelined on one connection: WAIT counts that connection's writes. A
    * fleet member's runner knows how many replicas the master has connected (floors.lua reads INFO
-   * replication every heartbeatMs, on the master of the namespace's slot): with none connected the
+   * replication every heartbeatMs, on the master of the namespace's slot and on each shard's): with none connected the
    * writes go without WAIT, which could only time out (before, every {@link #DEGRADED_MS} one write
    * stalled waitTimeoutMs for nothing); with fewer than asked, WAIT asks for those connected. After
    * a shortfall of connected replicas (one lagging past waitTimeoutMs) the fleet does not stall
    * either: for {@link #DEGRADED_MS} the writes go without WAIT, then WAIT is tried again. Logged
-   * once each way.
+   * once each way. Each master ({@code f}'s) is judged on its own.
    */
   private Future<Response> durable(Floors f, Script script, List<String> keys, List<?> args, int asked) {
     int connected = f == null ? -1 : f.replicas();
     int replicas = connected < 0 ? asked : Math.min(asked, connected);
+    ReplicaWait wait = f == null ? plainWait : f.replicaWait();
+    String master = f == null ? "the master" : f.master();
     if (replicas < asked) {
-      degraded(connected, asked);
+      degraded(wait, master, connected, asked);
     }
-    if (replicas == 0 || System.nanoTime() < degradedUntil) {
+    if (replicas == 0 || System.nanoTime() < wait.degradedUntil) {
       return runner.eval(script, keys, args);
     }
     return runner.evalAndWait(script, keys, args, replicas, waitTimeoutMs)
@@ -366,26 +369,27 @@ final class Durability {
             return answers.get(0);
           }
           if (acked < replicas) {
-            degradedUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEGRADED_MS);
-            if (!lagging) {
-              lagging = true;
-              log.warn("only {} of {} replica(s) acknowledged a write within waitTimeoutMs={}: writes go on without WAIT "
-                  + "(and could be lost in a failover) until replicas acknowledge again", acked, replicas, waitTimeoutMs);
+            wait.degradedUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEGRADED_MS);
+            if (!wait.lagging) {
+              wait.lagging = true;
+              log.warn("only {} of {} replica(s) of {} acknowledged a write within waitTimeoutMs={}: writes there go on "
+                  + "without WAIT (and could be lost in a failover) until replicas acknowledge again", acked, replicas, master,
+                  waitTimeoutMs);
             }
-          } else if (lagging) {
-            lagging = false;
-            log.info("replicas acknowledge writes again ({} of {}): WAIT is back on", acked, replicas);
+          } else if (wait.lagging) {
+            wait.lagging = false;
+            log.info("replicas of {} acknowledge writes again ({} of {}): WAIT is back on", master, acked, replicas);
           }
           return answers.get(0);
         });
   }
 
   /** Fewer replicas connected than waitReplicas asks for: said once, until WAIT is back on. */
-  private void degraded(int connected, int asked) {
-    if (!lagging) {
-      lagging = true;
-      log.warn("the master has {} replica(s) connected, waitReplicas asks for {}: writes wait for {} "
-          + "(and could be lost in a failover) until replicas are back", connected, asked,
+  private static void degraded(ReplicaWait wait, String master, int connected, int asked) {
+    if (!wait.lagging) {
+      wait.lagging = true;
+      log.warn("{} has {} replica(s) connected, waitReplicas asks for {}: writes wait for {} "
+          + "(and could be lost in a failover) until replicas are back", master, connected, asked,
           connected == 0 ? "none" : "the connected ones");
     }
   }

@@ -86,6 +86,7 @@ public final class Floors {
   private final Floors namespace;
   /** The namespace's floors only: its shards' floors by their data prefix ({@code {tag}:}). */
   private final java.util.concurrent.ConcurrentHashMap<String, Floors> shards = new java.util.concurrent.ConcurrentHashMap<>();
+  private final ReplicaWait replicaWait = new ReplicaWait();
   private volatile String dataset = "";
   private volatile String server = "";
   private volatile int replicas = -1;
@@ -116,6 +117,16 @@ public final class Floors {
       return this;
     }
     return shards.computeIfAbsent(shardKeys.dataPrefix(), p -> new Floors(shardKeys, settings, this));
+  }
+
+  /** Whether WAIT is on for this master (the namespace's, or this shard's). */
+  ReplicaWait replicaWait() {
+    return replicaWait;
+  }
+
+  /** How the logs name this master: "the master" (the namespace's), or that of shard {tag}:. */
+  String master() {
+    return namespace == null ? "the master" : "the master of shard " + keys.dataPrefix();
   }
 
   /** The floors of the shard whose data keys start with {@code dataPrefix} ({@code {tag}:}). */

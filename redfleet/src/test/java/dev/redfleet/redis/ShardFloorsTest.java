@@ -83,6 +83,28 @@ class ShardFloorsTest {
     }
   }
 
+  /**
+   * A shard of a namespace made before shards had their own markers has ids and no marker: a node
+   * that saw no id above what is there finds a new dataset, not a lost one; a node that saw more
+   * finds the loss.
+   */
+  @Test
+  void aShardWithoutAMarkerIsLostOnlyForANodeThatSawMoreThanItHas() {
+    try (RedisServer server = RedisServer.start(); TestRedis test = new TestRedis(server.url(), "shardfloors")) {
+      Keys shard = new Shards(test.keys, 3).shard(0);
+      test.call("SET", shard.seq(), 5);
+      assertThat(floors(test, shard, 5).get(6).toString()).as("a node that saw id 5").isEqualTo("new");
+      test.call("DEL", shard.dataset());
+      assertThat(floors(test, shard, 7).get(6).toString()).as("a node that saw id 7").isEqualTo("lost");
+      assertThat(test.number("GET", shard.seq())).isEqualTo(7);
+    }
+  }
+
+  /** floors.lua on a shard's keys, as a node that knows no marker there and has {@code seqFloor} and epoch floor 3. */
+  private static Response floors(TestRedis test, Keys shard, long seqFloor) {
+    return test.run(Script.FLOORS, shard.floors(), List.of("n1", "", "marker", seqFloor, 3, 500, 3000, "fence"));
+  }
+
   private static Scripts member(TestRedis test, Floors.Settings settings) {
     return new Scripts(test.client(), 0, 1000, new Floors(test.keys, settings), new Holdings());
   }
