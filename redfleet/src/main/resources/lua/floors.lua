@@ -72,13 +72,16 @@ local fresh = false
 if not id then
   id = ARGV[3]
   fresh = true
-  -- a shard: a node that knew no marker there and saw no id above what is there has seen nothing
-  -- lost (a shard of a namespace made before shards had their own markers has ids, and no marker)
-  local sawMore = seqFloor > 0
+  -- whether the caller had seen what an empty dataset lacks. A shard: ids above what is there (a
+  -- shard of a namespace made before shards had their own markers has ids and no marker; its
+  -- fence may sit below the epoch floor). The namespace: any id or epoch at all.
+  local sawMore
   if ARGV[8] == 'fence' then
     sawMore = seqFloor > seqFound
+  else
+    sawMore = seqFloor > 0 or epochFloor > 0
   end
-  if known ~= '' or sawMore or (epochFloor > 0 and ARGV[8] ~= 'fence') then
+  if known ~= '' or sawMore then
     change = 'lost'
   else
     change = 'new'

@@ -185,18 +185,23 @@ public final class NodeStore {
     // node. Between the check and a shard's requeue a new process may take the id (claimIdentity)
     // and claim there: that claim goes back to the queue too, and its outcome is recorded once
     // (the delivery is no longer its), the message delivered again.
-    return anchored(node, Long.MAX_VALUE / 4, deadAnchor, deadAnchor).compose(checked -> {
-      if (checked.moved() < 0) {
-        return Future.succeededFuture(checked);
-      }
-      Future<Requeued> chain = Future.succeededFuture(checked);
-      for (Keys shard : shards.all()) {
-        chain = chain.compose(soFar -> scripts.run(Script.REQUEUE_NODE, shard.requeueNode(node),
-            List.of(node, 0, Long.MAX_VALUE / 4)).map(r -> sum(soFar, requeued(r))));
-      }
-      return chain.compose(soFar -> anchored(node, forgetMs, deadAnchor, replacement)
-          .map(r -> r.moved() < 0 ? soFar : sum(soFar, r)));
-    });
+    return anchored(node, Long.MAX_VALUE / 4, deadAnchor, deadAnchor).compose(checked -> checked.moved() < 0
+        ? Future.succeededFuture(checked)
+        : handBackEachShard(node, checked).compose(soFar -> anchored(node, forgetMs, deadAnchor, replacement)
+            .map(r -> r.moved() < 0 ? soFar : sum(soFar, r))));
+  }
+
+  /**
+   * Each shard hands back what {@code node} holds there, unconditionally (the namespace's call
+   * {@code checked} the registration, or swapped it, first); the shards' answers summed onto it.
+   */
+  private Future<Requeued> handBackEachShard(String node, Requeued checked) {
+    Future<Requeued> chain = Future.succeededFuture(checked);
+    for (Keys shard : shards.all()) {
+      chain = chain.compose(soFar -> scripts.run(Script.REQUEUE_NODE, shard.requeueNode(node),
+          List.of(node, 0, Long.MAX_VALUE / 4)).map(r -> sum(soFar, requeued(r))));
+    }
+    return chain;
   }
 
   /** requeue-node on the namespace's keys, conditional on {@code node}'s registration being {@code anchor}. */
@@ -221,17 +226,7 @@ public final class NodeStore {
       return requeueDead(node, Long.MAX_VALUE / 4, previous, mine);
     }
     return anchored(node, Long.MAX_VALUE / 4, previous, mine)
-        .compose(swapped -> {
-          if (swapped.moved() < 0) {
-            return Future.succeededFuture(swapped);
-          }
-          Future<Requeued> chain = Future.succeededFuture(swapped);
-          for (Keys shard : shards.all()) {
-            chain = chain.compose(soFar -> scripts.run(Script.REQUEUE_NODE, shard.requeueNode(node),
-                List.of(node, 0, Long.MAX_VALUE / 4)).map(r -> sum(soFar, requeued(r))));
-          }
-          return chain;
-        });
+        .compose(swapped -> swapped.moved() < 0 ? Future.succeededFuture(swapped) : handBackEachShard(node, swapped));
   }
 
   /** forget-left: the last sweep of a node that left; see forget-left.lua for its answers (-1, -2). */
