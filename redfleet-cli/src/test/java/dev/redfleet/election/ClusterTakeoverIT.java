@@ -144,13 +144,7 @@ class ClusterTakeoverIT {
   /** What {@code node} holds over the shards: its landing lists and in-flight records. */
   private static long held(Fleet fleet, Shards shards, String node) {
     // a call the cluster answers with a redirect or a refusal for a moment is tried again
-    return dev.redfleet.testing.FailoverAudit.retried(() -> {
-      long sum = 0;
-      for (Keys shard : shards.all()) {
-        sum += fleet.redis.held(shard, node) + fleet.redis.number("LLEN", shard.landing(node));
-      }
-      return sum;
-    });
+    return dev.redfleet.testing.FailoverAudit.retried(() -> fleet.redis.holding(shards, node));
   }
 
   /**

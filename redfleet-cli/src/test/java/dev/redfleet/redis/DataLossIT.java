@@ -159,8 +159,7 @@ class DataLossIT {
           return false;
         }
         for (String node : fleet.nodes().keySet()) {
-          String held = redis.string("HGET", shard.inflight(node), "|held");
-          if ((held != null && Long.parseLong(held) > 0) || redis.number("LLEN", shard.landing(node)) > 0) {
+          if (redis.holding(shard, node) > 0) {
             return false;
           }
         }

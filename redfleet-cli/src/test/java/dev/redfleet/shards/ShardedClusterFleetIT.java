@@ -47,19 +47,6 @@ class ShardedClusterFleetIT {
     return sum;
   }
 
-  /** What {@code node} holds in {@code shard}: its in-flight records' count and its landing list. */
-  private static long held(Fleet fleet, Keys shard, String node) {
-    String held = fleet.redis.string("HGET", shard.inflight(node), "|held");
-    return (held == null ? 0 : Long.parseLong(held)) + fleet.redis.number("LLEN", shard.landing(node));
-  }
-
-  private static long held(Fleet fleet, Shards shards, String node) {
-    long sum = 0;
-    for (Keys shard : shards.all()) {
-      sum += held(fleet, shard, node);
-    }
-    return sum;
-  }
 
   /** ASK, TRYAGAIN and MOVED errors {@code server} has answered (INFO errorstats). */
   private static long redirects(RedisServer server) {
@@ -123,12 +110,12 @@ class ShardedClusterFleetIT {
       String generatorNode = Fleet.nodeOf(newToken);
       FleetProcess worker = fleet.nodes().values().stream()
           .filter(n -> n.alive() && !n.name.equals(generatorNode)).findFirst().orElseThrow();
-      Waits.until(worker.name + " to hold messages", Duration.ofSeconds(30), () -> held(fleet, shards, worker.name) > 0);
+      Waits.until(worker.name + " to hold messages", Duration.ofSeconds(30), () -> fleet.redis.holding(shards, worker.name) > 0);
       int migrated = 0;
       long mostHeld = -1;
       long heldAtKill = 0;
       for (int s = 0; s < SHARDS; s++) {
-        long h = held(fleet, shards.shard(s), worker.name);
+        long h = fleet.redis.holding(shards.shard(s), worker.name);
         heldAtKill += h;
         if (h > mostHeld) {
           mostHeld = h;
@@ -169,7 +156,7 @@ class ShardedClusterFleetIT {
         Keys shard = shards.shard(s);
         assertThat(fleet.redis.number("ZCARD", shard.delayed())).as("shard " + s + " delayed").isZero();
         for (FleetProcess dead : List.of(first, worker)) {
-          assertThat(held(fleet, shard, dead.name)).as("shard " + s + ": what SIGKILLed " + dead.name + " still holds").isZero();
+          assertThat(fleet.redis.holding(shard, dead.name)).as("shard " + s + ": what SIGKILLed " + dead.name + " still holds").isZero();
         }
       }
       // the migrated slot lives on the target only: nothing of it left behind on its old master

@@ -51,15 +51,6 @@ class ShardedFleetIT {
     return sum;
   }
 
-  private long held(String node) {
-    long sum = 0;
-    for (Keys shard : shards.all()) {
-      String held = fleet.redis.string("HGET", shard.inflight(node), "|held");
-      sum += (held == null ? 0 : Long.parseLong(held)) + fleet.redis.number("LLEN", shard.landing(node));
-    }
-    return sum;
-  }
-
   @Test
   void fourShardsSurviveAWorkerKillEachShardsAuditIsCleanAndGetErrorsDrainsThemAll() {
     long started = System.nanoTime();
@@ -71,8 +62,8 @@ class ShardedFleetIT {
     FleetProcess worker = fleet.startJoined();
     fleet.startJoined();
     Waits.until("a third of the messages", Duration.ofSeconds(90), () -> seqs() > LIMIT / 3);
-    Waits.until(worker.name + " to hold messages", Duration.ofSeconds(30), () -> held(worker.name) > 0);
-    long heldAtKill = held(worker.name);
+    Waits.until(worker.name + " to hold messages", Duration.ofSeconds(30), () -> fleet.redis.holding(shards, worker.name) > 0);
+    long heldAtKill = fleet.redis.holding(shards, worker.name);
     worker.kill();
     fleet.startJoined();
 

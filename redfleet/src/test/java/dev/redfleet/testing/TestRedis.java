@@ -183,6 +183,20 @@ public final class TestRedis implements AutoCloseable {
     return held(keys, node);
   }
 
+  /** What {@code node} holds in {@code shard}: its in-flight record's messages and its landing list. */
+  public long holding(Keys shard, String node) {
+    return held(shard, node) + number("LLEN", shard.landing(node));
+  }
+
+  /** What {@code node} holds over every shard of {@code shards} (see {@link #holding(Keys, String)}). */
+  public long holding(dev.redfleet.redis.Shards shards, String node) {
+    long sum = 0;
+    for (Keys shard : shards.all()) {
+      sum += holding(shard, node);
+    }
+    return sum;
+  }
+
   /** Messages of {@code node}'s in-flight record in {@code shard}. */
   public long held(Keys shard, String node) {
     String held = string("HGET", shard.inflight(node), "|held");
