@@ -89,7 +89,7 @@ final class Producer {
    * the limit is done; the answer says 'limit' only once every shard is, and 'ok' for a shard that
    * is done while others are not.
    */
-  Future<QueueStore.Produced> produce(String cursorFrom, String cursorTo, List<String> messages) {
+  Future<QueueStore.Produced> produce(String cursorFrom, String cursorTo, List<?> messages) {
     if (!sharded()) {
       return queues.get(0).produce(leadership.token(), leadership.epoch(), limit, queueCap, cursorFrom, cursorTo, messages);
     }

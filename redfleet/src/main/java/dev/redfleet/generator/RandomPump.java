@@ -5,6 +5,7 @@ import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.store.QueueStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -16,8 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class RandomPump {
   /** 64 symbols, none of which needs escaping in JSON: 6 random bits per character. */
-  private static final char[] ALPHABET =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".toCharArray();
+  private static final byte[] ALPHABET =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".getBytes(StandardCharsets.US_ASCII);
   private static final int BODY_LENGTH = 16;
   /**
    * Produce calls in flight at once at interval 0: while Redis runs one, the next batch is built
@@ -150,8 +151,8 @@ final class RandomPump {
     });
   }
 
-  private List<String> bodies(int count) {
-    List<String> bodies = new ArrayList<>(count);
+  private List<byte[]> bodies(int count) {
+    List<byte[]> bodies = new ArrayList<>(count);
     ThreadLocalRandom random = ThreadLocalRandom.current();
     for (int i = 0; i < count; i++) {
       bodies.add(randomBody(random));
@@ -198,9 +199,12 @@ final class RandomPump {
     });
   }
 
-  /** The message body: random text, already a JSON string literal (the alphabet needs no escaping). */
-  static String randomBody(ThreadLocalRandom random) {
-    char[] text = new char[BODY_LENGTH + 2];
+  /**
+   * The message body: random text, already a JSON string literal (the alphabet needs no escaping),
+   * as the bytes the request carries (ASCII: no String, no encoding per message).
+   */
+  static byte[] randomBody(ThreadLocalRandom random) {
+    byte[] text = new byte[BODY_LENGTH + 2];
     text[0] = '"';
     long bits = random.nextLong();
     for (int i = 1; i <= BODY_LENGTH; i++) {
@@ -212,6 +216,6 @@ final class RandomPump {
       bits >>>= 6;
     }
     text[BODY_LENGTH + 1] = '"';
-    return new String(text);
+    return text;
   }
 }

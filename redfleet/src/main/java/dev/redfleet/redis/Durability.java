@@ -242,7 +242,7 @@ final class Durability {
   private static void sawClaimed(Floors f, Response claimed) {
     Response messages = claimed.get(0);
     for (int i = 0; i < messages.size(); i++) {
-      long[] idAndEpoch = Floors.idAndEpoch(messages.get(i).toString());
+      long[] idAndEpoch = Floors.idAndEpoch(messages.get(i).toBuffer());
       f.sawId(idAndEpoch[0]);
       f.sawEpoch(idAndEpoch[1]);
     }

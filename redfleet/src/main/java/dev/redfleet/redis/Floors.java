@@ -2,7 +2,9 @@ package dev.redfleet.redis;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Response;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -278,25 +280,36 @@ public final class Floors {
 
   /**
    * The id and epoch at the start of a message as the scripts write it ({@code {"id":N,"epoch":E,...}});
-   * -1 for what is not in that form.
+   * -1 for what is not in that form. Reads the entry's bytes in place: it runs once per claimed
+   * message, and only the first few dozen bytes matter.
    */
+  static long[] idAndEpoch(Buffer raw) {
+    // the prefix, 18 digits of id and 18 of epoch fit in 64 bytes: copied once, read as an array
+    return idAndEpoch(raw.getBytes(0, Math.min(raw.length(), 64)));
+  }
+
+  /** As {@link #idAndEpoch(Buffer)}, for an entry as text. */
   static long[] idAndEpoch(String raw) {
+    return idAndEpoch(raw.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static long[] idAndEpoch(byte[] raw) {
     long id = -1;
     long e = -1;
-    if (raw.startsWith("{\"id\":")) {
-      int i = 6;
+    if (startsWith(raw, ID_PREFIX, 0)) {
+      int i = ID_PREFIX.length;
       long n = 0;
       int start = i;
-      while (i < raw.length() && i - start < 18 && isDigit(raw.charAt(i))) {
-        n = n * 10 + (raw.charAt(i++) - '0');
+      while (i < raw.length && i - start < 18 && isDigit(raw[i])) {
+        n = n * 10 + (raw[i++] - '0');
       }
-      if (i > start && raw.startsWith(",\"epoch\":", i)) {
+      if (i > start && startsWith(raw, EPOCH_PREFIX, i)) {
         id = n;
-        i += 9;
+        i += EPOCH_PREFIX.length;
         start = i;
         n = 0;
-        while (i < raw.length() && i - start < 18 && isDigit(raw.charAt(i))) {
-          n = n * 10 + (raw.charAt(i++) - '0');
+        while (i < raw.length && i - start < 18 && isDigit(raw[i])) {
+          n = n * 10 + (raw[i++] - '0');
         }
         e = i > start ? n : -1;
       }
@@ -304,7 +317,22 @@ public final class Floors {
     return new long[] {id, e};
   }
 
-  private static boolean isDigit(char c) {
+  private static final byte[] ID_PREFIX = {'{', '"', 'i', 'd', '"', ':'};
+  private static final byte[] EPOCH_PREFIX = {',', '"', 'e', 'p', 'o', 'c', 'h', '"', ':'};
+
+  private static boolean startsWith(byte[] raw, byte[] prefix, int at) {
+    if (raw.length - at < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (raw[at + i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isDigit(byte c) {
     return c >= '0' && c <= '9';
   }
 }

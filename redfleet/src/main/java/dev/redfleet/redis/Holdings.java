@@ -5,7 +5,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +31,12 @@ public final class Holdings {
   /** How long a stranded check waits for claims under way before it goes on anyway. */
   static final long QUIET_WAIT_MS = 5000;
 
-  private final Set<String> held = ConcurrentHashMap.newKeySet();
+  /**
+   * The deliveries held, by claim token: each claim's indices still held. A delivery is named
+   * "token|index" only when a stranded check asks for the list; per message only a bit changes.
+   */
+  private final Map<String, Claim> held = new ConcurrentHashMap<>();
+  private final AtomicInteger size = new AtomicInteger();
   private final AtomicInteger claiming = new AtomicInteger();
   /** Tokens of claims that got no answer: the worker repeats them, and they may have taken messages. */
   private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
@@ -37,7 +44,35 @@ public final class Holdings {
 
   /** Messages held now. */
   public int size() {
-    return held.size();
+    return size.get();
+  }
+
+  /**
+   * One claim's deliveries still held. A claim is claimed and finished on its worker's event loop,
+   * and read whole by a stranded check on another: the lock is for that reader.
+   */
+  private static final class Claim {
+    private final BitSet indices = new BitSet();
+
+    synchronized boolean add(int index) {
+      boolean added = !indices.get(index);
+      indices.set(index);
+      return added;
+    }
+
+    /** Whether it was held; {@code gone[0]} becomes true when the claim holds nothing more. */
+    synchronized boolean remove(int index, boolean[] gone) {
+      boolean removed = indices.get(index);
+      indices.clear(index);
+      gone[0] = indices.isEmpty();
+      return removed;
+    }
+
+    synchronized void names(String token, List<String> into) {
+      for (int i = indices.nextSetBit(0); i >= 0; i = indices.nextSetBit(i + 1)) {
+        into.add(token + "|" + i);
+      }
+    }
   }
 
   /** Completes when a claim with {@code token} may be sent. */
@@ -68,9 +103,17 @@ public final class Holdings {
     Response messages = answer.get(0);
     Response indices = answer.size() > 2 ? answer.get(2) : null;
     boolean given = indices != null && indices.size() == messages.size();
-    for (int i = 0; i < messages.size(); i++) {
-      held.add(token + "|" + (given ? indices.get(i).toString() : Integer.toString(i + 1)));
+    if (messages.size() == 0) {
+      return;
     }
+    Claim claim = held.computeIfAbsent(token, t -> new Claim());
+    int added = 0;
+    for (int i = 0; i < messages.size(); i++) {
+      if (claim.add(given ? indices.get(i).toInteger() : i + 1)) {
+        added++;
+      }
+    }
+    size.addAndGet(added);
   }
 
   /**
@@ -78,8 +121,31 @@ public final class Holdings {
    * attempt, outcome); each names a delivery that is no longer held.
    */
   void finished(List<?> args) {
+    boolean[] gone = new boolean[1];
     for (int i = 5; i + 1 < args.size(); i += 4) {
-      held.remove(args.get(i) + "|" + args.get(i + 1));
+      String token = String.valueOf(args.get(i));
+      Claim claim = held.get(token);
+      int index = index(args.get(i + 1));
+      if (claim != null && index >= 0 && claim.remove(index, gone)) {
+        size.decrementAndGet();
+        if (gone[0]) {
+          // a claim that is empty now gets no more indices: a repeated token's answer only names
+          // what the record still holds, which is nothing this process finished
+          held.remove(token, claim);
+        }
+      }
+    }
+  }
+
+  /** An outcome's index as the finish call carries it (a number, or its digits); -1 if neither. */
+  private static int index(Object arg) {
+    if (arg instanceof Number n) {
+      return n.intValue();
+    }
+    try {
+      return Integer.parseInt(String.valueOf(arg));
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 
@@ -96,7 +162,9 @@ public final class Holdings {
     Promise<Long> done = Promise.promise();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUIET_WAIT_MS);
     whenQuiet(vertx, deadline, () -> {
-      requeue.apply(new ArrayList<>(held)).onComplete(done);
+      List<String> keep = new ArrayList<>();
+      held.forEach((token, claim) -> claim.names(token, keep));
+      requeue.apply(keep).onComplete(done);
     });
     return done.future().andThen(ar -> {
       gate.set(null);

@@ -136,6 +136,9 @@ public final class Scripts {
     for (Object arg : args) {
       if (arg instanceof Number n) {
         request.arg(n.longValue());
+      } else if (arg instanceof byte[] bytes) {
+        // already encoded (the generator's bodies): written as they are
+        request.arg(bytes);
       } else {
         request.arg(String.valueOf(arg));
       }

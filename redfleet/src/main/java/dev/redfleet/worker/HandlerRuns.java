@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,28 +95,24 @@ final class HandlerRuns {
   }
 
   /**
-   * Starts the handler on one claimed message. Whatever the handler (or the parse) throws, an
-   * {@code OutOfMemoryError} included, this message gets an outcome and the caller's loop goes on to
-   * the rest of the claim: a fatal error that escaped here used to leave the rest of the claimed
-   * batch in the in-flight hash of a worker that stayed healthy, so nothing ever requeued it.
+   * Starts the handler on one claimed message, the entry's bytes as Redis sent them. Whatever the
+   * handler (or the parse) throws, an {@code OutOfMemoryError} included, this message gets an
+   * outcome and the caller's loop goes on to the rest of the claim: a fatal error that escaped here
+   * used to leave the rest of the claimed batch in the in-flight hash of a worker that stayed
+   * healthy, so nothing ever requeued it.
+   *
+   * @param toGlobal the fleet-wide id the handler sees for the entry's own id (a shard's message:
+   *     docs/DESIGN.md, "Shards"); null when the entry's id is the fleet-wide one (one shard)
    */
-  void handle(String id, String token, int index, String raw, long pickedUpAt) {
-    handle(id, -1, token, index, raw, pickedUpAt);
-  }
-
-  /**
-   * As above; {@code globalId} is the fleet-wide id the handler sees when the message comes from a
-   * shard of a sharded namespace (-1: the entry's own id, which it is with one shard).
-   */
-  void handle(String id, long globalId, String token, int index, String raw, long pickedUpAt) {
+  void handle(byte[] raw, LongUnaryOperator toGlobal, String token, int index, long pickedUpAt) {
     activity.started();
-    Message message;
+    Message message = null;
     Delivery delivery = null;
     Future<Void> result = null;
     try {
-      message = Message.parse(id, raw);
-      if (message != null && globalId >= 0) {
-        message = message.withId(globalId);
+      message = Message.parse(raw);
+      if (message != null && toGlobal != null) {
+        message = message.withId(toGlobal.applyAsLong(message.id()));
       }
       if (message != null) {
         // this delivery's own entry: an answer only counts while it is still there (not yet timed
@@ -129,7 +126,8 @@ final class HandlerRuns {
       }
     } catch (Throwable e) {
       if (e instanceof VirtualMachineError) {
-        fatalThrottle.warn("a handler threw " + e + " on message " + id + "; recorded as that message's failure, "
+        fatalThrottle.warn("a handler threw " + e + " on message " + (message == null ? "?" : message.id())
+            + "; recorded as that message's failure, "
             + "the other messages go on");
       }
       if (delivery == null) {
@@ -222,11 +220,26 @@ final class HandlerRuns {
     } else {
       text = "exception: " + failure.getClass().getName() + (message == null || message.isBlank() ? "" : ": " + message);
     }
-    text = text.replaceAll("\\s+", " ").trim();
+    text = oneLine(text);
     if (text.equals("malformed")) {
       // that word is reserved for entries that are not messages at all
       text = "handler: malformed";
     }
     return text.length() > MAX_REASON_LENGTH ? text.substring(0, MAX_REASON_LENGTH) : text;
+  }
+
+  /**
+   * Runs of whitespace ({@code \\s}: space, tab, line breaks, vertical tab, form feed) as one space,
+   * none at either end. Most reasons have nothing to change: they are returned as they are, without
+   * a regular expression (a failed message pays for this).
+   */
+  static String oneLine(String text) {
+    // trim() drops every char up to ' ' at either end, not only whitespace
+    boolean plain = !text.isEmpty() && text.charAt(0) > ' ' && text.charAt(text.length() - 1) > ' ';
+    for (int i = 0; plain && i < text.length(); i++) {
+      char c = text.charAt(i);
+      plain = !(c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r' || (c == ' ' && text.charAt(i - 1) == ' '));
+    }
+    return plain ? text : text.replaceAll("\\s+", " ").trim();
   }
 }

@@ -64,7 +64,7 @@ final class OutcomeRecorder {
   /** Fields per outcome in {@link #outcomes}: claim token, index, attempt, outcome. */
   private static final int FIELDS = 4;
   /** Quadruples (claim token, index, attempt, outcome) waiting for the next finish call; outcome "" is success. */
-  private ArrayList<String> outcomes = new ArrayList<>();
+  private ArrayList<Object> outcomes = new ArrayList<>();
   /** A finish call is outstanding, or waiting to be retried. */
   private boolean finishing;
   /**
@@ -94,9 +94,10 @@ final class OutcomeRecorder {
    * that fired together) goes in one call instead of the first outcome in a call of its own.
    */
   void add(String token, int index, int attempt, String outcome) {
+    // numbers, not their text: the Redis client writes a number's digits straight into the request
     outcomes.add(token);
-    outcomes.add(Integer.toString(index));
-    outcomes.add(Integer.toString(attempt));
+    outcomes.add(index);
+    outcomes.add(attempt);
     outcomes.add(outcome);
   }
 
@@ -111,12 +112,12 @@ final class OutcomeRecorder {
       onIdle.run();
       return;
     }
-    List<String> batch;
+    List<Object> batch;
     if (outcomes.size() <= FIELDS * finishLimit) {
       batch = outcomes;
       outcomes = new ArrayList<>();
     } else {
-      List<String> head = outcomes.subList(0, FIELDS * finishLimit);
+      List<Object> head = outcomes.subList(0, FIELDS * finishLimit);
       batch = new ArrayList<>(head);
       head.clear();
     }
@@ -186,7 +187,7 @@ final class OutcomeRecorder {
    *
    * @return true if the batch was requeued for an immediate, smaller call
    */
-  private boolean isolate(List<String> batch, Throwable cause) {
+  private boolean isolate(List<Object> batch, Throwable cause) {
     String text = cause.getMessage();
     boolean perEntry = text != null && text.contains("script") && !text.startsWith("OOM") && !text.startsWith("BUSY")
         && !text.startsWith("NOSCRIPT") && !text.contains("redfleet:");
@@ -212,10 +213,10 @@ final class OutcomeRecorder {
   }
 
   /** Failed outcomes in a batch of (token, index, attempt, outcome) quadruples, counted as finish.lua counts them. */
-  private static long failures(List<String> batch) {
+  private static long failures(List<Object> batch) {
     long failed = 0;
     for (int i = 3; i < batch.size(); i += FIELDS) {
-      String outcome = batch.get(i);
+      String outcome = (String) batch.get(i);
       if (!outcome.isEmpty() && !outcome.equals("malformed")) {
         failed++;
       }

@@ -21,6 +21,7 @@ import io.vertx.redis.client.RedisConnection;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -305,13 +306,11 @@ public final class WorkerVerticle extends VerticleBase {
     }
     notePaused(claimed.paused());
     long pickedUpAt = metrics.pickedUpAt();
-    List<String> messages = claimed.messages();
+    List<byte[]> messages = claimed.messages();
+    // the handler sees the fleet-wide id; the shard's own id stays what the entry says
+    LongUnaryOperator toGlobal = shards.count() == 1 ? null : local -> shards.globalId(onShard, local);
     for (int i = 0; i < messages.size(); i++) {
-      String raw = messages.get(i);
-      String local = Message.canonicalId(raw);
-      // the handler sees the fleet-wide id; the shard's own id stays what the entry says
-      long global = local == null || shards.count() == 1 ? -1 : shards.globalId(onShard, Long.parseLong(local));
-      runs.handle(local, global, token, claimed.indices()[i], raw, pickedUpAt);
+      runs.handle(messages.get(i), toGlobal, token, claimed.indices()[i], pickedUpAt);
     }
     if (!messages.isEmpty()) {
       // handlers that answered at once left outcomes for the end of this turn: their finish call

@@ -2,6 +2,8 @@ package dev.redfleet.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MessageTest {
@@ -61,5 +63,45 @@ class MessageTest {
     assertThat(Message.parse("7", "{\"id\":7,\"epoch\":2,\"ts\":,\"body\":\"abc\"}")).isNull();
     assertThat(Message.parse("7", "{\"id\":7,\"epoch\":2,\"attempt\":0,\"body\":\"abc\"}")).isNull();
     assertThat(Message.parse("7", "{\"id\":7,\"epoch\":2,\"ts\":-1,\"body\":\"abc\"}")).isNull();
+  }
+
+  private static Message fromBytes(String raw) {
+    return Message.parse(raw.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The worker reads a claimed entry from its bytes: the same message as from its text, or none on both. */
+  @Test
+  void theBytesGiveTheSameMessageAsTheText() {
+    List<String> entries = List.of(
+        "{\"id\":42,\"epoch\":3,\"body\":\"hi\"}",
+        "{\"id\":7,\"epoch\":2,\"ts\":1732380000123,\"body\":\"abc\"}",
+        "{\"id\":7,\"epoch\":2,\"ts\":1732380000123,\"attempt\":3,\"body\":\"abc\"}",
+        "{\"id\":7,\"epoch\":0,\"ts\":5,\"body\":\"\"}",
+        "{\"id\":7,\"epoch\":2,\"body\":\"a\\\"b\"}",
+        "{\"id\":7,\"epoch\":2,\"body\":\"caf\u00e9 \u65e5\u672c \ud83d\ude00\"}",
+        "{\"id\":9,\"epoch\":0,\"ts\":5,\"sent\":3,\"key\":\"k\",\"headers\":{\"h\":\"v\"},\"body\":\"x\"}",
+        "{\"id\":7,\"epoch\":2,\"attempt\":0,\"body\":\"abc\"}",
+        "{\"id\":7,\"epoch\":2,\"ts\":-1,\"body\":\"abc\"}",
+        "{\"id\":7,\"epoch\":2,\"ts\":,\"body\":\"abc\"}",
+        "{\"id\":1,\"epoch\":3}",
+        "{\"id\":1,\"epoch\":\"3\",\"body\":\"x\"}",
+        "{\"id\":1,\"epoch\":3,\"body\":\"x\"",
+        "{\"id\":1,\"epoch\":3,\"body\":\"x\"} ",
+        "{\"id\":1,\"epoch\":3,\"body\":\"tab\there\"}",
+        "{\"id\":1,\"epoch\":\u0663,\"body\":\"x\"}",
+        "{\"id\":,\"epoch\":1,\"body\":\"x\"}",
+        "{\"id\":42}",
+        "garbage",
+        "");
+    for (String raw : entries) {
+      String id = Message.canonicalId(raw);
+      Message fromText = id == null ? null : Message.parse(id, raw);
+      assertThat(fromBytes(raw)).as(raw).isEqualTo(fromText);
+    }
+    // the cases above are not all refusals: the comparison would pass for a parser that read nothing
+    assertThat(fromBytes(entries.get(2))).isEqualTo(new Message(7, 2, 1732380000123L, 3, "abc"));
+    assertThat(fromBytes(entries.get(5)).body()).isEqualTo("caf\u00e9 \u65e5\u672c \ud83d\ude00");
+    assertThat(fromBytes(entries.get(6)).headers()).containsEntry("h", "v");
+    assertThat(fromBytes(entries.get(14))).isNull();
   }
 }

@@ -20,10 +20,10 @@ import java.util.Locale;
  */
 public final class DeliveryStore {
   /**
-   * What one claim took: the messages (raw, oldest first), each one's index in the claim's delivery
+   * What one claim took: the messages (each entry's bytes as Redis sent them, oldest first), each one's index in the claim's delivery
    * record (what finish names it by, with the token), and whether the fleet is paused.
    */
-  public record Claimed(List<String> messages, int[] indices, boolean paused) {}
+  public record Claimed(List<byte[]> messages, int[] indices, boolean paused) {}
 
   /** What one finish call recorded: outcomes recorded, late ones dropped, duplicates found. */
   public record Finished(long recorded, long dropped, long duplicates) {}
@@ -63,9 +63,10 @@ public final class DeliveryStore {
 
   private static Claimed claimed(Response r) {
     Response claimed = r.get(0);
-    List<String> messages = new ArrayList<>(claimed.size());
+    List<byte[]> messages = new ArrayList<>(claimed.size());
     for (int i = 0; i < claimed.size(); i++) {
-      messages.add(claimed.get(i).toString());
+      // bytes, not a String: the worker reads the header from them and decodes only the body
+      messages.add(claimed.get(i).toBytes());
     }
     Response marker = r.get(1);
     boolean paused = marker.size() == 1 && "paused".equals(marker.get(0).toString());
@@ -80,10 +81,11 @@ public final class DeliveryStore {
 
   /**
    * Records a batch of (claim token, index, attempt, outcome) quadruples; outcome "" is success.
+   * Index and attempt may be numbers or their digits.
    *
    * @param jitterSeed the seed of the retry delays' jitter: the script itself has no source of randomness
    */
-  public Future<Finished> finish(RetryPolicy policy, int jitterSeed, List<String> quadruples) {
+  public Future<Finished> finish(RetryPolicy policy, int jitterSeed, List<?> quadruples) {
     List<Object> args = new ArrayList<>(quadruples.size() + 5);
     args.add(nodeId);
     args.add(policy.attempts());
@@ -103,7 +105,7 @@ public final class DeliveryStore {
    * does: what landed plus up to {@code fromQueue} more, under {@code token}. A call without an
    * answer is repeated as a claim with the same token and a finish of the same outcomes.
    */
-  public Future<FinishedAndClaimed> finishAndClaim(RetryPolicy policy, int jitterSeed, List<String> quadruples, int fromQueue,
+  public Future<FinishedAndClaimed> finishAndClaim(RetryPolicy policy, int jitterSeed, List<?> quadruples, int fromQueue,
       String slot, String token) {
     List<Object> args = new ArrayList<>(quadruples.size() + 8);
     args.add(nodeId);

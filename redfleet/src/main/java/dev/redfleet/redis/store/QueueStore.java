@@ -63,13 +63,14 @@ public final class QueueStore {
   public record RetriesMoved(long moved, long malformed, long nextDueMs) {}
 
   /**
-   * produce: appends {@code messages} (body literals or message tails, escaped) for the lease
+   * produce: appends {@code messages} (body literals or message tails, escaped; each a String or
+   * its UTF-8 bytes) for the lease
    * {@code token} of {@code epoch}, under the fleet's {@code limit} (0 none) and the queue's {@code
    * queueCap}; with a cursor ({@code cursorTo} not ""), only if the committed cursor is still {@code
    * cursorFrom}, committing {@code cursorTo} with the batch.
    */
   public Future<Produced> produce(String token, long epoch, long limit, long queueCap, String cursorFrom, String cursorTo,
-                                  List<String> messages) {
+                                  List<?> messages) {
     return produce(keys.produce(), token, epoch, limit, queueCap, cursorFrom, cursorTo, messages);
   }
 
@@ -78,7 +79,7 @@ public final class QueueStore {
    * instead of the lease (refused below it, raised to {@code epoch} with the first write).
    */
   public Future<Produced> produceFenced(long epoch, long limit, long queueCap, String cursorFrom, String cursorTo,
-                                        List<String> messages) {
+                                        List<?> messages) {
     return produce(keys.produceFenced(), "fence", epoch, limit, queueCap, cursorFrom, cursorTo, messages);
   }
 
@@ -91,7 +92,7 @@ public final class QueueStore {
   }
 
   private Future<Produced> produce(List<String> produceKeys, String token, long epoch, long limit, long queueCap,
-                                   String cursorFrom, String cursorTo, List<String> messages) {
+                                   String cursorFrom, String cursorTo, List<?> messages) {
     List<Object> args = new ArrayList<>(Scripts.PRODUCE_FIXED_ARGS + messages.size());
     args.add(token);
     args.add(epoch);
