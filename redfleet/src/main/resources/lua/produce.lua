@@ -139,15 +139,20 @@ end
 -- ts is the produce time on the Redis clock (ms), from which pickup latency is measured.
 local ts = string.format('%d', now_ms())
 local middle = ',"epoch":' .. ARGV[2] .. ',"ts":' .. ts .. ','
+local middleBody = middle .. '"body":'
+-- Lua writes a number of 15 digits or more as 1e+14: past that, each id is formatted as digits
+local spelled = seq + n >= 1e14
 local messages = {}
 for i = 1, n do
   local item = ARGV[FIRST - 1 + i]
+  local id = spelled and string.format('%d', seq + i) or seq + i
   -- a body literal's only bare quotes are its first and last character, so it never looks like
   -- the start of a tail ("name":)
-  if not string.find(item, '^"%a+":') then
-    item = '"body":' .. item
+  if string.find(item, '^"%a+":') then
+    messages[i] = '{"id":' .. id .. middle .. item .. '}'
+  else
+    messages[i] = '{"id":' .. id .. middleBody .. item .. '}'
   end
-  messages[i] = '{"id":' .. (seq + i) .. middle .. item .. '}'
 end
 if raiseFence then
   redis.call('SET', KEYS[1], ARGV[2])

@@ -31,7 +31,7 @@
 local AUDIT_SEGMENT_IDS = 16777216
 
 local function audit_segment_of(id)
-  return math.floor(id / AUDIT_SEGMENT_IDS)
+  return (id - id % AUDIT_SEGMENT_IDS) / AUDIT_SEGMENT_IDS
 end
 
 local function audit_segment_key(prefix, segment)
@@ -69,7 +69,7 @@ local function audit_check(prefix, ids)
   local fields = {'total'}
   for i = 1, #ids do
     local n = tonumber(ids[i])
-    if n and n >= 1 and n == math.floor(n) then
+    if n and n >= 1 and n % 1 == 0 then
       local segment = audit_segment_of(n)
       if not checked[segment] then
         checked[segment] = true
@@ -150,16 +150,20 @@ local function audit_set_bits(key, nums)
   for i = #stored + 1, span do
     bytes[i] = 0
   end
+  -- arithmetic, not the bit library: no C call per id. Redis numbers the bits of a byte from the
+  -- most significant one
+  local masks = {128, 64, 32, 16, 8, 4, 2, 1}
   for i = 1, #nums do
     local n = nums[i]
-    local at = math.floor(n / 8) - first + 1
-    -- Redis numbers the bits of a byte from the most significant one
-    local mask = bit.lshift(1, 7 - n % 8)
-    if bit.band(bytes[at], mask) ~= 0 then
+    local r = n % 8
+    local at = (n - r) / 8 - first + 1
+    local mask = masks[r + 1]
+    local b = bytes[at]
+    if b % (mask + mask) >= mask then
       old[i] = 1
     else
       old[i] = 0
-      bytes[at] = bit.bor(bytes[at], mask)
+      bytes[at] = b + mask
     end
   end
   local parts = {}

@@ -61,7 +61,7 @@ local function deliveries_chunk_name(token, c)
 end
 
 local function deliveries_field(token, k)
-  local c = math.floor((k - 1) / DELIVERIES_CHUNK)
+  local c = (k - 1 - (k - 1) % DELIVERIES_CHUNK) / DELIVERIES_CHUNK
   return deliveries_chunk_name(token, c), k - c * DELIVERIES_CHUNK
 end
 
@@ -78,7 +78,7 @@ local function deliveries_namer()
     if not chunks then
       return nil
     end
-    local c = math.floor((k - 1) / DELIVERIES_CHUNK)
+    local c = (k - 1 - (k - 1) % DELIVERIES_CHUNK) / DELIVERIES_CHUNK
     local name = chunks[c]
     if not name then
       name = deliveries_chunk_name(token, c)
@@ -96,23 +96,35 @@ local function deliveries_origin(field)
   return token, tonumber(c) * DELIVERIES_CHUNK
 end
 
+-- the format of a whole chunk's offsets (or ids) in one string.format call: a C call per chunk
+-- instead of one per message (string.format parses its format and fills a buffer each time)
+local deliveries_formats = {}
+local function deliveries_format(spec, n)
+  local key = spec .. n
+  local f = deliveries_formats[key]
+  if not f then
+    f = string.rep(spec, n)
+    deliveries_formats[key] = f
+  end
+  return f
+end
+
 local function deliveries_records(messages, ids, token)
   local args = {}
   for first = 1, #messages, DELIVERIES_CHUNK do
     local last = math.min(first + DELIVERIES_CHUNK - 1, #messages)
-    local offsets, padded, body = {}, {}, {}
+    local n = last - first + 1
+    local offsets = {}
     local at = 0
     for i = first, last do
-      offsets[#offsets + 1] = string.format('%010d', at)
-      padded[#padded + 1] = string.format('%16s', ids[i])
-      body[#body + 1] = messages[i]
+      offsets[i - first + 1] = at
       at = at + #messages[i]
     end
     local field = deliveries_field(token, first)
     args[#args + 1] = field
-    args[#args + 1] = table.concat(offsets) .. table.concat(body)
+    args[#args + 1] = string.format(deliveries_format('%010d', n), unpack(offsets)) .. table.concat(messages, '', first, last)
     args[#args + 1] = field .. '|ids'
-    args[#args + 1] = table.concat(padded)
+    args[#args + 1] = string.format(deliveries_format('%16s', n), unpack(ids, first, last))
   end
   return args
 end

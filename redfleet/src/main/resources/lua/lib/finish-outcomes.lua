@@ -46,7 +46,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
     local token = argv[first - 4 + 4 * k]
     local index = tonumber(argv[first - 3 + 4 * k])
     local field = token
-    if index and index >= 1 and index == math.floor(index) then
+    if index and index >= 1 and index % 1 == 0 then
       field, index = name(token, index)
     end
     -- '|' is no record: an outcome of a token that names none is dropped below
@@ -118,7 +118,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
     local token = fieldOf[k]
     local r = byToken[token]
     local i = localOf[k]
-    if r.n == 0 or not i or i < 1 or i > r.n or i ~= math.floor(i) or r.marks[i]
+    if r.n == 0 or not i or i < 1 or i > r.n or i % 1 ~= 0 or r.marks[i]
         or (r.done and string.byte(r.done, i) == 49) then
       dropped = dropped + 1
     else
@@ -127,7 +127,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
       r.list[#r.list + 1] = i
       recordOf[k], indexOf[k] = r, i
       local a = tonumber(argv[first - 2 + 4 * k])
-      attemptOf[k] = (a and a >= 1 and a == math.floor(a)) and a or 1
+      attemptOf[k] = (a and a >= 1 and a % 1 == 0) and a or 1
       reasons[k] = argv[first - 1 + 4 * k]
       -- a whole number in 1..seq: no audit bit beyond what the generator handed out (claim has
       -- checked the id's form; this bounds the bitmap even for a record written by hand)
@@ -135,7 +135,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
       idOf[k] = n
       held = held + 1
       if n then present[#present + 1] = n end
-      if reasons[k] == 'malformed' or not n or n < 1 or n > seq or n ~= math.floor(n) then
+      if reasons[k] == 'malformed' or not n or n < 1 or n > seq or n % 1 ~= 0 then
         malformed = malformed + 1
         errors[#errors + 1] = cjson.encode({error = 'malformed', raw = raw_of(k), node = node, at = now})
       elseif reasons[k] ~= '' and attempts > 1 and attemptOf[k] < attempts and next_attempt(raw_of(k), 2) then

@@ -56,6 +56,31 @@ class ProduceScriptTest extends RedisTestBase {
     assertThat(redis.stat("produced")).isEqualTo(5);
   }
 
+  /**
+   * Lua writes a number of 15 digits or more in exponent form (1e+14): ids from 10^14 on must still
+   * be digits, or every message past them would be malformed. Ids go up to 2^53.
+   */
+  @Test
+  void idsOfFifteenDigitsAndMoreAreWrittenAsDigitsAndClaimedAsMessages() {
+    lease("a:1");
+    redis.call("SET", redis.keys.epoch(), 1);
+    for (long seq : new long[] {99_999_999_999_998L, 9_007_199_254_740_989L}) {
+      redis.call("DEL", redis.keys.queue());
+      redis.call("SET", redis.keys.seq(), seq);
+      assertThat(produce("a:1", 1, 0, 100, 3).get(1).toLong()).isEqualTo(seq + 3);
+      List<Long> ids = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        String raw = redis.string("LINDEX", redis.keys.queue(), -1 - i);
+        assertThat(raw).startsWith("{\"id\":" + (seq + 1 + i) + ",");
+        ids.add(new JsonObject(raw).getLong("id"));
+      }
+      assertThat(ids).containsExactly(seq + 1, seq + 2, seq + 3);
+      Response claimed = redis.run(Script.CLAIM, redis.keys.claim("w1"), List.of("w1", 3, "s", "s:" + seq));
+      assertThat(claimed.get(0).size()).as("claimed as messages, none malformed").isEqualTo(3);
+      assertThat(redis.stat("malformed")).isZero();
+    }
+  }
+
   @Test
   void theLimitCutsTheBatchAndThenStopsProduction() {
     lease("a:1");
