@@ -16,11 +16,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisConnection;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * from the queue into the node's in-flight hash, as one delivery record under the claim's token.
  * When a finish batch goes out while the worker has room and nothing is being fetched, the claim
  * rides in the same call ({@code finish-claim.lua}): at low rates, and with handlers that take a
- * while, the next messages then cost no call of their own. When a claim comes back empty the worker blocks
- * in BLMOVE (queue to the node's landing list) on its own connection, never a pooled one, and then
- * claims what landed.
+ * while, the next messages then cost no call of their own. When a claim comes back empty the worker
+ * blocks in BLMOVE (queue to the node's landing list) on its own connection, never a pooled one
+ * ({@link LandingWait}), and then claims what landed.
  *
  * <p>The worker takes nothing new while its node is the generator: a message that a pending BLMOVE
  * lands meanwhile goes straight back to the head of the queue.
@@ -121,8 +118,7 @@ public final class WorkerVerticle extends VerticleBase {
   private MessageConsumer<Object> leavingConsumer;
   /** The node is leaving: take nothing new (a generator node must not start handling now). */
   private boolean leaving;
-  private Redis blockingClient;
-  private RedisConnection blockingConnection;
+  private final LandingWait landing;
 
   private long sweepTimer = -1;
   /** This node is the generator and leaderHandles is off: it takes nothing new. */
@@ -161,6 +157,7 @@ public final class WorkerVerticle extends VerticleBase {
     this.shards = shards;
     this.nodeId = nodeId;
     this.settings = settings;
+    this.landing = new LandingWait(settings.redis(), settings.blockMs());
     this.metrics = metrics;
     this.stores = new DeliveryStore[shards.count()];
     for (int s = 0; s < stores.length; s++) {
@@ -208,7 +205,7 @@ public final class WorkerVerticle extends VerticleBase {
     });
     checkDrained();
     return Future.join(consumer.unregister(), leavingConsumer.unregister())
-        .eventually(this::closeBlockingClient)
+        .eventually(landing::close)
         .eventually(() -> drained.future())
         // a claim under way answers within the call timeout, taken or not
         .eventually(() -> lastClaim.transform(ar -> Future.succeededFuture()))
@@ -405,42 +402,35 @@ public final class WorkerVerticle extends VerticleBase {
     }
     fetching = true;
     int onShard = choice.current();
-    var blmove = stores[onShard].blockingMove(settings.blockMs());
-    blockingConnection()
-        .compose(connection -> connection.send(blmove))
-        // whatever was moved is safe in the landing list; an answer that never comes must not
-        // hold this worker forever
-        .timeout(settings.blockMs() + Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .onComplete(ar -> {
-          fetching = false;
-          if (ar.failed()) {
-            closeBlockingClient();
-            if (!stopping) {
-              long delay = blmoveBackoff.failed(ar.cause());
-              vertx.setTimer(delay, id -> pump());
-            }
-            return;
-          }
-          blmoveBackoff.succeeded();
-          if (stopping) {
-            return;
-          }
-          if (ar.result() == null) {
-            if (choice.sharded()) {
-              // the shard stayed empty for a whole block timeout: serve another
-              move(choice.afterTimeout(onShard));
-            } else {
-              pump();
-            }
-          } else if (standingAside) {
-            // this node became the generator while the pop was pending: it takes nothing new
-            unland(onShard);
-          } else {
-            // something landed: claim it, and as many more as fit
-            int room = settings.concurrency() - runs.size() - 1;
-            claim(onShard, Math.max(0, Math.min(room, MAX_BATCH)));
-          }
-        });
+    landing.next(stores[onShard]).onComplete(ar -> {
+      fetching = false;
+      if (ar.failed()) {
+        if (!stopping) {
+          long delay = blmoveBackoff.failed(ar.cause());
+          vertx.setTimer(delay, id -> pump());
+        }
+        return;
+      }
+      blmoveBackoff.succeeded();
+      if (stopping) {
+        return;
+      }
+      if (!ar.result()) {
+        if (choice.sharded()) {
+          // the shard stayed empty for a whole block timeout: serve another
+          move(choice.afterTimeout(onShard));
+        } else {
+          pump();
+        }
+      } else if (standingAside) {
+        // this node became the generator while the pop was pending: it takes nothing new
+        unland(onShard);
+      } else {
+        // something landed: claim it, and as many more as fit
+        int room = settings.concurrency() - runs.size() - 1;
+        claim(onShard, Math.max(0, Math.min(room, MAX_BATCH)));
+      }
+    });
   }
 
   /** Serves the shard {@code choosing} settles on, then takes more. */
@@ -462,33 +452,6 @@ public final class WorkerVerticle extends VerticleBase {
       }
       pump();
     });
-  }
-
-  private Future<RedisConnection> blockingConnection() {
-    if (blockingConnection != null) {
-      return Future.succeededFuture(blockingConnection);
-    }
-    if (blockingClient == null) {
-      blockingClient = settings.redis().dedicated();
-    }
-    return blockingClient.connect()
-        .timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .onSuccess(connection -> {
-          blockingConnection = connection;
-          connection.exceptionHandler(e -> log.debug("blocking connection: {}", Backoff.oneLine(e)));
-        });
-  }
-
-  /**
-   * Closes the blocking connection and its client (which also cancels a BLMOVE pending on the
-   * server). After a failure the next pop starts from a new client, never from a connection or pool
-   * that may be broken.
-   */
-  private Future<Void> closeBlockingClient() {
-    Redis client = blockingClient;
-    blockingClient = null;
-    blockingConnection = null;
-    return client == null ? Future.succeededFuture() : client.close().recover(e -> Future.succeededFuture());
   }
 
   /**
