@@ -285,54 +285,11 @@ public final class Floors {
    */
   static long[] idAndEpoch(Buffer raw) {
     // the prefix, 18 digits of id and 18 of epoch fit in 64 bytes: copied once, read as an array
-    return idAndEpoch(raw.getBytes(0, Math.min(raw.length(), 64)));
+    return EntryBytes.idAndEpoch(raw.getBytes(0, Math.min(raw.length(), 64)));
   }
 
   /** As {@link #idAndEpoch(Buffer)}, for an entry as text. */
   static long[] idAndEpoch(String raw) {
-    return idAndEpoch(raw.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static long[] idAndEpoch(byte[] raw) {
-    long id = -1;
-    long e = -1;
-    if (startsWith(raw, ID_PREFIX, 0)) {
-      int i = ID_PREFIX.length;
-      long n = 0;
-      int start = i;
-      while (i < raw.length && i - start < 18 && isDigit(raw[i])) {
-        n = n * 10 + (raw[i++] - '0');
-      }
-      if (i > start && startsWith(raw, EPOCH_PREFIX, i)) {
-        id = n;
-        i += EPOCH_PREFIX.length;
-        start = i;
-        n = 0;
-        while (i < raw.length && i - start < 18 && isDigit(raw[i])) {
-          n = n * 10 + (raw[i++] - '0');
-        }
-        e = i > start ? n : -1;
-      }
-    }
-    return new long[] {id, e};
-  }
-
-  private static final byte[] ID_PREFIX = {'{', '"', 'i', 'd', '"', ':'};
-  private static final byte[] EPOCH_PREFIX = {',', '"', 'e', 'p', 'o', 'c', 'h', '"', ':'};
-
-  private static boolean startsWith(byte[] raw, byte[] prefix, int at) {
-    if (raw.length - at < prefix.length) {
-      return false;
-    }
-    for (int i = 0; i < prefix.length; i++) {
-      if (raw[at + i] != prefix[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean isDigit(byte c) {
-    return c >= '0' && c <= '9';
+    return EntryBytes.idAndEpoch(raw.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -1,5 +1,6 @@
 package dev.redfleet.worker;
 
+import dev.redfleet.redis.EntryBytes;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -56,8 +57,9 @@ public record Message(long id, long epoch, long producedAt, int attempt, String 
    * as {@link #parse(String, String)} does, with the same result.
    */
   public static Message parse(byte[] raw) {
-    int idEnd = digitsEnd(raw, ID_BYTES.length);
-    if (!startsWith(raw, ID_BYTES, 0) || idEnd == ID_BYTES.length || idEnd >= raw.length || raw[idEnd] != ',') {
+    int idEnd = EntryBytes.digitsEnd(raw, EntryBytes.ID.length);
+    if (!EntryBytes.startsWith(raw, EntryBytes.ID, 0) || idEnd == EntryBytes.ID.length || idEnd >= raw.length
+        || raw[idEnd] != ',') {
       return null;
     }
     Message canonical = parseCanonical(raw, idEnd);
@@ -68,45 +70,44 @@ public record Message(long id, long epoch, long producedAt, int attempt, String 
     return parseJson(text.substring(ID.length(), idEnd), text);
   }
 
-  private static final byte[] ID_BYTES = {'{', '"', 'i', 'd', '"', ':'};
-  private static final byte[] EPOCH_BYTES = {',', '"', 'e', 'p', 'o', 'c', 'h', '"', ':'};
   private static final byte[] TS_BYTES = {',', '"', 't', 's', '"', ':'};
   private static final byte[] ATTEMPT_BYTES = {',', '"', 'a', 't', 't', 'e', 'm', 'p', 't', '"', ':'};
   private static final byte[] BODY_BYTES = {',', '"', 'b', 'o', 'd', 'y', '"', ':', '"'};
 
   /** {@link #parseCanonical(String, String)} on bytes: the id's digits end at {@code idEnd}. */
   private static Message parseCanonical(byte[] raw, int idEnd) {
-    long id = value(raw, ID_BYTES.length, idEnd);
-    if (id <= 0 || !startsWith(raw, EPOCH_BYTES, idEnd)) {
+    long id = EntryBytes.value(raw, EntryBytes.ID.length, idEnd);
+    if (id <= 0 || !EntryBytes.startsWith(raw, EntryBytes.EPOCH, idEnd)) {
       return null;
     }
-    int start = idEnd + EPOCH_BYTES.length;
-    int end = digitsEnd(raw, start);
-    long epoch = value(raw, start, end);
+    int start = idEnd + EntryBytes.EPOCH.length;
+    int end = EntryBytes.digitsEnd(raw, start);
+    long epoch = EntryBytes.value(raw, start, end);
     if (epoch < 0) {
       return null;
     }
     long producedAt = 0;
-    if (startsWith(raw, TS_BYTES, end)) {
+    if (EntryBytes.startsWith(raw, TS_BYTES, end)) {
       start = end + TS_BYTES.length;
-      end = digitsEnd(raw, start);
-      producedAt = value(raw, start, end);
+      end = EntryBytes.digitsEnd(raw, start);
+      producedAt = EntryBytes.value(raw, start, end);
       if (producedAt < 0) {
         return null;
       }
     }
     long attempt = 1;
-    if (startsWith(raw, ATTEMPT_BYTES, end)) {
+    if (EntryBytes.startsWith(raw, ATTEMPT_BYTES, end)) {
       start = end + ATTEMPT_BYTES.length;
-      end = digitsEnd(raw, start);
-      attempt = value(raw, start, end);
+      end = EntryBytes.digitsEnd(raw, start);
+      attempt = EntryBytes.value(raw, start, end);
       if (attempt < 1 || attempt > Integer.MAX_VALUE) {
         return null;
       }
     }
     int bodyStart = end + BODY_BYTES.length;
     int bodyEnd = raw.length - 2;
-    if (!startsWith(raw, BODY_BYTES, end) || bodyEnd < bodyStart || raw[bodyEnd] != '"' || raw[bodyEnd + 1] != '}') {
+    if (!EntryBytes.startsWith(raw, BODY_BYTES, end) || bodyEnd < bodyStart || raw[bodyEnd] != '"'
+        || raw[bodyEnd + 1] != '}') {
       return null;
     }
     for (int i = bodyStart; i < bodyEnd; i++) {
@@ -118,38 +119,6 @@ public record Message(long id, long epoch, long producedAt, int attempt, String 
     }
     return new Message(id, epoch, producedAt, (int) attempt, new String(raw, bodyStart, bodyEnd - bodyStart,
         StandardCharsets.UTF_8));
-  }
-
-  private static boolean startsWith(byte[] raw, byte[] prefix, int at) {
-    if (at < 0 || raw.length - at < prefix.length) {
-      return false;
-    }
-    for (int i = 0; i < prefix.length; i++) {
-      if (raw[at + i] != prefix[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static int digitsEnd(byte[] raw, int from) {
-    int end = from;
-    while (end < raw.length && raw[end] >= '0' && raw[end] <= '9') {
-      end++;
-    }
-    return end;
-  }
-
-  /** The value of the 1 to 18 ASCII digits in [from, to), or -1. */
-  private static long value(byte[] raw, int from, int to) {
-    if (to <= from || to - from > 18) {
-      return -1;
-    }
-    long n = 0;
-    for (int i = from; i < to; i++) {
-      n = n * 10 + (raw[i] - '0');
-    }
-    return n;
   }
 
   private static final String ID = "{\"id\":";
