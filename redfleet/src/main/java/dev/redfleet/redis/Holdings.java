@@ -139,14 +139,18 @@ public final class Holdings {
 
   /** An outcome's index as the finish call carries it (a number, or its digits); -1 if neither. */
   private static int index(Object arg) {
+    long index;
     if (arg instanceof Number n) {
-      return n.intValue();
+      index = n.longValue();
+    } else {
+      try {
+        index = Long.parseLong(String.valueOf(arg));
+      } catch (NumberFormatException e) {
+        return -1;
+      }
     }
-    try {
-      return Integer.parseInt(String.valueOf(arg));
-    } catch (NumberFormatException e) {
-      return -1;
-    }
+    // no claim index is outside 1..MAX_VALUE: a larger one must not wrap onto a real one
+    return index >= 1 && index <= Integer.MAX_VALUE ? (int) index : -1;
   }
 
   /**

@@ -54,11 +54,18 @@ final class LandingWait {
     if (client == null) {
       client = redis.dedicated();
     }
-    return client.connect()
+    Redis connecting = client;
+    return connecting.connect()
         .timeout(Scripts.CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .onSuccess(c -> {
+        .compose(c -> {
+          if (client != connecting) {
+            // closed while connecting (a stop, or a failure): this connection belongs to no one
+            c.close();
+            return Future.failedFuture("the blocking connection was closed while it was being opened");
+          }
           connection = c;
           c.exceptionHandler(e -> log.debug("blocking connection: {}", Backoff.oneLine(e)));
+          return Future.succeededFuture(c);
         });
   }
 

@@ -28,6 +28,10 @@ class HoldingsTest extends RedisTestBase {
     TestRedis.await(node.run(Script.CLAIM, redis.keys.claim(NODE), List.of(NODE, 5, "slot1", TOKEN)));
     assertThat(holdings.size()).isEqualTo(5);
 
+    // an index past what an int holds names no delivery: it must not wrap onto index 1
+    finish(node, List.of(TOKEN, 4_294_967_297L, 1, ""));
+    assertThat(holdings.size()).isEqualTo(5);
+
     // the worker sends index and attempt as numbers; a finish written by hand, as text
     finish(node, List.of(TOKEN, 1, 1, "", TOKEN, 2, 1, "boom", TOKEN, "3", "1", ""));
     assertThat(holdings.size()).isEqualTo(2);
