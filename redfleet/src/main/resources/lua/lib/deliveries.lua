@@ -96,19 +96,6 @@ local function deliveries_origin(field)
   return token, tonumber(c) * DELIVERIES_CHUNK
 end
 
--- the format of a whole chunk's offsets (or ids) in one string.format call: a C call per chunk
--- instead of one per message (string.format parses its format and fills a buffer each time)
-local deliveries_formats = {}
-local function deliveries_format(spec, n)
-  local key = spec .. n
-  local f = deliveries_formats[key]
-  if not f then
-    f = string.rep(spec, n)
-    deliveries_formats[key] = f
-  end
-  return f
-end
-
 local function deliveries_records(messages, ids, token)
   local args = {}
   for first = 1, #messages, DELIVERIES_CHUNK do
@@ -121,10 +108,12 @@ local function deliveries_records(messages, ids, token)
       at = at + #messages[i]
     end
     local field = deliveries_field(token, first)
+    -- a chunk's offsets (and ids) in one string.format of the format repeated n times: a C call
+    -- per chunk instead of one per message
     args[#args + 1] = field
-    args[#args + 1] = string.format(deliveries_format('%010d', n), unpack(offsets)) .. table.concat(messages, '', first, last)
+    args[#args + 1] = string.format(string.rep('%010d', n), unpack(offsets)) .. table.concat(messages, '', first, last)
     args[#args + 1] = field .. '|ids'
-    args[#args + 1] = string.format(deliveries_format('%16s', n), unpack(ids, first, last))
+    args[#args + 1] = string.format(string.rep('%16s', n), unpack(ids, first, last))
   end
   return args
 end
