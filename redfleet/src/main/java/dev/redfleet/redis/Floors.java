@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Response;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -286,10 +285,5 @@ public final class Floors {
   static long[] idAndEpoch(Buffer raw) {
     // the prefix, 18 digits of id and 18 of epoch fit in 64 bytes: copied once, read as an array
     return EntryBytes.idAndEpoch(raw.getBytes(0, Math.min(raw.length(), 64)));
-  }
-
-  /** As {@link #idAndEpoch(Buffer)}, for an entry as text. */
-  static long[] idAndEpoch(String raw) {
-    return EntryBytes.idAndEpoch(raw.getBytes(StandardCharsets.UTF_8));
   }
 }

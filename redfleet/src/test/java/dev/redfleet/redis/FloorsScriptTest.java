@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.redfleet.testing.RedisServer;
 import dev.redfleet.testing.TestRedis;
 import dev.redfleet.testing.Waits;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
@@ -217,8 +218,8 @@ class FloorsScriptTest {
 
   @Test
   void theIdAndEpochOfAMessageAreReadFromItsStart() {
-    assertThat(Floors.idAndEpoch("{\"id\":42,\"epoch\":7,\"ts\":1,\"body\":\"x\"}")).containsExactly(42, 7);
-    assertThat(Floors.idAndEpoch("{\"id\":42,\"ts\":1}")).containsExactly(-1, -1);
-    assertThat(Floors.idAndEpoch("garbage")).containsExactly(-1, -1);
+    assertThat(Floors.idAndEpoch(Buffer.buffer("{\"id\":42,\"epoch\":7,\"ts\":1,\"body\":\"x\"}"))).containsExactly(42, 7);
+    assertThat(Floors.idAndEpoch(Buffer.buffer("{\"id\":42,\"ts\":1}"))).containsExactly(-1, -1);
+    assertThat(Floors.idAndEpoch(Buffer.buffer("garbage"))).containsExactly(-1, -1);
   }
 }
