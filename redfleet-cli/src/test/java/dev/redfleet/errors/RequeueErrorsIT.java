@@ -6,6 +6,7 @@ import dev.redfleet.testing.Fleet;
 import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.RedisServer;
 import dev.redfleet.testing.RedisTestBase;
+import dev.redfleet.testing.TestRedis;
 import dev.redfleet.testing.Waits;
 import dev.redfleet.worker.Message;
 import io.vertx.redis.client.Response;
@@ -100,7 +101,7 @@ class RequeueErrorsIT extends RedisTestBase {
       Response page = redis.call("LRANGE", redis.keys.queue(), Math.max(-length, end - 4999), end);
       for (int i = page.size() - 1; i >= 0; i--) {
         String raw = page.get(i).toString();
-        Message m = Message.parse(Message.canonicalId(raw), raw);
+        Message m = Message.parse(page.get(i).toBytes());
         assertThat(m).as(raw).isNotNull();
         out.add(m);
       }
@@ -118,7 +119,7 @@ class RequeueErrorsIT extends RedisTestBase {
       List<Long> oldestFirst = new ArrayList<>();
       Response all = fleet.redis.call("LRANGE", fleet.redis.keys.errors(), 0, -1);
       for (int i = all.size() - 1; i >= 0; i--) {
-        oldestFirst.add(Long.parseLong(Message.canonicalId(all.get(i).toString())));
+        oldestFirst.add(Long.parseLong(TestRedis.heldId(all.get(i).toString())));
       }
       List<String> base = List.of("requeue-errors", "--redis", fleet.server.url());
 
@@ -174,8 +175,7 @@ class RequeueErrorsIT extends RedisTestBase {
     List<Long> out = new ArrayList<>();
     Response all = fleet.redis.call("LRANGE", fleet.redis.keys.queue(), 0, -1);
     for (int i = all.size() - 1; i >= 0; i--) {
-      String raw = all.get(i).toString();
-      out.add(Long.parseLong(Message.parse(Message.canonicalId(raw), raw).headers().get(ErrorRequeuer.REQUEUED_FROM)));
+      out.add(Long.parseLong(Message.parse(all.get(i).toBytes()).headers().get(ErrorRequeuer.REQUEUED_FROM)));
     }
     return out;
   }

@@ -40,26 +40,16 @@ public record Message(long id, long epoch, long producedAt, int attempt, String 
   }
 
   /**
-   * Reads a claimed queue entry, or returns {@code null} when it is not a valid message (bad JSON,
-   * wrong shape, or an id other than the one it was claimed under).
-   */
-  public static Message parse(String claimedId, String raw) {
-    Message canonical = parseCanonical(claimedId, raw);
-    return canonical != null ? canonical : parseJson(claimedId, raw);
-  }
-
-  /**
    * Reads a claimed queue entry from the bytes Redis sent, or returns {@code null} when it is not a
    * valid message. The id is the one the claim script holds the entry under (the digits after
    * {@code {"id":}). The generator's layout is read from the bytes themselves: the header's numbers
    * are parsed in place and only the body becomes a String (one UTF-8 decode per message, no
-   * substrings). Anything else (escapes in the body, headers, a key) goes through the JSON parser
-   * as {@link #parse(String, String)} does, with the same result.
+   * substrings). Anything else (escapes in the body, headers, a key) goes through the JSON parser,
+   * whose id must be the one the entry is held under.
    */
   public static Message parse(byte[] raw) {
-    int idEnd = EntryBytes.digitsEnd(raw, EntryBytes.ID.length);
-    if (!EntryBytes.startsWith(raw, EntryBytes.ID, 0) || idEnd == EntryBytes.ID.length || idEnd >= raw.length
-        || raw[idEnd] != ',') {
+    int idEnd = idEnd(raw);
+    if (idEnd < 0) {
       return null;
     }
     Message canonical = parseCanonical(raw, idEnd);
@@ -67,14 +57,36 @@ public record Message(long id, long epoch, long producedAt, int attempt, String 
       return canonical;
     }
     String text = new String(raw, StandardCharsets.UTF_8);
-    return parseJson(text.substring(ID.length(), idEnd), text);
+    // the prefix is ASCII: its bytes and chars line up
+    return parseJson(text.substring(EntryBytes.ID.length, idEnd), text);
+  }
+
+  /**
+   * Where the id's digits end in an entry that starts with {@code {"id":<digits>,}, the claim
+   * script's rule for the id an entry is held under; -1 for any other entry.
+   */
+  private static int idEnd(byte[] raw) {
+    int idEnd = EntryBytes.digitsEnd(raw, EntryBytes.ID.length);
+    boolean held = EntryBytes.startsWith(raw, EntryBytes.ID, 0) && idEnd > EntryBytes.ID.length && idEnd < raw.length
+        && raw[idEnd] == ',';
+    return held ? idEnd : -1;
+  }
+
+  /**
+   * The generator's exact layout, {"id":N,"epoch":E[,"ts":T][,"attempt":A],"body":"text without
+   * escapes"}, read without a JSON parser; null for anything else, which {@link #parse} gives to
+   * the JSON parser.
+   */
+  static Message parseCanonical(byte[] raw) {
+    int idEnd = idEnd(raw);
+    return idEnd < 0 ? null : parseCanonical(raw, idEnd);
   }
 
   private static final byte[] TS_BYTES = {',', '"', 't', 's', '"', ':'};
   private static final byte[] ATTEMPT_BYTES = {',', '"', 'a', 't', 't', 'e', 'm', 'p', 't', '"', ':'};
   private static final byte[] BODY_BYTES = {',', '"', 'b', 'o', 'd', 'y', '"', ':', '"'};
 
-  /** {@link #parseCanonical(String, String)} on bytes: the id's digits end at {@code idEnd}. */
+  /** As {@link #parseCanonical(byte[])}, the id's digits ending at {@code idEnd}. */
   private static Message parseCanonical(byte[] raw, int idEnd) {
     long id = EntryBytes.value(raw, EntryBytes.ID.length, idEnd);
     if (id <= 0 || !EntryBytes.startsWith(raw, EntryBytes.EPOCH, idEnd)) {
@@ -119,100 +131,6 @@ public record Message(long id, long epoch, long producedAt, int attempt, String 
     }
     return new Message(id, epoch, producedAt, (int) attempt, new String(raw, bodyStart, bodyEnd - bodyStart,
         StandardCharsets.UTF_8));
-  }
-
-  private static final String ID = "{\"id\":";
-  private static final String EPOCH = ",\"epoch\":";
-  private static final String TS = ",\"ts\":";
-  private static final String ATTEMPT = ",\"attempt\":";
-  private static final String BODY = ",\"body\":\"";
-
-  /**
-   * The generator's exact layout, {"id":N,"epoch":E[,"ts":T][,"attempt":A],"body":"text without
-   * escapes"}, read without a JSON parser: this runs once per message. Anything else returns null
-   * and goes to the parser.
-   */
-  static Message parseCanonical(String claimedId, String raw) {
-    if (!raw.startsWith(ID) || !raw.startsWith(claimedId, ID.length())) {
-      return null;
-    }
-    int epochAt = ID.length() + claimedId.length();
-    if (!raw.startsWith(EPOCH, epochAt)) {
-      return null;
-    }
-    int epochStart = epochAt + EPOCH.length();
-    int end = digitsEnd(raw, epochStart);
-    if (end == epochStart || end - epochStart > 18) {
-      return null;
-    }
-    long epoch = parsePositive(raw.substring(epochStart, end));
-    long producedAt = 0;
-    if (raw.startsWith(TS, end)) {
-      int start = end + TS.length();
-      end = digitsEnd(raw, start);
-      producedAt = parsePositive(raw.substring(start, end));
-      if (producedAt < 0) {
-        return null;
-      }
-    }
-    long attempt = 1;
-    if (raw.startsWith(ATTEMPT, end)) {
-      int start = end + ATTEMPT.length();
-      end = digitsEnd(raw, start);
-      attempt = parsePositive(raw.substring(start, end));
-      if (attempt < 1 || attempt > Integer.MAX_VALUE) {
-        return null;
-      }
-    }
-    if (!raw.startsWith(BODY, end) || !raw.endsWith("\"}") || raw.length() < end + BODY.length() + 2) {
-      return null;
-    }
-    int bodyStart = end + BODY.length();
-    int bodyEnd = raw.length() - 2;
-    for (int i = bodyStart; i < bodyEnd; i++) {
-      char c = raw.charAt(i);
-      if (c == '"' || c == '\\' || c < 0x20) {
-        return null;
-      }
-    }
-    long id = parsePositive(claimedId);
-    if (id <= 0) {
-      return null;
-    }
-    return new Message(id, epoch, producedAt, (int) attempt, raw.substring(bodyStart, bodyEnd));
-  }
-
-  /**
-   * The id a claimed entry is held under when it starts with {@code {"id":<digits>,}: the same
-   * rule as the claim script's pattern, so both sides agree. Null otherwise.
-   */
-  public static String canonicalId(String raw) {
-    int start = ID.length();
-    if (!raw.startsWith(ID)) {
-      return null;
-    }
-    int end = digitsEnd(raw, start);
-    return end > start && end < raw.length() && raw.charAt(end) == ',' ? raw.substring(start, end) : null;
-  }
-
-  /**
-   * Where the run of ASCII digits starting at {@code from} ends. ASCII only, like the claim
-   * script's {@code %d} and JSON itself (Character.isDigit would also accept other scripts' digits).
-   */
-  private static int digitsEnd(String text, int from) {
-    int end = from;
-    while (end < text.length() && text.charAt(end) >= '0' && text.charAt(end) <= '9') {
-      end++;
-    }
-    return end;
-  }
-
-  /** The value of a string of 1 to 18 ASCII digits, or -1 for anything else. */
-  private static long parsePositive(String digits) {
-    if (digits.isEmpty() || digits.length() > 18 || digitsEnd(digits, 0) != digits.length()) {
-      return -1;
-    }
-    return Long.parseLong(digits);
   }
 
   private static Message parseJson(String claimedId, String raw) {

@@ -41,7 +41,7 @@ class ErrorRequeuerTest extends RedisTestBase {
     List<Message> out = new ArrayList<>();
     for (int i = all.size() - 1; i >= 0; i--) {
       String raw = all.get(i).toString();
-      Message m = Message.parse(Message.canonicalId(raw), raw);
+      Message m = Message.parse(all.get(i).toBytes());
       assertThat(m).as(raw).isNotNull();
       out.add(m);
     }

@@ -44,7 +44,7 @@ class PauseScriptTest extends RedisTestBase {
   private static List<Long> ids(Response claimed) {
     List<Long> ids = new ArrayList<>();
     for (Response raw : claimed.get(0)) {
-      ids.add(Long.parseLong(Message.canonicalId(raw.toString())));
+      ids.add(Message.parse(raw.toBytes()).id());
     }
     return ids;
   }
@@ -59,7 +59,7 @@ class PauseScriptTest extends RedisTestBase {
     List<Long> ids = new ArrayList<>();
     Response all = redis.call("LRANGE", k().queue(), 0, -1);
     for (int i = all.size() - 1; i >= 0; i--) {
-      ids.add(Long.parseLong(Message.canonicalId(all.get(i).toString())));
+      ids.add(Message.parse(all.get(i).toBytes()).id());
     }
     return ids;
   }

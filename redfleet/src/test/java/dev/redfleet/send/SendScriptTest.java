@@ -36,7 +36,7 @@ class SendScriptTest extends RedisTestBase {
     Response r = redis.run(Script.CLAIM, redis.keys.claim(NODE), List.of(NODE, 10_000, "slot1", "t" + System.nanoTime()));
     List<Message> out = new ArrayList<>();
     for (Response raw : r.get(0)) {
-      Message m = Message.parse(Message.canonicalId(raw.toString()), raw.toString());
+      Message m = Message.parse(raw.toBytes());
       assertThat(m).as("claimed entry %s", raw).isNotNull();
       out.add(m);
     }

@@ -74,12 +74,21 @@ public final class TestRedis implements AutoCloseable {
     Response indices = answer.size() > 2 ? answer.get(2) : null;
     for (int i = 0; i < messages.size(); i++) {
       String raw = messages.get(i).toString();
-      java.util.regex.Matcher id = ID.matcher(raw);
-      if (id.find()) {
+      String id = heldId(raw);
+      if (id != null) {
         int index = indices != null && indices.size() == messages.size() ? indices.get(i).toInteger() : i + 1;
-        deliveries.put(token + "|" + id.group(1), new int[] {index, attemptOf(raw)});
+        deliveries.put(token + "|" + id, new int[] {index, attemptOf(raw)});
       }
     }
+  }
+
+  /**
+   * The id a queue entry is held under, as the claim script reads it: the digits of its
+   * {@code {"id":N,} prefix; null for an entry without one.
+   */
+  public static String heldId(String raw) {
+    java.util.regex.Matcher id = ID.matcher(raw);
+    return id.find() ? id.group(1) : null;
   }
 
   private static int attemptOf(String raw) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.testing.RedisTestBase;
+import dev.redfleet.testing.TestRedis;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
@@ -70,7 +71,7 @@ class ClaimFinishScriptTest extends RedisTestBase {
     Response odd = claimed.get(1);
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < messages.size(); i++) {
-      String id = Message.canonicalId(messages.get(i).toString());
+      String id = TestRedis.heldId(messages.get(i).toString());
       for (int j = 0; j + 1 < odd.size(); j += 2) {
         if (odd.get(j).toInteger() == i + 1) {
           id = odd.get(j + 1).toString();

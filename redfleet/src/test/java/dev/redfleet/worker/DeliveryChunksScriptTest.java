@@ -59,7 +59,7 @@ class DeliveryChunksScriptTest extends RedisTestBase {
   }
 
   private long id(Response raw) {
-    return Long.parseLong(Message.canonicalId(raw.toString()));
+    return Long.parseLong(TestRedis.heldId(raw.toString()));
   }
 
   @Test
@@ -117,7 +117,7 @@ class DeliveryChunksScriptTest extends RedisTestBase {
     assertThat(redis.number("EXISTS", k().inflight(NODE))).isZero();
     List<Long> order = new ArrayList<>();
     for (int j = 0; j < 96; j++) {
-      order.add(Long.parseLong(Message.canonicalId(redis.string("RPOP", k().queue()))));
+      order.add(Long.parseLong(TestRedis.heldId(redis.string("RPOP", k().queue()))));
     }
     List<Long> expected = new ArrayList<>();
     for (long id = 1; id <= 100; id++) {

@@ -60,7 +60,7 @@ class DeliveryScriptTest extends RedisTestBase {
 
   private int attemptClaimed(Response claimed) {
     assertThat(claimed.get(0).size()).isEqualTo(1);
-    return Message.parse("1", claimed.get(0).get(0).toString()).attempt();
+    return Message.parse(claimed.get(0).get(0).toBytes()).attempt();
   }
 
   @Test

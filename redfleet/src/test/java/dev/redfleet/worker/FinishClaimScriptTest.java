@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.testing.RedisTestBase;
+import dev.redfleet.testing.TestRedis;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +49,7 @@ class FinishClaimScriptTest extends RedisTestBase {
   private static List<String> ids(Response claimed) {
     List<String> ids = new ArrayList<>();
     for (Response m : claimed.get(0)) {
-      ids.add(Message.canonicalId(m.toString()));
+      ids.add(TestRedis.heldId(m.toString()));
     }
     return ids;
   }

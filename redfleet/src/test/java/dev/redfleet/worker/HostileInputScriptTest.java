@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.testing.RedisTestBase;
+import dev.redfleet.testing.TestRedis;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
@@ -67,7 +68,7 @@ class HostileInputScriptTest extends RedisTestBase {
   private List<String> claimedIds(Response claimed) {
     List<String> ids = new ArrayList<>();
     for (Response m : claimed.get(0)) {
-      ids.add(Message.canonicalId(m.toString()));
+      ids.add(TestRedis.heldId(m.toString()));
     }
     return ids;
   }

@@ -44,7 +44,7 @@ class RetryScriptTest extends RedisTestBase {
     String token = "t" + (++claims);
     Response claimed = redis.run(Script.CLAIM, k().claim(node), List.of(node, fromQueue, "slot1", token));
     for (Response m : claimed.get(0)) {
-      tokenOf.put(node + "/" + Message.canonicalId(m.toString()), token);
+      tokenOf.put(node + "/" + TestRedis.heldId(m.toString()), token);
     }
     return claimed;
   }
@@ -101,7 +101,7 @@ class RetryScriptTest extends RedisTestBase {
     assertThat(redis.number("ZCARD", k().delayed())).isZero();
 
     // attempt 2 fails again on another node: the delay doubles
-    Message second = Message.parse("1", claim("w2", 1).get(0).get(0).toString());
+    Message second = Message.parse(claim("w2", 1).get(0).get(0).toBytes());
     assertThat(second.attempt()).isEqualTo(2);
     assertThat(second.producedAt()).isEqualTo(1700000000000L);
     before = now();
@@ -112,7 +112,7 @@ class RetryScriptTest extends RedisTestBase {
     retryDue();
 
     // attempt 3 is the last: its failure is the outcome, in the errors list with attempts 3
-    assertThat(Message.parse("1", claim("w1", 1).get(0).get(0).toString()).attempt()).isEqualTo(3);
+    assertThat(Message.parse(claim("w1", 1).get(0).get(0).toBytes()).attempt()).isEqualTo(3);
     finish("w1", "1", "third strike");
     assertThat(redis.number("ZCARD", k().delayed())).isZero();
     assertThat(redis.auditBit(1)).isEqualTo(1);
@@ -167,7 +167,7 @@ class RetryScriptTest extends RedisTestBase {
     Response claimed = claim("w2", 10);
     List<Integer> attempts = new ArrayList<>();
     for (Response m : claimed.get(0)) {
-      Message parsed = Message.parse(Message.canonicalId(m.toString()), m.toString());
+      Message parsed = Message.parse(m.toBytes());
       attempts.add(parsed.id() == 1 ? parsed.attempt() : -parsed.attempt());
     }
     // the retry (attempt 2) was due and is taken first, then 2 and 3 as first attempts
@@ -179,7 +179,7 @@ class RetryScriptTest extends RedisTestBase {
     boolean found = false;
     for (Response m : again.get(0)) {
       if (m.toString().startsWith("{\"id\":1,")) {
-        assertThat(Message.parse("1", m.toString()).attempt()).isEqualTo(2);
+        assertThat(Message.parse(m.toBytes()).attempt()).isEqualTo(2);
         found = true;
       }
     }
@@ -235,7 +235,7 @@ class RetryScriptTest extends RedisTestBase {
 
     List<String> bodies = new ArrayList<>();
     for (Response m : claim("w1", 10).get(0)) {
-      Message parsed = Message.parse(Message.canonicalId(m.toString()), m.toString());
+      Message parsed = Message.parse(m.toBytes());
       bodies.add(parsed.id() + "=" + parsed.body());
     }
     assertThat(bodies).containsExactly("4=b4", "5=b5", "6=b6");
