@@ -158,7 +158,7 @@ public class ScriptCost {
       int claims = 0;
       while (tokens.size() < messages) {
         String token = "slot:" + (++claims);
-        Response r = run(Script.CLAIM, keys.claim("n1"), List.of("n1", claimSize, "slot", token)).get(0);
+        Response r = run(Script.CLAIM, keys.claim("n1"), List.of("n1", claimSize, 0, token)).get(0);
         for (int i = 0; i < r.size(); i++) {
           // a new claim's message i is delivery (token, i + 1)
           tokens.add(token);

@@ -25,7 +25,7 @@
 -- ARGV[4]  backoff cap ms    |
 -- ARGV[5]  jitter seed      /
 -- ARGV[6]  how many to claim from the queue besides what landed (as claim.lua's ARGV[2])
--- ARGV[7]  the calling worker's slot (as claim.lua's ARGV[3])
+-- ARGV[7]  the least a claim takes from the queue (as claim.lua's ARGV[3])
 -- ARGV[8]  the new claim's token (as claim.lua's ARGV[4]): a worker that gets no answer repeats it
 --          with claim.lua to get the claim back, and re-sends the outcomes with finish.lua (those
 --          recorded already are dropped as stale)
@@ -66,4 +66,4 @@ local finished = finish_outcomes({inflight = KEYS[1], errors = KEYS[2], stats = 
 if finished.err then
   return finished
 end
-return {finished, claim_batch(CK, ARGV[1], ARGV[6], ARGV[8], now, read)}
+return {finished, claim_batch(CK, ARGV[1], ARGV[6], tonumber(ARGV[7]) or 0, ARGV[8], now, read)}

@@ -6,7 +6,7 @@
 -- claim_refused(K, token)  reads only: an error reply when the token cannot name a delivery, a key
 --                          has the wrong type or a counter is not an integer; else nil and what it
 --                          read: {seq, epoch, landed, queued, members, repeated, paused}
--- claim_batch(K, node, count, token, now, read)
+-- claim_batch(K, node, count, least, token, now, read)
 --                          the claim: {messages, marker, indices} (see claim.lua)
 --
 -- Type checks (lib/key-types.lua): every key but errors and paused is first touched by a typed read
@@ -66,7 +66,7 @@ local function claim_refused(K, token)
     repeated = fields[2] ~= false, paused = redis.call('EXISTS', K.paused) == 1}
 end
 
-local function claim_batch(K, node, count, token, now, read)
+local function claim_batch(K, node, count, least, token, now, read)
   local seq, epoch, paused = read.seq, read.epoch, read.paused
   local marker = paused and {'paused'} or {}
 
@@ -104,9 +104,11 @@ local function claim_batch(K, node, count, token, now, read)
   local more = tonumber(count)
   -- fair share: a claim takes at most ceil(queued / nodes) straight from the queue, so a burst that
   -- arrives at once is split among the nodes instead of going whole to the first claim that runs;
-  -- a long queue (a high rate) still fills every claim. Nodes: the members of <ns>:nodes.
+  -- a long queue (a high rate) still fills every claim. Nodes: the members of <ns>:nodes. But never
+  -- fewer than least: below that, the shares of a short queue shrink claim after claim (a third, a
+  -- third of the rest...), each a call of its own for a few messages
   if more > 0 then
-    more = math.min(more, math.ceil(read.queued / math.max(1, read.members)))
+    more = math.min(more, math.max(least, math.ceil(read.queued / math.max(1, read.members))))
   end
   if more > 0 then
     local popped = redis.call('RPOP', K.queue, more)

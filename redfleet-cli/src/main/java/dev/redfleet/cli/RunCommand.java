@@ -73,6 +73,9 @@ public final class RunCommand implements Callable<Integer> {
   String staleMs;
   @Option(names = "--block-ms", paramLabel = "MS", description = "How long one BLMOVE waits (default 1000).")
   String blockMs;
+  @Option(names = "--min-claim", paramLabel = "N",
+      description = "The least a claim takes from a queue holding that many, whatever its fair share (default 32; 0 = the fair share alone).")
+  String minClaim;
   @Option(names = "--drain-ms", paramLabel = "MS", description = "On shutdown, how long running messages may finish (default 5000).")
   String drainMs;
   @Option(names = "--generator-stall-ms", paramLabel = "MS",
@@ -265,6 +268,7 @@ public final class RunCommand implements Callable<Integer> {
     CommonOptions.put(cli, Setting.HEARTBEAT_MS, heartbeatMs);
     CommonOptions.put(cli, Setting.STALE_MS, staleMs);
     CommonOptions.put(cli, Setting.BLOCK_MS, blockMs);
+    CommonOptions.put(cli, Setting.MIN_CLAIM, minClaim);
     CommonOptions.put(cli, Setting.DRAIN_MS, drainMs);
     CommonOptions.put(cli, Setting.GENERATOR_STALL_MS, generatorStallMs);
     // retries

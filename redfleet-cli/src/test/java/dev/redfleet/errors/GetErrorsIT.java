@@ -128,7 +128,7 @@ class GetErrorsIT extends RedisTestBase {
       queued.add("{\"id\":0,\"body\":\"" + clear + title + "\u009b31m\u007f" + i + "\"}");
     }
     redis.pushAll(redis.keys.queue(), queued);
-    redis.run(dev.redfleet.redis.Script.CLAIM, redis.keys.claim("w1"), List.of("w1", 100, "slot", "t1"));
+    redis.run(dev.redfleet.redis.Script.CLAIM, redis.keys.claim("w1"), List.of("w1", 100, 0, "t1"));
     List<Object> finish = new ArrayList<>(List.of("w1", 1, 1000, 60_000, 7));
     for (int id = 1; id <= 10; id++) {
       finish.addAll(redis.outcome("w1", Integer.toString(id), "t1", clear + "handler says no" + title));

@@ -24,6 +24,7 @@ public record FleetConfig(
     int heartbeatMs,
     int staleMs,
     int blockMs,
+    int minClaim,
     int drainMs,
     int generatorStallMs,
     // retries
@@ -90,6 +91,7 @@ public record FleetConfig(
         i(v, Setting.HEARTBEAT_MS),
         i(v, Setting.STALE_MS),
         i(v, Setting.BLOCK_MS),
+        i(v, Setting.MIN_CLAIM),
         i(v, Setting.DRAIN_MS),
         i(v, Setting.GENERATOR_STALL_MS),
         // retries
@@ -161,6 +163,7 @@ public record FleetConfig(
     v.put(Setting.HEARTBEAT_MS, heartbeatMs);
     v.put(Setting.STALE_MS, staleMs);
     v.put(Setting.BLOCK_MS, blockMs);
+    v.put(Setting.MIN_CLAIM, minClaim);
     v.put(Setting.DRAIN_MS, drainMs);
     v.put(Setting.GENERATOR_STALL_MS, generatorStallMs);
     // retries

@@ -24,6 +24,8 @@ public enum Setting {
   HEARTBEAT_MS("heartbeatMs", "REDFLEET_HEARTBEAT_MS", "--heartbeat-ms", Kind.INTEGER, 500, 1, 60_000),
   STALE_MS("staleMs", "REDFLEET_STALE_MS", "--stale-ms", Kind.INTEGER, 3000, 1, 3_600_000),
   BLOCK_MS("blockMs", "REDFLEET_BLOCK_MS", "--block-ms", Kind.INTEGER, 1000, 1, 60_000),
+  /** The least a claim takes from a queue holding that many, whatever its fair share (0 = the fair share alone). */
+  MIN_CLAIM("minClaim", "REDFLEET_MIN_CLAIM", "--min-claim", Kind.INTEGER, 32, 0, 1000),
   DRAIN_MS("drainMs", "REDFLEET_DRAIN_MS", "--drain-ms", Kind.INTEGER, 5000, 0, 600_000),
   /** A generator whose produce calls all fail this long gives its lease up (another node may reach Redis). */
   GENERATOR_STALL_MS("generatorStallMs", "REDFLEET_GENERATOR_STALL_MS", "--generator-stall-ms", Kind.INTEGER, 15_000, 100, 3_600_000),

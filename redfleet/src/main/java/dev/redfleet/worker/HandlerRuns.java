@@ -49,6 +49,7 @@ final class HandlerRuns {
    * back, or a forged copy was queued), and each must get its own outcome.
    */
   private final LinkedHashSet<Delivery> running = new LinkedHashSet<>();
+  private final HandlerPace pace = new HandlerPace();
   private Context context;
 
   HandlerRuns(Handler handler, WorkerActivity activity, NodeMetrics metrics, PickupLatency latency,
@@ -73,6 +74,11 @@ final class HandlerRuns {
 
   boolean isEmpty() {
     return running.isEmpty();
+  }
+
+  /** Whether the handler answers quickly, on average (see {@link HandlerPace}). */
+  boolean quick() {
+    return pace.quick();
   }
 
   /**
@@ -171,6 +177,7 @@ final class HandlerRuns {
 
   private void answered(Delivery delivery, String outcome) {
     if (running.remove(delivery)) {
+      pace.took(System.nanoTime() - delivery.started);
       metrics.handlerEnded(delivery.started);
       completed(delivery.token, delivery.index, delivery.attempt, outcome);
     }
@@ -197,6 +204,7 @@ final class HandlerRuns {
         break;
       }
       oldest.remove();
+      pace.took(now - delivery.started);
       metrics.handlerEnded(delivery.started);
       expired.add(delivery);
     }

@@ -23,7 +23,7 @@ final class OutcomeRecorder {
   private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
 
   /** A claim sent in the same call as a finish batch (finish-claim.lua). */
-  record Ride(int fromQueue, String slot, String token) {}
+  record Ride(int fromQueue, int least, String token) {}
 
   /**
    * The worker's side of a claim that rides on a finish call. When a batch goes out, the recorder
@@ -129,7 +129,7 @@ final class OutcomeRecorder {
     if (ride == null) {
       call = store.finish(policy, seed, batch);
     } else {
-      call = store.finishAndClaim(policy, seed, batch, ride.fromQueue(), ride.slot(), ride.token())
+      call = store.finishAndClaim(policy, seed, batch, ride.fromQueue(), ride.least(), ride.token())
           .map(both -> {
             claimed.complete(both.claimed());
             return both.finished();

@@ -56,6 +56,8 @@ public final class WorkerVerticle extends VerticleBase {
   static final int MAX_BATCH = 1000;
   /** While the fleet is paused, how often a worker asks again (default of {@link Settings#pausedPollMs}). */
   public static final long PAUSED_POLL_MS = 250;
+  /** The least a claim takes from a queue that holds that many (default of {@link Settings#minClaim}). */
+  public static final int MIN_CLAIM = 32;
 
   /**
    * @param concurrency messages in flight at most in this verticle
@@ -68,9 +70,18 @@ public final class WorkerVerticle extends VerticleBase {
   /**
    * @param leaderHandles whether the worker keeps handling while its node is the elected generator
    * @param pausedPollMs while the fleet is paused, how often the worker claims again to learn it was resumed
+   * @param minClaim the least a claim takes from the queue, when that many are queued and there is room,
+   *     whatever its fair share (claim.lua), while the handler is quick ({@link HandlerPace}): fewer
+   *     calls for short queues; 0 = the fair share alone
    */
   public record Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs,
-      int attempts, long backoffMs, long backoffMaxMs, boolean leaderHandles, long pausedPollMs) {
+      int attempts, long backoffMs, long backoffMaxMs, boolean leaderHandles, long pausedPollMs, int minClaim) {
+    public Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs,
+        int attempts, long backoffMs, long backoffMaxMs, boolean leaderHandles, long pausedPollMs) {
+      this(redis, concurrency, blockMs, handlerTimeoutMs, drainMs, attempts, backoffMs, backoffMaxMs, leaderHandles,
+          pausedPollMs, MIN_CLAIM);
+    }
+
     public Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs,
         int attempts, long backoffMs, long backoffMaxMs, boolean leaderHandles) {
       this(redis, concurrency, blockMs, handlerTimeoutMs, drainMs, attempts, backoffMs, backoffMaxMs, leaderHandles,
@@ -271,13 +282,22 @@ public final class WorkerVerticle extends VerticleBase {
     String token = unansweredClaim != null ? unansweredClaim : newToken(onShard);
     unansweredClaim = token;
     unansweredShard = onShard;
-    lastClaim = stores[onShard].claim(fromQueue, slot, token).onComplete(ar -> {
+    lastClaim = stores[onShard].claim(fromQueue, least(), token).onComplete(ar -> {
       if (ar.failed()) {
         claimUnanswered(ar.cause());
       } else {
         claimAnswered(onShard, token, ar.result());
       }
     });
+  }
+
+  /**
+   * The least a claim takes from the queue, whatever its fair share: minClaim while the handler is
+   * quick, else none ({@link HandlerPace}: splitting a short queue over the nodes pays off only for
+   * messages that take a while).
+   */
+  private int least() {
+    return runs.quick() ? settings.minClaim() : 0;
   }
 
   /**
@@ -373,7 +393,7 @@ public final class WorkerVerticle extends VerticleBase {
       String token = newToken(onShard);
       unansweredClaim = token;
       unansweredShard = onShard;
-      return new OutcomeRecorder.Ride(Math.min(free, MAX_BATCH), slot, token);
+      return new OutcomeRecorder.Ride(Math.min(free, MAX_BATCH), least(), token);
     }
 
     @Override

@@ -75,7 +75,7 @@ class ProduceScriptTest extends RedisTestBase {
         ids.add(new JsonObject(raw).getLong("id"));
       }
       assertThat(ids).containsExactly(seq + 1, seq + 2, seq + 3);
-      Response claimed = redis.run(Script.CLAIM, redis.keys.claim("w1"), List.of("w1", 3, "s", "s:" + seq));
+      Response claimed = redis.run(Script.CLAIM, redis.keys.claim("w1"), List.of("w1", 3, 0, "s:" + seq));
       assertThat(claimed.get(0).size()).as("claimed as messages, none malformed").isEqualTo(3);
       assertThat(redis.stat("malformed")).isZero();
     }

@@ -38,7 +38,7 @@ class PauseScriptTest extends RedisTestBase {
   }
 
   private Response claim(long fromQueue, String token) {
-    return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, "slot1", token));
+    return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, 0, token));
   }
 
   private static List<Long> ids(Response claimed) {

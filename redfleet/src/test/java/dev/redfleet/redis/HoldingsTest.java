@@ -25,7 +25,7 @@ class HoldingsTest extends RedisTestBase {
     }
     Holdings holdings = new Holdings();
     Scripts node = new Scripts(redis.client(), 0, 1000, new Floors(redis.keys, Floors.Settings.node(NODE, 250, 3000)), holdings);
-    TestRedis.await(node.run(Script.CLAIM, redis.keys.claim(NODE), List.of(NODE, 5, "slot1", TOKEN)));
+    TestRedis.await(node.run(Script.CLAIM, redis.keys.claim(NODE), List.of(NODE, 5, 0, TOKEN)));
     assertThat(holdings.size()).isEqualTo(5);
 
     // an index past what an int holds names no delivery: it must not wrap onto index 1

@@ -32,11 +32,11 @@ class ShardHoldingsTest extends RedisTestBase {
     Scripts node = new Scripts(redis.client(), 0, 1000, new Floors(redis.keys, Floors.Settings.node(NODE, 250, 3000)),
         new Holdings());
     // the node's own claim of three, through its runner
-    Response mine = TestRedis.await(node.run(Script.CLAIM, shard.claim(NODE), List.of(NODE, 3, "slot1", "1.1:1")));
+    Response mine = TestRedis.await(node.run(Script.CLAIM, shard.claim(NODE), List.of(NODE, 3, 0, "1.1:1")));
     assertThat(mine.get(0).size()).isEqualTo(3);
     assertThat(node.holdings().size()).isEqualTo(3);
     // what the record also holds and the node knows nothing of: a claim whose finish the new master lost
-    redis.run(Script.CLAIM, shard.claim(NODE), List.of(NODE, 2, "slot1", "1.1:0"));
+    redis.run(Script.CLAIM, shard.claim(NODE), List.of(NODE, 2, 0, "1.1:0"));
     assertThat(redis.string("HGET", shard.inflight(NODE), "|held")).isEqualTo("5");
 
     FleetStore store = new FleetStore(node, shards);

@@ -33,7 +33,7 @@ class SendScriptTest extends RedisTestBase {
 
   /** Claims everything in the queue as worker w1 does, and reads each entry as the worker does. */
   private List<Message> claimAll() {
-    Response r = redis.run(Script.CLAIM, redis.keys.claim(NODE), List.of(NODE, 10_000, "slot1", "t" + System.nanoTime()));
+    Response r = redis.run(Script.CLAIM, redis.keys.claim(NODE), List.of(NODE, 10_000, 0, "t" + System.nanoTime()));
     List<Message> out = new ArrayList<>();
     for (Response raw : r.get(0)) {
       Message m = Message.parse(raw.toBytes());

@@ -48,7 +48,7 @@ class AuditSegmentsScriptTest extends RedisTestBase {
       redis.call("LPUSH", k().queue(), message(id));
     }
     String token = "t" + (++claims);
-    Response claimed = redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, ids.length, "slot1", token));
+    Response claimed = redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, ids.length, 0, token));
     assertThat(claimed.get(0).size()).as("claimed").isEqualTo(ids.length);
     for (long id : ids) {
       tokenOf.put(Long.toString(id), token);

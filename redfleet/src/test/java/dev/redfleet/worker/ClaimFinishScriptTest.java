@@ -49,7 +49,7 @@ class ClaimFinishScriptTest extends RedisTestBase {
   private final Map<String, String> tokenOf = new HashMap<>();
 
   private Response claim(long fromQueue, String token) {
-    Response claimed = redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, "slot1", token));
+    Response claimed = redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, 0, token));
     ids(claimed).forEach(id -> tokenOf.put(id, token));
     return claimed;
   }

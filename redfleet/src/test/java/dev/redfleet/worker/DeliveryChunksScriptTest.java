@@ -46,7 +46,7 @@ class DeliveryChunksScriptTest extends RedisTestBase {
   }
 
   private Response claim(String token, int count) {
-    return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, count, "slot1", token));
+    return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, count, 0, token));
   }
 
   /** Pairs (index in the claim, outcome), attempts 1: a failure goes to the errors list. */

@@ -38,7 +38,7 @@ class DeliveryScriptTest extends RedisTestBase {
   }
 
   private Response claim(String token) {
-    return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, 10, "slot1", token));
+    return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, 10, 0, token));
   }
 
   /** Triples (id, claim token, outcome), sent as the worker sends them: (token, index, attempt, outcome). */

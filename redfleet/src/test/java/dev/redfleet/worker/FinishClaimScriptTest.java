@@ -34,12 +34,12 @@ class FinishClaimScriptTest extends RedisTestBase {
   }
 
   private Response claim(int count, String token) {
-    return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, count, "slot1", token));
+    return redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, count, 0, token));
   }
 
   /** Triples (id, token, outcome) finished, and up to {@code count} claimed under {@code token}. */
   private Response finishClaim(int count, String token, String... triples) {
-    List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 7, count, "slot1", token));
+    List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 7, count, 0, token));
     for (int i = 0; i < triples.length; i += 3) {
       args.addAll(redis.outcome(NODE, triples[i], triples[i + 1], triples[i + 2]));
     }

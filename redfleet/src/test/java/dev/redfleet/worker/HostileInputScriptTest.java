@@ -43,7 +43,7 @@ class HostileInputScriptTest extends RedisTestBase {
 
   private Response claim(long fromQueue) {
     String token = "t" + (++claims);
-    Response claimed = redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, "slot1", token));
+    Response claimed = redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, 0, token));
     claimedIds(claimed).forEach(id -> tokenOf.put(id, token));
     return claimed;
   }
@@ -336,7 +336,7 @@ class HostileInputScriptTest extends RedisTestBase {
     assertThat(claimedIds(claim(1))).containsExactly("1");
     String token = tokenOf.get("1");
     Response r = redis.run(Script.FINISH_CLAIM, k().finishClaim(NODE),
-        List.of(NODE, 1, 1000, 60_000, 7, 10, "slot1", token, token, "1", "1", ""));
+        List.of(NODE, 1, 1000, 60_000, 7, 10, 0, token, token, "1", "1", ""));
     assertThat(r.get(0).get(0).toLong()).as("recorded").isEqualTo(1);
     assertThat(claimedIds(r.get(1))).containsExactly("2", "3");
     assertThat(redis.stat("processed")).isEqualTo(1);
@@ -345,7 +345,7 @@ class HostileInputScriptTest extends RedisTestBase {
 
   /** Pairs (id, outcome) as finish sends them, and a claim of up to 10 in the same call. */
   private Response finishClaim(String... idsAndOutcomes) {
-    List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 7, 10, "slot1", "t" + (++claims)));
+    List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 7, 10, 0, "t" + (++claims)));
     for (int i = 0; i < idsAndOutcomes.length; i += 2) {
       args.addAll(redis.outcome(NODE, idsAndOutcomes[i], tokenOf.getOrDefault(idsAndOutcomes[i], "never-claimed"),
           idsAndOutcomes[i + 1]));

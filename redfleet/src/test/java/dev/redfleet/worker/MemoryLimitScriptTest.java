@@ -71,7 +71,7 @@ class MemoryLimitScriptTest extends RedisTestBase {
     assertThat(redis.string("GET", k().seq())).isEqualTo("2001");
 
     // a fresh node: its first claim's heartbeat would be a write that grows memory
-    assertThat(redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, 500, "slot1", "t1")).get(0).size()).isEqualTo(500);
+    assertThat(redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, 500, 0, "t1")).get(0).size()).isEqualTo(500);
     List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 1));
     for (long id = 1; id <= 500; id++) {
       // message k of the claim is id k: the queue was filled oldest first
@@ -85,6 +85,6 @@ class MemoryLimitScriptTest extends RedisTestBase {
     assertThat(redis.run(Script.RETRY_DUE, k().retryDue(), RetryVerticle.args(100, "test-leader")).get(0).toLong()).isEqualTo(1);
     // an empty claim (nothing to take) is not refused either
     redis.call("DEL", k().queue());
-    assertThat(redis.run(Script.CLAIM, k().claim("w2"), List.of("w2", 10, "slot1", "t2")).get(0).size()).isZero();
+    assertThat(redis.run(Script.CLAIM, k().claim("w2"), List.of("w2", 10, 0, "t2")).get(0).size()).isZero();
   }
 }

@@ -42,7 +42,7 @@ class RetryScriptTest extends RedisTestBase {
 
   private Response claim(String node, long fromQueue) {
     String token = "t" + (++claims);
-    Response claimed = redis.run(Script.CLAIM, k().claim(node), List.of(node, fromQueue, "slot1", token));
+    Response claimed = redis.run(Script.CLAIM, k().claim(node), List.of(node, fromQueue, 0, token));
     for (Response m : claimed.get(0)) {
       tokenOf.put(node + "/" + TestRedis.heldId(m.toString()), token);
     }

@@ -55,10 +55,11 @@ public final class DeliveryStore {
   /**
    * Everything the node's BLMOVE landed, plus up to {@code fromQueue} more from the queue, into the
    * in-flight hash as one delivery record under {@code token}; a repeated token gets back what that
-   * record still holds.
+   * record still holds. From the queue it takes at most its fair share (what is queued over the
+   * nodes), but at least {@code least} (when that many are queued and {@code fromQueue} allows).
    */
-  public Future<Claimed> claim(int fromQueue, String slot, String token) {
-    return scripts.run(Script.CLAIM, claimKeys, List.of(nodeId, fromQueue, slot, token)).map(DeliveryStore::claimed);
+  public Future<Claimed> claim(int fromQueue, int least, String token) {
+    return scripts.run(Script.CLAIM, claimKeys, List.of(nodeId, fromQueue, least, token)).map(DeliveryStore::claimed);
   }
 
   private static Claimed claimed(Response r) {
@@ -106,7 +107,7 @@ public final class DeliveryStore {
    * answer is repeated as a claim with the same token and a finish of the same outcomes.
    */
   public Future<FinishedAndClaimed> finishAndClaim(RetryPolicy policy, int jitterSeed, List<?> quadruples, int fromQueue,
-      String slot, String token) {
+      int least, String token) {
     List<Object> args = new ArrayList<>(quadruples.size() + 8);
     args.add(nodeId);
     args.add(policy.attempts());
@@ -114,7 +115,7 @@ public final class DeliveryStore {
     args.add(policy.backoffMaxMs());
     args.add(jitterSeed);
     args.add(fromQueue);
-    args.add(slot);
+    args.add(least);
     args.add(token);
     args.addAll(quadruples);
     return scripts.run(Script.FINISH_CLAIM, finishClaimKeys, args)

@@ -101,7 +101,7 @@ class ShardedReapTest {
       for (long id = 1; id <= perShard; id++) {
         redis.call("LPUSH", shard.queue(), "{\"id\":" + id + ",\"epoch\":0,\"ts\":1700000000000,\"body\":\"b\"}");
       }
-      redis.run(Script.CLAIM, shard.claim(NODE), List.of(NODE, perShard, "slot1", "1.1:" + held));
+      redis.run(Script.CLAIM, shard.claim(NODE), List.of(NODE, perShard, 0, "1.1:" + held));
       held += redis.held(shard, NODE);
     }
     assertThat(held).isEqualTo(perShard * shards.count());
