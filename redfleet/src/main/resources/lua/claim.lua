@@ -15,11 +15,12 @@
 -- KEYS[9]  <ns>:paused   present (any type) while the fleet is paused: the claim takes nothing
 --                        (with shards, the shard's copy of the pause)
 -- ARGV[1]  nodeId
--- ARGV[2]  how many to take from the queue besides what landed (0 = landing only); at most a fair
---          share of the queue is taken: ceil(queue length / members of <ns>:nodes), but never
---          fewer than ARGV[3]
+-- ARGV[2]  how many to take from the queue besides what landed (0 = landing only); of the queue a
+--          claim takes at most max(fair share, ARGV[3]), the fair share being ceil(queue length /
+--          members of <ns>:nodes), and never more than ARGV[2]
 -- ARGV[3]  the least a claim takes from the queue when that many are queued and ARGV[2] allows
---          them, whatever the fair share (0 = the fair share alone). The worker passes the setting
+--          them, whatever the fair share (0 = the fair share alone; a fraction counts as its whole
+--          part, anything else that is not a number >= 0 as 0). The worker passes the setting
 --          minClaim while its handler is quick (worker/HandlerPace), else 0: a call costs Redis
 --          about as much as a few dozen messages' work, and quick messages gain nothing from a split
 -- ARGV[4]  claim token: names the delivery. A worker that did not get the answer (Redis died, the
@@ -64,4 +65,4 @@ local refused, read = claim_refused(K, ARGV[4])
 if refused then
   return refused
 end
-return claim_batch(K, ARGV[1], ARGV[2], tonumber(ARGV[3]) or 0, ARGV[4], now_ms(), read)
+return claim_batch(K, ARGV[1], ARGV[2], ARGV[3], ARGV[4], now_ms(), read)

@@ -66,4 +66,4 @@ local finished = finish_outcomes({inflight = KEYS[1], errors = KEYS[2], stats = 
 if finished.err then
   return finished
 end
-return {finished, claim_batch(CK, ARGV[1], ARGV[6], tonumber(ARGV[7]) or 0, ARGV[8], now, read)}
+return {finished, claim_batch(CK, ARGV[1], ARGV[6], ARGV[7], ARGV[8], now, read)}

@@ -102,13 +102,19 @@ local function claim_batch(K, node, count, least, token, now, read)
     taken = redis.call('RPOP', K.landing, landed)
   end
   local more = tonumber(count)
-  -- fair share: a claim takes at most ceil(queued / nodes) straight from the queue, so a burst that
-  -- arrives at once is split among the nodes instead of going whole to the first claim that runs;
-  -- a long queue (a high rate) still fills every claim. Nodes: the members of <ns>:nodes. But never
-  -- fewer than least: below that, the shares of a short queue shrink claim after claim (a third, a
-  -- third of the rest...), each a call of its own for a few messages
+  -- fair share: a claim takes at most max(ceil(queued / nodes), least) straight from the queue, and
+  -- never more than count, so a burst that arrives at once is split among the nodes instead of
+  -- going whole to the first claim that runs; a long queue (a high rate) still fills every claim.
+  -- Nodes: the members of <ns>:nodes. The least keeps a short queue from being taken in shares that
+  -- shrink claim after claim (a third, a third of the rest...), each a call for a few messages. A
+  -- fraction counts as its whole part and anything else that is not a number >= 0 as 0: RPOP would
+  -- refuse a fraction, after the landing list's pop (a write)
   if more > 0 then
-    more = math.min(more, math.max(least, math.ceil(read.queued / math.max(1, read.members))))
+    least = tonumber(least) or 0
+    if least ~= least or least < 0 then
+      least = 0
+    end
+    more = math.min(more, math.max(math.floor(least), math.ceil(read.queued / math.max(1, read.members))))
   end
   if more > 0 then
     local popped = redis.call('RPOP', K.queue, more)

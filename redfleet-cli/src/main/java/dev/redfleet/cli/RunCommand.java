@@ -74,7 +74,8 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--block-ms", paramLabel = "MS", description = "How long one BLMOVE waits (default 1000).")
   String blockMs;
   @Option(names = "--min-claim", paramLabel = "N",
-      description = "The least a claim takes from a queue holding that many, whatever its fair share (default 32; 0 = the fair share alone).")
+      description = "While the handler answers in under 0.1 ms on average: the least a claim takes from a queue holding "
+          + "that many, whatever its fair share, if the worker has room (default 32; 0 = the fair share alone).")
   String minClaim;
   @Option(names = "--drain-ms", paramLabel = "MS", description = "On shutdown, how long running messages may finish (default 5000).")
   String drainMs;

@@ -18,18 +18,30 @@ import java.util.concurrent.TimeUnit;
 final class HandlerPace {
   /** Handlers quicker than this on average are "quick": a tenth of a millisecond. */
   static final long QUICK_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+  /**
+   * Answers seen before the handler can count as quick. The first answers of a claim are those
+   * that came at once: a handler of 0-999 ms whose first draw was 0 is not a quick one.
+   */
+  static final int FIRST_ANSWERS = 32;
   private static final double WEIGHT = 1.0 / 16;
 
-  /** NaN until the first answer: a worker that knows nothing of its handler assumes it is slow. */
+  /** NaN until the first answer. */
   private double meanNanos = Double.NaN;
+  private int answers;
 
   /** One delivery's handler took {@code nanos}, from its start to its answer (or its timeout). */
   void took(long nanos) {
     meanNanos = Double.isNaN(meanNanos) ? nanos : meanNanos + WEIGHT * (nanos - meanNanos);
+    if (answers < FIRST_ANSWERS) {
+      answers++;
+    }
   }
 
-  /** Whether the handler's recent mean time is under {@link #QUICK_NANOS}. */
+  /**
+   * Whether the handler's recent mean time is under {@link #QUICK_NANOS}, after at least
+   * {@link #FIRST_ANSWERS} answers: a worker that knows little of its handler takes it for slow.
+   */
   boolean quick() {
-    return meanNanos < QUICK_NANOS;
+    return answers >= FIRST_ANSWERS && meanNanos < QUICK_NANOS;
   }
 }

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * to Redis.
  *
  * <p>While the queue has messages, one {@code claim} call moves up to the free capacity straight
- * from the queue into the node's in-flight hash, as one delivery record under the claim's token.
+ * from the queue into the node's in-flight hash, as one delivery record under the claim's token: of
+ * a short queue at most its fair share (what is queued over the nodes), so that a burst is spread,
+ * but at least {@code minClaim} while the handler is quick ({@link HandlerPace}).
  * When a finish batch goes out while the worker has room and nothing is being fetched, the claim
  * rides in the same call ({@code finish-claim.lua}): at low rates, and with handlers that take a
  * while, the next messages then cost no call of their own. When a claim comes back empty the worker
@@ -56,7 +58,10 @@ public final class WorkerVerticle extends VerticleBase {
   static final int MAX_BATCH = 1000;
   /** While the fleet is paused, how often a worker asks again (default of {@link Settings#pausedPollMs}). */
   public static final long PAUSED_POLL_MS = 250;
-  /** The least a claim takes from a queue that holds that many (default of {@link Settings#minClaim}). */
+  /**
+   * The least a claim of a quick handler takes from a queue that holds that many (default of
+   * {@link Settings#minClaim}; the setting minClaim's default in config.Setting is the same).
+   */
   public static final int MIN_CLAIM = 32;
 
   /**
@@ -119,7 +124,7 @@ public final class WorkerVerticle extends VerticleBase {
   /** Apart from claims: a BLMOVE that fails while claims succeed (an ACL without it) must still back off. */
   private final Backoff blmoveBackoff = new Backoff(log, "worker BLMOVE", 100, 5000);
 
-  /** This verticle's slot in the node's claims hash. */
+  /** This verticle's name: the prefix of its claim tokens, and its field of the bench's latency hash. */
   private final String slot = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
   private long claims;
   /** The token of a claim whose answer never came: the next claim repeats it to get that answer. */

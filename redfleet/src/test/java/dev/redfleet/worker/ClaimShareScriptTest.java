@@ -38,7 +38,7 @@ class ClaimShareScriptTest extends RedisTestBase {
     }
   }
 
-  private int claim(int fromQueue, int least) {
+  private int claim(int fromQueue, Object least) {
     Response claimed = redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, fromQueue, least, "t" + (++claims)));
     return claimed.get(0).size();
   }
@@ -77,6 +77,18 @@ class ClaimShareScriptTest extends RedisTestBase {
     assertThat(claim(5, 50)).isEqualTo(5);
     assertThat(claim(0, 50)).isZero();
     assertThat(redis.call("LLEN", k().queue()).toInteger()).isEqualTo(95);
+  }
+
+  /** Only the Java worker calls claim, with a whole number; anything else must not break the claim. */
+  @Test
+  void aLeastThatIsNotAWholeNumberDoesNotBreakTheClaim() {
+    // a fraction counts as its whole part: RPOP refuses a fraction, after the landing pop (a write)
+    assertThat(claim(1000, "40.5")).isEqualTo(40);
+    // not a number, negative, or NaN: the fair share alone (60 left: 20)
+    assertThat(claim(1000, "many")).isEqualTo(20);
+    assertThat(claim(1000, "-50")).isEqualTo(14);
+    assertThat(claim(1000, "nan")).isEqualTo(9);
+    assertThat(redis.call("LLEN", k().queue()).toInteger()).isEqualTo(17);
   }
 
   @Test

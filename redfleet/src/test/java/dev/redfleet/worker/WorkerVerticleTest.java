@@ -83,30 +83,6 @@ class WorkerVerticleTest extends RedisTestBase {
     assertThat(redis.audited()).isEqualTo(40);
   }
 
-  /**
-   * Five members: a claim's fair share of a short queue is a fifth of it, and of the rest a fifth
-   * again. Once its handler has shown itself quick (HandlerPace), the worker asks every claim for at
-   * least minClaim (32): 96 messages arriving at once take 4 script calls (the claim after the
-   * BLMOVE, then finish-claims of 32, 31 and the last, empty one), where fair shares alone took 1 + 19,
-   * then 16, 12, 10, 8, ... messages, a dozen calls and more.
-   */
-  @Test
-  void aQuickHandlersWorkerTakesAtLeastMinClaimFromAShortQueue() {
-    for (String other : List.of("x1", "x2", "x3", "x4")) {
-      redis.call("ZADD", redis.keys.nodes(), System.currentTimeMillis() + 60_000, other);
-    }
-    // the handler answers at once: after these, the worker knows it for quick
-    enqueue(1, 40);
-    Waits.until("40 outcomes", Duration.ofSeconds(10), () -> redis.stat("processed") == 40);
-    Waits.pause(300);
-    long before = redis.scriptCalls();
-    enqueue(41, 136);
-    Waits.until("96 more outcomes", Duration.ofSeconds(10), () -> redis.stat("processed") == 136);
-    Waits.pause(300);
-    assertThat(redis.scriptCalls() - before).as("script calls for 96 messages queued at once").isLessThanOrEqualTo(5);
-    assertThat(redis.audited()).isEqualTo(136);
-  }
-
   @Test
   void whileItsNodeGeneratesAMessageThatLandsGoesBackToTheQueueUntilItIsAWorkerAgain() {
     // the worker is blocked in BLMOVE on the empty queue when its node becomes the generator
