@@ -8,10 +8,15 @@ import dev.redfleet.testing.Waits;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Issue 7 items 9 and 10 with real processes: keys replaced by values of another type while the
  * fleet runs, and a leader key no node can hold.
+ *
+ * <p>The three cases run side by side: each has a fleet and a redis-server of its own, and none has
+ * an upper timing bound.
  */
 class HostileKeysIT {
 
@@ -22,6 +27,7 @@ class HostileKeysIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void errorsListReplacedByAStringForFourSecondsLosesNoOutcome() {
     long messages = 3000;
     try (Fleet fleet = new Fleet(List.of("--interval-ms", "5", "--limit", Long.toString(messages),
@@ -54,6 +60,7 @@ class HostileKeysIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aGarbageLeaderWithoutTtlIsReplacedOnceAndLogged() {
     try (Fleet fleet = new Fleet(List.of("--interval-ms", "10", "--limit", "50", "--max-delay-ms", "5"))) {
       fleet.redis.call("SET", fleet.redis.keys.leader(), "garbage");
@@ -69,6 +76,7 @@ class HostileKeysIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void statusWithAWrongTypedStatsOrNodesKeyPrintsOneLineAndExitsOne() {
     try (Fleet fleet = new Fleet(List.of())) {
       for (String key : List.of(fleet.redis.keys.stats(), fleet.redis.keys.nodes())) {

@@ -72,7 +72,10 @@ class MemoryPolicyIT {
       fleet.redis.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
       FleetProcess second = fleet.start();
       Waits.until("the second node joins", Duration.ofSeconds(30), () -> second.logText().contains("joins namespace"));
-      Waits.pause(1000);
+      // the policy check runs after "joins namespace" and before the node joins the election (it
+      // answers or times out first): once the node is in the election, whatever it had to say is logged
+      Waits.until("the second node to join the election", Duration.ofSeconds(30),
+          () -> second.logText().contains("joins the election"));
       assertThat(second.logText()).doesNotContain("REDIS EVICTS KEYS").doesNotContain("could not check");
     }
   }

@@ -16,14 +16,25 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * A real redis-server with {@code requirepass} and an ACL user holding exactly
  * {@link AclRules#rules}: every credential problem ends a command with one line, exit 4 (2 for a
  * database that does not exist or a port out of range), never a stack trace and never the secret;
  * the documented rule set runs a whole fleet; a user missing one rule stops {@code run} at once.
+ *
+ * <p>The cases run side by side (none has an upper timing bound; most of their time is one-shot
+ * JVMs starting), except that the three that write to namespace {@code redfleet} on the shared
+ * server (the fleet of the documented rule set, the nodes refused at start, the errors entry of the
+ * getErrors case) hold {@link #REDFLEET_NAMESPACE}: they run one at a time. The others only read
+ * it, or work in namespace {@code sharded}.
  */
 class RedisAuthIT {
+  /** Held by the cases that write to namespace redfleet on the shared server. */
+  private static final String REDFLEET_NAMESPACE = "RedisAuthIT namespace redfleet";
   private static final String ADMIN_PASSWORD = "Adm1n-Zq7x";
   private static final String FLEET_PASSWORD = "Fl33t-Kp4w";
   private static RedisServer server;
@@ -75,6 +86,7 @@ class RedisAuthIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void noPasswordWrongPasswordDisabledUserMissingDatabaseAndBadPortEachGetOneLineAndTheirExitCode() {
     assertOneLine(status(url("")), 4, "requires authentication");
     assertOneLine(status(url(":Wr0ng-Pass@")), 4, "refused the credentials");
@@ -86,6 +98,7 @@ class RedisAuthIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void thePasswordMayComeFromTheEnvironmentOrAFileInsteadOfTheCommandLine() throws Exception {
     FleetProcess.Result env = FleetProcess.oneShot(List.of("status", "--redis", url("fleet@")),
         Map.of("REDIS_PASSWORD", FLEET_PASSWORD));
@@ -102,6 +115,7 @@ class RedisAuthIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aShardedNamespaceRunsWithTheShardedRuleSetWhichTheOneShardRulesDoNotCover() {
     String fleetUrl = url("shardfleet:" + FLEET_PASSWORD + "@");
     long limit = 600;
@@ -140,6 +154,8 @@ class RedisAuthIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
+  @ResourceLock(REDFLEET_NAMESPACE)
   void theDocumentedAclRuleSetRunsAWholeFleetWithEveryOutcomeRecordedOnce() {
     String fleetUrl = url("fleet:" + FLEET_PASSWORD + "@");
     long limit = 600;
@@ -163,6 +179,8 @@ class RedisAuthIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
+  @ResourceLock(REDFLEET_NAMESPACE)
   void runSaysOnceAndExitsWhenTheAclUserLacksACommandAndRefusesABadPasswordAtStart() {
     FleetProcess missing = FleetProcess.node(url("noblmove:" + FLEET_PASSWORD + "@"), "noblmove-node",
         List.of("--block-ms", "200"));
@@ -186,6 +204,8 @@ class RedisAuthIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
+  @ResourceLock(REDFLEET_NAMESPACE)
   void getErrorsRefusedACommandMidwayExitsFourWithOneLineAndKeepsTheEntries() {
     admin.call("LPUSH", admin.keys.errors(), "{\"id\":1,\"epoch\":1,\"reason\":\"kept\"}");
     try {

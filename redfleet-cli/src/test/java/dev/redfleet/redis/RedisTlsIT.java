@@ -13,11 +13,16 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * TLS-only redis-servers with a CA made by the test (openssl): server authentication, mutual TLS,
  * hostname verification. Every handshake failure is one line and exit 4; a plain client against
  * a TLS port is told to use rediss://.
+ *
+ * <p>The three cases run side by side (no upper timing bound in any, each on its own server:
+ * {@code tls}, {@code mutual}, {@code misnamed}); they are mostly one-shot JVMs, one core each.
  */
 class RedisTlsIT {
   private static Certificates certs;
@@ -69,6 +74,7 @@ class RedisTlsIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void serverAuthenticationWorksWithTheRightCaAndEachHandshakeFailureIsOneLine() {
     String url = "rediss://localhost:" + tls.port();
     FleetProcess.Result ok = status(url, args(trust(certs)));
@@ -86,6 +92,7 @@ class RedisTlsIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void mutualTlsNeedsTheClientCertificateAndRunsAWholeFleet() {
     String url = "rediss://localhost:" + mutual.port();
     status(url, args(trust(certs))).assertOneLineError(4, "refused our client certificate");
@@ -110,6 +117,7 @@ class RedisTlsIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void hostnameVerificationIsOnByDefaultAndTurningItOffIsLoggedAsAWarning() {
     String url = "rediss://localhost:" + misnamed.port();
     status(url, args(trust(wrongName))).assertOneLineError(4, "does not name the host");

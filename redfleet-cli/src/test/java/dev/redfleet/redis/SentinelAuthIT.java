@@ -12,12 +12,18 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Sentinels that require their own password, in front of a master and replica that require
  * another: the fleet needs both ({@code --redis-sentinel-password} for the sentinels,
  * {@code --redis-password} for the data nodes). A missing or wrong one is a permanent refusal
  * (exit 4, one line), and neither password is ever printed.
+ *
+ * <p>The cases run side by side: none has an upper timing bound, and on the shared deployment only
+ * the first writes (its node produces in namespace redfleet); the others only read it with
+ * credentials it refuses, or start a deployment of their own.
  */
 class SentinelAuthIT {
   private static final String DATA_PASSWORD = "D4ta-Pw9q";
@@ -45,6 +51,7 @@ class SentinelAuthIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void withBothPasswordsTheFleetRunsThroughTheSentinelsAndPrintsNeither() {
     FleetProcess.Result ok = status("--redis-password", DATA_PASSWORD, "--redis-sentinel-password", SENTINEL_PASSWORD);
     assertThat(ok.exitCode()).as(ok.stderr()).isZero();
@@ -62,6 +69,7 @@ class SentinelAuthIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aMissingOrWrongSentinelPasswordIsRefusedForGood() {
     assertRefused(status("--redis-password", DATA_PASSWORD), "the sentinels require a password of their own");
     assertRefused(status("--redis-password", DATA_PASSWORD, "--redis-sentinel-password", "Wr0ng-Sent"),
@@ -69,6 +77,7 @@ class SentinelAuthIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aPasswordProtectedMasterBehindOpenSentinelsNeedsOnlyTheDataPassword() {
     try (SentinelRedis open = new SentinelRedis(DATA_PASSWORD, null)) {
       FleetProcess.Result ok = FleetProcess.oneShot(List.of("status", "--redis", open.url(), "--redis-password", DATA_PASSWORD));
@@ -79,6 +88,7 @@ class SentinelAuthIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void theRightSentinelPasswordAloneDoesNotOpenTheMaster() {
     assertRefused(status("--redis-sentinel-password", SENTINEL_PASSWORD), "requires authentication");
     assertRefused(status("--redis-password", "Wr0ng-Data", "--redis-sentinel-password", SENTINEL_PASSWORD),

@@ -23,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,6 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * one-node fleet handles what it sends, once each; a delay is kept; one key from several processes
  * at once is one message; a refused stdin line, an unreachable Redis, an ACL refusal and bad
  * options each end with their exit code and one line.
+ *
+ * <p>The cases run side by side: each has a Redis of its own (or none), none has an upper timing
+ * bound, and most of their time is one-shot JVMs starting or a delay running out.
  */
 class SendIT {
   @TempDir
@@ -53,6 +58,7 @@ class SendIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aOneNodeFleetWithSourceNoneHandlesEveryMessageSentFromStdinOrAsBodyOnce() throws IOException {
     // --limit 1: until --source none emits nothing by itself, a limit already reached by the
     // first send keeps the generator from adding messages of its own; the counts below hold either way
@@ -84,6 +90,7 @@ class SendIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aDelayedMessageIsHandledNoEarlierThanItsDueTimeOnTheRedisClock() {
     try (Fleet fleet = new Fleet(List.of("--source", "none", "--limit", "1", "--error-rate", "0", "--max-delay-ms", "5"))) {
       String url = fleet.server.url();
@@ -121,6 +128,7 @@ class SendIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void severalProcessesSendingOneKeyAtOnceAddOneMessageAndAllPrintItsId() {
     try (RedisServer server = RedisServer.start(); TestRedis redis = new TestRedis(server.url(), "redfleet")) {
       List<CompletableFuture<FleetProcess.Result>> sends = IntStream.range(0, 4)
@@ -138,6 +146,7 @@ class SendIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aRefusedStdinLineIsNamedTheOthersAreSentAndTheExitCodeIsTwo() throws IOException {
     try (RedisServer server = RedisServer.start(); TestRedis redis = new TestRedis(server.url(), "redfleet")) {
       Path input = dir.resolve("mixed.txt");
@@ -155,6 +164,7 @@ class SendIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void badOptionsExitTwoWithOneLineBeforeAnythingConnects() throws IOException {
     String nowhere = "redis://127.0.0.1:" + RedisServer.freePort();
     send(nowhere, null, "--at", "tomorrow", "b").assertOneLineError(2, "--at must be an ISO-8601 time with an offset");
@@ -166,6 +176,7 @@ class SendIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void anUnreachableRedisExitsThreeAndARefusingOneExitsFourWithOneLineAndNoPassword() {
     String nowhere;
     try {
@@ -203,6 +214,7 @@ class SendIT {
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void redisLostHalfWayThroughStdinExitsThreeNamingTheFirstLineNotConfirmed() throws Exception {
     RedisServer server = RedisServer.start();
     try {

@@ -15,11 +15,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Issue 15 section 3 with real processes (heap 256 MiB, as every test node): a handler's fatal
@@ -30,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
 class FatalHandlerIT {
   private static final long MESSAGES = 300;
   private Path plugins;
-  private Fleet fleet;
 
   @BeforeAll
   void buildPlugins(@TempDir Path build) throws IOException {
@@ -81,77 +81,86 @@ class FatalHandlerIT {
     Files.copy(jar, plugins.resolve("fatal-handlers.jar"));
   }
 
-  @AfterEach
-  void stop() {
-    if (fleet != null) {
-      fleet.close();
-    }
-  }
-
-  /** One node that generates the messages and handles them itself, in claims of up to 300. */
-  private FleetProcess node(String handler, String... more) {
-    fleet = new Fleet(List.of("--interval-ms", "0", "--limit", Long.toString(MESSAGES), "--leader-handles", "true",
+  /**
+   * The fleet of one test, on a redis-server of its own: its one node ({@link Fleet#start}) generates
+   * the messages and handles them itself, in claims of up to 300. Each test has its own fleet, so the
+   * four run side by side: they mostly wait (for a node to exit, or to leave after drainMs + 10 s)
+   * and none has an upper timing bound.
+   */
+  private Fleet fleet(String handler) {
+    return new Fleet(List.of("--interval-ms", "0", "--limit", Long.toString(MESSAGES), "--leader-handles", "true",
         "--workers", "1", "--concurrency", "300", "--plugins", plugins.toString(), "--handler", handler,
         "--handler-timeout-ms", "120000"));
-    return fleet.start(more);
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aHandlerWhose16GibAllocationFailsFailsThatMessageAndTheWholeClaimIsRecorded() {
-    FleetProcess node = node("com.acme.HugeAllocation");
-    // without the fix the rest of a claim stays in flight on a healthy node: wait for the outcomes
-    // to stop coming, then compare
-    long recorded = -1;
-    for (int quiet = 0; quiet < 10 && recorded < MESSAGES; ) {
-      Waits.pause(1000);
-      long now = fleet.redis.stat("processed");
-      quiet = now == recorded ? quiet + 1 : 0;
-      recorded = now;
+    try (Fleet fleet = fleet("com.acme.HugeAllocation")) {
+      FleetProcess node = fleet.start();
+      // without the fix the rest of a claim stays in flight on a healthy node: wait for the outcomes
+      // to stop coming, then compare
+      long recorded = -1;
+      for (int quiet = 0; quiet < 10 && recorded < MESSAGES; ) {
+        Waits.pause(1000);
+        long now = fleet.redis.stat("processed");
+        quiet = now == recorded ? quiet + 1 : 0;
+        recorded = now;
+      }
+      long inFlight = fleet.redis.held(node.name);
+      System.out.println("FIGURE node handler's 16 GiB allocation (every third message): messages=" + MESSAGES
+          + " recorded=" + recorded + " stranded in flight=" + inFlight + " failed=" + fleet.redis.stat("failed")
+          + " node alive=" + node.alive());
+      assertThat(recorded).isEqualTo(MESSAGES);
+      assertThat(inFlight).isZero();
+      fleet.assertEveryIdRecordedOnce(MESSAGES);
+      assertThat(fleet.redis.stat("failed")).isEqualTo(MESSAGES / 3);
+      for (Response e : fleet.redis.call("LRANGE", fleet.redis.keys.errors(), 0, -1)) {
+        JsonObject entry = new JsonObject(e.toString());
+        assertThat(entry.getLong("id") % 3).isZero();
+        assertThat(entry.getString("error")).startsWith("exception: java.lang.OutOfMemoryError");
+      }
+      assertThat(node.alive()).as("the node goes on").isTrue();
     }
-    long inFlight = fleet.redis.held(node.name);
-    System.out.println("FIGURE node handler's 16 GiB allocation (every third message): messages=" + MESSAGES
-        + " recorded=" + recorded + " stranded in flight=" + inFlight + " failed=" + fleet.redis.stat("failed")
-        + " node alive=" + node.alive());
-    assertThat(recorded).isEqualTo(MESSAGES);
-    assertThat(inFlight).isZero();
-    fleet.assertEveryIdRecordedOnce(MESSAGES);
-    assertThat(fleet.redis.stat("failed")).isEqualTo(MESSAGES / 3);
-    for (Response e : fleet.redis.call("LRANGE", fleet.redis.keys.errors(), 0, -1)) {
-      JsonObject entry = new JsonObject(e.toString());
-      assertThat(entry.getLong("id") % 3).isZero();
-      assertThat(entry.getString("error")).startsWith("exception: java.lang.OutOfMemoryError");
-    }
-    assertThat(node.alive()).as("the node goes on").isTrue();
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aBlockingHandlerThatCallsSystemExitZeroEndsTheNodeWithStatusOneAfterItLeft() throws Exception {
-    FleetProcess node = node("com.acme.ExitZero", "--handler-threads", "4", "--drain-ms", "3000");
-    int status = awaitExit(node, 60);
-    System.out.println("FIGURE handler System.exit(0), blocking handler: node exit status " + status);
-    assertThat(status).as("exit status").isEqualTo(1);
-    assertThat(node.logText()).contains("other than the node called System.exit")
-        .contains("com.acme.ExitZero.handle");
-    // it left as on SIGTERM: nothing it held is stranded
-    assertThat(fleet.held(node.name)).isZero();
-    assertThat(fleet.redis.call("ZSCORE", fleet.redis.keys.nodes(), node.name)).isNull();
+    try (Fleet fleet = fleet("com.acme.ExitZero")) {
+      FleetProcess node = fleet.start("--handler-threads", "4", "--drain-ms", "3000");
+      int status = awaitExit(node, 60);
+      System.out.println("FIGURE handler System.exit(0), blocking handler: node exit status " + status);
+      assertThat(status).as("exit status").isEqualTo(1);
+      assertThat(node.logText()).contains("other than the node called System.exit")
+          .contains("com.acme.ExitZero.handle");
+      // it left as on SIGTERM: nothing it held is stranded
+      assertThat(fleet.held(node.name)).isZero();
+      assertThat(fleet.redis.call("ZSCORE", fleet.redis.keys.nodes(), node.name)).isNull();
+    }
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void anAsynchronousHandlerThatCallsSystemExitZeroOnTheEventLoopStillEndsTheNodeWithStatusOne() throws Exception {
     // the exit blocks the worker's event loop: the leave waits out its limit (drainMs + 10 s), then the status is set
-    FleetProcess node = node("com.acme.ExitZeroOnTheEventLoop", "--drain-ms", "1000");
-    int status = awaitExit(node, 90);
-    System.out.println("FIGURE handler System.exit(0) on the event loop: node exit status " + status);
-    assertThat(status).as("exit status").isEqualTo(1);
-    assertThat(node.logText()).contains("com.acme.ExitZeroOnTheEventLoop.handle");
+    try (Fleet fleet = fleet("com.acme.ExitZeroOnTheEventLoop")) {
+      FleetProcess node = fleet.start("--drain-ms", "1000");
+      int status = awaitExit(node, 90);
+      System.out.println("FIGURE handler System.exit(0) on the event loop: node exit status " + status);
+      assertThat(status).as("exit status").isEqualTo(1);
+      assertThat(node.logText()).contains("com.acme.ExitZeroOnTheEventLoop.handle");
+    }
   }
 
   @Test
+  @Execution(ExecutionMode.CONCURRENT)
   void aNodeEndedBySigtermStillExitsWith143() {
-    FleetProcess node = node("simulated");
-    Waits.until("node joined", Duration.ofSeconds(60), () -> fleet.redis.call("HGET", fleet.redis.keys.anchors(), node.name) != null);
-    assertThat(node.terminate(60)).isEqualTo(143);
+    try (Fleet fleet = fleet("simulated")) {
+      FleetProcess node = fleet.start();
+      Waits.until("node joined", Duration.ofSeconds(60), () -> fleet.redis.call("HGET", fleet.redis.keys.anchors(), node.name) != null);
+      assertThat(node.terminate(60)).isEqualTo(143);
+    }
   }
 
   private static int awaitExit(FleetProcess node, long seconds) throws InterruptedException {
