@@ -117,13 +117,13 @@ public final class NodeMetrics {
     }
   }
 
-  /** A handler that started at {@code startNanos} (System.nanoTime) has an outcome. */
-  public void handlerEnded(long startNanos) {
+  /** A handler that ran {@code tookNanos} has an outcome. */
+  public void handlerEnded(long tookNanos) {
     if (!enabled) {
       return;
     }
     inFlight.decrement();
-    handlerDuration.recordNanos(System.nanoTime() - startNanos);
+    handlerDuration.recordNanos(tookNanos);
   }
 
   /** One finish call came back: outcomes recorded, how many of the sent ones were failures, late ones dropped. */

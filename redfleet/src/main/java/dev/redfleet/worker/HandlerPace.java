@@ -25,13 +25,13 @@ final class HandlerPace {
   static final int FIRST_ANSWERS = 32;
   private static final double WEIGHT = 1.0 / 16;
 
-  /** NaN until the first answer. */
-  private double meanNanos = Double.NaN;
+  private double meanNanos;
+  /** Answers seen, counted up to {@link #FIRST_ANSWERS}. */
   private int answers;
 
   /** One delivery's handler took {@code nanos}, from its start to its answer (or its timeout). */
   void took(long nanos) {
-    meanNanos = Double.isNaN(meanNanos) ? nanos : meanNanos + WEIGHT * (nanos - meanNanos);
+    meanNanos = answers == 0 ? nanos : meanNanos + WEIGHT * (nanos - meanNanos);
     if (answers < FIRST_ANSWERS) {
       answers++;
     }

@@ -177,8 +177,9 @@ final class HandlerRuns {
 
   private void answered(Delivery delivery, String outcome) {
     if (running.remove(delivery)) {
-      pace.took(System.nanoTime() - delivery.started);
-      metrics.handlerEnded(delivery.started);
+      long took = System.nanoTime() - delivery.started;
+      pace.took(took);
+      metrics.handlerEnded(took);
       completed(delivery.token, delivery.index, delivery.attempt, outcome);
     }
   }
@@ -205,7 +206,7 @@ final class HandlerRuns {
       }
       oldest.remove();
       pace.took(now - delivery.started);
-      metrics.handlerEnded(delivery.started);
+      metrics.handlerEnded(now - delivery.started);
       expired.add(delivery);
     }
     for (Delivery delivery : expired) {
