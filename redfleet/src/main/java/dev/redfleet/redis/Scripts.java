@@ -82,14 +82,21 @@ public final class Scripts {
    */
   private static Future<Response> redirected(Supplier<Future<Response>> call, int left) {
     return call.get().recover(failure -> {
-      String m = String.valueOf(failure.getMessage());
-      boolean moving = m.startsWith("MOVED") || m.startsWith("ASK") || m.startsWith("TRYAGAIN") || m.startsWith("CLUSTERDOWN")
-          || m.contains("] MOVED") || m.contains("] ASK") || m.contains("] TRYAGAIN");
-      if (!moving || left <= 0) {
+      if (!slotMoving(failure) || left <= 0) {
         return Future.failedFuture(failure);
       }
       return pause(50).compose(v -> redirected(call, left - 1));
     });
+  }
+
+  /**
+   * Whether Redis Cluster refused a command because its slot is moving or has moved (MOVED, ASK,
+   * TRYAGAIN, CLUSTERDOWN): the command did not run, and repeating it reaches the new owner.
+   */
+  public static boolean slotMoving(Throwable failure) {
+    String m = String.valueOf(failure.getMessage());
+    return m.startsWith("MOVED") || m.startsWith("ASK") || m.startsWith("TRYAGAIN") || m.startsWith("CLUSTERDOWN")
+        || m.contains("] MOVED") || m.contains("] ASK") || m.contains("] TRYAGAIN");
   }
 
   /** A pause on the current Vert.x context (none outside one). */

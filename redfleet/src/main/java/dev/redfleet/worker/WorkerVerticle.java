@@ -123,6 +123,9 @@ public final class WorkerVerticle extends VerticleBase {
   private final Backoff claimBackoff = new Backoff(log, "worker claim", 100, 5000);
   /** Apart from claims: a BLMOVE that fails while claims succeed (an ACL without it) must still back off. */
   private final Backoff blmoveBackoff = new Backoff(log, "worker BLMOVE", 100, 5000);
+  /** BLMOVEs refused in a row because the queue's slot moved (see {@link #blockingPop}). */
+  private int slotMoves;
+  private static final int SLOT_MOVE_RETRIES = 20;
 
   /** This verticle's name: the prefix of its claim tokens, and its field of the bench's latency hash. */
   private final String slot = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
@@ -430,13 +433,23 @@ public final class WorkerVerticle extends VerticleBase {
     landing.next(stores[onShard]).onComplete(ar -> {
       fetching = false;
       if (ar.failed()) {
-        if (!stopping) {
-          long delay = blmoveBackoff.failed(ar.cause());
-          vertx.setTimer(delay, id -> pump());
+        if (stopping) {
+          return;
         }
+        if (Scripts.slotMoving(ar.cause()) && slotMoves < SLOT_MOVE_RETRIES) {
+          // the queue's slot moved to another master: BLMOVE did not run, and the wait's new
+          // connection reaches the new owner. Repeated quietly, 50 ms apart, as Scripts repeats a
+          // script refused so; a refusal that lasts goes to the backoff, which warns
+          slotMoves++;
+          vertx.setTimer(50, id -> pump());
+          return;
+        }
+        long delay = blmoveBackoff.failed(ar.cause());
+        vertx.setTimer(delay, id -> pump());
         return;
       }
       blmoveBackoff.succeeded();
+      slotMoves = 0;
       if (stopping) {
         return;
       }
