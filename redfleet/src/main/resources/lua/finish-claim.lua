@@ -44,6 +44,7 @@
 --#include audit
 --#include wake
 --#include deliveries
+--#include entry
 --#include finish-outcomes
 --#include claim-batch
 -- claim_refused checks the claim's keys (and inflight, errors, stats, seq); TYPE probes only for

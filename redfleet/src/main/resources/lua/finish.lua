@@ -50,6 +50,7 @@
 --#include audit
 --#include wake
 --#include deliveries
+--#include entry
 --#include finish-outcomes
 
 if #ARGV < 9 then

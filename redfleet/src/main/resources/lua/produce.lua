@@ -22,8 +22,8 @@
 -- ARGV[4]  queue cap: the queue never grows past this many entries
 -- ARGV[5]  the cursor this batch was read from ('' = the source has no position)
 -- ARGV[6]  the cursor after this batch; written only with the whole batch
--- ARGV[7..] the messages, each either a JSON string literal (the body: "...") or a message tail
---          ("headers":{...},"body":"...", see send.lua): both already escaped
+-- ARGV[7..] the messages, each as its tail: '<meta length>:<meta><body>' (the entry's last two
+--          fields and its body; the layout is lib/entry.lua's)
 --
 -- Returns {count, lastId, status}
 --   count   messages appended by this call
@@ -135,24 +135,17 @@ if n == 0 then
   return {0, seq, status}
 end
 
--- one concatenation per message; the part between id and body is the same for the whole batch.
--- ts is the produce time on the Redis clock (ms), from which pickup latency is measured.
+-- one concatenation per message (lib/entry.lua's layout); the fields between id and tail are the
+-- same for the whole batch: epoch, ts (the produce time on the Redis clock, ms, from which pickup
+-- latency is measured), attempt 1, sent 0 (not a delayed send)
 local ts = string.format('%d', now_ms())
-local middle = ',"epoch":' .. ARGV[2] .. ',"ts":' .. ts .. ','
-local middleBody = middle .. '"body":'
+local middle = ':' .. ARGV[2] .. ':' .. ts .. ':1:0:'
 -- Lua writes a number of 15 digits or more as 1e+14: past that, each id is formatted as digits
 local spelled = seq + n >= 1e14
 local messages = {}
 for i = 1, n do
-  local item = ARGV[FIRST - 1 + i]
   local id = spelled and string.format('%d', seq + i) or seq + i
-  -- a body literal's only bare quotes are its first and last character, so it never looks like
-  -- the start of a tail ("name":)
-  if string.find(item, '^"%a+":') then
-    messages[i] = '{"id":' .. id .. middle .. item .. '}'
-  else
-    messages[i] = '{"id":' .. id .. middleBody .. item .. '}'
-  end
+  messages[i] = id .. middle .. ARGV[FIRST - 1 + i]
 end
 if raiseFence then
   redis.call('SET', KEYS[1], ARGV[2])

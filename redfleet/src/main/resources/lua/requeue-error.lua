@@ -8,7 +8,7 @@
 -- KEYS[4]  <ns>:stats   'produced' and 'requeued_errors' are incremented
 -- ARGV[1]  the errors entry, byte for byte as read (LREM removes one copy of it, the one nearest
 --          the right end)
--- ARGV[2]  the new message's tail (see send.lua): its body, key and headers, the original id among
+-- ARGV[2]  the new message's tail (send.lua, lib/entry.lua): its body, key and headers, the original id among
 --          the headers
 --
 -- Returns the new message's id, or 0 when the entry was no longer in the list (another
@@ -44,7 +44,7 @@ end
 local now = string.format('%d', now_ms())
 seq = seq + 1
 local id = string.format('%d', seq)
-redis.call('LPUSH', KEYS[3], '{"id":' .. id .. ',"epoch":0,"ts":' .. now .. ',' .. ARGV[2] .. '}')
+redis.call('LPUSH', KEYS[3], id .. ':0:' .. now .. ':1:0:' .. ARGV[2])
 redis.call('SET', KEYS[2], id)
 redis.call('HINCRBY', KEYS[4], 'produced', 1)
 redis.call('HINCRBY', KEYS[4], 'requeued_errors', 1)

@@ -60,7 +60,7 @@ local ids = {}
 local registered = {}
 if #due > 0 then
   for i = 1, #due do
-    ids[i] = string.match(due[i], '^{"id":([1-9]%d*),"epoch":%d+,') or ':'
+    ids[i] = string.match(due[i], '^([1-9]%d*):%d+:') or ':'
   end
   registered = redis.pcall('HMGET', KEYS[3], unpack(ids))
   if failed(registered) then return refused_type(KEYS[3], 'hash') or redis.call('HMGET', KEYS[3], unpack(ids)) end

@@ -16,14 +16,14 @@
 -- ARGV[2..] three per message:
 --          due   '' = now; 'd<ms>' = after that many ms; 'a<ms>' = at that Redis time (ms)
 --          key   '1' = the next of KEYS[6..] is this message's dedup key; '0' = none
---          tail  the message's JSON after its header fields, already escaped: either a body
---                literal ("...") or fields ending with the body ("key":"k","headers":{...},"body":"...")
+--          tail  '<meta length>:<meta><body>': the message's last header field, its key and headers
+--                (a JSON object, '' for none) and its body (lib/entry.lua)
 --
 -- Returns {ids, created}: ids[i] is message i's id (for a dedup key seen inside the window, the id
 -- of the message first sent with it: nothing new is added); created = how many messages were added.
 --
--- A message is {"id":N,"epoch":0,"ts":T[,"sent":S],<tail>}: epoch 0 says no generator produced it;
--- T is when it is due (Redis clock, ms), S when it was sent, written only when it was delayed.
+-- A message is 'N:0:T:1:S:<tail>' (lib/entry.lua): epoch 0 says no generator produced it; T is when
+-- it is due (Redis clock, ms), S when it was sent for a delayed message, 0 for one due at once.
 --
 -- A fleet member's call is guarded (issue-guard: the dataset and server it knows, its floor for
 -- seq, which may be raised first).
@@ -88,9 +88,6 @@ for i = 1, n do
     if dedupKey then
       known[dedupKey] = id
     end
-    if not string.find(tail, '^"%a+":') then
-      tail = '"body":' .. tail
-    end
     local at = now
     local kind = string.sub(due, 1, 1)
     if kind == 'd' then
@@ -100,13 +97,13 @@ for i = 1, n do
     end
     if at > now then
       local atText = string.format('%d', at)
-      local message = '{"id":' .. id .. ',"epoch":0,"ts":' .. atText .. ',"sent":' .. nowText .. ',' .. tail .. '}'
+      local message = id .. ':0:' .. atText .. ':1:' .. nowText .. ':' .. tail
       delayed[#delayed + 1] = atText
       delayed[#delayed + 1] = message
       registered[#registered + 1] = id
       registered[#registered + 1] = redis.sha1hex(message)
     else
-      queued[#queued + 1] = '{"id":' .. id .. ',"epoch":0,"ts":' .. nowText .. ',' .. tail .. '}'
+      queued[#queued + 1] = id .. ':0:' .. nowText .. ':1:0:' .. tail
     end
   end
 end

@@ -133,25 +133,21 @@ local function claim_batch(K, node, count, least, token, now, read)
   -- O(1) per entry and no allocation but the id itself: one anchored match, then comparisons of
   -- canonical digit strings (a shorter one is smaller; equal lengths compare as text)
   local seqText = string.format('%d', seq)
-  local epochComma = string.format('%d', epoch) .. ','
+  local epochColon = string.format('%d', epoch) .. ':'
   local function at_most(digits, limit)
     return #digits < #limit or (#digits == #limit and digits <= limit)
   end
   local function message_id(raw)
-    local id = string.match(raw, '^{"id":([1-9]%d*),"epoch":')
+    local id = string.match(raw, '^([1-9]%d*):')
     if not id or not at_most(id, seqText) then
       return nil
     end
-    local last, close = string.byte(raw, -2, -1)
-    if last ~= 34 or close ~= 125 then
-      return nil
-    end
-    local at = #id + 16
+    local at = #id + 2
     -- the common case: the current epoch
-    if string.find(raw, epochComma, at, true) ~= at then
+    if string.find(raw, epochColon, at, true) ~= at then
       -- epoch 0: a message sent by a client (send, HTTP, the Java client), not by a generator
-      local e = string.match(raw, '^(%d+),', at)
-      if not e or (e ~= '0' and (string.byte(e, 1) == 48 or not at_most(e, epochComma:sub(1, -2)))) then
+      local e = string.match(raw, '^(%d+):', at)
+      if not e or (e ~= '0' and (string.byte(e, 1) == 48 or not at_most(e, epochColon:sub(1, -2)))) then
         return nil
       end
     end

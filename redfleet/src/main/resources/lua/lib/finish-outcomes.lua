@@ -1,5 +1,5 @@
 -- finish-outcomes: the body of finish, shared by finish.lua and finish-claim.lua. A script includes
--- it with `--#include finish-outcomes`, after key-types, audit, wake and deliveries. finish.lua's
+-- it with `--#include finish-outcomes`, after key-types, audit, wake, deliveries and entry. finish.lua's
 -- header describes what it does, its writes and their order.
 --
 -- finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, argv, first)
@@ -90,23 +90,8 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
     return deliveries_message(r.record, r.n, indexOf[k])
   end
 
-  -- the message as it goes out again: attempt A+1 between ts (or epoch) and body
-  local function next_attempt(raw, attempt)
-    local head, rest = string.match(raw, '^({"id":%d+,"epoch":%d+),(.*)$')
-    if not head then
-      return nil
-    end
-    local ts = string.match(rest, '^"ts":%d+,')
-    if ts then
-      head = head .. ',' .. string.sub(ts, 1, -2)
-      rest = string.sub(rest, #ts + 1)
-    end
-    local old = string.match(rest, '^"attempt":%d+,')
-    if old then
-      rest = string.sub(rest, #old + 1)
-    end
-    return head .. ',"attempt":' .. attempt .. ',' .. rest
-  end
+  -- the message as it goes out again (lib/entry.lua)
+  local next_attempt = entry_next_attempt
 
   local present = {}
   local held = 0
@@ -217,7 +202,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
         -- the error entry is the message itself plus why, where and when
         local raw = raw_of(k)
         local attempt = attemptOf[k]
-        local head = string.match(raw, '^(.*)}%s*$')
+        local head = entry_readable(raw)
         if head then
           local more = attempt >= 2 and (',"attempts":' .. attempt) or ''
           errors[#errors + 1] = head .. ',"error":' .. cjson.encode(reasons[k]) .. more .. ',"node":' .. cjson.encode(node) .. ',"at":' .. now .. '}'

@@ -16,7 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * batches of {@code batchSize} in flight, back to back, as fast as Redis takes them.
  */
 final class RandomPump {
-  /** 64 symbols, none of which needs escaping in JSON: 6 random bits per character. */
+  /** 64 printable symbols (readable in the errors list's JSON without escapes): 6 random bits per character. */
   private static final byte[] ALPHABET =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".getBytes(StandardCharsets.US_ASCII);
   private static final int BODY_LENGTH = 16;
@@ -155,7 +155,7 @@ final class RandomPump {
     List<byte[]> bodies = new ArrayList<>(count);
     ThreadLocalRandom random = ThreadLocalRandom.current();
     for (int i = 0; i < count; i++) {
-      bodies.add(randomBody(random));
+      bodies.add(randomTail(random));
     }
     return bodies;
   }
@@ -200,22 +200,22 @@ final class RandomPump {
   }
 
   /**
-   * The message body: random text, already a JSON string literal (the alphabet needs no escaping),
-   * as the bytes the request carries (ASCII: no String, no encoding per message).
+   * The message's tail (lua/lib/entry.lua): {@code 0:} (no key, no headers) and random text, as the
+   * bytes the request carries (ASCII: no String, no encoding per message).
    */
-  static byte[] randomBody(ThreadLocalRandom random) {
+  static byte[] randomTail(ThreadLocalRandom random) {
     byte[] text = new byte[BODY_LENGTH + 2];
-    text[0] = '"';
+    text[0] = '0';
+    text[1] = ':';
     long bits = random.nextLong();
-    for (int i = 1; i <= BODY_LENGTH; i++) {
-      if (i == 11) {
+    for (int i = 2; i < BODY_LENGTH + 2; i++) {
+      if (i == 12) {
         // 10 characters use 60 of the 64 bits
         bits = random.nextLong();
       }
       text[i] = ALPHABET[(int) (bits & 63)];
       bits >>>= 6;
     }
-    text[BODY_LENGTH + 1] = '"';
     return text;
   }
 }

@@ -11,7 +11,6 @@ import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.LogThrottle;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.redis.store.QueueStore;
-import dev.redfleet.send.JsonText;
 import dev.redfleet.send.Sender;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -237,7 +236,7 @@ final class SourcePump {
   private static List<String> messages(List<SourceItem> items) {
     List<String> messages = new ArrayList<>(items.size());
     for (SourceItem item : items) {
-      messages.add(item.headers().isEmpty() ? JsonText.quote(item.body()) : Sender.tail(item.body(), null, item.headers()));
+      messages.add(Sender.tail(item.body(), null, item.headers()));
     }
     return messages;
   }

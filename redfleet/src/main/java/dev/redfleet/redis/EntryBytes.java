@@ -2,30 +2,12 @@ package dev.redfleet.redis;
 
 /**
  * A queue entry read from its bytes, as Redis sent them: every entry the scripts write starts with
- * {@code {"id":N,"epoch":E,}. The worker reads a claimed message this way (one UTF-8 decode, of the
- * body only), and the floors read each claimed message's id and epoch. ASCII digits only, like the
- * claim script's {@code %d} and JSON itself.
+ * {@code <id>:<epoch>:} (lua/lib/entry.lua has the whole layout). The worker reads a claimed
+ * message this way (one UTF-8 decode, of the body only), and the floors read each claimed message's
+ * id and epoch. ASCII digits only, like the claim script's {@code %d}.
  */
 public final class EntryBytes {
-  /** {@code {"id":} */
-  public static final byte[] ID = {'{', '"', 'i', 'd', '"', ':'};
-  /** {@code ,"epoch":} */
-  public static final byte[] EPOCH = {',', '"', 'e', 'p', 'o', 'c', 'h', '"', ':'};
-
   private EntryBytes() {}
-
-  /** Whether {@code raw} has {@code prefix} at {@code at}. */
-  public static boolean startsWith(byte[] raw, byte[] prefix, int at) {
-    if (at < 0 || raw.length - at < prefix.length) {
-      return false;
-    }
-    for (int i = 0; i < prefix.length; i++) {
-      if (raw[at + i] != prefix[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   /** Where the run of ASCII digits starting at {@code from} ends. */
   public static int digitsEnd(byte[] raw, int from) {
@@ -49,19 +31,16 @@ public final class EntryBytes {
   }
 
   /**
-   * The id and epoch an entry starts with ({@code {"id":N,"epoch":E}); -1 for what is not in that
-   * form (the epoch -1 alone when it has no digits).
+   * The id and epoch an entry starts with ({@code <id>:<epoch>:}); -1 for what is not in that form
+   * (the epoch -1 alone when it has no digits).
    */
   public static long[] idAndEpoch(byte[] raw) {
-    int idEnd = digitsEnd(raw, ID.length);
-    if (!startsWith(raw, ID, 0) || idEnd - ID.length > 18 || !startsWith(raw, EPOCH, idEnd)) {
+    int idEnd = digitsEnd(raw, 0);
+    long id = value(raw, 0, idEnd);
+    if (id < 0 || idEnd >= raw.length || raw[idEnd] != ':') {
       return new long[] {-1, -1};
     }
-    long id = value(raw, ID.length, idEnd);
-    if (id < 0) {
-      return new long[] {-1, -1};
-    }
-    int start = idEnd + EPOCH.length;
+    int start = idEnd + 1;
     return new long[] {id, value(raw, start, Math.min(digitsEnd(raw, start), start + 18))};
   }
 }

@@ -1,6 +1,6 @@
 package dev.redfleet.send;
 
-/** JSON string literals for the message tails the send scripts store, written without a JSON library. */
+/** JSON string literals for the key and headers of the message tails the scripts store, written without a JSON library. */
 public final class JsonText {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -42,7 +42,7 @@ public final class JsonText {
   }
 
   /** How many bytes {@code text} takes in UTF-8. */
-  public static long utf8Length(String text) {
+  public static long utf8Length(CharSequence text) {
     long bytes = 0;
     int n = text.length();
     for (int i = 0; i < n; i++) {

@@ -215,30 +215,35 @@ public final class Sender {
   }
 
   /**
-   * The part of a message after its header fields (see send.lua): the body literal alone, or
-   * {@code "key":...,"headers":{...},"body":...}.
+   * The part of a queue entry that its sender makes (its "tail": lua/lib/entry.lua):
+   * {@code <meta length>:<meta><body>}, where meta is {@code ""} or a JSON object holding the key
+   * and the headers, and the body is the text as it is (UTF-8 on the wire, no quotes, no escapes).
+   * The scripts put the header fields (id, epoch, ts, attempt, sent) in front of it.
    */
   public static String tail(String body, String key, Map<String, String> headers) {
-    String quoted = JsonText.quote(body);
     if (key == null && headers.isEmpty()) {
-      return quoted;
+      return "0:" + body;
     }
-    StringBuilder tail = new StringBuilder(quoted.length() + 64);
+    StringBuilder meta = new StringBuilder(64).append('{');
     if (key != null) {
-      tail.append("\"key\":").append(JsonText.quote(key)).append(',');
+      meta.append("\"key\":").append(JsonText.quote(key));
     }
     if (!headers.isEmpty()) {
-      tail.append("\"headers\":{");
+      if (key != null) {
+        meta.append(',');
+      }
+      meta.append("\"headers\":{");
       boolean first = true;
       for (Map.Entry<String, String> header : headers.entrySet()) {
         if (!first) {
-          tail.append(',');
+          meta.append(',');
         }
         first = false;
-        tail.append(JsonText.quote(header.getKey())).append(':').append(JsonText.quote(header.getValue()));
+        meta.append(JsonText.quote(header.getKey())).append(':').append(JsonText.quote(header.getValue()));
       }
-      tail.append("},");
+      meta.append('}');
     }
-    return tail.append("\"body\":").append(quoted).toString();
+    meta.append('}');
+    return JsonText.utf8Length(meta) + ":" + meta + body;
   }
 }

@@ -66,8 +66,8 @@ public final class TestRedis implements AutoCloseable {
 
   /** "<token>|<id>" -> {index, attempt} of every delivery a claim answered, as a worker keeps them. */
   private final java.util.Map<String, int[]> deliveries = new java.util.concurrent.ConcurrentHashMap<>();
-  private static final java.util.regex.Pattern ATTEMPT = java.util.regex.Pattern.compile("^\\{[^b]*?\"attempt\":(\\d+),");
-  private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("^\\{\"id\":(\\d+),");
+  private static final java.util.regex.Pattern ATTEMPT = java.util.regex.Pattern.compile("^\\d+:\\d+:\\d+:(\\d+):");
+  private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("^([1-9]\\d*):");
 
   private void remember(String token, Response answer) {
     Response messages = answer.get(0);
@@ -84,7 +84,7 @@ public final class TestRedis implements AutoCloseable {
 
   /**
    * The id a queue entry is held under, as the claim script reads it: the digits of its
-   * {@code {"id":N,} prefix; null for an entry without one.
+   * {@code <id>:} prefix (lua/lib/entry.lua); null for an entry without one.
    */
   public static String heldId(String raw) {
     java.util.regex.Matcher id = ID.matcher(raw);

@@ -21,17 +21,20 @@ import java.util.List;
  * so that a finish reads at most one chunk's ids and messages per claim it names; 5 = a sharded
  * namespace ({@code 5/<shards>}) whose shards each keep their own copy of the members and the pause
  * ({@code Keys.members}, {@code Keys.shardPaused}), so that every script of a shard stays in its
- * slot (a namespace of one shard is unchanged: it stays format 4, and {@code 4/<shards>} was the
- * sharded layout before the copies). A namespace written before formats were recorded has no key and is
+ * slot (a namespace of one shard stayed format 4, and {@code 4/<shards>} was the sharded layout
+ * before the copies); 6 = a message's entry has no field names ({@code lua/lib/entry.lua}:
+ * {@code <id>:<epoch>:<ts>:<attempt>:<sent>:<meta length>:<meta><body>}, the body unescaped,
+ * where 4 and 5 held {@code {"id":N,"epoch":E,"ts":T,"body":"..."}}), and 7 is the sharded layout
+ * of 5 with those entries ({@code 7/<shards>}). A namespace written before formats were recorded has no key and is
  * taken over as it is. An idle namespace (no member, nothing queued or delayed) takes the format of
  * whoever comes first.
  */
 public final class DataFormat {
   /** The format this release reads and writes in a namespace of one shard. */
-  public static final int CURRENT = 4;
+  public static final int CURRENT = 6;
 
-  /** The format this release reads and writes in a sharded namespace (recorded as {@code 5/<shards>}). */
-  public static final int SHARDED = 5;
+  /** The format this release reads and writes in a sharded namespace (recorded as {@code 7/<shards>}). */
+  public static final int SHARDED = 7;
 
   /** The format of a namespace of {@code shards}. */
   static int formatFor(int shards) {

@@ -63,7 +63,7 @@ public final class QueueStore {
   public record RetriesMoved(long moved, long malformed, long nextDueMs) {}
 
   /**
-   * produce: appends {@code messages} (body literals or message tails, escaped; each a String or
+   * produce: appends {@code messages} (message tails, {@code Sender.tail}; each a String or
    * its UTF-8 bytes) for the lease
    * {@code token} of {@code epoch}, under the fleet's {@code limit} (0 none) and the queue's {@code
    * queueCap}; with a cursor ({@code cursorTo} not ""), only if the committed cursor is still {@code
