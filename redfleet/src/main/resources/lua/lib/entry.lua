@@ -43,8 +43,15 @@ local function entry_readable(raw)
     if #meta ~= length or string.byte(meta, 1) ~= 123 or string.byte(meta, -1) ~= 125 then
       return nil
     end
-    -- an object's members, spliced in place: '{}' has none
-    meta = length > 2 and (',' .. string.sub(meta, 2, -2)) or ''
+    -- an object's members, spliced in place: '{}' has none; anything else between the braces must
+    -- start with a member's name (a forged '{ }' would splice a bare comma): else the raw form
+    if length == 2 then
+      meta = ''
+    elseif string.byte(meta, 2) == 34 then
+      meta = ',' .. string.sub(meta, 2, -2)
+    else
+      return nil
+    end
   end
   return '{"id":' .. id .. ',"epoch":' .. epoch .. ',"ts":' .. ts
     .. (attempt ~= '1' and (',"attempt":' .. attempt) or '')
