@@ -30,8 +30,8 @@
 --          index), so an outcome re-sent after a lost answer cannot act on a later delivery of the
 --          same id. Not empty, no '|', not starting with '{'; refused otherwise.
 --
--- Returns {messages, marker, indices}: messages = the claimed messages (raw JSON), oldest first;
--- each starts with {"id":<id>. marker is {'paused'} while the fleet is paused, else empty. indices
+-- Returns {messages, marker, indices}: messages = the claimed entries (lib/entry.lua), oldest
+-- first; each starts with <id>:. marker is {'paused'} while the fleet is paused, else empty. indices
 -- = each message's index in its record, for finish: empty for a new claim (message k has index
 -- k), given for a repeated token (only the messages not done come back).
 --
@@ -40,11 +40,11 @@
 -- then polls instead of blocking. A repeated token still gets its record back, with the 'paused'
 -- marker. The cost on the hot path is one EXISTS.
 --
--- A message is what the generator made: it starts with {"id":N,"epoch":E, where N is canonical
--- (no sign, no leading zero) and 1 <= N <= seq, 0 <= E <= epoch (0: sent by a client), and it
--- ends with "}. Anything else goes to the errors list as
--- {"error":"malformed","raw":...,"node":...,"at":...}, raw kept byte for byte. The worker checks
--- the rest of the shape (body) and finishes what fails as 'malformed'. An id already held, or twice
+-- A message is what the generator made: it starts with N:E: (lib/entry.lua), where N is canonical
+-- (no sign, no leading zero) and 1 <= N <= seq, 0 <= E <= epoch (0: sent by a client). Anything
+-- else goes to the errors list as {"error":"malformed","raw":...,"node":...,"at":...}, raw kept
+-- byte for byte. The worker checks the rest of the layout (its header fields and meta) and
+-- finishes what fails as 'malformed'. An id already held, or twice
 -- in one claim (a forged copy), is not looked for: both copies are delivered, and the audit bitmap
 -- records the first outcome and counts the second as a duplicate (finish.lua).
 --

@@ -2,6 +2,7 @@ package dev.redfleet.errors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.redfleet.testing.Entries;
 import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.RedisServer;
 import dev.redfleet.testing.RedisTestBase;
@@ -108,9 +109,9 @@ class GetErrorsIT extends RedisTestBase {
   }
 
   /**
-   * Issue 15 section 6: 21 error entries made by the fleet's own scripts from a handler's reasons and
-   * forged queue entries that carry clear-screen and window-title sequences. The plain output shows
-   * them as visible escapes; not one control byte reaches stdout.
+   * Issue 15 section 6: 21 error entries made by the fleet's own scripts from a handler's reasons,
+   * message bodies and forged queue entries that carry clear-screen and window-title sequences. The
+   * plain output shows them as visible escapes; not one control byte reaches stdout.
    */
   @Test
   void controlSequencesFromReasonsAndRawEntriesNeverReachTheTerminal() {
@@ -121,11 +122,12 @@ class GetErrorsIT extends RedisTestBase {
     String clear = "\u001b[2J\u001b[H";
     List<String> queued = new ArrayList<>();
     for (int id = 1; id <= 10; id++) {
-      queued.add("{\"id\":" + id + ",\"epoch\":1,\"ts\":1,\"body\":\"b" + id + "\"}");
+      // the body is stored as it is (no JSON escapes in the queue): its control bytes too
+      queued.add(Entries.entry(id, 1, 1, 1, "b" + id + clear));
     }
     for (int i = 0; i < 11; i++) {
-      // not a message: malformed at claim, raw bytes kept
-      queued.add("{\"id\":0,\"body\":\"" + clear + title + "\u009b31m\u007f" + i + "\"}");
+      // not a message (id 0): malformed at claim, raw bytes kept
+      queued.add(Entries.entry(0, 1, 1, 1, clear + title + "\u009b31m\u007f" + i));
     }
     redis.pushAll(redis.keys.queue(), queued);
     redis.run(dev.redfleet.redis.Script.CLAIM, redis.keys.claim("w1"), List.of("w1", 100, 0, "t1"));
@@ -142,7 +144,8 @@ class GetErrorsIT extends RedisTestBase {
     int[] controls = plain.stdout().chars().filter(c -> (c < 0x20 && c != '\n') || (c >= 0x7f && c <= 0x9f)).toArray();
     assertThat(controls).as(plain.stdout()).isEmpty();
     assertThat(plain.stdout()).contains("error=\\u001b[2J\\u001b[Hhandler says no\\u001b]0;owned\\u0007")
-        .contains("raw={\"id\":0,\"body\":\"\\u001b[2J\\u001b[H\\u001b]0;owned\\u0007\\u009b31m\\u007f");
+        .contains("body=b1\\u001b[2J\\u001b[H")
+        .contains("raw=0:1:1:1:0:0:\\u001b[2J\\u001b[H\\u001b]0;owned\\u0007\\u009b31m\\u007f");
   }
 
   @Test

@@ -6,9 +6,9 @@ import dev.redfleet.testing.Fleet;
 import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.RedisServer;
 import dev.redfleet.testing.RedisTestBase;
-import dev.redfleet.testing.TestRedis;
 import dev.redfleet.testing.Waits;
 import dev.redfleet.worker.Message;
+import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,7 +119,8 @@ class RequeueErrorsIT extends RedisTestBase {
       List<Long> oldestFirst = new ArrayList<>();
       Response all = fleet.redis.call("LRANGE", fleet.redis.keys.errors(), 0, -1);
       for (int i = all.size() - 1; i >= 0; i--) {
-        oldestFirst.add(Long.parseLong(TestRedis.heldId(all.get(i).toString())));
+        // the errors list keeps readable JSON (lua/lib/entry.lua's entry_readable)
+        oldestFirst.add(new JsonObject(all.get(i).toString()).getLong("id"));
       }
       List<String> base = List.of("requeue-errors", "--redis", fleet.server.url());
 

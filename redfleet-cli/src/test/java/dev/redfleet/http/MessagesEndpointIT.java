@@ -2,6 +2,7 @@ package dev.redfleet.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.redfleet.testing.Entries;
 import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.RedisServer;
 import dev.redfleet.testing.TestRedis;
@@ -79,7 +80,7 @@ class MessagesEndpointIT {
   private static Map<Long, JsonObject> queue(TestRedis redis) {
     Map<Long, JsonObject> byId = new HashMap<>();
     for (Response entry : redis.call("LRANGE", redis.keys.queue(), 0, -1)) {
-      JsonObject json = new JsonObject(entry.toString());
+      JsonObject json = Entries.json(entry.toString());
       byId.put(json.getLong("id"), json);
     }
     return byId;
@@ -129,7 +130,7 @@ class MessagesEndpointIT {
     List<Long> later = ids(http.post("[{\"body\":\"later\",\"delayMs\":600000},{\"body\":\"new year\",\"at\":\"2031-01-01T00:00:00+01:00\"}]"));
     Map<Long, double[]> delayed = new HashMap<>();
     for (Response member : redis.call("ZRANGE", redis.keys.delayed(), 0, -1)) {
-      JsonObject d = new JsonObject(member.toString());
+      JsonObject d = Entries.json(member.toString());
       double due = Double.parseDouble(redis.string("ZSCORE", redis.keys.delayed(), member.toString()));
       delayed.put(d.getLong("id"), new double[] {due, d.getLong("sent")});
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.errors.ErrorRequeuer;
 import dev.redfleet.testing.DevToolsBrowser;
+import dev.redfleet.testing.Entries;
 import dev.redfleet.testing.Fleet;
 import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.Http;
@@ -52,7 +53,7 @@ class PageActionsIT {
 
   private List<JsonObject> queue() {
     List<JsonObject> out = new ArrayList<>();
-    fleet.redis.call("LRANGE", fleet.redis.keys.queue(), 0, -1).forEach(r -> out.add(new JsonObject(r.toString())));
+    fleet.redis.call("LRANGE", fleet.redis.keys.queue(), 0, -1).forEach(r -> out.add(Entries.json(r.toString())));
     return out;
   }
 
@@ -254,7 +255,7 @@ class PageActionsIT {
       assertThat(click(page, row + " button.requeue")).isEqualTo(200);
       assertThat(fleet.redis.number("LLEN", last.errors())).isEqualTo(1);
       assertThat(fleet.redis.number("LLEN", last.queue())).isEqualTo(1);
-      JsonObject requeued = new JsonObject(fleet.redis.string("LINDEX", last.queue(), 0));
+      JsonObject requeued = Entries.json(fleet.redis.string("LINDEX", last.queue(), 0));
       long newId = layout.globalId(2, requeued.getLong("id"));
       assertThat(requeued.getJsonObject("headers").getString(ErrorRequeuer.REQUEUED_FROM)).isEqualTo(Long.toString(fleetId));
       assertThat(page.string("document.getElementById('action-result').textContent"))

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * holds stays as it was.
  */
 class DataFormatIT {
+  /** An entry as format 1 wrote it (JSON, as every format before 6): this release must not read or move it. */
   private static final String WAITING = "{\"id\":1,\"epoch\":1,\"ts\":1,\"body\":\"written by the other release\"}";
   private RedisServer server;
   private TestRedis redis;

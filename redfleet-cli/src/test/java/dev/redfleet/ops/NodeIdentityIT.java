@@ -3,6 +3,7 @@ package dev.redfleet.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.testing.AnchorLike;
+import dev.redfleet.testing.Entries;
 import dev.redfleet.testing.Fleet;
 import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.Waits;
@@ -64,7 +65,7 @@ class NodeIdentityIT {
   void aNodeWhoseIdAnotherLiveProcessTookExitsTwoWithOneLineAndLeavesWhatTheIdHolds() throws Exception {
     FleetProcess node = fleet.startJoined("--source", "none");
     try (AnchorLike other = new AnchorLike(fleet.server.port(), fleet.redis)) {
-      String held = "{\"id\":77,\"epoch\":1,\"ts\":1,\"body\":\"the other process's\"}";
+      String held = Entries.entry(77, 1, 1, 1, "the other process's");
       fleet.redis.holdByHand(node.name, "other:1", java.util.List.of("77"), java.util.List.of(held));
       other.takeIdOf(node.name, fleet.redis);
       Waits.until("node1 ends", Duration.ofSeconds(60), () -> !node.alive());

@@ -3,6 +3,7 @@ package dev.redfleet.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.AclRules;
+import dev.redfleet.testing.Entries;
 import dev.redfleet.testing.Fleet;
 import dev.redfleet.testing.FleetProcess;
 import dev.redfleet.testing.RedisServer;
@@ -52,7 +53,7 @@ class SendIT {
 
   private static List<String> queueBodies(TestRedis redis) {
     List<String> bodies = new ArrayList<>();
-    redis.call("LRANGE", redis.keys.queue(), 0, -1).forEach(r -> bodies.add(new JsonObject(r.toString()).getString("body")));
+    redis.call("LRANGE", redis.keys.queue(), 0, -1).forEach(r -> bodies.add(Entries.json(r.toString()).getString("body")));
     Collections.reverse(bodies);
     return bodies;
   }
@@ -103,7 +104,7 @@ class SendIT {
       assertThat(delayed.stdout()).isEqualTo("2\n");
       Response waiting = fleet.redis.call("ZRANGE", fleet.redis.keys.delayed(), 0, -1);
       assertThat(waiting.size()).isEqualTo(1);
-      JsonObject message = new JsonObject(waiting.get(0).toString());
+      JsonObject message = Entries.json(waiting.get(0).toString());
       long due = fleet.redis.number("ZSCORE", fleet.redis.keys.delayed(), waiting.get(0).toString());
       assertThat(fleet.redis.number("LLEN", fleet.redis.keys.queue())).as("not in the queue before its time").isZero();
       assertThat(message.getLong("id")).isEqualTo(2);

@@ -278,12 +278,12 @@ public final class Floors {
   }
 
   /**
-   * The id and epoch at the start of a message as the scripts write it ({@code {"id":N,"epoch":E,...}});
+   * The id and epoch at the start of a message as the scripts write it ({@code <id>:<epoch>:...});
    * -1 for what is not in that form. Reads the entry's bytes in place: it runs once per claimed
    * message, and only the first few dozen bytes matter.
    */
   static long[] idAndEpoch(Buffer raw) {
-    // the prefix, 18 digits of id and 18 of epoch fit in 64 bytes: copied once, read as an array
+    // 18 digits of id and 18 of epoch with their separators fit in 64 bytes: copied once, read as an array
     return EntryBytes.idAndEpoch(raw.getBytes(0, Math.min(raw.length(), 64)));
   }
 }

@@ -1,5 +1,6 @@
 package dev.redfleet.api;
 
+import static dev.redfleet.testing.Entries.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -52,7 +53,7 @@ class ClientTest extends RedisTestBase {
   /** The queue as workers take it: oldest first. */
   private List<JsonObject> queue() {
     List<JsonObject> out = new ArrayList<>();
-    redis.call("LRANGE", redis.keys.queue(), 0, -1).forEach(r -> out.add(new JsonObject(r.toString())));
+    redis.call("LRANGE", redis.keys.queue(), 0, -1).forEach(r -> out.add(json(r.toString())));
     Collections.reverse(out);
     return out;
   }
@@ -83,11 +84,11 @@ class ClientTest extends RedisTestBase {
     List<String> waiting = new ArrayList<>();
     redis.call("ZRANGE", redis.keys.delayed(), 0, -1).forEach(r -> waiting.add(r.toString()));
     assertThat(waiting).hasSize(2);
-    JsonObject later = new JsonObject(waiting.get(0));
+    JsonObject later = json(waiting.get(0));
     assertThat(later.getLong("id")).isEqualTo(delayed);
     assertThat(later.getLong("ts") - later.getLong("sent")).as("due 5 minutes after it reached Redis").isEqualTo(300_000);
     assertThat(redis.number("ZSCORE", redis.keys.delayed(), waiting.get(0))).isEqualTo(later.getLong("ts"));
-    assertThat(new JsonObject(waiting.get(1)).getLong("id")).isEqualTo(at);
+    assertThat(json(waiting.get(1)).getLong("id")).isEqualTo(at);
   }
 
   @Test

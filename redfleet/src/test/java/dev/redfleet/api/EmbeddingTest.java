@@ -1,5 +1,6 @@
 package dev.redfleet.api;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.testing.AnchorLike;
@@ -235,7 +236,7 @@ class EmbeddingTest extends RedisTestBase {
         assertThat(reasons.get(id)).as("reason of %d", id).isEqualTo(expected);
       }
       // still working after all that
-      redis.call("LPUSH", redis.keys.queue(), "{\"id\":1000,\"epoch\":1,\"body\":\"b\"}");
+      redis.call("LPUSH", redis.keys.queue(), entry(1000, 1, "b"));
       Waits.until("one more message", Duration.ofSeconds(10), () -> redis.stat("processed") == 161);
     } finally {
       TestRedis.await(node.stop());
@@ -260,7 +261,7 @@ class EmbeddingTest extends RedisTestBase {
         .args("--redis", server.url(), "--namespace", "test", "--node-id", "again", "--workers", "1")
         .start());
     try {
-      String raw = "{\"id\":7,\"epoch\":1,\"ts\":1,\"body\":\"b\"}";
+      String raw = entry(7, 1, 1, 1, "b");
       redis.call("LPUSH", redis.keys.queue(), raw);
       Waits.until("the first delivery", Duration.ofSeconds(10), () -> answers.size() == 1);
       // what the reaper does to a node it takes for dead
@@ -347,7 +348,7 @@ class EmbeddingTest extends RedisTestBase {
 
       // "another process" (a live connection named like an anchor) registers for x while x's own
       // anchor connection is killed
-      String held = "{\"id\":77,\"epoch\":1,\"ts\":1,\"body\":\"the other process's\"}";
+      String held = entry(77, 1, 1, 1, "the other process's");
       redis.holdByHand("x", "other:1", java.util.List.of("77"), java.util.List.of(held));
       other.takeIdOf("x", redis);
 
@@ -401,7 +402,7 @@ class EmbeddingTest extends RedisTestBase {
     asIfGenerated();
     java.util.List<String> messages = new java.util.ArrayList<>();
     for (int id = 1; id <= count; id++) {
-      messages.add("{\"id\":" + id + ",\"epoch\":1,\"ts\":1,\"body\":\"b" + id + "\"}");
+      messages.add(entry(id, 1, 1, 1, "b" + id));
     }
     redis.pushAll(redis.keys.queue(), messages);
   }

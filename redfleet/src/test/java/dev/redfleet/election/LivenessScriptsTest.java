@@ -1,5 +1,6 @@
 package dev.redfleet.election;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.Script;
@@ -83,8 +84,8 @@ class LivenessScriptsTest extends RedisTestBase {
 
   @Test
   void requeueWithAnchorsActsOnlyOnTheExpectedConnection() {
-    redis.holdByHand("n", "t", List.of("1"), List.of("{\"id\":1,\"epoch\":1,\"body\":\"x\"}"));
-    redis.call("LPUSH", redis.keys.landing("n"), "{\"id\":2,\"epoch\":1,\"body\":\"y\"}");
+    redis.holdByHand("n", "t", List.of("1"), List.of(entry(1, 1, "x")));
+    redis.call("LPUSH", redis.keys.landing("n"), entry(2, 1, "y"));
     redis.call("HSET", redis.keys.anchors(), "n", DEAD);
     Response refused = redis.run(Script.REQUEUE_NODE, redis.keys.requeueNodeAnchored("n"),
         List.of("n", 0, 60_000, "5@rf-aaaaaaaaaaaa-5", ""));

@@ -1,5 +1,6 @@
 package dev.redfleet.errors;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -97,7 +98,8 @@ class ErrorRequeuerTest extends RedisTestBase {
   @Test
   void everyFailedMessageIsRequeuedOldestFirstWithItsKeyHeadersAndBodyAndANewId() {
     redis.call("SET", redis.keys.seq(), 100);
-    String rich = "{\"id\":42,\"epoch\":0,\"ts\":5,\"sent\":3,\"attempt\":3,\"key\":\"order-7\","
+    // as finish writes it (lua/lib/entry.lua's entry_readable): ts, attempt, sent, key, headers, body
+    String rich = "{\"id\":42,\"epoch\":0,\"ts\":5,\"attempt\":3,\"sent\":3,\"key\":\"order-7\","
         + "\"headers\":{\"traceparent\":\"00-ab-cd-01\",\"redfleet-requeued-from\":\"12\"},"
         + "\"body\":\"quote \\\" backslash \\\\ newline \\n é 😀\",\"error\":\"boom\",\"attempts\":3,\"node\":\"n\",\"at\":9}";
     push(List.of(failed(5), rich, failed(6)));
@@ -128,7 +130,8 @@ class ErrorRequeuerTest extends RedisTestBase {
   @Test
   void entriesThatAreNotFailedMessagesStayInPlaceInTheirOrderAndAreCountedByKind() {
     redis.call("SET", redis.keys.seq(), 100);
-    String duplicate = "{\"error\":\"duplicate\",\"outcome\":\"ok\",\"raw\":\"{}\",\"node\":\"n\",\"at\":9}";
+    // raw: the compact entry byte for byte (lua/lib/entry.lua)
+    String duplicate = "{\"error\":\"duplicate\",\"outcome\":\"ok\",\"raw\":\"" + entry(4, 1, 5, 1, "b4") + "\",\"node\":\"n\",\"at\":9}";
     push(List.of(malformed("a"), failed(1), "not json", duplicate, "{\"id\":2,\"error\":\"no body\"}", failed(2),
         "{\"id\":3,\"body\":\"b\",\"headers\":{\"h\":7},\"error\":\"x\"}", malformed("b")));
 

@@ -203,7 +203,7 @@ class ErrorsVerticleTest extends RedisTestBase {
   @Test
   void humanLinesSayWhatFailedWhereAndWhen() {
     String line = ErrorsVerticle.format(
-        "{\"id\":42,\"epoch\":3,\"body\":\"abc\",\"error\":\"boom\",\"node\":\"n1\",\"at\":0}", false);
+        "{\"id\":42,\"epoch\":3,\"ts\":0,\"body\":\"abc\",\"error\":\"boom\",\"node\":\"n1\",\"at\":0}", false);
     assertThat(line).isEqualTo("1970-01-01T00:00:00Z  #42  epoch=3  node=n1  error=boom  body=abc");
     String malformed = ErrorsVerticle.format(
         "{\"error\":\"malformed\",\"raw\":\"garbage\",\"node\":\"n1\",\"at\":0}", false);
@@ -214,12 +214,13 @@ class ErrorsVerticleTest extends RedisTestBase {
   /** Issue 15 section 6: reasons, bodies, node ids and raw entries carrying terminal control sequences. */
   @Test
   void controlCharactersInEntriesArePrintedAsVisibleEscapesInBothFormats() throws Exception {
-    // as finish and claim store them (cjson escapes C0 but writes DEL and C1 as they are), and
-    // one pushed by hand, raw bytes and all
+    // as finish and claim store them (cjson escapes C0 but writes DEL and C1 as they are; a
+    // malformed entry's raw is the entry byte for byte, here one whose meta length is no number,
+    // lua/lib/entry.lua), and one pushed by hand, raw bytes and all
     List<String> stored = List.of(
-        "{\"id\":7,\"epoch\":1,\"body\":\"\\u001b]0;owned\\u0007x\",\"error\":\"\\u001b[2J\\u001b[Hcleared\","
+        "{\"id\":7,\"epoch\":1,\"ts\":0,\"body\":\"\\u001b]0;owned\\u0007x\",\"error\":\"\\u001b[2J\\u001b[Hcleared\","
             + "\"node\":\"n\u009b1\",\"at\":0}",
-        "{\"error\":\"malformed\",\"raw\":\"{\\\"id\\\":5,\\\"body\\\":\\\"\\u001b[31mred\\u0007\\\"}\",\"node\":\"n\u007f\",\"at\":0}",
+        "{\"error\":\"malformed\",\"raw\":\"5:1:0:1:0:x:\\u001b[31mred\\u0007\",\"node\":\"n\u007f\",\"at\":0}",
         "not json \u001b[2J\u0007 \u009b1m \u007f end");
     for (String entry : stored) {
       redis.call("LPUSH", redis.keys.errors(), entry);
@@ -232,7 +233,7 @@ class ErrorsVerticleTest extends RedisTestBase {
     }
     assertThat(plain.get(0)).isEqualTo("1970-01-01T00:00:00Z  #7  epoch=1  node=n\\u009b1  error=\\u001b[2J\\u001b[Hcleared"
         + "  body=\\u001b]0;owned\\u0007x");
-    assertThat(plain.get(1)).isEqualTo("1970-01-01T00:00:00Z  malformed  node=n\\u007f  raw={\"id\":5,\"body\":\"\\u001b[31mred\\u0007\"}");
+    assertThat(plain.get(1)).isEqualTo("1970-01-01T00:00:00Z  malformed  node=n\\u007f  raw=5:1:0:1:0:x:\\u001b[31mred\\u0007");
     assertThat(plain.get(2)).isEqualTo("unreadable entry: not json \\u001b[2J\\u0007 \\u009b1m \\u007f end");
 
     List<String> json = read("json-reader", new ErrorsVerticle.Options(true, 0, true));

@@ -1,5 +1,6 @@
 package dev.redfleet.generator;
 
+import static dev.redfleet.testing.Entries.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.Script;
@@ -13,10 +14,15 @@ import org.junit.jupiter.api.Test;
 
 class ProduceScriptTest extends RedisTestBase {
 
+  /** A message's tail as produce takes it (lua/lib/entry.lua): no key, no headers, the body as it is. */
+  private static String tail(String body) {
+    return "0:" + body;
+  }
+
   private Response produce(String token, long epoch, long limit, long cap, int count) {
     List<Object> args = new ArrayList<>(List.of(token, epoch, limit, cap, "", ""));
     for (int i = 0; i < count; i++) {
-      args.add("\"body-" + i + "\"");
+      args.add(tail("body-" + i));
     }
     return redis.run(Script.PRODUCE,
         redis.keys.produce(), args);
@@ -48,7 +54,7 @@ class ProduceScriptTest extends RedisTestBase {
     assertThat(r.get(1).toLong()).isEqualTo(5);
     List<JsonObject> taken = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      taken.add(new JsonObject(redis.string("RPOP", redis.keys.queue())));
+      taken.add(json(redis.string("RPOP", redis.keys.queue())));
     }
     assertThat(taken).extracting(m -> m.getLong("id")).containsExactly(1L, 2L, 3L, 4L, 5L);
     assertThat(taken).extracting(m -> m.getLong("epoch")).containsExactly(1L, 1L, 1L, 2L, 2L);
@@ -71,8 +77,8 @@ class ProduceScriptTest extends RedisTestBase {
       List<Long> ids = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         String raw = redis.string("LINDEX", redis.keys.queue(), -1 - i);
-        assertThat(raw).startsWith("{\"id\":" + (seq + 1 + i) + ",");
-        ids.add(new JsonObject(raw).getLong("id"));
+        assertThat(raw).startsWith((seq + 1 + i) + ":");
+        ids.add(json(raw).getLong("id"));
       }
       assertThat(ids).containsExactly(seq + 1, seq + 2, seq + 3);
       Response claimed = redis.run(Script.CLAIM, redis.keys.claim("w1"), List.of("w1", 3, 0, "s:" + seq));
@@ -117,8 +123,8 @@ class ProduceScriptTest extends RedisTestBase {
     Response r = produce("a:1", 1, 0, 1_000_000, 2500);
     assertThat(r.get(0).toLong()).isEqualTo(2500);
     assertThat(redis.number("LLEN", redis.keys.queue())).isEqualTo(2500);
-    assertThat(new JsonObject(redis.string("LINDEX", redis.keys.queue(), -1)).getLong("id")).isEqualTo(1);
-    assertThat(new JsonObject(redis.string("LINDEX", redis.keys.queue(), 0)).getLong("id")).isEqualTo(2500);
+    assertThat(json(redis.string("LINDEX", redis.keys.queue(), -1)).getLong("id")).isEqualTo(1);
+    assertThat(json(redis.string("LINDEX", redis.keys.queue(), 0)).getLong("id")).isEqualTo(2500);
   }
 
   /** A batch read from a source: items after cursor {@code from}, committed with cursor {@code to}. */
@@ -136,27 +142,27 @@ class ProduceScriptTest extends RedisTestBase {
   void aBatchWithACursorIsWrittenOnlyFromTheCommittedCursorAndCommitsItsOwn() {
     lease("a:1");
     // the very start: nothing committed, the batch starts from ''
-    Response r = produceFrom("a:1", 0, 100, "", "2", "\"one\"", "\"two\"");
+    Response r = produceFrom("a:1", 0, 100, "", "2", tail("one"), tail("two"));
     assertThat(r.get(0).toLong()).isEqualTo(2);
     assertThat(r.get(2).toString()).isEqualTo("ok");
     assertThat(cursor()).isEqualTo("2");
     // the same batch again (a retry whose first answer was lost): nothing written, the committed cursor said
-    r = produceFrom("a:1", 0, 100, "", "2", "\"one\"", "\"two\"");
+    r = produceFrom("a:1", 0, 100, "", "2", tail("one"), tail("two"));
     assertThat(r.get(2).toString()).isEqualTo("moved");
     assertThat(r.get(0).toLong()).isZero();
     assertThat(r.get(1).toLong()).isEqualTo(2);
     assertThat(r.get(3).toString()).isEqualTo("2");
     // a new generator that read the cursor goes on from it
     lease("b:2");
-    r = produceFrom("b:2", 0, 100, "2", "3", "\"three\"");
+    r = produceFrom("b:2", 0, 100, "2", "3", tail("three"));
     assertThat(r.get(2).toString()).isEqualTo("ok");
     assertThat(cursor()).isEqualTo("3");
     // an old cursor is refused however the batch looks
-    assertThat(produceFrom("b:2", 0, 100, "2", "3", "\"three\"").get(2).toString()).isEqualTo("moved");
+    assertThat(produceFrom("b:2", 0, 100, "2", "3", tail("three")).get(2).toString()).isEqualTo("moved");
     assertThat(redis.number("GET", redis.keys.seq())).isEqualTo(3);
     List<String> bodies = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      bodies.add(new JsonObject(redis.string("RPOP", redis.keys.queue())).getString("body"));
+      bodies.add(json(redis.string("RPOP", redis.keys.queue())).getString("body"));
     }
     assertThat(bodies).containsExactly("one", "two", "three");
   }
@@ -165,19 +171,19 @@ class ProduceScriptTest extends RedisTestBase {
   void aBatchWithACursorIsAllOrNothingAgainstTheCapAndTheLimit() {
     lease("a:1");
     // the cap leaves room for 2 of 3: nothing written, the cursor stays
-    Response r = produceFrom("a:1", 0, 2, "", "3", "\"a\"", "\"b\"", "\"c\"");
+    Response r = produceFrom("a:1", 0, 2, "", "3", tail("a"), tail("b"), tail("c"));
     assertThat(r.get(0).toLong()).isZero();
     assertThat(r.get(2).toString()).isEqualTo("full");
     assertThat(cursor()).isNull();
     assertThat(redis.number("LLEN", redis.keys.queue())).isZero();
     // the limit leaves room for 2 of 3: 'limit' with seq below the limit, nothing written
-    r = produceFrom("a:1", 2, 100, "", "3", "\"a\"", "\"b\"", "\"c\"");
+    r = produceFrom("a:1", 2, 100, "", "3", tail("a"), tail("b"), tail("c"));
     assertThat(r.get(0).toLong()).isZero();
     assertThat(r.get(1).toLong()).isZero();
     assertThat(r.get(2).toString()).isEqualTo("limit");
     assertThat(cursor()).isNull();
     // what fits is written whole, and then the limit is reached
-    r = produceFrom("a:1", 2, 100, "", "2", "\"a\"", "\"b\"");
+    r = produceFrom("a:1", 2, 100, "", "2", tail("a"), tail("b"));
     assertThat(r.get(0).toLong()).isEqualTo(2);
     assertThat(r.get(2).toString()).isEqualTo("limit");
     assertThat(cursor()).isEqualTo("2");
@@ -194,7 +200,7 @@ class ProduceScriptTest extends RedisTestBase {
     r = produceFrom("a:1", 0, 100, "2026-01-01T00:00:00Z", "2026-01-01T00:00:01Z",
         dev.redfleet.send.Sender.tail("tick!", null, java.util.Map.of("tick", "2026-01-01T00:00:01Z")));
     assertThat(r.get(0).toLong()).isEqualTo(1);
-    JsonObject message = new JsonObject(redis.string("RPOP", redis.keys.queue()));
+    JsonObject message = json(redis.string("RPOP", redis.keys.queue()));
     assertThat(message.getString("body")).isEqualTo("tick!");
     assertThat(message.getJsonObject("headers").getString("tick")).isEqualTo("2026-01-01T00:00:01Z");
     assertThat(message.getLong("epoch")).isEqualTo(1);
@@ -204,9 +210,9 @@ class ProduceScriptTest extends RedisTestBase {
   void whilePausedOrFencedNothingIsWrittenAndTheCursorStays() {
     lease("a:1");
     redis.call("SET", redis.keys.paused(), "1");
-    assertThat(produceFrom("a:1", 0, 100, "", "1", "\"x\"").get(2).toString()).isEqualTo("paused");
+    assertThat(produceFrom("a:1", 0, 100, "", "1", tail("x")).get(2).toString()).isEqualTo("paused");
     redis.call("DEL", redis.keys.paused());
-    assertThat(produceFrom("b:2", 0, 100, "", "1", "\"x\"").get(2).toString()).isEqualTo("fenced");
+    assertThat(produceFrom("b:2", 0, 100, "", "1", tail("x")).get(2).toString()).isEqualTo("fenced");
     assertThat(cursor()).isNull();
     assertThat(redis.number("LLEN", redis.keys.queue())).isZero();
   }

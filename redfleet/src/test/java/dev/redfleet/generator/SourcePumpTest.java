@@ -1,5 +1,6 @@
 package dev.redfleet.generator;
 
+import static dev.redfleet.testing.Entries.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.api.Source;
@@ -92,7 +93,7 @@ class SourcePumpTest extends RedisTestBase {
     List<io.vertx.redis.client.Response> raw = new ArrayList<>();
     redis.call("LRANGE", redis.keys.queue(), 0, -1).forEach(raw::add);
     for (int i = raw.size() - 1; i >= 0; i--) {
-      messages.add(new JsonObject(raw.get(i).toString()));
+      messages.add(json(raw.get(i).toString()));
     }
     return messages;
   }

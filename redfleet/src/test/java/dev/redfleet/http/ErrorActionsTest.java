@@ -1,5 +1,6 @@
 package dev.redfleet.http;
 
+import static dev.redfleet.testing.Entries.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -81,7 +82,7 @@ class ErrorActionsTest extends RedisTestBase {
     assertThat(one.originalId()).isEqualTo(2);
     assertThat(one.newId()).isEqualTo(21);
     assertThat(errors()).containsExactly(malformed, failed(1));
-    JsonObject queued = new JsonObject(redis.string("LINDEX", redis.keys.queue(), 0));
+    JsonObject queued = json(redis.string("LINDEX", redis.keys.queue(), 0));
     assertThat(queued.getLong("id")).isEqualTo(21);
     assertThat(queued.getString("body")).isEqualTo("b2");
     assertThat(queued.getJsonObject("headers").getString(ErrorRequeuer.REQUEUED_FROM)).isEqualTo("2");

@@ -1,5 +1,6 @@
 package dev.redfleet.ops;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.election.Leadership;
@@ -56,7 +57,7 @@ class AuditRetentionTest extends RedisTestBase {
     // a late outcome for an id of the pruned segment: a duplicate, and the bitmap is not written again
     long id = Keys.AUDIT_SEGMENT_IDS + 77;
     redis.call("SET", k().seq(), 4 * Keys.AUDIT_SEGMENT_IDS);
-    redis.holdByHand("n", "t", List.of(Long.toString(id)), List.of("{\"id\":" + id + ",\"epoch\":1,\"body\":\"b\"}"));
+    redis.holdByHand("n", "t", List.of(Long.toString(id)), List.of(entry(id, 1, "b")));
     List<Object> args = new java.util.ArrayList<>(List.of("n", 1, 1000, 60_000, 7));
     args.addAll(redis.outcome("n", Long.toString(id), "t", ""));
     var r = redis.run(Script.FINISH, k().finish("n"), args);

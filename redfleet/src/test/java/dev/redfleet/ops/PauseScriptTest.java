@@ -1,5 +1,6 @@
 package dev.redfleet.ops;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,7 +34,7 @@ class PauseScriptTest extends RedisTestBase {
 
   private void enqueue(long fromId, long toId) {
     for (long id = fromId; id <= toId; id++) {
-      redis.call("LPUSH", k().queue(), "{\"id\":" + id + ",\"epoch\":1,\"body\":\"b" + id + "\"}");
+      redis.call("LPUSH", k().queue(), entry(id, 1, "b" + id));
     }
   }
 

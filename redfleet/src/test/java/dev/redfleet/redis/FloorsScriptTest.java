@@ -1,13 +1,15 @@
 package dev.redfleet.redis;
 
+import static dev.redfleet.testing.Entries.entry;
+import static dev.redfleet.testing.Entries.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.redfleet.send.Sender;
 import dev.redfleet.testing.RedisServer;
 import dev.redfleet.testing.TestRedis;
 import dev.redfleet.testing.Waits;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +39,7 @@ class FloorsScriptTest {
     keys.addAll(List.of(redis.keys.seq(), redis.keys.dataset()));
     List<Object> args = new ArrayList<>(List.of(token, 1, 0, 1_000_000, "", ""));
     for (int i = 0; i < count; i++) {
-      args.add("\"b" + i + "\"");
+      args.add(Sender.tail("b" + i, null, java.util.Map.of()));
     }
     args.addAll(List.of(known, floor, ids));
     return redis.run(Script.PRODUCE, keys, args);
@@ -62,9 +64,9 @@ class FloorsScriptTest {
 
       Response r = guardedProduce(redis, "n:1", id, 100, 3);
       assertThat(r.get(1).toLong()).as("ids above the caller's floor").isEqualTo(103);
-      assertThat(new JsonObject(redis.string("RPOP", redis.keys.queue())).getLong("id")).isEqualTo(101);
+      assertThat(json(redis.string("RPOP", redis.keys.queue())).getLong("id")).isEqualTo(101);
       // an unguarded call (tools, tests) is not checked
-      assertThat(redis.run(Script.PRODUCE, redis.keys.produce(), List.of("n:1", 1, 0, 1_000_000, "", "", "\"x\"")).get(1).toLong())
+      assertThat(redis.run(Script.PRODUCE, redis.keys.produce(), List.of("n:1", 1, 0, 1_000_000, "", "", Sender.tail("x", null, java.util.Map.of()))).get(1).toLong())
           .isEqualTo(104);
     }
   }
@@ -191,7 +193,7 @@ class FloorsScriptTest {
     try (RedisServer server = RedisServer.start(); TestRedis redis = new TestRedis(server.url(), "g")) {
       List<String> messages = new java.util.ArrayList<>();
       for (int id = 1; id <= 3; id++) {
-        messages.add("{\"id\":" + id + ",\"epoch\":1,\"ts\":0,\"body\":\"m\"}");
+        messages.add(entry(id, 1, 0, 1, "m"));
       }
       redis.holdByHand("n", "s:1", List.of("1", "2", "3"), messages);
       // the node still holds the delivery of message 2 (index 2 of claim s:1)
@@ -200,8 +202,8 @@ class FloorsScriptTest {
       assertThat(redis.held("n")).isEqualTo(1);
       assertThat(redis.string("HGET", redis.keys.inflight("n"), "s:1|done")).as("1 and 3 given back").isEqualTo("101");
       assertThat(redis.number("LLEN", redis.keys.queue())).isEqualTo(2);
-      assertThat(redis.string("RPOP", redis.keys.queue())).as("the oldest is taken next").startsWith("{\"id\":1,");
-      assertThat(redis.string("RPOP", redis.keys.queue())).startsWith("{\"id\":3,");
+      assertThat(redis.string("RPOP", redis.keys.queue())).as("the oldest is taken next").isEqualTo(entry(1, 1, 0, 1, "m"));
+      assertThat(redis.string("RPOP", redis.keys.queue())).isEqualTo(entry(3, 1, 0, 1, "m"));
       assertThat(redis.stat("requeued")).isEqualTo(2);
       assertThat(redis.stat("stranded")).isEqualTo(2);
       assertThat(redis.run(Script.REQUEUE_STRANDED, redis.keys.requeueStranded("n"), List.of("s:1|2")).toLong()).isZero();
@@ -218,8 +220,8 @@ class FloorsScriptTest {
 
   @Test
   void theIdAndEpochOfAMessageAreReadFromItsStart() {
-    assertThat(Floors.idAndEpoch(Buffer.buffer("{\"id\":42,\"epoch\":7,\"ts\":1,\"body\":\"x\"}"))).containsExactly(42, 7);
-    assertThat(Floors.idAndEpoch(Buffer.buffer("{\"id\":42,\"ts\":1}"))).containsExactly(-1, -1);
+    assertThat(Floors.idAndEpoch(Buffer.buffer(entry(42, 7, 1, 1, "x")))).containsExactly(42, 7);
+    assertThat(Floors.idAndEpoch(Buffer.buffer("42"))).containsExactly(-1, -1);
     assertThat(Floors.idAndEpoch(Buffer.buffer("garbage"))).containsExactly(-1, -1);
   }
 }

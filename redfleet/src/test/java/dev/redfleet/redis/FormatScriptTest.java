@@ -1,5 +1,6 @@
 package dev.redfleet.redis;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,10 +28,10 @@ class FormatScriptTest extends RedisTestBase {
     redis.call("ZADD", redis.keys.nodes(), 1, "old-node");
     assertThat(format(2)).isEqualTo("1");
     redis.call("DEL", redis.keys.nodes());
-    redis.call("LPUSH", redis.keys.queue(), "{\"id\":1,\"epoch\":1,\"body\":\"waiting\"}");
+    redis.call("LPUSH", redis.keys.queue(), entry(1, 1, "waiting"));
     assertThat(format(2)).isEqualTo("1");
     redis.call("DEL", redis.keys.queue());
-    redis.call("ZADD", redis.keys.delayed(), 1, "{\"id\":2,\"epoch\":1,\"body\":\"later\"}");
+    redis.call("ZADD", redis.keys.delayed(), 1, entry(2, 1, "later"));
     assertThat(format(2)).isEqualTo("1");
     assertThat(redis.string("GET", redis.keys.format())).isEqualTo("1");
   }

@@ -1,5 +1,6 @@
 package dev.redfleet.redis;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.testing.RedisTestBase;
@@ -21,7 +22,7 @@ class HoldingsTest extends RedisTestBase {
   void aDeliveryIsHeldFromItsClaimUntilItsFinishWhateverFormTheIndexTakes() {
     redis.call("SET", redis.keys.seq(), 5);
     for (long id = 1; id <= 5; id++) {
-      redis.call("LPUSH", redis.keys.queue(), "{\"id\":" + id + ",\"epoch\":0,\"ts\":1700000000000,\"body\":\"b" + id + "\"}");
+      redis.call("LPUSH", redis.keys.queue(), entry(id, 0, 1700000000000L, 1, "b" + id));
     }
     Holdings holdings = new Holdings();
     Scripts node = new Scripts(redis.client(), 0, 1000, new Floors(redis.keys, Floors.Settings.node(NODE, 250, 3000)), holdings);

@@ -1,5 +1,6 @@
 package dev.redfleet.redis;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.store.FleetStore;
@@ -18,7 +19,7 @@ class ShardHoldingsTest extends RedisTestBase {
   private static final String NODE = "w1";
 
   private static String message(long id) {
-    return "{\"id\":" + id + ",\"epoch\":0,\"ts\":1700000000000,\"body\":\"b" + id + "\"}";
+    return entry(id, 0, 1700000000000L, 1, "b" + id);
   }
 
   @Test

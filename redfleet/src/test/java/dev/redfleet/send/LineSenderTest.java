@@ -1,12 +1,12 @@
 package dev.redfleet.send;
 
+import static dev.redfleet.testing.Entries.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.api.SendOptions;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.testing.RedisTestBase;
 import dev.redfleet.testing.Waits;
-import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
@@ -53,11 +53,11 @@ class LineSenderTest extends RedisTestBase {
     assertThat(refusals).hasSize((int) (2600 - id)).first().isEqualTo("line 333: body is 17 bytes, more than maxBodyBytes (10)");
     // the queue holds the sent lines in input order (workers take the oldest first, from the right)
     List<String> bodies = new ArrayList<>();
-    redis.call("LRANGE", redis.keys.queue(), 0, -1).forEach(r -> bodies.add(new JsonObject(r.toString()).getString("body")));
+    redis.call("LRANGE", redis.keys.queue(), 0, -1).forEach(r -> bodies.add(json(r.toString()).getString("body")));
     Collections.reverse(bodies);
     List<String> sentLines = input.toString().lines().filter(l -> l.length() <= 10).toList();
     assertThat(bodies).isEqualTo(sentLines);
-    assertThat(new JsonObject(redis.string("LINDEX", redis.keys.queue(), 0)).getJsonObject("headers").getString("source"))
+    assertThat(json(redis.string("LINDEX", redis.keys.queue(), 0)).getJsonObject("headers").getString("source"))
         .isEqualTo("test");
   }
 

@@ -1,5 +1,6 @@
 package dev.redfleet.send;
 
+import static dev.redfleet.testing.Entries.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.api.NewMessage;
@@ -48,7 +49,7 @@ class ShardedSendTest extends RedisTestBase {
       // each shard's own ids, gap-free, in the entries; the sender saw the fleet-wide ones
       List<String> raw = redis.call("LRANGE", shard.queue(), 0, -1).stream().map(Object::toString).toList();
       Set<Long> locals = new HashSet<>();
-      raw.forEach(r -> locals.add(new JsonObject(r).getLong("id")));
+      raw.forEach(r -> locals.add(json(r).getLong("id")));
       assertThat(locals).containsExactlyInAnyOrder(1L, 2L);
     }
     for (long id : ids) {
@@ -87,7 +88,7 @@ class ShardedSendTest extends RedisTestBase {
         local -> shards.globalId(2, local)).run());
     assertThat(one.requeued()).isEqualTo(1);
     assertThat(redis.number("LLEN", shard.errors())).isZero();
-    JsonObject requeued = new JsonObject(redis.string("RPOP", shard.queue()));
+    JsonObject requeued = json(redis.string("RPOP", shard.queue()));
     assertThat(requeued.getLong("id")).isEqualTo(5);
     assertThat(requeued.getJsonObject("headers").getString(ErrorRequeuer.REQUEUED_FROM)).isEqualTo(Long.toString(global));
   }

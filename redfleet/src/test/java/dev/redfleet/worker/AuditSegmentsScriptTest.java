@@ -1,5 +1,6 @@
 package dev.redfleet.worker;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.Keys;
@@ -39,7 +40,7 @@ class AuditSegmentsScriptTest extends RedisTestBase {
   }
 
   private static String message(long id) {
-    return "{\"id\":" + id + ",\"epoch\":1,\"body\":\"b" + id + "\"}";
+    return entry(id, 1, "b" + id);
   }
 
   /** The ids queued, then claimed by NODE as a worker would. */

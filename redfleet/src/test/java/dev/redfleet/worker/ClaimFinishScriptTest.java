@@ -1,5 +1,6 @@
 package dev.redfleet.worker;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.Keys;
@@ -29,7 +30,7 @@ class ClaimFinishScriptTest extends RedisTestBase {
   }
 
   private static String message(long id) {
-    return "{\"id\":" + id + ",\"epoch\":1,\"body\":\"b" + id + "\"}";
+    return entry(id, 1, "b" + id);
   }
 
   private int claims;
@@ -123,10 +124,11 @@ class ClaimFinishScriptTest extends RedisTestBase {
 
   @Test
   void entriesThatAreNotMessagesGoToTheErrorsListWithTheirRawText() {
-    redis.call("LPUSH", k().queue(), "garbage", "{\"no\":\"id\"}", "{\"id\":-3}", "{\"epoch\":1,\"id\":9,\"body\":\"x\"}",
+    // no id, a negative id, and a message of the JSON format 4 (its id after a brace, not first):
+    // none is what the generator makes, so all are malformed
+    redis.call("LPUSH", k().queue(), "garbage", ":1:0:1:0:0:x", "-3:1:0:1:0:0:x", "{\"id\":9,\"epoch\":1,\"body\":\"x\"}",
         message(10));
     Response claimed = claim(10);
-    // valid JSON with the id elsewhere than first is not what the generator makes: malformed
     assertThat(ids(claimed)).containsExactly("10");
     assertThat(redis.stat("malformed")).isEqualTo(4);
     List<String> raws = new ArrayList<>();
@@ -137,7 +139,7 @@ class ClaimFinishScriptTest extends RedisTestBase {
       assertThat(entry.getLong("at")).isPositive();
       raws.add(entry.getString("raw"));
     }
-    assertThat(raws).containsExactlyInAnyOrder("garbage", "{\"no\":\"id\"}", "{\"id\":-3}", "{\"epoch\":1,\"id\":9,\"body\":\"x\"}");
+    assertThat(raws).containsExactlyInAnyOrder("garbage", ":1:0:1:0:0:x", "-3:1:0:1:0:0:x", "{\"id\":9,\"epoch\":1,\"body\":\"x\"}");
   }
 
   @Test
@@ -206,13 +208,16 @@ class ClaimFinishScriptTest extends RedisTestBase {
 
   @Test
   void aMalformedOutcomeKeepsTheRawTextAndSetsNoAuditBit() {
-    redis.call("LPUSH", k().queue(), "{\"id\":4,\"epoch\":1,\"body\":\"x\\\"}");
+    // its id and epoch are the claim's to check; its meta length runs past the end
+    String raw = "4:1:0:1:0:40:{}x";
+    redis.call("LPUSH", k().queue(), raw);
     assertThat(ids(claim(1))).containsExactly("4");
-    // the worker's parser finds the body is not a string
+    // the worker's parser finds the meta does not fit
+    assertThat(Message.parse(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8))).isNull();
     finish("4", "malformed");
     JsonObject error = new JsonObject(redis.string("LINDEX", k().errors(), 0));
     assertThat(error.getString("error")).isEqualTo("malformed");
-    assertThat(error.getString("raw")).isEqualTo("{\"id\":4,\"epoch\":1,\"body\":\"x\\\"}");
+    assertThat(error.getString("raw")).isEqualTo(raw);
     assertThat(redis.audited()).isZero();
     assertThat(redis.stat("malformed")).isEqualTo(1);
   }

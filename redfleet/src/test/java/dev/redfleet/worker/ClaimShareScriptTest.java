@@ -1,5 +1,6 @@
 package dev.redfleet.worker;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.Keys;
@@ -34,7 +35,7 @@ class ClaimShareScriptTest extends RedisTestBase {
       redis.call("ZADD", k().nodes(), 1, node);
     }
     for (long id = 1; id <= 100; id++) {
-      redis.call("LPUSH", k().queue(), "{\"id\":" + id + ",\"epoch\":1,\"body\":\"b" + id + "\"}");
+      redis.call("LPUSH", k().queue(), entry(id, 1, "b" + id));
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.redfleet.worker;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.Keys;
@@ -21,7 +22,7 @@ class FinishClaimScriptTest extends RedisTestBase {
   }
 
   private static String message(long id) {
-    return "{\"id\":" + id + ",\"epoch\":1,\"ts\":1,\"body\":\"b" + id + "\"}";
+    return entry(id, 1, 1, 1, "b" + id);
   }
 
   @BeforeEach

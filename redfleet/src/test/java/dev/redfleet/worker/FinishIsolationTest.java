@@ -1,5 +1,7 @@
 package dev.redfleet.worker;
 
+import static dev.redfleet.testing.Entries.entry;
+import static dev.redfleet.testing.Entries.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.Scripts;
@@ -41,7 +43,7 @@ class FinishIsolationTest extends RedisTestBase {
     redis.call("SET", redis.keys.epoch(), 1);
     List<String> messages = new ArrayList<>();
     for (long id = 1; id <= MESSAGES; id++) {
-      messages.add("{\"id\":" + id + ",\"epoch\":1,\"ts\":1,\"body\":\"b\"}");
+      messages.add(entry(id, 1, 1, 1, "b"));
     }
     redis.pushAll(redis.keys.queue(), messages);
 
@@ -63,7 +65,7 @@ class FinishIsolationTest extends RedisTestBase {
     for (Response e : redis.call("LRANGE", redis.keys.errors(), 0, -1)) {
       JsonObject entry = new JsonObject(e.toString());
       assertThat(entry.getString("error")).isEqualTo("malformed");
-      refused.add(new JsonObject(entry.getString("raw")).getLong("id"));
+      refused.add(json(entry.getString("raw")).getLong("id"));
     }
     assertThat(refused).hasSize(MESSAGES / 10).allMatch(id -> id % 10 == 0);
   }

@@ -1,5 +1,6 @@
 package dev.redfleet.worker;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.api.Redfleet;
@@ -24,8 +25,8 @@ class ForgedDelayedEntryTest extends RedisTestBase {
   void theWorkerHandlesTheRealMessageAndTheForgedDelayedEntryEndsInTheErrorsList() {
     redis.call("SET", redis.keys.seq(), 5);
     redis.call("SET", redis.keys.epoch(), 1);
-    redis.call("LPUSH", redis.keys.queue(), "{\"id\":5,\"epoch\":1,\"ts\":1,\"body\":\"real body\"}");
-    String forged = "{\"id\":5,\"epoch\":1,\"ts\":1,\"body\":\"forged body\"}";
+    redis.call("LPUSH", redis.keys.queue(), entry(5, 1, 1, 1, "real body"));
+    String forged = entry(5, 1, 1, 1, "forged body");
     redis.call("ZADD", redis.keys.delayed(), 0, forged);
     // paused: the retry mover runs, the worker takes nothing until the delayed set has been dealt with
     redis.call("SET", redis.keys.paused(), "{\"by\":\"test\",\"at\":0}");

@@ -1,5 +1,6 @@
 package dev.redfleet.worker;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.api.Handler;
@@ -64,7 +65,7 @@ class HandlerAnswersTest extends RedisTestBase {
   private void enqueue(long from, long to) {
     List<String> messages = new ArrayList<>();
     for (long id = from; id <= to; id++) {
-      messages.add("{\"id\":" + id + ",\"epoch\":1,\"ts\":1,\"body\":\"b\"}");
+      messages.add(entry(id, 1, 1, 1, "b"));
       if (messages.size() == 10_000) {
         redis.pushAll(redis.keys.queue(), messages);
         messages.clear();
@@ -178,11 +179,11 @@ class HandlerAnswersTest extends RedisTestBase {
     long timeoutMs = 2000;
     // nothing ever answers: every message ends as a timeout
     deploy(1, 10, timeoutMs, message -> io.vertx.core.Promise.<Void>promise().future());
-    String x = "{\"id\":1,\"epoch\":1,\"ts\":1,\"body\":\"x\"}";
+    String x = entry(1, 1, 1, 1, "x");
     redis.call("LPUSH", redis.keys.queue(), x);
     Waits.until("x claimed", Duration.ofSeconds(5), () -> redis.held(NODE) == 1);
     Waits.pause(300);
-    redis.call("LPUSH", redis.keys.queue(), "{\"id\":2,\"epoch\":1,\"ts\":1,\"body\":\"y\"}");
+    redis.call("LPUSH", redis.keys.queue(), entry(2, 1, 1, 1, "y"));
     Waits.until("y claimed", Duration.ofSeconds(5), () -> redis.held(NODE) == 2);
     long yClaimed = System.nanoTime();
     Waits.pause(1500);

@@ -1,5 +1,6 @@
 package dev.redfleet.worker;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,7 +36,7 @@ class HostileInputScriptTest extends RedisTestBase {
   }
 
   private static String message(long id) {
-    return "{\"id\":" + id + ",\"epoch\":1,\"ts\":1700000000000,\"body\":\"b" + id + "\"}";
+    return entry(id, 1, 1700000000000L, 1, "b" + id);
   }
 
   /** The token of the claim that last returned each id (or wrote it by hand): the delivery an outcome names. */
@@ -114,26 +115,48 @@ class HostileInputScriptTest extends RedisTestBase {
   @Test
   void idsTheGeneratorNeverMadeAreMalformedKeptByteForByteAndNeverReachTheAuditBitmap() {
     long before = usedMemory();
-    List<String> forged = List.of(
-        "{\"id\":1000000000000,\"epoch\":1,\"body\":\"x\"}",
-        "{\"id\":4294967295,\"epoch\":1,\"body\":\"x\"}",
-        "{\"id\":0,\"epoch\":1,\"body\":\"x\"}",
-        "{\"id\":007,\"epoch\":1,\"body\":\"x\"}",
-        "{\"id\":101,\"epoch\":1,\"body\":\"beyond seq\"}",
-        "{\"id\":8,\"epoch\":2,\"body\":\"epoch not handed out\"}",
-        "{\"id\":9,\"epoch\":1,\"body\":\"no end\"",
-        "{\"id\":-4,\"epoch\":1,\"body\":\"x\"}");
+    // an id or epoch the generator never handed out, or not in its canonical form: claim's to refuse
+    List<String> refusedByClaim = List.of(
+        "1000000000000:1:0:1:0:0:x",
+        "4294967295:1:0:1:0:0:x",
+        "0:1:0:1:0:0:x",
+        "007:1:0:1:0:0:x",
+        "101:1:0:1:0:0:beyond seq",
+        "8:2:0:1:0:0:epoch not handed out",
+        // cut short after its epoch
+        "9:1",
+        "-4:1:0:1:0:0:x");
+    // a canonical id and epoch, but no end (a meta length past it) or a header field missing: the
+    // worker's parser refuses them, and the worker finishes them as malformed
+    List<String> refusedByWorker = List.of(
+        "9:1:0:1:0:40:{\"key\":\"k\"}no end",
+        "10:1:0:1:0:x");
+    List<String> forged = new ArrayList<>(refusedByClaim);
+    forged.addAll(refusedByWorker);
     for (String entry : forged) {
       redis.call("LPUSH", k().queue(), entry);
     }
     redis.call("LPUSH", k().queue(), message(5));
-    assertThat(claimedIds(claim(20))).containsExactly("5");
+    Response claimed = claim(20);
+    assertThat(claimedIds(claimed)).containsExactly("9", "10", "5");
+    assertThat(errors().stream().map(e -> e.getString("raw")).toList()).containsExactlyInAnyOrderElementsOf(refusedByClaim);
+    assertThat(redis.stat("malformed")).isEqualTo(refusedByClaim.size());
+    // the worker: what its parser refuses is finished as malformed, never handled as a message
+    List<String> outcomes = new ArrayList<>();
+    for (Response m : claimed.get(0)) {
+      outcomes.add(TestRedis.heldId(m.toString()));
+      outcomes.add(Message.parse(m.toBytes()) == null ? "malformed" : "");
+    }
+    assertThat(outcomes).containsExactly("9", "malformed", "10", "malformed", "5", "");
+
+    // the real one is recorded; the bitmap spans id 5, not 2^32 (nor the bytes of ids 9 and 10)
+    assertThat(finish(outcomes.toArray(String[]::new)).get(0).toLong()).isEqualTo(3);
+    assertThat(redis.stat("processed")).isEqualTo(1);
+    assertThat(redis.audited()).isEqualTo(1);
+    assertThat(redis.auditBit(5)).isEqualTo(1);
     assertThat(errors()).allSatisfy(e -> assertThat(e.getString("error")).isEqualTo("malformed"));
     assertThat(errors().stream().map(e -> e.getString("raw")).toList()).containsExactlyInAnyOrderElementsOf(forged);
     assertThat(redis.stat("malformed")).isEqualTo(forged.size());
-
-    // the real one is recorded; the bitmap spans id 5, not 2^32
-    assertThat(finish("5", "").get(0).toLong()).isEqualTo(1);
     assertThat(redis.number("STRLEN", k().auditSegment(0))).isLessThanOrEqualTo(1);
     assertThat(usedMemory() - before).as("used_memory growth").isLessThan(1_000_000);
   }
@@ -144,8 +167,8 @@ class HostileInputScriptTest extends RedisTestBase {
     redis.call("LPUSH", k().queue(), message(2));
     claim(2);
     // written straight into the in-flight hash, bypassing claim
-    holdByHand("4294967295", "{\"id\":4294967295,\"epoch\":1,\"body\":\"x\"}");
-    holdByHand("1000000000000", "{\"id\":1000000000000,\"epoch\":1,\"body\":\"x\"}");
+    holdByHand("4294967295", entry(4294967295L, 1, "x"));
+    holdByHand("1000000000000", entry(1000000000000L, 1, "x"));
     Response r = finish("1", "", "4294967295", "boom", "1000000000000", "", "2", "boom");
     assertThat(r.get(0).toLong()).isEqualTo(4);
     assertThat(redis.audited()).isEqualTo(2);
@@ -161,8 +184,8 @@ class HostileInputScriptTest extends RedisTestBase {
     redis.call("LPUSH", k().queue(), message(5));
     claim(1);
     String real = tokenOf.get("5");
-    String forged = "{\"id\":5,\"epoch\":1,\"ts\":1,\"body\":\"forged\"}";
-    String twin = "{\"id\":6,\"epoch\":1,\"ts\":1,\"body\":\"second copy in one claim\"}";
+    String forged = entry(5, 1, 1, 1, "forged");
+    String twin = entry(6, 1, 1, 1, "second copy in one claim");
     redis.call("LPUSH", k().queue(), forged);
     redis.call("LPUSH", k().queue(), message(6));
     redis.call("LPUSH", k().queue(), twin);
@@ -373,7 +396,7 @@ class HostileInputScriptTest extends RedisTestBase {
     redis.call("FLUSHALL");
     generatorState();
     breakKey(k().delayedIds());
-    assertRefusedAndNothingChanged(() -> redis.run(Script.SEND, k().send(), List.of(60_000, "d60000", "0", "\"later\"")));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.SEND, k().send(), List.of(60_000, "d60000", "0", "0:later")));
 
     // without TYPE probes: the queue's check is send's first write (LPUSH), the delayed set's a probe
     // made only when a message is delayed, in a call that also queues one (written first)
@@ -383,10 +406,10 @@ class HostileInputScriptTest extends RedisTestBase {
       busyFleet();
       breakKey(key);
       assertRefusedAndNothingChanged(() -> redis.run(Script.SEND, k().send(),
-          List.of(60_000, "", "0", "\"now\"", "d60000", "0", "\"later\"")));
+          List.of(60_000, "", "0", "0:now", "d60000", "0", "0:later")));
       if (!key.equals(k().delayed())) {
         // a call that delays nothing does not touch the delayed set: only the others refuse it
-        assertRefusedAndNothingChanged(() -> redis.run(Script.SEND, k().send(), List.of(60_000, "", "0", "\"now\"")));
+        assertRefusedAndNothingChanged(() -> redis.run(Script.SEND, k().send(), List.of(60_000, "", "0", "0:now")));
       }
     }
   }
@@ -396,7 +419,7 @@ class HostileInputScriptTest extends RedisTestBase {
     busyFleet();
     breakKey(k().queue());
     assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, k().produce(),
-        List.of("gen:1", 1, 0, 1000, "", "", "\"a\"", "\"b\"")));
+        List.of("gen:1", 1, 0, 1000, "", "", "0:a", "0:b")));
     assertRefusedAndNothingChanged(() -> redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0)));
     assertRefusedAndNothingChanged(() -> redis.run(Script.LEAVE, k().leave(NODE), List.of(NODE)));
     assertRefusedAndNothingChanged(() -> redis.run(Script.UNLAND, List.of(k().landing(NODE), k().queue()), List.of()));
@@ -407,7 +430,7 @@ class HostileInputScriptTest extends RedisTestBase {
     busyFleet();
     breakKey(k().stats());
     assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, k().produce(),
-        List.of("gen:1", 1, 0, 1000, "", "", "\"a\"")));
+        List.of("gen:1", 1, 0, 1000, "", "", "0:a")));
     assertRefusedAndNothingChanged(() -> redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0)));
     assertRefusedAndNothingChanged(() -> redis.run(Script.LEAVE, k().leave(NODE), List.of(NODE)));
     redis.call("ZADD", k().left(), 0, NODE);
@@ -418,7 +441,7 @@ class HostileInputScriptTest extends RedisTestBase {
     busyFleet();
     redis.call("SET", k().seq(), "not a number");
     assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, k().produce(),
-        List.of("gen:1", 1, 0, 1000, "", "", "\"a\"")));
+        List.of("gen:1", 1, 0, 1000, "", "", "0:a")));
     assertRefusedAndNothingChanged(() -> claim(10));
 
     redis.call("FLUSHALL");

@@ -1,5 +1,6 @@
 package dev.redfleet.worker;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -31,7 +32,7 @@ class MemoryLimitScriptTest extends RedisTestBase {
 
   private Response produce() {
     return redis.run(Script.PRODUCE, k().produce(),
-        List.of("gen:1", 1, 0, 1_000_000, "", "", "\"x\""));
+        List.of("gen:1", 1, 0, 1_000_000, "", "", "0:x"));
   }
 
   private static String sha1(String text) {
@@ -44,7 +45,7 @@ class MemoryLimitScriptTest extends RedisTestBase {
   }
 
   private static String message(long id) {
-    return "{\"id\":" + id + ",\"epoch\":1,\"ts\":1700000000000,\"body\":\"b" + id + "\"}";
+    return entry(id, 1, 1700000000000L, 1, "b" + id);
   }
 
   @Test
@@ -58,7 +59,7 @@ class MemoryLimitScriptTest extends RedisTestBase {
     redis.call("SET", k().epoch(), 1);
     redis.call("SET", k().leader(), "gen:1", "PX", 60_000);
     // a retry as finish writes it: the entry, and its SHA-1 registered under its id
-    String retry = "{\"id\":2001,\"epoch\":1,\"ts\":1,\"attempt\":2,\"body\":\"r\"}";
+    String retry = entry(2001, 1, 1, 2, "r");
     redis.call("ZADD", k().delayed(), 0, retry);
     redis.call("HSET", k().delayedIds(), "2001", sha1(retry));
     redis.call("SET", k().seq(), 2001);

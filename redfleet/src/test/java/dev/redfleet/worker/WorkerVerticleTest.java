@@ -1,5 +1,6 @@
 package dev.redfleet.worker;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.election.Leadership;
@@ -47,7 +48,7 @@ class WorkerVerticleTest extends RedisTestBase {
     redis.call("SET", redis.keys.epoch(), 1);
     List<String> messages = new ArrayList<>();
     for (long id = from; id <= to; id++) {
-      messages.add("{\"id\":" + id + ",\"epoch\":1,\"body\":\"b\"}");
+      messages.add(entry(id, 1, "b"));
     }
     redis.pushAll(redis.keys.queue(), messages);
   }

@@ -1,5 +1,6 @@
 package dev.redfleet.redis.store;
 
+import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.redfleet.redis.Keys;
@@ -99,7 +100,7 @@ class ShardedReapTest {
     for (Keys shard : shards.all()) {
       redis.call("SET", shard.seq(), perShard);
       for (long id = 1; id <= perShard; id++) {
-        redis.call("LPUSH", shard.queue(), "{\"id\":" + id + ",\"epoch\":0,\"ts\":1700000000000,\"body\":\"b\"}");
+        redis.call("LPUSH", shard.queue(), entry(id, 0, 1700000000000L, 1, "b"));
       }
       redis.run(Script.CLAIM, shard.claim(NODE), List.of(NODE, perShard, 0, "1.1:" + held));
       held += redis.held(shard, NODE);
