@@ -195,14 +195,16 @@ public class ScriptCost {
     }
   }
 
-  /** A body as the simulated source makes it: 16 random characters, a JSON string literal. */
+  /**
+   * A message as the simulated source makes it, 16 random characters, in the form produce takes from
+   * the jar on the class path ({@code Sender.tail}: a JSON string literal up to data format 5, the
+   * tail {@code 0:<body>} from format 6).
+   */
   private static String body(java.util.concurrent.ThreadLocalRandom random) {
-    char[] text = new char[18];
-    text[0] = '"';
-    for (int i = 1; i <= 16; i++) {
+    char[] text = new char[16];
+    for (int i = 0; i < 16; i++) {
       text[i] = (char) ('a' + random.nextInt(26));
     }
-    text[17] = '"';
-    return new String(text);
+    return dev.redfleet.send.Sender.tail(new String(text), null, java.util.Map.of());
   }
 }

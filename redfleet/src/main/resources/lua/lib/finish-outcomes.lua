@@ -191,6 +191,10 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   end
   local old = audit_mark(K.audit, marked, auditCounts)
   local processed, failed = 0, 0
+  -- the parts of an error entry that a call's failures share: where and when once per call, each
+  -- distinct reason encoded once (handlers tend to fail for the same few reasons)
+  local signed = ',"node":' .. cjson.encode(node) .. ',"at":' .. now .. '}'
+  local encoded = {}
   for i = 1, #candidates do
     local k = candidates[i]
     if old[i] == 1 then
@@ -205,7 +209,12 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
         local head = entry_readable(raw)
         if head then
           local more = attempt >= 2 and (',"attempts":' .. attempt) or ''
-          errors[#errors + 1] = head .. ',"error":' .. cjson.encode(reasons[k]) .. more .. ',"node":' .. cjson.encode(node) .. ',"at":' .. now .. '}'
+          local reason = encoded[reasons[k]]
+          if not reason then
+            reason = cjson.encode(reasons[k])
+            encoded[reasons[k]] = reason
+          end
+          errors[#errors + 1] = head .. ',"error":' .. reason .. more .. signed
         else
           errors[#errors + 1] = cjson.encode({error = reasons[k], raw = raw, node = node, at = now})
         end
