@@ -29,7 +29,7 @@
 -- ARGV[4]  backoff cap (ms)       with jitter: a uniform delay in [d/2, d]
 -- ARGV[5]  jitter seed (an integer picked by the caller)
 -- ARGV[2+4k] .. ARGV[5+4k]  (k = 1..n) claim token, index in its record (1-based), attempt (the
---          message's "attempt", 1 without one), outcome:
+--          message's attempt field, lib/entry.lua), outcome:
 --          ''          handled successfully
 --          'malformed' the entry is not a valid message: kept raw in the errors list, no audit bit
 --          anything else: the handler's failure reason. The last attempt's failure goes to the

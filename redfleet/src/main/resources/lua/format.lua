@@ -7,6 +7,8 @@
 -- KEYS[3]  <ns>:queue
 -- KEYS[4]  <ns>:delayed
 -- ARGV[1]  the caller's format: the number alone with one shard, '<number>/<shards>' with more
+-- ARGV[2]  optional: 'keep' never takes over a stored format (a sharded caller asks so first: the
+--          idle test here cannot see the shards' queues, which the caller then checks itself)
 --
 -- Returns the namespace's format after the call, as a string: ARGV[1] when the key was absent (a
 -- new namespace, or one written before formats were recorded: taken over as it is) or when the
@@ -28,7 +30,7 @@ end
 local function shards_of(format)
   return string.match(format, '/(%d+)$') or '1'
 end
-if not stored or (shards_of(stored) == shards_of(ARGV[1]) and redis.call('ZCARD', KEYS[2]) == 0
+if not stored or (ARGV[2] ~= 'keep' and shards_of(stored) == shards_of(ARGV[1]) and redis.call('ZCARD', KEYS[2]) == 0
     and redis.call('LLEN', KEYS[3]) == 0 and redis.call('ZCARD', KEYS[4]) == 0) then
   redis.call('SET', KEYS[1], ARGV[1])
   return ARGV[1]

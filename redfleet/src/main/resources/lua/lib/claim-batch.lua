@@ -134,6 +134,9 @@ local function claim_batch(K, node, count, least, token, now, read)
   -- canonical digit strings (a shorter one is smaller; equal lengths compare as text)
   local seqText = string.format('%d', seq)
   local epochColon = string.format('%d', epoch) .. ':'
+  -- anchored at the epoch's place (digits and ':' are no magic characters): a message of another
+  -- epoch is not searched to its end
+  local epochAnchored = '^' .. epochColon
   local function at_most(digits, limit)
     return #digits < #limit or (#digits == #limit and digits <= limit)
   end
@@ -144,7 +147,7 @@ local function claim_batch(K, node, count, least, token, now, read)
     end
     local at = #id + 2
     -- the common case: the current epoch
-    if string.find(raw, epochColon, at, true) ~= at then
+    if not string.find(raw, epochAnchored, at) then
       -- epoch 0: a message sent by a client (send, HTTP, the Java client), not by a generator
       local e = string.match(raw, '^(%d+):', at)
       if not e or (e ~= '0' and (string.byte(e, 1) == 48 or not at_most(e, epochColon:sub(1, -2)))) then

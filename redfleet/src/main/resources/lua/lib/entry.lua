@@ -9,7 +9,8 @@
 -- ts       the produce time on the Redis clock (ms); for a delayed send, when it is due
 -- attempt  1 for a first delivery; A for a message handed out again after A - 1 failures
 -- sent     0, or for a delayed send the Redis time (ms) it was sent
--- meta     '' (length 0), or a JSON object holding the message's "key" and "headers" (a sent message)
+-- meta     '' (length 0), or a JSON object holding the message's "key" and "headers" (a sent
+--          message's, or headers a source attached)
 -- body     the body's UTF-8 bytes as they are: no quotes, no escapes, read by its offset
 --
 -- No field has a name: the worker reads the numbers in place from the bytes and decodes the body
@@ -47,7 +48,8 @@ local function entry_readable(raw)
     -- start with a member's name (a forged '{ }' would splice a bare comma): else the raw form
     if length == 2 then
       meta = ''
-    elseif string.byte(meta, 2) == 34 then
+    elseif string.byte(meta, 2) == 34 and pcall(cjson.decode, meta) then
+      -- strict JSON (no comments, which the worker's parser would have let through)
       meta = ',' .. string.sub(meta, 2, -2)
     else
       return nil

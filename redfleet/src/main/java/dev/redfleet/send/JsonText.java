@@ -41,7 +41,7 @@ public final class JsonText {
     return out.append('"').toString();
   }
 
-  /** How many bytes {@code text} takes in UTF-8. */
+  /** How many bytes {@code text} takes in UTF-8 as Java encodes it (an unpaired surrogate becomes '?'). */
   public static long utf8Length(CharSequence text) {
     long bytes = 0;
     int n = text.length();
@@ -54,6 +54,9 @@ public final class JsonText {
       } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
         bytes += 4;
         i++;
+      } else if (Character.isSurrogate(c)) {
+        // unpaired: Java's UTF-8 encoder (the Redis client's) writes it as '?', one byte
+        bytes++;
       } else {
         bytes += 3;
       }

@@ -15,7 +15,8 @@ import java.util.Map;
  *
  * <p>A message sent from outside the fleet (send, POST /messages, the Java client) has epoch 0 and
  * may carry a key and headers (meta, a JSON object); a delayed one has {@code sent} (its {@code ts}
- * is then its due time). A generator's message has no meta: it is parsed without a JSON parser.
+ * is then its due time). A source may attach headers too. A message without key or headers has no
+ * meta: it is parsed without a JSON parser.
  */
 public record Message(long id, long epoch, long producedAt, int attempt, String body, String key,
     Map<String, String> headers, long sentAt)
@@ -54,7 +55,8 @@ public record Message(long id, long epoch, long producedAt, int attempt, String 
         return null;
       }
       header[i] = EntryBytes.value(raw, at, end);
-      if (header[i] < 0) {
+      // canonical digits only (no leading zero): the errors list's JSON copies them as they are
+      if (header[i] < 0 || (raw[at] == '0' && end - at > 1)) {
         return null;
       }
       at = end + 1;
@@ -86,10 +88,14 @@ public record Message(long id, long epoch, long producedAt, int attempt, String 
 
   /** The meta object: only a string {@code key} and an object {@code headers}; null for anything else. */
   private static JsonObject meta(byte[] raw, int at, int length) {
+    // an object, braces at both ends ('null' would decode to an object with no map)
+    if (raw[at] != '{' || raw[at + length - 1] != '}') {
+      return null;
+    }
     JsonObject meta;
     try {
       meta = new JsonObject(io.vertx.core.buffer.Buffer.buffer(length).appendBytes(raw, at, length));
-    } catch (DecodeException | ClassCastException e) {
+    } catch (RuntimeException e) {
       return null;
     }
     for (String name : meta.fieldNames()) {

@@ -79,4 +79,29 @@ class ShardCountTest extends RedisTestBase {
     check(4);
     assertThat(redis.string("GET", redis.keys.format())).isEqualTo(DataFormat.SHARDED + "/4");
   }
+
+  /**
+   * An older sharded format is taken over only once every shard is idle: format.lua sees the
+   * namespace's own keys, never a shard's queue, whose old-format entries would turn malformed.
+   */
+  @Test
+  void anOlderShardedFormatIsTakenOverOnlyOnceEveryShardIsIdle() {
+    Shards shards = new Shards(redis.keys, 4);
+    redis.call("SET", redis.keys.format(), "5/4");
+    redis.call("LPUSH", shards.shard(2).queue(), "{\"id\":1,\"epoch\":1,\"body\":\"old\"}");
+    assertThatThrownBy(() -> check(4)).isInstanceOf(DataFormat.MismatchException.class)
+        .hasMessageContaining("holds fleet state in data format '5/4'");
+    assertThat(redis.string("GET", redis.keys.format())).isEqualTo("5/4");
+    redis.call("DEL", shards.shard(2).queue());
+    redis.call("ZADD", shards.shard(3).delayed(), "1", "{\"id\":2,\"epoch\":0,\"body\":\"later\"}");
+    assertThatThrownBy(() -> check(4)).isInstanceOf(DataFormat.MismatchException.class);
+    redis.call("DEL", shards.shard(3).delayed());
+    redis.call("ZADD", shards.shard(1).members(), "1", "old-node");
+    assertThatThrownBy(() -> check(4)).isInstanceOf(DataFormat.MismatchException.class);
+    assertThat(redis.string("GET", redis.keys.format())).isEqualTo("5/4");
+    // drained
+    redis.call("DEL", shards.shard(1).members());
+    check(4);
+    assertThat(redis.string("GET", redis.keys.format())).isEqualTo(DataFormat.SHARDED + "/4");
+  }
 }

@@ -48,6 +48,22 @@ class MessageTest {
     assertThat(parse(sent(1, 0, 0, "{\"headers\":{\"h\":1}}", "x"))).isNull();
     assertThat(parse(sent(1, 0, 0, "{\"other\":\"x\"}", "x"))).isNull();
     assertThat(parse(sent(1, 0, 0, "{}", "x"))).isEqualTo(new Message(1, 0, 0, 1, "x"));
+    // JSON that is not an object: 'null' decodes to an object without a map in Vert.x
+    assertThat(parse(sent(1, 0, 0, "null", "x"))).isNull();
+    assertThat(parse(sent(1, 0, 0, "\"s\"", "x"))).isNull();
+    assertThat(parse(sent(1, 0, 0, "{\"key\":\"k\"", "}x"))).isNull();
+  }
+
+  /** A number the errors list's JSON would copy as it is must be canonical: no leading zero. */
+  @Test
+  void headerFieldsHaveNoLeadingZero() {
+    assertThat(parse("1:3:007:1:0:0:x")).isNull();
+    assertThat(parse("1:3:0:01:0:0:x")).isNull();
+    assertThat(parse("1:3:0:1:00:0:x")).isNull();
+    assertThat(parse("1:3:0:1:0:00:x")).isNull();
+    assertThat(parse("01:3:0:1:0:0:x")).isNull();
+    assertThat(parse("1:03:0:1:0:0:x")).isNull();
+    assertThat(parse("1:0:0:1:0:0:x")).isEqualTo(new Message(1, 0, 0, 1, "x"));
   }
 
   @Test

@@ -86,4 +86,13 @@ class ReadableErrorEntryTest extends RedisTestBase {
     assertThat(json.getString("raw")).isEqualTo(forged);
     assertThat(json.getString("error")).isEqualTo("no");
   }
+
+  /** A meta with a comment: the worker's JSON parser takes it, strict JSON readers would not. */
+  @Test
+  void aMetaWithACommentKeepsTheEntryAsRaw() {
+    String forged = sent(11, 5, 0, "{\"key\":\"k\"/*x*/}", "x");
+    assertThat(Message.parse(forged.getBytes(java.nio.charset.StandardCharsets.UTF_8))).isNotNull();
+    JsonObject json = new JsonObject(failed(forged, "no"));
+    assertThat(json.getString("raw")).isEqualTo(forged);
+  }
 }

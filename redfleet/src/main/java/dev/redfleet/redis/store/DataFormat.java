@@ -3,7 +3,11 @@ package dev.redfleet.redis.store;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.Shards;
 import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.util.List;
 
 /**
@@ -71,8 +75,39 @@ public final class DataFormat {
    * layout would be left where no node looks.
    */
   public static Future<Void> check(Scripts scripts, Keys keys, String namespace, int shards) {
-    return scripts.run(Script.FORMAT, keys.formatCheck(), List.of(recorded(shards)))
-        .compose(stored -> compared(stored.toString(), namespace, shards));
+    if (shards == 1) {
+      return scripts.run(Script.FORMAT, keys.formatCheck(), List.of(recorded(1)))
+          .compose(stored -> compared(stored.toString(), namespace, 1));
+    }
+    // sharded: format.lua sees only the namespace's own keys, never the shards' queues (other
+    // slots), so another format is taken over only after every shard is seen idle here
+    return scripts.run(Script.FORMAT, keys.formatCheck(), List.of(recorded(shards), "keep"))
+        .compose(stored -> {
+          String found = stored.toString();
+          if (found.equals(recorded(shards)) || !shardsOf(found).equals(Integer.toString(shards))) {
+            return compared(found, namespace, shards);
+          }
+          return shardsIdle(scripts, new Shards(keys, shards))
+              .compose(idle -> idle ? scripts.run(Script.FORMAT, keys.formatCheck(), List.of(recorded(shards)))
+                  .map(Response::toString) : Future.succeededFuture(found))
+              .compose(after -> compared(after, namespace, shards));
+        });
+  }
+
+  private static String shardsOf(String format) {
+    int slash = format.indexOf('/');
+    return slash < 0 ? "1" : format.substring(slash + 1);
+  }
+
+  /** No shard has a member, a queued message or a delayed one (format.lua's idle test, per shard). */
+  private static Future<Boolean> shardsIdle(Scripts scripts, Shards shards) {
+    List<Future<Response>> counts = new java.util.ArrayList<>();
+    for (Keys shard : shards.all()) {
+      counts.add(scripts.send(Request.cmd(Command.ZCARD).arg(shard.members())));
+      counts.add(scripts.send(Request.cmd(Command.LLEN).arg(shard.queue())));
+      counts.add(scripts.send(Request.cmd(Command.ZCARD).arg(shard.delayed())));
+    }
+    return Future.all(counts).map(all -> counts.stream().allMatch(f -> f.result().toLong() == 0));
   }
 
   /**

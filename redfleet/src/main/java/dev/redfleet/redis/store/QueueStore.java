@@ -49,7 +49,7 @@ public final class QueueStore {
    *
    * @param due '' = now, 'd&lt;ms&gt;' = after a delay, 'a&lt;ms&gt;' = at a Redis time
    * @param dedupKey its dedup key (the caller's, not a Redis key), or null
-   * @param tail the JSON after the message's header fields (see send.lua)
+   * @param tail the message's tail, {@code <meta length>:<meta><body>} ({@code Sender.tail}, lua/lib/entry.lua)
    */
   public record Outgoing(String due, String dedupKey, String tail) {}
 
