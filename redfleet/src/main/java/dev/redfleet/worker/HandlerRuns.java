@@ -136,7 +136,11 @@ final class HandlerRuns {
             + "; recorded as that message's failure, "
             + "the other messages go on");
       }
-      if (delivery == null) {
+      if (message == null && !(e instanceof VirtualMachineError)) {
+        // the parser itself threw (it should not): the entry is not a message it could read. Not
+        // for a JVM out of memory: that is the JVM's failure, recorded as one, the entry intact
+        completed(token, index, 1, "malformed");
+      } else if (delivery == null) {
         completed(token, index, 1, reason(e));
       } else {
         answered(delivery, reason(e));
