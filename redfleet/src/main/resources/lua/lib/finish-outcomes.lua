@@ -90,9 +90,6 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
     return deliveries_message(r.record, r.n, indexOf[k])
   end
 
-  -- the message as it goes out again (lib/entry.lua)
-  local next_attempt = entry_next_attempt
-
   local present = {}
   local held = 0
   local candidates = {}
@@ -123,7 +120,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
       if reasons[k] == 'malformed' or not n or n < 1 or n > seq or n % 1 ~= 0 then
         malformed = malformed + 1
         errors[#errors + 1] = cjson.encode({error = 'malformed', raw = raw_of(k), node = node, at = now})
-      elseif reasons[k] ~= '' and attempts > 1 and attemptOf[k] < attempts and next_attempt(raw_of(k), 2) then
+      elseif reasons[k] ~= '' and attempts > 1 and attemptOf[k] < attempts and entry_next_attempt(raw_of(k), 2) then
         retries[#retries + 1] = k
       else
         candidates[#candidates + 1] = k
@@ -164,7 +161,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
       local attempt = attemptOf[k]
       local d = math.min(backoffMaxMs, backoffMs * 2 ^ (attempt - 1))
       local due = now + math.floor(d / 2 + math.random() * d / 2)
-      local member = next_attempt(raw_of(k), attempt + 1)
+      local member = entry_next_attempt(raw_of(k), attempt + 1)
       delayed[#delayed + 1] = due
       delayed[#delayed + 1] = member
       registered[#registered + 1] = string.format('%d', idOf[k])

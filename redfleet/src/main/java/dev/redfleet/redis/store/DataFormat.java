@@ -94,6 +94,7 @@ public final class DataFormat {
         });
   }
 
+  /** The shard count a recorded format names: what follows its '/', "1" without one. */
   private static String shardsOf(String format) {
     int slash = format.indexOf('/');
     return slash < 0 ? "1" : format.substring(slash + 1);
@@ -122,8 +123,7 @@ public final class DataFormat {
             return Future.succeededFuture();
           }
           String found = stored.toString();
-          int slash = found.indexOf('/');
-          String theirShards = slash < 0 ? "1" : found.substring(slash + 1);
+          String theirShards = shardsOf(found);
           return theirShards.equals(Integer.toString(shards)) ? Future.succeededFuture()
               : Future.failedFuture(shardsDiffer(namespace, theirShards, shards));
         });
@@ -141,7 +141,7 @@ public final class DataFormat {
     }
     int slash = found.indexOf('/');
     String theirFormat = slash < 0 ? found : found.substring(0, slash);
-    String theirShards = slash < 0 ? "1" : found.substring(slash + 1);
+    String theirShards = shardsOf(found);
     boolean ours = theirShards.matches("[1-9][0-9]{0,2}")
         && theirFormat.equals(Integer.toString(formatFor(Integer.parseInt(theirShards))));
     if (ours && !theirShards.equals(Integer.toString(shards))) {
