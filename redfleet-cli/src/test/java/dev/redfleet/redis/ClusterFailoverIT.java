@@ -61,7 +61,11 @@ class ClusterFailoverIT {
       });
       long firstMessageMs = (System.nanoTime() - killedAt) / 1_000_000;
 
-      Waits.until("the run to end on the promoted replica", Duration.ofSeconds(120), () -> settled(fleet));
+      try {
+        Waits.until("the run to end on the promoted replica", Duration.ofSeconds(120), () -> settled(fleet));
+      } catch (AssertionError notSettled) {
+        throw new AssertionError(notSettled.getMessage() + "; " + state(fleet), notSettled);
+      }
       Waits.pause(1500);
       assertThat(settled(fleet)).as("still settled 1.5 s later").isTrue();
 
@@ -89,6 +93,23 @@ class ClusterFailoverIT {
         assertThat(node.terminate(30)).isEqualTo(143);
       }
     }
+  }
+
+  /** What keeps the run from settling, for the failure message. */
+  private static String state(Fleet fleet) {
+    TestRedis redis = fleet.redis;
+    StringBuilder state = new StringBuilder();
+    try {
+      state.append("seq=").append(redis.number("GET", redis.keys.seq())).append(" queue=")
+          .append(redis.number("LLEN", redis.keys.queue()));
+      for (String node : fleet.nodes().keySet()) {
+        state.append(' ').append(node).append(": inflight fields ").append(redis.call("HKEYS", redis.keys.inflight(node)))
+            .append(", landing ").append(redis.number("LLEN", redis.keys.landing(node)));
+      }
+    } catch (Throwable e) {
+      state.append(" (state not readable: ").append(e).append(')');
+    }
+    return state.toString();
   }
 
   private static boolean settled(Fleet fleet) {
