@@ -34,29 +34,21 @@ local keep = {}
 for i = 1, #ARGV do
   keep[ARGV[i]] = true
 end
-local all = redis.call('HGETALL', KEYS[1])
-local values = {}
-for i = 1, #all, 2 do
-  values[all[i]] = all[i + 1]
-end
-local stranded, marks = {}, {}
-for field, record in pairs(values) do
-  local ids = values[field .. '|ids']
-  if not string.find(field, '|', 1, true) and ids then
-    local n = #ids / 16
-    local done = values[field .. '|done']
-    local these = {}
-    -- the node names a delivery as the claim does: its token and index in the whole claim
-    local token, base = deliveries_origin(field)
-    for i = n, 1, -1 do
-      if (not done or string.byte(done, i) ~= 49) and not keep[token .. '|' .. (base + i)] then
-        stranded[#stranded + 1] = deliveries_message(record, n, i)
-        these[#these + 1] = i
+local stranded, settled = {}, {}
+for _, claim in ipairs(deliveries_all(KEYS[1])) do
+  local these = {}
+  -- the node names a delivery as the claim does: its token and index in the whole claim
+  for k = claim.n, 1, -1 do
+    if claim.ids[k] and claim.ids[k] ~= 0 and not keep[claim.token .. '|' .. k] then
+      local message = deliveries_message_of(claim, k)
+      if message then
+        stranded[#stranded + 1] = message
+        these[#these + 1] = k
       end
     end
-    if #these > 0 then
-      marks[#marks + 1] = {field, n, done, these}
-    end
+  end
+  if #these > 0 then
+    settled[#settled + 1] = {claim = claim, done = these}
   end
 end
 if #stranded == 0 then
@@ -65,7 +57,7 @@ end
 for i = 1, #stranded, 1000 do
   redis.call('RPUSH', KEYS[2], unpack(stranded, i, math.min(i + 999, #stranded)))
 end
-deliveries_mark(KEYS[1], marks)
+deliveries_settle(KEYS[1], settled)
 deliveries_unhold(KEYS[1], #stranded)
 redis.call('HINCRBY', KEYS[3], 'requeued', #stranded)
 redis.call('HINCRBY', KEYS[3], 'stranded', #stranded)

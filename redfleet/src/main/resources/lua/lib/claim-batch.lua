@@ -24,8 +24,10 @@ local function claim_refused(K, token)
   if counter and not string.match(counter, '^%-?%d+$') then
     return redis.error_reply('ERR redfleet: field malformed of ' .. K.stats .. ' is not an integer; nothing was changed')
   end
+  -- a claim's first chunk (the field named by its token) exists as long as the claim holds a
+  -- message: a repeated token whose claim still holds some is one whose answer was lost
   local fields
-  fields, refused = typed_read('hash', 'HMGET', K.inflight, HELD_FIELD, token .. '|ids')
+  fields, refused = typed_read('hash', 'HMGET', K.inflight, HELD_FIELD, token)
   if refused then
     return refused
   end
@@ -170,7 +172,8 @@ local function claim_batch(K, node, count, least, token, now, read)
   end
 
   if #claimed > 0 then
-    redis.call('HSET', K.inflight, unpack(deliveries_records(claimed, claimedIds, token)))
+    redis.call('HSET', K.inflight, unpack(deliveries_records(claimed, token)))
+    redis.call('SET', deliveries_key(K.inflight, token), deliveries_ids(claimedIds))
     redis.call('HINCRBY', K.inflight, HELD_FIELD, #claimed)
   end
   for i = 1, #errors, 1000 do

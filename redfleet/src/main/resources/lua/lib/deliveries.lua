@@ -1,57 +1,69 @@
--- deliveries: the in-flight hash <ns>:inflight:<nodeId> (data format 4). A script includes it with
--- `--#include deliveries`. One delivery record per claim (a delivery of a batch), under the claim's
--- token, cut into chunks of DELIVERIES_CHUNK messages: message k of a claim (1-based, the index
--- finish names) is message k - c * DELIVERIES_CHUNK of chunk c = floor((k - 1) / DELIVERIES_CHUNK).
--- Chunk 0 is stored under the token itself, chunk c > 0 under '<token>#<c>'. Each chunk is a record
--- of its own, with the fields
+-- deliveries: what a node holds, in its in-flight hash <ns>:inflight:<nodeId> and one string per
+-- claim (data format 8). A script includes it with `--#include deliveries`. One delivery record per
+-- claim (a delivery of a batch), under the claim's token. Message k of a claim (1-based, the index
+-- finish names) is kept in two places:
 --
---   <field>       its messages: an offsets table of n entries of 10 digits (entry i = where
---                 message i starts, counted from the end of the table), then the messages one after
---                 another, byte for byte as they were taken from the queue
---   <field>|ids   their ids: n entries of 16 characters (right-aligned, space padded; 16 digits
---                 cover 2^53), so reading id i is one string.sub and never touches the messages
---   <field>|done  absent until a message of the chunk is done; then n bytes, '1' for a message whose
---                 outcome is recorded (or that was given back), '0' for one still held
---   |held         the number of messages held (not done) in all records: status reads it, O(1) per
---                 node
+--   <ns>:inflight:<nodeId>|<token>   the claim's ids (a string; the "claim key"): 8-byte big-endian
+--                 signed integers, #0 the number of messages still held, #1 the claim's size n,
+--                 #(k+1) the id of message k, set to 0 once message k is done (recorded, or given
+--                 back). BITFIELD reads and writes one slot in place, so finishing one message of a
+--                 claim of 1,000 touches 8 bytes, not the claim's whole id table.
+--   the in-flight hash, field <token> (messages 1-32) and <token>#c (messages 32c+1 .. 32c+32):
+--                 the messages byte for byte, in chunks of DELIVERIES_CHUNK: an offsets table of
+--                 m entries of 10 digits (entry i = where message i starts, counted from the end of
+--                 the table), then the m messages one after another. Read only for a failure, a
+--                 retry or a requeue, and then only that message's chunk.
+--   |held         (a field of the hash) the number of messages held in all records: status reads
+--                 it, O(1) per node
 --
--- Why chunks: a script reads a hash field whole, and Redis copies a field into Lua at about 2 us
--- per KB. A finish whose outcomes come from many large claims (handlers that take a while, each
--- claim finishing over a second) read each claim's whole id table, and for a failure its whole
--- record (16 and about 100 bytes per message: 100 KB for a claim of 1,000), once per call. A chunk
--- bounds that to DELIVERIES_CHUNK messages whatever the claim's size.
---
--- A token is never empty, has no '|' or '#' and does not start with '{' (claim refuses such a
--- token), so no token names another record's field or '|held'. When every message of a chunk is
--- done, its three fields go. Finishing k outcomes of a chunk reads its ids and done flags (16 + 1
--- bytes per message) and rewrites the flags: the messages themselves are read only for a failure, a
--- retry or a requeue.
+-- A node's names cannot hold '|' (the configuration refuses it) and a token has no '|' or '#' and
+-- does not start with '{' (claim refuses such a token), so no claim key is another node's key, and
+-- no token names another record's field or '|held'. The claim key shares the hash's {ns} hash tag,
+-- so it lives in the same Cluster slot. When the last message of a claim is done, its claim key and
+-- its chunks go.
 --
 -- DELIVERIES_CHUNK, HELD_FIELD
--- deliveries_field(token, k)         the field of message k of a claim, and k's index in it
--- deliveries_namer()                 a deliveries_field for many outcomes: names built once each,
---                                    nil for a token with '#' (it names no claim)
+-- deliveries_key(inflight, token)    the claim key of a token
+-- deliveries_field(token, k)         the chunk field of message k of a claim, and k's index in it
+-- deliveries_chunk_size(n, field_k)  how many messages the chunk holding message k has in a claim of n
 -- deliveries_origin(field)           the claim token of a chunk field, and the claim index of the
 --                                    chunk's message 0 (message i of the chunk is index base + i)
--- deliveries_records(messages, ids, token)
+-- deliveries_records(messages, token)
 --                                    the HSET arguments (field, value, ...) of a new claim's chunks
--- deliveries_message(record, n, i)   message i (1-based) of a chunk of n messages
--- deliveries_id(ids, i)              id i of an ids value, as a number
--- deliveries_mark(inflight, marks)  marks = {{field, n, done, indices}, ...}: marks the distinct
---                                    indices as done in each chunk whose done value is done (nil:
---                                    none yet); deletes a chunk when all n are done. One HSET and
---                                    one HDEL for all of them. Returns nothing.
+-- deliveries_ids(ids)                the value of a new claim's key (ids: digit strings)
+-- deliveries_message(record, m, i)   message i (1-based) of a chunk of m messages
+-- deliveries_read(key, indices)      a typed read of a claim key: {held, n, ids} where ids[j] is the
+--                                    id of message indices[j] (0: done, or no such message), or nil
+--                                    and an error reply (wrong type). A missing key reads as held 0.
+-- deliveries_settle(inflight, settled)
+--                                    settled = {{claim = {key, token, held, n}, done = indices}}:
+--                                    marks each claim's distinct indices (ids not 0) as done; a claim
+--                                    that holds nothing more loses its key and chunks. One BITFIELD
+--                                    per claim still holding, one DEL and one HDEL for the others.
 -- deliveries_unhold(inflight, count) lowers |held by count, and drops it at 0 (an idle node's
 --                                    in-flight hash is gone, not left holding a zero)
--- deliveries_held(inflight, token)   {messages, indices} not done in a claim's chunks (empty if
---                                    none; field found = true when the record exists), indices as
---                                    the claim numbers them
+-- deliveries_held(inflight, token)   {messages, indices} not done in a claim (empty if none; field
+--                                    found = true when the claim exists), indices as the claim
+--                                    numbers them
+-- deliveries_all(inflight)           every claim of the node: {{token, key, held, n, ids, chunks}},
+--                                    ids[k] the id of message k (0: done), chunks[c] the chunk
+--                                    values (one HGETALL, one GET per claim); a claim key that is
+--                                    missing or not a string counts as nothing held
+-- deliveries_message_of(claim, k)    message k of a claim read by deliveries_all
 -- deliveries_requeue_all(inflight, queue)
 --                                    RPUSHes the not-done messages of every record to the consumer
 --                                    end of the queue, each claim's oldest message last (the next
---                                    taken); returns the count. The caller deletes the hash.
+--                                    taken), deletes the claim keys; returns the count. The caller
+--                                    deletes the hash.
 local DELIVERIES_CHUNK = 32
 local HELD_FIELD = '|held'
+-- a whole claim key is read with GET (and decoded with one struct.unpack per 1,000 ids) when a call
+-- names at least this many of its messages; fewer are read slot by slot with BITFIELD_RO
+local DELIVERIES_READ_WHOLE = 16
+
+local function deliveries_key(inflight, token)
+  return inflight .. '|' .. token
+end
 
 local function deliveries_chunk_name(token, c)
   if c == 0 then
@@ -65,27 +77,9 @@ local function deliveries_field(token, k)
   return deliveries_chunk_name(token, c), k - c * DELIVERIES_CHUNK
 end
 
--- for a call that names many outcomes: builds each chunk's name once, and tests each token for '#'
--- once (such a token names no claim and no chunk: claim refuses it)
-local function deliveries_namer()
-  local names = {}
-  return function(token, k)
-    local chunks = names[token]
-    if chunks == nil then
-      chunks = not string.find(token, '#', 1, true) and {}
-      names[token] = chunks
-    end
-    if not chunks then
-      return nil
-    end
-    local c = (k - 1 - (k - 1) % DELIVERIES_CHUNK) / DELIVERIES_CHUNK
-    local name = chunks[c]
-    if not name then
-      name = deliveries_chunk_name(token, c)
-      chunks[c] = name
-    end
-    return name, k - c * DELIVERIES_CHUNK
-  end
+local function deliveries_chunk_size(n, k)
+  local first = k - (k - 1) % DELIVERIES_CHUNK
+  return math.min(DELIVERIES_CHUNK, n - first + 1)
 end
 
 local function deliveries_origin(field)
@@ -96,79 +90,123 @@ local function deliveries_origin(field)
   return token, tonumber(c) * DELIVERIES_CHUNK
 end
 
-local function deliveries_records(messages, ids, token)
+local function deliveries_records(messages, token)
   local args = {}
   for first = 1, #messages, DELIVERIES_CHUNK do
     local last = math.min(first + DELIVERIES_CHUNK - 1, #messages)
-    local n = last - first + 1
     local offsets = {}
     local at = 0
     for i = first, last do
       offsets[i - first + 1] = at
       at = at + #messages[i]
     end
-    local field = deliveries_field(token, first)
-    -- a chunk's offsets (and ids) in one string.format of the format repeated n times: a C call
-    -- per chunk instead of one per message
-    args[#args + 1] = field
-    args[#args + 1] = string.format(string.rep('%010d', n), unpack(offsets)) .. table.concat(messages, '', first, last)
-    args[#args + 1] = field .. '|ids'
-    args[#args + 1] = string.format(string.rep('%16s', n), unpack(ids, first, last))
+    -- a chunk's offsets in one string.format of the format repeated m times: a C call per chunk
+    -- instead of one per message
+    args[#args + 1] = deliveries_field(token, first)
+    args[#args + 1] = string.format(string.rep('%010d', last - first + 1), unpack(offsets))
+      .. table.concat(messages, '', first, last)
   end
   return args
 end
 
-local function deliveries_message(record, n, i)
-  local base = n * 10
+-- struct.pack takes digit strings as numbers (exact up to 2^53, as every id is)
+local function deliveries_ids(ids)
+  local parts = {struct.pack('>i8i8', #ids, #ids)}
+  for first = 1, #ids, 500 do
+    local last = math.min(first + 499, #ids)
+    parts[#parts + 1] = struct.pack('>' .. string.rep('i8', last - first + 1), unpack(ids, first, last))
+  end
+  return table.concat(parts)
+end
+
+local function deliveries_message(record, m, i)
+  local base = m * 10
   local from = base + tonumber(string.sub(record, i * 10 - 9, i * 10)) + 1
   local to = #record
-  if i < n then
+  if i < m then
     to = base + tonumber(string.sub(record, i * 10 + 1, i * 10 + 10))
   end
   return string.sub(record, from, to)
 end
 
-local function deliveries_id(ids, i)
-  return tonumber(string.sub(ids, i * 16 - 15, i * 16))
-end
-
--- each mark is {field, n, done, indices}: the chunk's done flags become set, and writes them in one
--- HSET (the chunks still holding something) and one HDEL (the chunks now all done)
-local function deliveries_mark(inflight, marks)
-  local sets, dels = {}, {}
-  for m = 1, #marks do
-    local field, n, done, list = marks[m][1], marks[m][2], marks[m][3], marks[m][4]
-    if not done and #list == n then
-      -- the common case of a chunk finished in one call: nothing to sort or build
-      dels[#dels + 1] = field
-      dels[#dels + 1] = field .. '|ids'
-    else
-      done = done or string.rep('0', n)
-      table.sort(list)
-      local parts, from = {}, 1
-      for j = 1, #list do
-        local i = list[j]
-        parts[#parts + 1] = string.sub(done, from, i - 1)
-        parts[#parts + 1] = '1'
-        from = i + 1
-      end
-      parts[#parts + 1] = string.sub(done, from)
-      done = table.concat(parts)
-      if string.find(done, '0', 1, true) then
-        sets[#sets + 1] = field .. '|done'
-        sets[#sets + 1] = done
-      else
-        dels[#dels + 1] = field
-        dels[#dels + 1] = field .. '|ids'
-        dels[#dels + 1] = field .. '|done'
-      end
+-- the ids of a whole claim value, ids[k] for message k (1-based), one struct.unpack per 1,000
+local function deliveries_decode(value)
+  local count = math.floor(#value / 8)
+  local slots = {}
+  local at = 1
+  for first = 0, count - 1, 1000 do
+    local last = math.min(first + 999, count - 1)
+    local got = {struct.unpack('>' .. string.rep('i8', last - first + 1), value, at)}
+    at = got[#got]
+    for j = 1, last - first + 1 do
+      slots[first + j] = got[j]
     end
   end
-  for i = 1, #sets, 1000 do
-    redis.call('HSET', inflight, unpack(sets, i, math.min(i + 999, #sets)))
+  local ids = {}
+  for k = 1, count - 2 do
+    ids[k] = slots[k + 2]
   end
-  for i = 1, #dels, 999 do
-    redis.call('HDEL', inflight, unpack(dels, i, math.min(i + 998, #dels)))
+  return slots[1] or 0, slots[2] or 0, ids
+end
+
+local function deliveries_read(key, indices)
+  if #indices >= DELIVERIES_READ_WHOLE then
+    local value, refused = typed_read('string', 'GET', key)
+    if refused then
+      return nil, refused
+    end
+    local held, n, all = deliveries_decode(value or '')
+    local ids = {}
+    for j = 1, #indices do
+      ids[j] = all[indices[j]] or 0
+    end
+    return {held, n, ids}
+  end
+  local ops = {'GET', 'i64', '#0', 'GET', 'i64', '#1'}
+  for j = 1, #indices do
+    ops[#ops + 1] = 'GET'
+    ops[#ops + 1] = 'i64'
+    ops[#ops + 1] = '#' .. (indices[j] + 1)
+  end
+  local got, refused = typed_read('string', 'BITFIELD_RO', key, unpack(ops))
+  if refused then
+    return nil, refused
+  end
+  local ids = {}
+  for j = 1, #indices do
+    ids[j] = got[j + 2]
+  end
+  return {got[1], got[2], ids}
+end
+
+-- settled = {{claim = {key, token, held, n}, done = indices}, ...}: each claim's keys and chunks
+-- go when nothing of it stays held (one DEL and one HDEL for all of those), and the others get
+-- their marks and count in one BITFIELD each
+local function deliveries_settle(inflight, settled)
+  local keys, fields = {}, {}
+  for _, s in ipairs(settled) do
+    local claim, done = s.claim, s.done
+    if claim.held - #done <= 0 then
+      keys[#keys + 1] = claim.key
+      for first = 1, claim.n, DELIVERIES_CHUNK do
+        fields[#fields + 1] = deliveries_field(claim.token, first)
+      end
+    else
+      local ops = {'SET', 'i64', '#0', claim.held - #done}
+      for j = 1, #done do
+        ops[#ops + 1] = 'SET'
+        ops[#ops + 1] = 'i64'
+        ops[#ops + 1] = '#' .. (done[j] + 1)
+        ops[#ops + 1] = 0
+      end
+      redis.call('BITFIELD', claim.key, unpack(ops))
+    end
+  end
+  for i = 1, #keys, 1000 do
+    redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys)))
+  end
+  for i = 1, #fields, 1000 do
+    redis.call('HDEL', inflight, unpack(fields, i, math.min(i + 999, #fields)))
   end
 end
 
@@ -178,74 +216,102 @@ local function deliveries_unhold(inflight, count)
   end
 end
 
+-- the chunk values of a claim of n messages, chunks[c] for chunk c (0-based), false when missing
+local function deliveries_chunks(inflight, token, n)
+  local fields = {}
+  for first = 1, n, DELIVERIES_CHUNK do
+    fields[#fields + 1] = deliveries_field(token, first)
+  end
+  if #fields == 0 then
+    return {}
+  end
+  local values = redis.call('HMGET', inflight, unpack(fields))
+  local chunks = {}
+  for c = 1, #values do
+    chunks[c - 1] = values[c]
+  end
+  return chunks
+end
+
+local function deliveries_message_of(claim, k)
+  local c = (k - 1 - (k - 1) % DELIVERIES_CHUNK) / DELIVERIES_CHUNK
+  local record = claim.chunks[c]
+  if not record then
+    return nil
+  end
+  return deliveries_message(record, deliveries_chunk_size(claim.n, k), k - c * DELIVERIES_CHUNK)
+end
+
 -- A repeated token is a claim whose answer never came: the worker got none of its messages, so
--- none was finished and every chunk is still there; the chunks are read until one is missing.
+-- none was finished and the claim is there whole.
 local function deliveries_held(inflight, token)
+  local value = redis.call('GET', deliveries_key(inflight, token))
+  if not value then
+    return {{}, {}, found = false}
+  end
+  local held, n, ids = deliveries_decode(value)
+  local claim = {n = n, chunks = deliveries_chunks(inflight, token, n)}
   local messages, indices = {}, {}
-  local found = false
-  local k = 1
-  while true do
-    local field = deliveries_field(token, k)
-    local fields = redis.call('HMGET', inflight, field, field .. '|ids', field .. '|done')
-    local record, ids, done = fields[1], fields[2], fields[3]
-    if not record or not ids then
-      break
-    end
-    found = true
-    local n = #ids / 16
-    for i = 1, n do
-      if not done or string.byte(done, i) ~= 49 then
-        messages[#messages + 1] = deliveries_message(record, n, i)
-        indices[#indices + 1] = k + i - 1
+  for k = 1, n do
+    if ids[k] ~= 0 then
+      local message = deliveries_message_of(claim, k)
+      if message then
+        messages[#messages + 1] = message
+        indices[#indices + 1] = k
       end
     end
-    if n < DELIVERIES_CHUNK then
-      break
-    end
-    k = k + DELIVERIES_CHUNK
   end
-  return {messages, indices, found = found}
+  return {messages, indices, found = true}
+end
+
+local function deliveries_all(inflight)
+  local all = redis.call('HGETALL', inflight)
+  local claims, byToken = {}, {}
+  for i = 1, #all, 2 do
+    local field = all[i]
+    if not string.find(field, '|', 1, true) then
+      local token, base = deliveries_origin(field)
+      local claim = byToken[token]
+      if not claim then
+        claim = {token = token, key = deliveries_key(inflight, token), chunks = {}}
+        byToken[token] = claim
+        claims[#claims + 1] = claim
+      end
+      claim.chunks[base / DELIVERIES_CHUNK] = all[i + 1]
+    end
+  end
+  local found = {}
+  for _, claim in ipairs(claims) do
+    local value = redis.pcall('GET', claim.key)
+    if type(value) == 'string' then
+      claim.held, claim.n, claim.ids = deliveries_decode(value)
+      found[#found + 1] = claim
+    end
+  end
+  -- in token order, so that what a requeue pushes does not depend on the hash's order
+  table.sort(found, function(a, b) return a.token < b.token end)
+  return found
 end
 
 local function deliveries_requeue_all(inflight, queue)
-  local all = redis.call('HGETALL', inflight)
-  local values = {}
-  local fields = {}
-  for i = 1, #all, 2 do
-    values[all[i]] = all[i + 1]
-    if not string.find(all[i], '|', 1, true) then
-      fields[#fields + 1] = all[i]
-    end
-  end
-  -- a claim's chunks newest first, so that its oldest message is pushed last (the next taken)
-  local tokenOf, baseOf = {}, {}
-  for _, field in ipairs(fields) do
-    tokenOf[field], baseOf[field] = deliveries_origin(field)
-  end
-  table.sort(fields, function(a, b)
-    if tokenOf[a] ~= tokenOf[b] then
-      return tokenOf[a] < tokenOf[b]
-    end
-    return baseOf[a] > baseOf[b]
-  end)
   local moved = 0
-  for _, field in ipairs(fields) do
-    local record = values[field]
-    local ids = values[field .. '|ids']
-    if ids then
-      local n = #ids / 16
-      local done = values[field .. '|done']
-      local back = {}
-      for i = n, 1, -1 do
-        if not done or string.byte(done, i) ~= 49 then
-          back[#back + 1] = deliveries_message(record, n, i)
-        end
+  local keys = {}
+  for _, claim in ipairs(deliveries_all(inflight)) do
+    keys[#keys + 1] = claim.key
+    -- newest first, so that the claim's oldest message is pushed last (the next taken)
+    local back = {}
+    for k = claim.n, 1, -1 do
+      if claim.ids[k] and claim.ids[k] ~= 0 then
+        back[#back + 1] = deliveries_message_of(claim, k)
       end
-      for i = 1, #back, 1000 do
-        redis.call('RPUSH', queue, unpack(back, i, math.min(i + 999, #back)))
-      end
-      moved = moved + #back
     end
+    for i = 1, #back, 1000 do
+      redis.call('RPUSH', queue, unpack(back, i, math.min(i + 999, #back)))
+    end
+    moved = moved + #back
+  end
+  for i = 1, #keys, 1000 do
+    redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys)))
   end
   return moved
 end

@@ -37,57 +37,60 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
     return redis.error_reply('ERR redfleet: ' .. K.seq .. ' is not an integer; nothing was changed')
   end
 
-  -- the records (chunks, lib/deliveries.lua) named, each read once: its ids and done flags (the
-  -- messages only when needed). fieldOf[k], localOf[k]: outcome k's chunk and its index there
-  local tokens, byToken = {}, {}
-  local fieldOf, localOf = {}, {}
-  local name = deliveries_namer()
+  -- the claims named (lib/deliveries.lua), each read once: the ids of the messages named, and how
+  -- many it still holds (the messages themselves only when needed). claimOf[k], indexOf[k]: outcome
+  -- k's claim and its index there
+  local claims, byToken = {}, {}
+  local claimOf, indexOf = {}, {}
   for k = 1, count do
     local token = argv[first - 4 + 4 * k]
     local index = tonumber(argv[first - 3 + 4 * k])
-    local field = token
-    if index and index >= 1 and index % 1 == 0 then
-      field, index = name(token, index)
+    local r = byToken[token]
+    if r == nil then
+      -- a token that names no claim (claim refuses it): its outcomes are dropped below
+      r = token ~= '' and not string.find(token, '[|#]') and string.byte(token, 1) ~= 123
+        and {token = token, key = deliveries_key(K.inflight, token), indices = {}, at = {}, chunks = {}}
+      byToken[token] = r
+      if r then claims[#claims + 1] = r end
     end
-    -- '|' is no record: an outcome of a token that names none is dropped below
-    field = field or '|'
-    fieldOf[k], localOf[k] = field, index
-    if not byToken[field] then
-      byToken[field] = {}
-      tokens[#tokens + 1] = field
+    -- an index beyond any claim's size is no message: BITFIELD would refuse its offset
+    if r and index and index >= 1 and index <= 33554431 and index % 1 == 0 then
+      claimOf[k], indexOf[k] = r, index
+      if not r.at[index] then
+        r.indices[#r.indices + 1] = index
+        r.at[index] = #r.indices
+      end
     end
   end
-  local fields = {HELD_FIELD}
-  for i = 1, #tokens do
-    fields[#fields + 1] = tokens[i] .. '|ids'
-    fields[#fields + 1] = tokens[i] .. '|done'
-  end
-  local stored
-  stored, refused = typed_read('hash', 'HMGET', K.inflight, unpack(fields))
+  local heldField
+  heldField, refused = typed_read('hash', 'HGET', K.inflight, HELD_FIELD)
   if refused then
     return refused
   end
-  if stored[1] and not string.match(stored[1], '^%-?%d+$') then
+  if heldField and not string.match(heldField, '^%-?%d+$') then
     return redis.error_reply('ERR redfleet: field ' .. HELD_FIELD .. ' of ' .. K.inflight .. ' is not an integer; nothing was changed')
   end
-  for i = 1, #tokens do
-    local r = byToken[tokens[i]]
-    r.ids, r.done, r.marks, r.list = stored[2 * i], stored[2 * i + 1], {}, {}
-    if r.ids and tokens[i] ~= '' and not string.find(tokens[i], '|', 1, true) then
-      r.n = #r.ids / 16
-    else
-      r.n = 0
+  for i = 1, #claims do
+    local r = claims[i]
+    local read
+    read, refused = deliveries_read(r.key, r.indices)
+    if refused then
+      return refused
     end
+    r.held, r.n, r.ids, r.done = read[1], read[2], read[3], {}
   end
 
   -- per outcome k: its record, index, id and attempt (nil record: not held, dropped)
-  local recordOf, indexOf, idOf, attemptOf, reasons = {}, {}, {}, {}, {}
+  local recordOf, idOf, attemptOf, reasons = {}, {}, {}, {}
   local function raw_of(k)
-    local r = recordOf[k]
-    if not r.record then
-      r.record = redis.call('HGET', K.inflight, r.token)
+    local r, index = recordOf[k], indexOf[k]
+    local field, i = deliveries_field(r.token, index)
+    local record = r.chunks[field]
+    if not record then
+      record = redis.call('HGET', K.inflight, field)
+      r.chunks[field] = record
     end
-    return deliveries_message(r.record, r.n, indexOf[k])
+    return deliveries_message(record, deliveries_chunk_size(r.n, index), i)
   end
 
   local present = {}
@@ -97,27 +100,24 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   local malformed, dropped = 0, 0
   local errors = {}
   for k = 1, count do
-    local token = fieldOf[k]
-    local r = byToken[token]
-    local i = localOf[k]
-    if r.n == 0 or not i or i < 1 or i > r.n or i % 1 ~= 0 or r.marks[i]
-        or (r.done and string.byte(r.done, i) == 49) then
+    local r, i = claimOf[k], indexOf[k]
+    local n = r and r.ids[r.at[i]]
+    if not n or n == 0 then
       dropped = dropped + 1
     else
-      r.token = token
-      r.marks[i] = true
-      r.list[#r.list + 1] = i
-      recordOf[k], indexOf[k] = r, i
+      -- done within this call: a second outcome of the same delivery is dropped
+      r.ids[r.at[i]] = 0
+      r.done[#r.done + 1] = i
+      recordOf[k] = r
       local a = tonumber(argv[first - 2 + 4 * k])
       attemptOf[k] = (a and a >= 1 and a % 1 == 0) and a or 1
       reasons[k] = argv[first - 1 + 4 * k]
       -- a whole number in 1..seq: no audit bit beyond what the generator handed out (claim has
       -- checked the id's form; this bounds the bitmap even for a record written by hand)
-      local n = deliveries_id(r.ids, i)
       idOf[k] = n
       held = held + 1
-      if n then present[#present + 1] = n end
-      if reasons[k] == 'malformed' or not n or n < 1 or n > seq or n % 1 ~= 0 then
+      present[#present + 1] = n
+      if reasons[k] == 'malformed' or n < 1 or n > seq then
         malformed = malformed + 1
         errors[#errors + 1] = cjson.encode({error = 'malformed', raw = raw_of(k), node = node, at = now})
       elseif reasons[k] ~= '' and attempts > 1 and attemptOf[k] < attempts and entry_next_attempt(raw_of(k), 2) then
@@ -230,14 +230,14 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   if retried > 0 then redis.call('HINCRBY', K.stats, 'retried', retried) end
   -- last: the deliveries are marked done only once everything about them is written; a call that
   -- fails half way leaves them held, to be finished again (or requeued), not lost
-  local marks = {}
-  for t = 1, #tokens do
-    local r = byToken[tokens[t]]
-    if #r.list > 0 then
-      marks[#marks + 1] = {tokens[t], r.n, r.done, r.list}
+  local settled = {}
+  for i = 1, #claims do
+    local r = claims[i]
+    if #r.done > 0 then
+      settled[#settled + 1] = {claim = r, done = r.done}
     end
   end
-  deliveries_mark(K.inflight, marks)
+  deliveries_settle(K.inflight, settled)
   deliveries_unhold(K.inflight, held)
   return {processed + malformed, dropped, duplicates, retried}
 end

@@ -24,7 +24,7 @@ public final class AclRules {
   /** Commands called inside the scripts under src/main/resources/lua/. */
   public static final List<String> SCRIPT_COMMANDS = List.of(
       "time", "type", "get", "set", "del", "exists", "incr", "pexpire", "pttl", "getrange", "setrange", "getbit",
-      "bitfield", "lpush", "rpush", "lpop", "rpop", "lrem", "llen", "lrange",
+      "bitfield", "bitfield_ro", "lpush", "rpush", "lpop", "rpop", "lrem", "llen", "lrange",
       "hget", "hset", "hmget", "hgetall", "hdel", "hincrby", "hlen", "hvals", "hkeys",
       "zadd", "zrem", "zcard", "zrange", "zrangebyscore", "zscore", "zremrangebyscore", "info");
 

@@ -157,6 +157,16 @@ public final class Keys {
     return data + "inflight:" + nodeId;
   }
 
+  /**
+   * String: the ids of claim {@code token} of a node and how many of them it still holds (8-byte
+   * integers; lua/lib/deliveries.lua has the layout). The scripts derive it from {@link
+   * #inflight(String)}: the node's in-flight hash, {@code |} and the token (a node name has no
+   * {@code |}, so no claim's key is another node's).
+   */
+  public String inflightClaim(String nodeId, String token) {
+    return inflight(nodeId) + "|" + token;
+  }
+
   /** The keys {@code requeue-node.lua} takes for one node, in its order. */
   public List<String> requeueNode(String nodeId) {
     return List.of(members(), landing(nodeId), inflight(nodeId), queue(), stats(), claims(nodeId));

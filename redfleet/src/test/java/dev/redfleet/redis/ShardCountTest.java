@@ -72,7 +72,7 @@ class ShardCountTest extends RedisTestBase {
     redis.call("SET", redis.keys.format(), "4/4");
     redis.call("ZADD", redis.keys.nodes(), "1", "old-node");
     assertThatThrownBy(() -> check(4)).isInstanceOf(DataFormat.MismatchException.class)
-        .hasMessageContaining("holds fleet state in data format '4/4', this release reads and writes format 7/4");
+        .hasMessageContaining("holds fleet state in data format '4/4', this release reads and writes format " + DataFormat.SHARDED + "/4");
     assertThat(redis.string("GET", redis.keys.format())).isEqualTo("4/4");
     // once no node of it is a member, it takes this release's format
     redis.call("ZREM", redis.keys.nodes(), "old-node");

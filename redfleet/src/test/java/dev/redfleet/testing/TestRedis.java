@@ -222,8 +222,8 @@ public final class TestRedis implements AutoCloseable {
 
   /**
    * Writes a delivery record by hand, in the layout of lua/lib/deliveries.lua, as claim writes it:
-   * {@code messages} held by {@code node} under claim {@code token}, whose ids are given, in chunks
-   * of {@link #CHUNK}.
+   * {@code messages} held by {@code node} under claim {@code token}, whose ids are given: the
+   * messages in chunks of {@link #CHUNK} in the in-flight hash, the ids in the claim's key.
    */
   public void holdByHand(String node, String token, List<String> ids, List<String> messages) {
     List<Object> args = new java.util.ArrayList<>();
@@ -231,56 +231,77 @@ public final class TestRedis implements AutoCloseable {
     for (int first = 0; first < messages.size(); first += CHUNK) {
       StringBuilder offsets = new StringBuilder();
       StringBuilder body = new StringBuilder();
-      StringBuilder padded = new StringBuilder();
       for (int i = first; i < Math.min(first + CHUNK, messages.size()); i++) {
         offsets.append(String.format(java.util.Locale.ROOT, "%010d", body.length()));
         body.append(messages.get(i));
-        padded.append(String.format(java.util.Locale.ROOT, "%16s", ids.get(i)));
         deliveries.put(token + "|" + ids.get(i), new int[] {i + 1, attemptOf(messages.get(i))});
       }
-      String field = chunkField(token, first / CHUNK);
-      args.addAll(List.of(field, offsets.toString() + body, field + "|ids", padded.toString()));
+      args.addAll(List.of(chunkField(token, first / CHUNK), offsets.toString() + body));
     }
     call("HSET", args.toArray());
+    List<Object> slots = new java.util.ArrayList<>(List.of(keys.inflightClaim(node, token),
+        "SET", "i64", "#0", messages.size(), "SET", "i64", "#1", messages.size()));
+    for (int i = 0; i < ids.size(); i++) {
+      slots.addAll(List.of("SET", "i64", "#" + (i + 2), ids.get(i)));
+    }
+    call("BITFIELD", slots.toArray());
     call("HINCRBY", keys.inflight(node), "|held", messages.size());
   }
 
   /**
-   * Takes from {@code node} every delivery record that holds message {@code id} (all the chunks of
-   * its claim), as the reaper takes a node's records (without putting them back in the queue).
+   * The slots of claim {@code token}'s key on {@code node}: [0] the messages it still holds, [1] its
+   * size n, [k + 1] the id of message k (0 once done). Empty when the claim is gone.
+   */
+  public long[] claimSlots(String node, String token) {
+    Response value = call("GET", keys.inflightClaim(node, token));
+    if (value == null) {
+      return new long[0];
+    }
+    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(value.toBuffer().getBytes());
+    long[] slots = new long[bytes.remaining() / 8];
+    for (int i = 0; i < slots.length; i++) {
+      slots[i] = bytes.getLong();
+    }
+    return slots;
+  }
+
+  /** The claim tokens that have a record in {@code node}'s in-flight hash. */
+  public java.util.Set<String> claimTokens(String node) {
+    java.util.Set<String> tokens = new java.util.LinkedHashSet<>();
+    for (Response field : call("HKEYS", keys.inflight(node))) {
+      String name = field.toString();
+      if (!name.contains("|")) {
+        int hash = name.indexOf('#');
+        tokens.add(hash < 0 ? name : name.substring(0, hash));
+      }
+    }
+    return tokens;
+  }
+
+  /**
+   * Takes from {@code node} every delivery record that holds message {@code id} (its claim key and
+   * all its chunks), as the reaper takes a node's records (without putting them back in the queue).
    * Returns the number of records (claims) taken.
    */
   public long dropRecordsOf(String node, String id) {
-    java.util.Set<String> claims = new java.util.LinkedHashSet<>();
-    for (Response field : call("HKEYS", keys.inflight(node))) {
-      String name = field.toString();
-      if (!name.endsWith("|ids")) {
+    long taken = 0;
+    for (String token : claimTokens(node)) {
+      long[] slots = claimSlots(node, token);
+      boolean holds = false;
+      for (int k = 2; k < slots.length; k++) {
+        holds |= Long.toString(slots[k]).equals(id);
+      }
+      if (!holds) {
         continue;
       }
-      String ids = string("HGET", keys.inflight(node), name);
-      for (int i = 0; i + 16 <= ids.length(); i += 16) {
-        if (ids.substring(i, i + 16).trim().equals(id)) {
-          String chunk = name.substring(0, name.length() - 4);
-          int hash = chunk.indexOf('#');
-          claims.add(hash < 0 ? chunk : chunk.substring(0, hash));
-          break;
-        }
+      taken++;
+      for (int c = 0; c * CHUNK < slots[1]; c++) {
+        call("HDEL", keys.inflight(node), chunkField(token, c));
       }
+      call("DEL", keys.inflightClaim(node, token));
+      call("HINCRBY", keys.inflight(node), "|held", -slots[0]);
     }
-    for (String token : claims) {
-      for (int c = 0; ; c++) {
-        String field = chunkField(token, c);
-        String ids = string("HGET", keys.inflight(node), field + "|ids");
-        if (ids == null) {
-          break;
-        }
-        String done = string("HGET", keys.inflight(node), field + "|done");
-        long held = done == null ? ids.length() / 16 : done.chars().filter(ch -> ch == '0').count();
-        call("HDEL", keys.inflight(node), field, field + "|ids", field + "|done");
-        call("HINCRBY", keys.inflight(node), "|held", -held);
-      }
-    }
-    return claims.size();
+    return taken;
   }
 
   /**
@@ -296,25 +317,19 @@ public final class TestRedis implements AutoCloseable {
     }
     int index = 0;
     int attempt = 1;
-    for (int c = 0; index == 0; c++) {
-      String field = chunkField(token, c);
-      String ids = string("HGET", keys.inflight(node), field + "|ids");
-      if (ids == null) {
-        break;
-      }
-      int n = ids.length() / 16;
-      int at = 0;
-      for (int i = 0; i < n && at == 0; i++) {
-        if (ids.substring(i * 16, i * 16 + 16).trim().equals(id)) {
-          at = i + 1;
+    long[] slots = claimSlots(node, token);
+    for (int k = 1; k + 1 < slots.length && index == 0; k++) {
+      if (Long.toString(slots[k + 1]).equals(id)) {
+        int c = (k - 1) / CHUNK;
+        int at = k - c * CHUNK;
+        int n = (int) Math.min(CHUNK, slots[1] - (long) c * CHUNK);
+        String record = string("HGET", keys.inflight(node), chunkField(token, c));
+        if (record != null) {
+          index = k;
+          int from = n * 10 + Integer.parseInt(record.substring(at * 10 - 10, at * 10));
+          int to = at < n ? n * 10 + Integer.parseInt(record.substring(at * 10, at * 10 + 10)) : record.length();
+          attempt = attemptOf(record.substring(from, to));
         }
-      }
-      String record = string("HGET", keys.inflight(node), field);
-      if (at > 0 && record != null) {
-        index = c * CHUNK + at;
-        int from = n * 10 + Integer.parseInt(record.substring(at * 10 - 10, at * 10));
-        int to = at < n ? n * 10 + Integer.parseInt(record.substring(at * 10, at * 10 + 10)) : record.length();
-        attempt = attemptOf(record.substring(from, to));
       }
     }
     return List.of(token, Integer.toString(index), Integer.toString(attempt), outcome);

@@ -93,6 +93,48 @@ class DeliveryChunksScriptTest extends RedisTestBase {
   }
 
   @Test
+  void theClaimsIdsAreMarkedDoneInPlaceAndTheClaimGoesWithItsLastMessage() {
+    long[] slots = redis.claimSlots(NODE, TOKEN);
+    assertThat(slots).hasSize(102);
+    assertThat(slots[0]).as("held").isEqualTo(100);
+    assertThat(slots[1]).as("size").isEqualTo(100);
+    assertThat(slots[2]).as("message 1's id").isEqualTo(1);
+    assertThat(slots[101]).as("message 100's id").isEqualTo(100);
+
+    // fewer than 16 outcomes of the claim: read slot by slot
+    finish(TOKEN, 3, "", 64, "");
+    slots = redis.claimSlots(NODE, TOKEN);
+    assertThat(slots[0]).isEqualTo(98);
+    assertThat(slots[4]).isZero();
+    assertThat(slots[65]).isZero();
+    assertThat(slots[5]).isEqualTo(4);
+
+    // 20 outcomes of the claim in one call, one of them done already: the claim is read whole
+    Object[] twenty = new Object[40];
+    for (int j = 0; j < 20; j++) {
+      twenty[2 * j] = j + 1;
+      twenty[2 * j + 1] = "";
+    }
+    Response done = finish(TOKEN, twenty);
+    assertThat(done.get(0).toLong()).as("recorded").isEqualTo(19);
+    assertThat(done.get(1).toLong()).as("dropped: 3 was done").isEqualTo(1);
+    assertThat(redis.claimSlots(NODE, TOKEN)[0]).isEqualTo(79);
+
+    // an index no claim can have is dropped, not refused (BITFIELD would refuse its offset)
+    assertThat(finish(TOKEN, 99_999_999_999L, "").get(1).toLong()).isEqualTo(1);
+
+    Object[] rest = new Object[2 * 80];
+    for (int j = 0; j < 80; j++) {
+      rest[2 * j] = 21 + j;
+      rest[2 * j + 1] = "";
+    }
+    assertThat(finish(TOKEN, rest).get(0).toLong()).as("64 was done").isEqualTo(79);
+    assertThat(redis.claimSlots(NODE, TOKEN)).as("the claim's key is gone").isEmpty();
+    assertThat(redis.number("EXISTS", k().inflight(NODE))).as("and its chunks and |held").isZero();
+    assertThat(redis.audited()).isEqualTo(100);
+  }
+
+  @Test
   void aRepeatedTokenAnswersWithEveryMessageNotDoneAndItsIndexInTheClaim() {
     finish(TOKEN, 1, "", 40, "", 64, "", 65, "");
     Response replay = claim(TOKEN, 200);

@@ -69,7 +69,8 @@ class FinishClaimScriptTest extends RedisTestBase {
     assertThat(redis.audited()).isEqualTo(2);
     assertThat(redis.number("LLEN", k().errors())).isEqualTo(1);
     assertThat(redis.held(NODE)).as("t1's record gone, t2's holds 3").isEqualTo(3);
-    assertThat(redis.call("HGET", k().inflight(NODE), "t1|ids")).isNull();
+    assertThat(redis.call("HGET", k().inflight(NODE), "t1")).isNull();
+    assertThat(redis.claimSlots(NODE, "t1")).isEmpty();
     assertThat(redis.number("LLEN", k().landing(NODE))).isZero();
     assertThat(redis.number("LLEN", k().queue())).isEqualTo(5);
   }

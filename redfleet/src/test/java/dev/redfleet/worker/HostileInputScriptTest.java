@@ -267,6 +267,14 @@ class HostileInputScriptTest extends RedisTestBase {
       breakKey(key);
       assertRefusedAndNothingChanged(() -> finish("5", "boom", "6", ""));
     }
+    // a claim's key (its ids, written by claim beside the in-flight hash) is read before any write
+    redis.call("FLUSHALL");
+    generatorState();
+    busyFleet();
+    breakKey(k().inflightClaim(NODE, tokenOf.get("6")));
+    assertRefusedAndNothingChanged(() -> finish("5", "boom", "6", ""));
+    assertThatThrownBy(() -> finish("5", "boom", "6", ""))
+        .hasMessageContaining("WRONGTYPE redfleet: " + k().inflightClaim(NODE, tokenOf.get("6")) + " is a ");
     redis.call("FLUSHALL");
     generatorState();
     busyFleet();
