@@ -1,10 +1,11 @@
--- claim: take messages into a node's in-flight hash as one delivery record under the claim's token
+-- claim: take messages into a node's in-flight records as one delivery record under the claim's token
 -- (layout in lib/deliveries.lua). Everything BLMOVE landed in the node's landing list is taken,
 -- plus up to ARGV[2] more straight from the queue, in one call.
 --
 -- KEYS[1]  <ns>:queue
 -- KEYS[2]  <ns>:landing:<nodeId>
--- KEYS[3]  <ns>:inflight:<nodeId>
+-- KEYS[3]  <ns>:inflight:<nodeId>  (and the claim's key <ns>:inflight:<nodeId>|<token>, derived
+--                        from it: not declared, same {ns} hash tag, same Cluster slot)
 -- KEYS[4]  <ns>:nodes    the members (with shards, the shard's own copy, Keys.members): the claim
 --                        doubles as a heartbeat, so a node that holds work is always known
 -- KEYS[5]  <ns>:errors

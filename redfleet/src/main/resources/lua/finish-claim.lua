@@ -6,7 +6,7 @@
 -- are small and the call's fixed cost is most of its cost. The shared code is lib/finish-outcomes.lua
 -- and lib/claim-batch.lua.
 --
--- KEYS[1]  <ns>:inflight:<nodeId>
+-- KEYS[1]  <ns>:inflight:<nodeId>  (and its claim keys <ns>:inflight:<nodeId>|<token>: not declared)
 -- KEYS[2]  <ns>:errors
 -- KEYS[3]  <ns>:stats
 -- KEYS[4]  <ns>:audit    the audit prefix (lib/audit.lua)

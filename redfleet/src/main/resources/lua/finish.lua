@@ -1,14 +1,16 @@
 -- finish: record the outcomes of finished messages, each exactly once, or schedule a retry. An
 -- outcome names its delivery: the claim token the message was taken under and its index in that
 -- claim's record (lib/deliveries.lua). It counts only if that very delivery is still held in the
--- node's in-flight hash (the record exists and the message is not done). Anything else is dropped
+-- node's in-flight records (the claim exists and the message is not done). Anything else is dropped
 -- and counted as 'stale_dropped': a message reaped meanwhile (its node was thought dead, another
 -- worker owns it now), and an outcome re-sent after its answer was lost (the same id may be back
 -- in this hash meanwhile, as another delivery under another token: the retry of a failed attempt,
 -- a requeued message claimed again).
--- Cost is O(outcomes) plus, per record named, one read of its ids and done flags and one rewrite
--- of the flags (or the record's deletion once all its messages are done); the messages themselves
--- are read only for a failure, a retry, a duplicate or a malformed entry. Never a list scan.
+-- Cost is O(outcomes) plus, per claim named, one read of its claim key (the named slots, or the
+-- whole key for 16 or more) and one write (the marks, or the claim's deletion once all its
+-- messages are done); the messages themselves are read only for a failure, a retry, a duplicate
+-- or a malformed entry. Never a list scan. The claim keys <ns>:inflight:<nodeId>|<token> are
+-- derived from KEYS[1] (not declared: same {ns} hash tag, same Cluster slot).
 --
 -- KEYS[1]  <ns>:inflight:<nodeId>
 -- KEYS[2]  <ns>:errors
@@ -41,7 +43,7 @@
 -- counter is not an integer: the reads it needs anyway are the type checks of stats, seq, inflight
 -- and the audit counts; errors, delayed, delayed:ids and the audit segments get a TYPE probe. Its first write is a no-op HDEL, after which Redis allows the rest at
 -- maxmemory, so the fleet can still record outcomes (and free memory) when Redis refuses to grow.
--- Writes are ordered retries (idempotent ZADD), audit bits, errors, counters, and the done flags
+-- Writes are ordered retries (idempotent ZADD), audit bits, errors, counters, and the done marks
 -- of the in-flight records last.
 --
 -- Returns {recorded, dropped, duplicates, retried}

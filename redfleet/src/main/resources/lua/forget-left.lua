@@ -6,7 +6,7 @@
 --
 -- KEYS[1]  <ns>:nodes    the members (in a sharded namespace, the shard's own copy, Keys.members)
 -- KEYS[2]  <ns>:landing:<nodeId>
--- KEYS[3]  <ns>:inflight:<nodeId>
+-- KEYS[3]  <ns>:inflight:<nodeId>  (and its claim keys <ns>:inflight:<nodeId>|<token>: not declared)
 -- KEYS[4]  <ns>:queue
 -- KEYS[5]  <ns>:stats     'requeued' is incremented
 -- KEYS[6]  <ns>:claims:<nodeId>

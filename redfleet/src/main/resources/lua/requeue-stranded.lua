@@ -3,7 +3,7 @@
 -- acknowledged but never passed on to its replica leaves its message here, held in the record of
 -- a node that is alive (so the reaper never takes it) and that will never finish it again.
 --
--- KEYS[1]  <ns>:inflight:<nodeId>
+-- KEYS[1]  <ns>:inflight:<nodeId>  (and its claim keys <ns>:inflight:<nodeId>|<token>: not declared)
 -- KEYS[2]  <ns>:queue
 -- KEYS[3]  <ns>:stats    'requeued' and 'stranded' are incremented
 -- ARGV[1..] the deliveries the node still holds, each "<claim token>|<index>" (running, or

@@ -6,7 +6,7 @@
 --   RPUSHes exactly the messages of the node's in-flight records that are not done (a partly
 --   finished batch gives back only its unfinished messages), and then the landing list, to the
 --   consumer end of the queue, so they are the next to be taken; deletes the landing list, the
---   in-flight hash and the claims hash (written by releases of data format 2 only; deleted so an
+--   in-flight hash, its claim keys and the claims hash (written by releases of data format 2 only; deleted so an
 --   idle namespace taken over keeps no leftover); adds the count to the stats field 'requeued'.
 --   Returns the count. The caller has checked the keys' types and that 'requeued' is an integer.
 local function requeue_holdings(landing, inflight, queue, stats, claims)

@@ -271,6 +271,24 @@ public final class Demo {
     return null;
   }
 
+  /** The claim keys a node left (a node killed and not yet reaped), found by SCAN. */
+  private static List<String> claimKeysOf(Redis redis, Keys keys, String name) {
+    List<String> found = new java.util.ArrayList<>();
+    String pattern = keys.inflightClaim(name, "").replaceAll("([\\[\\]*?\\\\])", "\\\\$1") + "*";
+    String cursor = "0";
+    try {
+      do {
+        Response page = redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(1000))
+            .await(Duration.ofSeconds(10));
+        cursor = page.get(0).toString();
+        page.get(1).forEach(key -> found.add(key.toString()));
+      } while (!cursor.equals("0"));
+    } catch (Exception bestEffort) {
+      // SCAN refused (an ACL without it): the rest of the namespace still goes
+    }
+    return found;
+  }
+
   private static void deleteNamespace(Redis redis, Keys keys, List<String> names) {
     Request del = Request.cmd(Command.DEL).arg(keys.leader()).arg(keys.epoch()).arg(keys.seq()).arg(keys.queue())
         .arg(keys.nodes()).arg(keys.errors()).arg(keys.stats()).arg(keys.audit()).arg(keys.nodeTotals())
@@ -281,6 +299,9 @@ public final class Demo {
     try {
       Response seq = redis.send(Request.cmd(Command.GET).arg(keys.seq())).await(Duration.ofSeconds(10));
       keys.auditKeys(seq == null ? 0 : seq.toLong()).forEach(del::arg);
+      for (String name : names) {
+        claimKeysOf(redis, keys, name).forEach(del::arg);
+      }
       Response ignored = redis.send(del).await(Duration.ofSeconds(10));
     } catch (Exception bestEffort) {
       // the namespace was private to this run
