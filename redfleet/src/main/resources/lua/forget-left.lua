@@ -18,7 +18,7 @@
 -- less than ARGV[2] ms ago (nothing changed); -2 if the id is a member again (only the memory of
 -- the leave was dropped).
 --
--- Fails before its first write (error reply, nothing changed) if a key has the wrong type or the
+-- Fails before its first write (error reply, nothing changed) if a key (a claim key too) has the wrong type or the
 -- 'requeued' counter is not an integer.
 --#include key-types
 --#include clock
@@ -36,8 +36,14 @@ local now = now_ms()
 if now - tonumber(left) < tonumber(ARGV[2]) then
   return -1
 end
-redis.call('ZREM', KEYS[7], ARGV[1])
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZREM', KEYS[7], ARGV[1])
   return -2
 end
-return requeue_holdings(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+-- the requeue before the ZREM: it refuses a claim key of the wrong type before its first write
+local moved, wrong = requeue_holdings(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+if wrong then
+  return wrong
+end
+redis.call('ZREM', KEYS[7], ARGV[1])
+return moved

@@ -19,7 +19,7 @@
 --
 -- Returns the number of messages returned to the queue.
 --
--- Fails before its first write (error reply, nothing changed) if a key has the wrong type or the
+-- Fails before its first write (error reply, nothing changed) if a key (a claim key too) has the wrong type or the
 -- 'requeued' counter is not an integer.
 --#include key-types
 --#include clock
@@ -30,7 +30,10 @@ if refused then
   return refused
 end
 local now = now_ms()
-local moved = requeue_holdings(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+local moved, wrong = requeue_holdings(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+if wrong then
+  return wrong
+end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[7], now, ARGV[1])
 return moved

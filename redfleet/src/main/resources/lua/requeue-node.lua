@@ -23,7 +23,7 @@
 --                             -2: the registered connection was not ARGV[4]; nothing changed),
 --                             forgotten = 1 if the node was removed from nodes
 --
--- Fails before its first write (error reply, nothing changed) if a key has the wrong type or the
+-- Fails before its first write (error reply, nothing changed) if a key (a claim key too) has the wrong type or the
 -- 'requeued' counter is not an integer. Retries waiting in <ns>:delayed belong to no node and are
 -- not touched: a reaped node's retries still come back when due.
 --#include key-types
@@ -47,7 +47,10 @@ if silent < tonumber(ARGV[2]) then
   return {-1, 0}
 end
 
-local moved = requeue_holdings(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+local moved, wrong = requeue_holdings(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+if wrong then
+  return wrong
+end
 
 if KEYS[7] then
   if ARGV[5] == '' then

@@ -34,8 +34,13 @@ local keep = {}
 for i = 1, #ARGV do
   keep[ARGV[i]] = true
 end
+local claims
+claims, refused = deliveries_all(KEYS[1])
+if refused then
+  return refused
+end
 local stranded, settled = {}, {}
-for _, claim in ipairs(deliveries_all(KEYS[1])) do
+for _, claim in ipairs(claims) do
   local these = {}
   -- the node names a delivery as the claim does: its token and index in the whole claim
   for k = claim.n, 1, -1 do

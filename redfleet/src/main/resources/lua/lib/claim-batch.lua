@@ -34,6 +34,13 @@ local function claim_refused(K, token)
   if fields[1] and not string.match(fields[1], '^%-?%d+$') then
     return redis.error_reply('ERR redfleet: field ' .. HELD_FIELD .. ' of ' .. K.inflight .. ' is not an integer; nothing was changed')
   end
+  if fields[2] then
+    -- a repeated token: its claim key is read after finish-claim's writes, so its type is checked now
+    refused = refused_type(deliveries_key(K.inflight, token), 'string')
+    if refused then
+      return refused
+    end
+  end
   local seq, epoch, landed, queued, members
   seq, refused = typed_read('string', 'GET', K.seq)
   if refused then

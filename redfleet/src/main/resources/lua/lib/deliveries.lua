@@ -47,11 +47,15 @@
 --                                    numbers them
 -- deliveries_all(inflight)           every claim of the node: {{token, key, held, n, ids, chunks}},
 --                                    ids[k] the id of message k (0: done), chunks[c] the chunk
---                                    values (one HGETALL, one GET per claim); a claim key that is
---                                    missing or not a string counts as nothing held
+--                                    values (one HGETALL, one GET per claim); or nil and an error
+--                                    reply for a claim key of the wrong type (reads only, so a
+--                                    script calls it before its first write). Chunks whose claim
+--                                    key is missing (deleted by hand) hold nothing: without the
+--                                    key, which of their messages are done is not known
 -- deliveries_message_of(claim, k)    message k of a claim read by deliveries_all
--- deliveries_requeue_all(inflight, queue)
---                                    RPUSHes the not-done messages of every record to the consumer
+-- deliveries_requeue_all(inflight, queue, claims)
+--                                    claims as deliveries_all read them: RPUSHes the not-done
+--                                    messages of every record to the consumer
 --                                    end of the queue, each claim's oldest message last (the next
 --                                    taken), deletes the claim keys; returns the count. The caller
 --                                    deletes the hash.
@@ -150,7 +154,14 @@ local function deliveries_decode(value)
 end
 
 local function deliveries_read(key, indices)
-  if #indices >= DELIVERIES_READ_WHOLE then
+  local whole = #indices >= DELIVERIES_READ_WHOLE
+  for j = 1, #indices do
+    -- BITFIELD_RO refuses an offset past proto-max-bulk-len (1 MB at its lowest); GET never refuses
+    if indices[j] > 131070 then
+      whole = true
+    end
+  end
+  if whole then
     local value, refused = typed_read('string', 'GET', key)
     if refused then
       return nil, refused
@@ -244,6 +255,7 @@ end
 
 -- A repeated token is a claim whose answer never came: the worker got none of its messages, so
 -- none was finished and the claim is there whole.
+-- The caller has checked the claim key's type (claim_refused).
 local function deliveries_held(inflight, token)
   local value = redis.call('GET', deliveries_key(inflight, token))
   if not value then
@@ -282,8 +294,11 @@ local function deliveries_all(inflight)
   end
   local found = {}
   for _, claim in ipairs(claims) do
-    local value = redis.pcall('GET', claim.key)
-    if type(value) == 'string' then
+    local value, refused = typed_read('string', 'GET', claim.key)
+    if refused then
+      return nil, refused
+    end
+    if value then
       claim.held, claim.n, claim.ids = deliveries_decode(value)
       found[#found + 1] = claim
     end
@@ -293,10 +308,10 @@ local function deliveries_all(inflight)
   return found
 end
 
-local function deliveries_requeue_all(inflight, queue)
+local function deliveries_requeue_all(inflight, queue, claims)
   local moved = 0
   local keys = {}
-  for _, claim in ipairs(deliveries_all(inflight)) do
+  for _, claim in ipairs(claims) do
     keys[#keys + 1] = claim.key
     -- newest first, so that the claim's oldest message is pushed last (the next taken)
     local back = {}

@@ -8,9 +8,15 @@
 --   consumer end of the queue, so they are the next to be taken; deletes the landing list, the
 --   in-flight hash, its claim keys and the claims hash (written by releases of data format 2 only; deleted so an
 --   idle namespace taken over keeps no leftover); adds the count to the stats field 'requeued'.
---   Returns the count. The caller has checked the keys' types and that 'requeued' is an integer.
+--   Returns the count, or nil and an error reply, before any write, for a claim key of the wrong
+--   type. The caller has checked the keys' types and that 'requeued' is an integer.
 local function requeue_holdings(landing, inflight, queue, stats, claims)
-  local moved = deliveries_requeue_all(inflight, queue)
+  -- reads only, up to here: a claim key of the wrong type refuses before the first write
+  local held, refused = deliveries_all(inflight)
+  if refused then
+    return nil, refused
+  end
+  local moved = deliveries_requeue_all(inflight, queue, held)
   local landed = redis.call('LRANGE', landing, 0, -1)
   for i = 1, #landed, 1000 do
     redis.call('RPUSH', queue, unpack(landed, i, math.min(i + 999, #landed)))

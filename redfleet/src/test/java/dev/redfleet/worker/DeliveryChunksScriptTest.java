@@ -120,15 +120,24 @@ class DeliveryChunksScriptTest extends RedisTestBase {
     assertThat(done.get(1).toLong()).as("dropped: 3 was done").isEqualTo(1);
     assertThat(redis.claimSlots(NODE, TOKEN)[0]).isEqualTo(79);
 
-    // an index no claim can have is dropped, not refused (BITFIELD would refuse its offset)
+    // an index no claim can have is dropped, not refused (BITFIELD would refuse its offset), also
+    // where Redis allows strings of only 1 MB (slot 200,001 lies past it)
     assertThat(finish(TOKEN, 99_999_999_999L, "").get(1).toLong()).isEqualTo(1);
+    String bulk = redis.call("CONFIG", "GET", "proto-max-bulk-len").get("proto-max-bulk-len").toString();
+    redis.call("CONFIG", "SET", "proto-max-bulk-len", "1mb");
+    try {
+      assertThat(finish(TOKEN, 200_000, "", 21, "").get(1).toLong()).isEqualTo(1);
+    } finally {
+      redis.call("CONFIG", "SET", "proto-max-bulk-len", bulk);
+    }
+    assertThat(redis.claimSlots(NODE, TOKEN)[0]).as("21 recorded in the same call").isEqualTo(78);
 
-    Object[] rest = new Object[2 * 80];
-    for (int j = 0; j < 80; j++) {
-      rest[2 * j] = 21 + j;
+    Object[] rest = new Object[2 * 79];
+    for (int j = 0; j < 79; j++) {
+      rest[2 * j] = 22 + j;
       rest[2 * j + 1] = "";
     }
-    assertThat(finish(TOKEN, rest).get(0).toLong()).as("64 was done").isEqualTo(79);
+    assertThat(finish(TOKEN, rest).get(0).toLong()).as("64 was done").isEqualTo(78);
     assertThat(redis.claimSlots(NODE, TOKEN)).as("the claim's key is gone").isEmpty();
     assertThat(redis.number("EXISTS", k().inflight(NODE))).as("and its chunks and |held").isZero();
     assertThat(redis.audited()).isEqualTo(100);

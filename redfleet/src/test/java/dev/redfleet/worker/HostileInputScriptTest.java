@@ -374,6 +374,34 @@ class HostileInputScriptTest extends RedisTestBase {
     assertThat(redis.held(NODE)).isEqualTo(2);
   }
 
+  /**
+   * A repeated token's claim key is read after finish-claim's writes (the claim comes after the
+   * finish), so claim checks its type first: a wrong-typed one refuses the whole call unchanged.
+   */
+  @Test
+  void aRepeatedTokenWhoseClaimKeyHasTheWrongTypeRefusesFinishClaimAndClaimUnchanged() {
+    busyFleet();
+    String token = tokenOf.get("5");
+    breakKey(k().inflightClaim(NODE, token));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.FINISH_CLAIM, k().finishClaim(NODE),
+        List.of(NODE, 1, 1000, 60_000, 7, 10, 0, token, tokenOf.get("6"), "1", "1", "")));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.CLAIM, k().claim(NODE), List.of(NODE, 10, 0, token)));
+  }
+
+  /**
+   * requeue-node, leave and forget-left read every claim key of the node before their first write: a
+   * wrong-typed one refuses the call and the node's messages stay where they are.
+   */
+  @Test
+  void aClaimKeyOfTheWrongTypeRefusesARequeueOfTheNodeUnchanged() {
+    busyFleet();
+    breakKey(k().inflightClaim(NODE, tokenOf.get("6")));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0)));
+    assertRefusedAndNothingChanged(() -> redis.run(Script.REQUEUE_STRANDED, k().requeueStranded(NODE), List.of()));
+    assertThatThrownBy(() -> redis.run(Script.REQUEUE_NODE, k().requeueNode(NODE), List.of(NODE, 0, 0)))
+        .hasMessageContaining("WRONGTYPE redfleet: " + k().inflightClaim(NODE, tokenOf.get("6")) + " is a ");
+  }
+
   /** Pairs (id, outcome) as finish sends them, and a claim of up to 10 in the same call. */
   private Response finishClaim(String... idsAndOutcomes) {
     List<Object> args = new ArrayList<>(List.of(NODE, 1, 1000, 60_000, 7, 10, 0, "t" + (++claims)));
