@@ -155,7 +155,7 @@ end
 
 local function deliveries_read(key, indices)
   local whole = #indices >= DELIVERIES_READ_WHOLE
-  for j = 1, #indices do
+  for j = 1, whole and 0 or #indices do
     -- BITFIELD_RO refuses an offset past proto-max-bulk-len (1 MB at its lowest); GET never refuses
     if indices[j] > 131070 then
       whole = true
