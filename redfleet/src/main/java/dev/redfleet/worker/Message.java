@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * A message as the fleet hands it to a handler, read from its queue entry (lua/lib/entry.lua, data
- * format 6): {@code <id>:<epoch>:<ts>:<attempt>:<sent>:<meta length>:<meta><body>}. {@code ts} is
+ * formats 6 and 8): {@code <id>:<epoch>:<ts>:<attempt>:<sent>:<meta length>:<meta><body>}. {@code ts} is
  * the produce time on the Redis clock (ms); a message handed out again after a failed attempt has
  * {@code attempt} N >= 2.
  *
