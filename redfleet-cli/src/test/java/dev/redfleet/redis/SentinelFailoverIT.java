@@ -61,7 +61,10 @@ class SentinelFailoverIT {
     try (SentinelRedis redis = new SentinelRedis();
          TestRedis replica = new TestRedis(redis.replica.url(), "redfleet");
          Fleet fleet = new Fleet(null, new TestRedis(RedisConnectionOptions.parse(redis.url()), "redfleet"), redis.url(),
-             List.of("--interval-ms", "3", "--limit", Long.toString(LIMIT), "--workers", "2", "--concurrency", "50",
+             // paced, not one message per interval: a produce that waits (WAIT, a loaded CI machine
+             // running this class's cases side by side) delays the next under --interval-ms, while
+             // --rate carries what fell due, so the run reaches its kill point at the same pace
+             List.of("--rate", "333", "--limit", Long.toString(LIMIT), "--workers", "2", "--concurrency", "50",
                  "--max-delay-ms", "50", "--lease-ms", "3000", "--renew-ms", "500", "--retry-ms", "250",
                  "--heartbeat-ms", "250", "--stale-ms", "6000", "--block-ms", "500",
                  "--wait-replicas", Integer.toString(waitReplicas), "--wait-timeout-ms", "1000"))) {
@@ -372,7 +375,8 @@ class SentinelFailoverIT {
   private List<String> messageLogFleet(Path handled, long limit) throws java.io.IOException {
     Path plugins = Files.createDirectories(dir.resolve("plugins"));
     Files.copy(PluginJars.messageLog(dir.resolve("build"), handled), plugins.resolve("message-log.jar"));
-    return List.of("--interval-ms", "4", "--limit", Long.toString(limit), "--workers", "2", "--concurrency", "50",
+    // paced (see failover): the kill point comes at the same pace however long a produce takes
+    return List.of("--rate", "250", "--limit", Long.toString(limit), "--workers", "2", "--concurrency", "50",
         "--plugins", plugins.toString(), "--handler", "com.acme.MessageLog", "--lease-ms", "3000", "--renew-ms", "500",
         "--retry-ms", "250", "--heartbeat-ms", "250", "--stale-ms", "3000", "--block-ms", "500");
   }
