@@ -375,8 +375,7 @@ class SentinelFailoverIT {
   private List<String> messageLogFleet(Path handled, long limit) throws java.io.IOException {
     Path plugins = Files.createDirectories(dir.resolve("plugins"));
     Files.copy(PluginJars.messageLog(dir.resolve("build"), handled), plugins.resolve("message-log.jar"));
-    // paced (see failover): the kill point comes at the same pace however long a produce takes
-    return List.of("--rate", "250", "--limit", Long.toString(limit), "--workers", "2", "--concurrency", "50",
+    return List.of("--interval-ms", "4", "--limit", Long.toString(limit), "--workers", "2", "--concurrency", "50",
         "--plugins", plugins.toString(), "--handler", "com.acme.MessageLog", "--lease-ms", "3000", "--renew-ms", "500",
         "--retry-ms", "250", "--heartbeat-ms", "250", "--stale-ms", "3000", "--block-ms", "500");
   }
