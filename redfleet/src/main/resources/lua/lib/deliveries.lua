@@ -81,6 +81,15 @@ local function deliveries_field(token, k)
   return deliveries_chunk_name(token, c), k - c * DELIVERIES_CHUNK
 end
 
+-- the chunk fields of a claim of n messages, chunk 0 first
+local function deliveries_chunk_fields(token, n)
+  local fields = {}
+  for first = 1, n, DELIVERIES_CHUNK do
+    fields[#fields + 1] = deliveries_field(token, first)
+  end
+  return fields
+end
+
 local function deliveries_chunk_size(n, k)
   local first = k - (k - 1) % DELIVERIES_CHUNK
   return math.min(DELIVERIES_CHUNK, n - first + 1)
@@ -136,21 +145,21 @@ end
 -- the ids of a whole claim value, ids[k] for message k (1-based), one struct.unpack per 1,000
 local function deliveries_decode(value)
   local count = math.floor(#value / 8)
-  local slots = {}
+  local held, n, ids = 0, 0, {}
   local at = 1
   for first = 0, count - 1, 1000 do
     local last = math.min(first + 999, count - 1)
     local got = {struct.unpack('>' .. string.rep('i8', last - first + 1), value, at)}
     at = got[#got]
-    for j = 1, last - first + 1 do
-      slots[first + j] = got[j]
+    if first == 0 then
+      held, n = got[1], got[2] or 0
+    end
+    -- slot s (0-based) is the id of message s - 1
+    for s = math.max(first, 2), last do
+      ids[s - 1] = got[s - first + 1]
     end
   end
-  local ids = {}
-  for k = 1, count - 2 do
-    ids[k] = slots[k + 2]
-  end
-  return slots[1] or 0, slots[2] or 0, ids
+  return held, n, ids
 end
 
 local function deliveries_read(key, indices)
@@ -199,8 +208,8 @@ local function deliveries_settle(inflight, settled)
     local claim, done = s.claim, s.done
     if claim.held - #done <= 0 then
       keys[#keys + 1] = claim.key
-      for first = 1, claim.n, DELIVERIES_CHUNK do
-        fields[#fields + 1] = deliveries_field(claim.token, first)
+      for _, field in ipairs(deliveries_chunk_fields(claim.token, claim.n)) do
+        fields[#fields + 1] = field
       end
     else
       local ops = {'SET', 'i64', '#0', claim.held - #done}
@@ -229,10 +238,7 @@ end
 
 -- the chunk values of a claim of n messages, chunks[c] for chunk c (0-based), false when missing
 local function deliveries_chunks(inflight, token, n)
-  local fields = {}
-  for first = 1, n, DELIVERIES_CHUNK do
-    fields[#fields + 1] = deliveries_field(token, first)
-  end
+  local fields = deliveries_chunk_fields(token, n)
   if #fields == 0 then
     return {}
   end
@@ -261,7 +267,7 @@ local function deliveries_held(inflight, token)
   if not value then
     return {{}, {}, found = false}
   end
-  local held, n, ids = deliveries_decode(value)
+  local _, n, ids = deliveries_decode(value)
   local claim = {n = n, chunks = deliveries_chunks(inflight, token, n)}
   local messages, indices = {}, {}
   for k = 1, n do
