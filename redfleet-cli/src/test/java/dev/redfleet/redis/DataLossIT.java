@@ -196,8 +196,8 @@ class DataLossIT {
       // epoch (a run counted 4 of them, ids right above seq_before, epoch 1)
       long lostAt = retried(() -> redisTimeMs(fleet.redis));
       // generation goes on in the new dataset
-      Waits.until("a message produced after the loss", Duration.ofSeconds(30),
-          () -> HandledMessages.read(handled).lowestIdAfter(lostAt + 1) > 0);
+      explainingTimeout(fleet, nodes, () -> Waits.until("a message produced after the loss", Duration.ofSeconds(30),
+          () -> HandledMessages.read(handled).lowestIdAfter(lostAt + 1) > 0));
       long resumedMs = (System.nanoTime() - lostAtNanos) / 1_000_000;
 
       // the fast path is back: a worker SIGKILLed now has its messages back within milliseconds
@@ -243,6 +243,32 @@ class DataLossIT {
       assertThat(change.getLong("seqRaisedTo")).isGreaterThanOrEqualTo(seqBefore);
       assertThat(status.getJsonObject("stats").getLong("data_lost")).isEqualTo(1);
       assertThat(Http.sample(metrics, "redfleet_fleet_data_lost_total", null)).isEqualTo(1);
+    }
+  }
+
+  /**
+   * Runs a wait; if it times out, the failure also says what Redis and each node show, since a
+   * CI run keeps only the failure line: the counters, the queue, the lease, and each node's last
+   * warnings and errors.
+   */
+  private static void explainingTimeout(Fleet fleet, List<FleetProcess> nodes, Runnable wait) {
+    try {
+      wait.run();
+    } catch (AssertionError timeout) {
+      StringBuilder state = new StringBuilder(timeout.getMessage());
+      try {
+        state.append(" | redis: seq=").append(fleet.seq()).append(" epoch=")
+            .append(fleet.redis.string("GET", fleet.redis.keys.epoch())).append(" queue=")
+            .append(fleet.redis.number("LLEN", fleet.redis.keys.queue())).append(" leader=").append(fleet.leaderToken());
+      } catch (Throwable unreadable) {
+        state.append(" | redis unreadable: ").append(unreadable.getMessage());
+      }
+      for (FleetProcess node : nodes) {
+        List<String> loud = node.logText().lines().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList();
+        state.append(" | ").append(node.name).append(node.alive() ? "" : " (exited)").append(": ")
+            .append(String.join(" / ", loud.subList(Math.max(0, loud.size() - 4), loud.size())));
+      }
+      throw new AssertionError(state.toString(), timeout);
     }
   }
 

@@ -186,7 +186,12 @@ public final class Anchor extends VerticleBase {
         })
         .compose(c -> {
           connection = c;
-          c.exceptionHandler(e -> log.debug("anchor connection: {}", Backoff.oneLine(e)));
+          c.exceptionHandler(e -> {
+            log.debug("anchor connection: {}", Backoff.oneLine(e));
+            // a reset ends the connection without an end event: the PING finds out at once, not
+            // at the next period, so the node registers a new anchor without waiting
+            probe();
+          });
           c.endHandler(v -> lost(mine, "closed"));
           return c.send(Request.cmd(Command.INFO).arg("server"))
               .map(info -> runId(info == null ? "" : info.toString()))
@@ -222,6 +227,16 @@ public final class Anchor extends VerticleBase {
             discard();
           }
         });
+  }
+
+  /**
+   * Checks the connection now rather than at the next PING: one that is gone reconnects, and its new
+   * identity is announced on {@link #ADDRESS}.
+   */
+  public void probe() {
+    if (context != null) {
+      context.runOnContext(v -> ping());
+    }
   }
 
   private void ping() {
@@ -326,6 +341,15 @@ public final class Anchor extends VerticleBase {
   public static boolean sameServer(String anchor, String mine) {
     String a = server(anchor);
     return !a.equals(UNKNOWN_SERVER) && a.equals(server(mine));
+  }
+
+  /**
+   * Whether {@code anchor} may have been made on the server whose run_id is {@code runId}: false only
+   * when both are known and differ (an anchor of a server that restarted or was replaced).
+   */
+  public static boolean mayBeOn(String anchor, String runId) {
+    String made = serverOf(anchor);
+    return made.equals(UNKNOWN_SERVER) || runId == null || runId.isEmpty() || runId.equals("?") || runId.startsWith(made);
   }
 
   /** The server part of an anchor (the first 12 characters of the run_id it was made on), "0" when unknown. */

@@ -3,6 +3,7 @@ package dev.redfleet.ops;
 import dev.redfleet.liveness.Anchor;
 import dev.redfleet.liveness.LivenessVerdict;
 import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.Floors;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Scripts;
 import dev.redfleet.redis.store.FleetStore;
@@ -60,6 +61,8 @@ public final class IdentityVerticle extends VerticleBase {
   private final NodeStore nodes;
   private final String nodeId;
   private final Anchor anchor;
+  /** The server the node's floors check saw last: an anchor made on another is stale. */
+  private final Floors floors;
   private final LivenessVerdict liveness;
   private final long staleMs;
   private final Consumer<NodeIdInUseException> lost;
@@ -82,6 +85,7 @@ public final class IdentityVerticle extends VerticleBase {
   public IdentityVerticle(Scripts scripts, dev.redfleet.redis.Shards shards, String nodeId, Anchor anchor,
                           LivenessVerdict liveness, long staleMs, Consumer<NodeIdInUseException> lost) {
     FleetStore store = new FleetStore(scripts, shards);
+    this.floors = scripts.floors();
     this.lease = store.lease();
     this.nodes = store.nodes();
     this.nodeId = nodeId;
@@ -215,6 +219,15 @@ public final class IdentityVerticle extends VerticleBase {
       retryLater();
       return;
     }
+    if (madeOnAnotherServer(mine)) {
+      // the anchor has not noticed yet that its server is gone (a restart, a promoted replica):
+      // registering it would point the fleet at a connection of the old server, which no check can
+      // judge, so a SIGKILL until the next registration would wait for staleMs. The anchor checks
+      // itself now; its reconnection registers the new connection (reRegister)
+      anchor.probe();
+      retryLater();
+      return;
+    }
     registeredAnchor().compose(current -> {
       if (current.equals(mine)) {
         registered = mine;
@@ -230,6 +243,11 @@ public final class IdentityVerticle extends VerticleBase {
         retryLater();
       }
     });
+  }
+
+  /** Whether {@code mine} was made on a server other than the one this node's floors check saw last. */
+  private boolean madeOnAnotherServer(String mine) {
+    return floors != null && !Anchor.mayBeOn(mine, floors.server());
   }
 
   private void retryLater() {

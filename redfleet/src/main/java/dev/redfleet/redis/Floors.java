@@ -153,6 +153,11 @@ public final class Floors {
     return dataset;
   }
 
+  /** The run_id of the server the last check ran on ('' before the first, '?' when INFO is refused). */
+  public String server() {
+    return server;
+  }
+
   /** Connected replicas of the master at the last check; -1 unknown. */
   public int replicas() {
     return replicas;

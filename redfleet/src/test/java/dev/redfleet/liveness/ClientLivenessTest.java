@@ -27,4 +27,13 @@ class ClientLivenessTest {
     assertThat(ClientLiveness.clientId("17@rf-x-y")).isEqualTo(17);
     assertThat(ClientLiveness.clientId("garbage")).isEqualTo(-1);
   }
+
+  @Test
+  void anAnchorOfAnotherServerIsStaleOnlyWhenBothServersAreKnown() {
+    assertThat(Anchor.mayBeOn("7@rf-3f2a9c0d1b7e-aa", "3f2a9c0d1b7e99887766")).isTrue();
+    assertThat(Anchor.mayBeOn("7@rf-3f2a9c0d1b7e-aa", "000000000001aabbccdd")).as("a restarted server").isFalse();
+    assertThat(Anchor.mayBeOn("7@rf-0-aa", "000000000001aabbccdd")).as("the anchor's server unknown").isTrue();
+    assertThat(Anchor.mayBeOn("7@rf-3f2a9c0d1b7e-aa", "?")).as("INFO refused to the floors check").isTrue();
+    assertThat(Anchor.mayBeOn("7@rf-3f2a9c0d1b7e-aa", "")).as("no floors check yet").isTrue();
+  }
 }
