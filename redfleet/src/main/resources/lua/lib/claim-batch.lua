@@ -14,7 +14,7 @@
 -- failed, to name the key. errors is only ever written (malformed entries, known only after the
 -- first write, the RPOP), so it keeps its TYPE probe; paused may be of any type (EXISTS).
 local function claim_refused(K, token)
-  if token == '' or string.find(token, '[|#]') or string.byte(token, 1) == 123 then
+  if not deliveries_token_ok(token) then
     return redis.error_reply('ERR redfleet: claim token ' .. cjson.encode(token) .. ' is empty or has a | or a # or a leading {; nothing was changed')
   end
   local counter, refused = typed_read('hash', 'HGET', K.stats, 'malformed')

@@ -23,6 +23,8 @@
 -- its chunks go.
 --
 -- DELIVERIES_CHUNK, HELD_FIELD
+-- deliveries_token_ok(token)         whether a token can name a claim: not empty, no '|' or '#', no
+--                                    leading '{' (claim refuses any other; finish drops its outcomes)
 -- deliveries_key(inflight, token)    the claim key of a token
 -- deliveries_field(token, k)         the chunk field of message k of a claim, and k's index in it
 -- deliveries_chunk_size(n, field_k)  how many messages the chunk holding message k has in a claim of n
@@ -64,6 +66,10 @@ local HELD_FIELD = '|held'
 -- a whole claim key is read with GET (and decoded with one struct.unpack per 1,000 ids) when a call
 -- names at least this many of its messages; fewer are read slot by slot with BITFIELD_RO
 local DELIVERIES_READ_WHOLE = 16
+
+local function deliveries_token_ok(token)
+  return token ~= '' and not string.find(token, '[|#]') and string.byte(token, 1) ~= 123
+end
 
 local function deliveries_key(inflight, token)
   return inflight .. '|' .. token

@@ -48,7 +48,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
     local r = byToken[token]
     if r == nil then
       -- a token that names no claim (claim refuses it): its outcomes are dropped below
-      r = token ~= '' and not string.find(token, '[|#]') and string.byte(token, 1) ~= 123
+      r = deliveries_token_ok(token)
         and {token = token, key = deliveries_key(K.inflight, token), indices = {}, at = {}, chunks = {}}
       byToken[token] = r
       if r then claims[#claims + 1] = r end
