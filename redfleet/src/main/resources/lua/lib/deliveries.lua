@@ -158,7 +158,8 @@ local function deliveries_decode(value)
     local got = {struct.unpack('>' .. string.rep('i8', last - first + 1), value, at)}
     at = got[#got]
     if first == 0 then
-      held, n = got[1], got[2] or 0
+      -- a value of one slot has no size: got[2] is then unpack's next position, not a slot
+      held, n = got[1], last >= 1 and got[2] or 0
     end
     -- slot s (0-based) is the id of message s - 1
     for s = math.max(first, 2), last do

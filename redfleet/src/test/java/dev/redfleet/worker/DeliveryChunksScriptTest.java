@@ -161,6 +161,16 @@ class DeliveryChunksScriptTest extends RedisTestBase {
   }
 
   @Test
+  void aClaimKeyCutToItsHeldSlotHasNoSizeAndReplaysNothing() {
+    // one slot left (by hand): nothing says how many messages the claim has, so none is named
+    redis.call("EVAL", "redis.call('SET', KEYS[1], string.sub(redis.call('GET', KEYS[1]), 1, 8))", 1,
+        k().inflightClaim(NODE, TOKEN));
+    Response replay = claim(TOKEN, 200);
+    assertThat(replay.get(0).size()).isZero();
+    assertThat(replay.get(2).size()).isZero();
+  }
+
+  @Test
   void aRequeueGivesBackExactlyTheMessagesNotDoneOldestFirstOut() {
     finish(TOKEN, 2, "", 32, "", 33, "", 99, "");
     // requeue-node answers {moved, forgotten}
