@@ -17,8 +17,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code [0, maxDelayMs)} and fails with probability {@code errorRate}. It waits on a Vert.x timer,
  * never a sleeping thread: one timer per event loop and millisecond, shared by every message due
  * then. A fleet at 100,000 msg/s holds some 50,000 such waits; one timer each spent a worker's CPU
- * on the timer queue (a heap of 50,000, and a map of timer ids) rather than on the messages. With {@code hangRate} > 0 it also never calls back for that share of
- * messages, to exercise the worker's handler timeout. Nodes reach it through
+ * on the timer queue (a heap of 50,000, and a map of timer ids) rather than on the messages. With
+ * {@code hangRate} > 0 it also never calls back for that share of messages, to exercise the
+ * worker's handler timeout. Nodes reach it through
  * {@code handler.SimulatedHandlerFactory} ({@code --handler simulated}, the default): the same path
  * as a user's handler.
  */
@@ -83,20 +84,18 @@ public final class SimulatedHandler implements Handler {
   /** Waits due in one millisecond, per event-loop thread (every handler instance on it shares them). */
   private static final ThreadLocal<Map<Long, Due>> DUE = ThreadLocal.withInitial(HashMap::new);
 
-  /** The messages due in one millisecond, and whether each fails. */
+  /** The messages due in one millisecond, by the outcome each drew. */
   private static final class Due {
-    private final List<Promise<Void>> waits = new ArrayList<>();
-    private final List<Boolean> errors = new ArrayList<>();
+    private final List<Promise<Void>> succeeding = new ArrayList<>();
+    private final List<Promise<Void>> failing = new ArrayList<>();
 
     void add(Promise<Void> done, boolean error) {
-      waits.add(done);
-      errors.add(error);
+      (error ? failing : succeeding).add(done);
     }
 
     void settle() {
-      for (int i = 0; i < waits.size(); i++) {
-        SimulatedHandler.settle(waits.get(i), errors.get(i));
-      }
+      succeeding.forEach(Promise::complete);
+      failing.forEach(done -> done.fail(FAILURE));
     }
   }
 }
