@@ -6,8 +6,8 @@
 --   <ns>:inflight:<nodeId>|<token>   the claim's ids (a string; the "claim key"): 8-byte big-endian
 --                 signed integers, #0 the number of messages still held, #1 the claim's size n,
 --                 #(k+1) the id of message k, set to 0 once message k is done (recorded, or given
---                 back). BITFIELD reads and writes one slot in place, so finishing one message of a
---                 claim of 1,000 touches 8 bytes, not the claim's whole id table.
+--                 back). Finish reads the key whole (GET: one copy of 8 bytes an id) and unpacks
+--                 only the slots it names, then writes it back whole (SET) with its marks.
 --   the in-flight hash, field <token> (messages 1-32) and <token>#c (messages 32c+1 .. 32c+32):
 --                 the messages byte for byte, in chunks of DELIVERIES_CHUNK: an offsets table of
 --                 m entries of 10 digits (entry i = where message i starts, counted from the end of
@@ -34,13 +34,15 @@
 --                                    the HSET arguments (field, value, ...) of a new claim's chunks
 -- deliveries_ids(ids)                the value of a new claim's key (ids: digit strings)
 -- deliveries_message(record, m, i)   message i (1-based) of a chunk of m messages
--- deliveries_read(key, indices)      a typed read of a claim key: {held, n, ids} where ids[j] is the
+-- deliveries_read(key, indices)      a typed read of a claim key: {held, n, ids, value = the key's
+--                                    value} where ids[j] is the
 --                                    id of message indices[j] (0: done, or no such message), or nil
 --                                    and an error reply (wrong type). A missing key reads as held 0.
 -- deliveries_settle(inflight, settled)
---                                    settled = {{claim = {key, token, held, n}, done = indices}}:
+--                                    settled = {{claim = {key, token, held, n, value}, done =
+--                                    indices}}, value the claim key as read:
 --                                    marks each claim's distinct indices (ids not 0) as done; a claim
---                                    that holds nothing more loses its key and chunks. One BITFIELD
+--                                    that holds nothing more loses its key and chunks. One SET
 --                                    per claim still holding, one DEL and one HDEL for the others.
 -- deliveries_unhold(inflight, count) lowers |held by count, and drops it at 0 (an idle node's
 --                                    in-flight hash is gone, not left holding a zero)
@@ -63,9 +65,9 @@
 --                                    deletes the hash.
 local DELIVERIES_CHUNK = 32
 local HELD_FIELD = '|held'
--- a whole claim key is read with GET (and decoded with one struct.unpack per 1,000 ids) when a call
--- names at least this many of its messages; fewer are read slot by slot with BITFIELD_RO
-local DELIVERIES_READ_WHOLE = 16
+-- a claim key is read whole with GET; its ids are decoded all at once (one struct.unpack per 1,000)
+-- when a call names at least 1 / DELIVERIES_DECODE_SHARE of the claim's messages, else one by one
+local DELIVERIES_DECODE_SHARE = 4
 
 local function deliveries_token_ok(token)
   return token ~= '' and not string.find(token, '[|#]') and string.byte(token, 1) ~= 123
@@ -170,45 +172,42 @@ local function deliveries_decode(value)
 end
 
 local function deliveries_read(key, indices)
-  local whole = #indices >= DELIVERIES_READ_WHOLE
-  for j = 1, whole and 0 or #indices do
-    -- BITFIELD_RO refuses an offset past proto-max-bulk-len (1 MB at its lowest); GET never refuses
-    if indices[j] > 131070 then
-      whole = true
-    end
-  end
-  if whole then
-    local value, refused = typed_read('string', 'GET', key)
-    if refused then
-      return nil, refused
-    end
-    local held, n, all = deliveries_decode(value or '')
-    local ids = {}
-    for j = 1, #indices do
-      ids[j] = all[indices[j]] or 0
-    end
-    return {held, n, ids}
-  end
-  local ops = {'GET', 'i64', '#0', 'GET', 'i64', '#1'}
-  for j = 1, #indices do
-    ops[#ops + 1] = 'GET'
-    ops[#ops + 1] = 'i64'
-    ops[#ops + 1] = '#' .. (indices[j] + 1)
-  end
-  local got, refused = typed_read('string', 'BITFIELD_RO', key, unpack(ops))
+  local value, refused = typed_read('string', 'GET', key)
   if refused then
     return nil, refused
   end
+  value = value or ''
   local ids = {}
-  for j = 1, #indices do
-    ids[j] = got[j + 2]
+  if #value < 16 then
+    -- missing, or cut to fewer than two slots by hand: no size, so no message
+    for j = 1, #indices do
+      ids[j] = 0
+    end
+    return {#value >= 8 and struct.unpack('>i8', value) or 0, 0, ids, value = value}
   end
-  return {got[1], got[2], ids}
+  local held, n = struct.unpack('>i8i8', value)
+  if #indices * DELIVERIES_DECODE_SHARE >= n then
+    local _, _, all = deliveries_decode(value)
+    for j = 1, #indices do
+      ids[j] = all[indices[j]] or 0
+    end
+  else
+    -- a few messages of a large claim (handlers of random duration finish a few of each of many
+    -- claims): one unpack each, not a decode of the whole claim per call
+    local slots = #value - #value % 8
+    for j = 1, #indices do
+      local at = indices[j] * 8 + 9
+      ids[j] = at + 7 <= slots and struct.unpack('>i8', value, at) or 0
+    end
+  end
+  return {held, n, ids, value = value}
 end
 
--- settled = {{claim = {key, token, held, n}, done = indices}, ...}: each claim's keys and chunks
--- go when nothing of it stays held (one DEL and one HDEL for all of those), and the others get
--- their marks and count in one BITFIELD each
+-- settled = {{claim = {key, token, held, n, value}, done = indices}, ...}, value the claim key as
+-- read: each claim's keys and chunks go when nothing of it stays held (one DEL and one HDEL for all
+-- of those); the others are written back whole, with their marks and count, one SET each (a copy of
+-- the value in Lua costs less than a BITFIELD operation per mark, whose numbers Lua would format)
+local DELIVERIES_DONE_SLOT = struct.pack('>i8', 0)
 local function deliveries_settle(inflight, settled)
   local keys, fields = {}, {}
   for _, s in ipairs(settled) do
@@ -219,14 +218,22 @@ local function deliveries_settle(inflight, settled)
         fields[#fields + 1] = field
       end
     else
-      local ops = {'SET', 'i64', '#0', claim.held - #done}
+      local value = claim.value
+      local marks = {}
       for j = 1, #done do
-        ops[#ops + 1] = 'SET'
-        ops[#ops + 1] = 'i64'
-        ops[#ops + 1] = '#' .. (done[j] + 1)
-        ops[#ops + 1] = 0
+        marks[j] = done[j]
       end
-      redis.call('BITFIELD', claim.key, unpack(ops))
+      table.sort(marks)
+      local parts = {struct.pack('>i8', claim.held - #done)}
+      local from = 9
+      for j = 1, #marks do
+        local at = marks[j] * 8 + 9
+        parts[#parts + 1] = string.sub(value, from, at - 1)
+        parts[#parts + 1] = DELIVERIES_DONE_SLOT
+        from = at + 8
+      end
+      parts[#parts + 1] = string.sub(value, from)
+      redis.call('SET', claim.key, table.concat(parts))
     end
   end
   for i = 1, #keys, 1000 do
@@ -312,6 +319,7 @@ local function deliveries_all(inflight)
       return nil, refused
     end
     if value then
+      claim.value = value
       claim.held, claim.n, claim.ids = deliveries_decode(value)
       found[#found + 1] = claim
     end

@@ -165,4 +165,41 @@ class AuditSegmentsScriptTest extends RedisTestBase {
     redis.setAuditBit(3);
     assertThat(redis.run(Script.STATUS, k().status(), List.of(k().prefix())).get(9).toLong()).isEqualTo(3);
   }
+
+  /**
+   * The three ways finish sets audit bits (lib/audit.lua, audit_set_bits): ids close together (their
+   * bytes read and written back whole), ids of many claims finished together (only the bytes that
+   * change are rebuilt, past the bitmap's end too), and ids megabytes apart (one BITFIELD operation
+   * each). Each sets exactly its ids' bits, and the same ids finished again are all duplicates.
+   */
+  @Test
+  void closeScatteredAndFarApartIdsSetExactlyTheirBitsAndCatchTheirDuplicates() {
+    redis.call("SET", k().seq(), 100_000_000L);
+    long[] close = {3, 4, 5, 9, 17, 18, 60};
+    // ten ids over 1,400 bits (175 bytes, within the 16 bytes an id of the rewritten span), past the
+    // bitmap's end
+    long[] scattered = {20_000, 20_150, 20_300, 20_450, 20_600, 20_750, 20_900, 21_050, 21_200, 21_400};
+    long[] farApart = {7_000, 5_000_000, 9_000_001};
+    List<Long> all = new ArrayList<>();
+    for (long[] ids : List.of(close, scattered, farApart)) {
+      claim(ids);
+      Object[] outcomes = new Object[ids.length * 2];
+      for (int i = 0; i < ids.length; i++) {
+        outcomes[2 * i] = ids[i];
+        outcomes[2 * i + 1] = "";
+        all.add(ids[i]);
+      }
+      assertThat(finish(1, outcomes).get(0).toLong()).as("recorded").isEqualTo(ids.length);
+      claim(ids);
+      assertThat(finish(1, outcomes).get(2).toLong()).as("duplicates").isEqualTo(ids.length);
+    }
+    String bitmap = k().auditSegment(0);
+    assertThat(redis.number("BITCOUNT", bitmap)).isEqualTo(all.size());
+    for (long id : all) {
+      assertThat(redis.number("GETBIT", bitmap, id)).as("bit of %d", id).isEqualTo(1);
+      assertThat(redis.number("GETBIT", bitmap, id + 1) + redis.number("GETBIT", bitmap, id - 1))
+          .as("bits beside %d", id).isEqualTo((all.contains(id + 1) ? 1 : 0) + (all.contains(id - 1) ? 1 : 0));
+    }
+    assertThat(counts("total")).isEqualTo(all.size());
+  }
 }
