@@ -53,7 +53,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
       byToken[token] = r
       if r then claims[#claims + 1] = r end
     end
-    -- an index beyond any claim's size is no message: BITFIELD would refuse its offset
+    -- an index beyond any claim's size is no message (nor is one whose slot would lie past 256 MB)
     if r and index and index >= 1 and index <= 33554431 and index % 1 == 0 then
       claimOf[k], indexOf[k] = r, index
       if not r.at[index] then
@@ -77,11 +77,11 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
     if refused then
       return refused
     end
-    r.held, r.n, r.ids, r.done = read[1], read[2], read[3], {}
+    r.held, r.n, r.ids, r.value, r.done = read[1], read[2], read[3], read.value, {}
   end
 
   -- per outcome k: its record, index, id and attempt (nil record: not held, dropped)
-  local recordOf, idOf, attemptOf, reasons = {}, {}, {}, {}
+  local recordOf, idOf, attemptOf, reasons, retryOf = {}, {}, {}, {}, {}
   local function raw_of(k)
     local r, index = recordOf[k], indexOf[k]
     local field, i = deliveries_field(r.token, index)
@@ -120,8 +120,14 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
       if reasons[k] == 'malformed' or n < 1 or n > seq then
         malformed = malformed + 1
         errors[#errors + 1] = cjson.encode({error = 'malformed', raw = raw_of(k), node = node, at = now})
-      elseif reasons[k] ~= '' and attempts > 1 and attemptOf[k] < attempts and entry_next_attempt(raw_of(k), 2) then
-        retries[#retries + 1] = k
+      elseif reasons[k] ~= '' and attempts > 1 and attemptOf[k] < attempts then
+        -- the retry's entry, made once: nil for an entry not in the message form (no retry then)
+        retryOf[k] = entry_next_attempt(raw_of(k), attemptOf[k] + 1)
+        if retryOf[k] then
+          retries[#retries + 1] = k
+        else
+          candidates[#candidates + 1] = k
+        end
       else
         candidates[#candidates + 1] = k
       end
@@ -161,8 +167,9 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
       local attempt = attemptOf[k]
       local d = math.min(backoffMaxMs, backoffMs * 2 ^ (attempt - 1))
       local due = now + math.floor(d / 2 + math.random() * d / 2)
-      local member = entry_next_attempt(raw_of(k), attempt + 1)
-      delayed[#delayed + 1] = due
+      local member = retryOf[k]
+      -- a number Redis gets as digits Lua formats as an integer, not as a float
+      delayed[#delayed + 1] = string.format('%d', due)
       delayed[#delayed + 1] = member
       registered[#registered + 1] = string.format('%d', idOf[k])
       registered[#registered + 1] = redis.sha1hex(member)
