@@ -25,16 +25,17 @@ import java.util.Map;
  *
  * <p>Run it with a jar on the class path, and the same line with another jar, to compare releases:
  *
- * <pre>java -cp target/app-fat.jar scripts/ScriptCost.java REDIS_URL [MESSAGES [BATCH [FAIL_PERCENT [CLAIM [WINDOW]]]]]</pre>
+ * <pre>java -cp target/app-fat.jar scripts/ScriptCost.java REDIS_URL [MESSAGES [BATCH [FAIL_PERCENT [CLAIM [WINDOW [ATTEMPTS]]]]]]</pre>
  *
  * <p>CLAIM (default BATCH) is the size of each claim; WINDOW (default 0: in claim order) shuffles the
  * finish order within windows of that many deliveries, as handlers of random duration finish (the
  * bench's spec handler: claims of 1,000, 20,000 in flight per worker, finishes of a few dozen).
+ * ATTEMPTS (default 1) above 1 sends the failures to the retry path instead of the errors list.
  */
 public class ScriptCost {
   public static void main(String[] args) throws Exception {
     if (args.length < 1) {
-      System.err.println("usage: java -cp app-fat.jar scripts/ScriptCost.java REDIS_URL [MESSAGES [BATCH [FAIL_PERCENT [CLAIM [WINDOW]]]]]");
+      System.err.println("usage: java -cp app-fat.jar scripts/ScriptCost.java REDIS_URL [MESSAGES [BATCH [FAIL_PERCENT [CLAIM [WINDOW [ATTEMPTS]]]]]]");
       System.exit(2);
     }
     int messages = args.length > 1 ? Integer.parseInt(args[1]) : 200_000;
@@ -42,10 +43,11 @@ public class ScriptCost {
     int failPercent = args.length > 3 ? Integer.parseInt(args[3]) : 15;
     int claim = args.length > 4 ? Integer.parseInt(args[4]) : batch;
     int window = args.length > 5 ? Integer.parseInt(args[5]) : 0;
+    int attempts = args.length > 6 ? Integer.parseInt(args[6]) : 1;
     Vertx vertx = Vertx.vertx();
     RedisConnection redis = Redis.createClient(vertx, args[0]).connect().await();
     try {
-      new ScriptCost(redis, messages, batch, failPercent, claim, window).run();
+      new ScriptCost(redis, messages, batch, failPercent, claim, window, attempts).run();
     } catch (Throwable e) {
       // printed here: the source launcher cannot trim the trace of an exception from a lambda
       e.printStackTrace();
@@ -62,16 +64,18 @@ public class ScriptCost {
   private final int failPercent;
   private final int claimSize;
   private final int window;
+  private final int attempts;
   private final Keys keys = new Keys("cost" + Long.toHexString(System.nanoTime()));
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
 
-  ScriptCost(RedisConnection redis, int messages, int batch, int failPercent, int claimSize, int window) {
+  ScriptCost(RedisConnection redis, int messages, int batch, int failPercent, int claimSize, int window, int attempts) {
     this.redis = redis;
     this.messages = messages;
     this.batch = batch;
     this.failPercent = failPercent;
     this.claimSize = claimSize;
     this.window = window;
+    this.attempts = attempts;
   }
 
   private Response call(Request request) {
@@ -138,8 +142,8 @@ public class ScriptCost {
     for (Script script : List.of(Script.PRODUCE, Script.CLAIM, Script.FINISH)) {
       call(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.source()));
     }
-    System.out.printf("%d messages, calls of %d (claims of %d, finish order shuffled in windows of %d), %d%% failures (attempts 1)%n",
-        messages, batch, claimSize, window, failPercent);
+    System.out.printf("%d messages, calls of %d (claims of %d, finish order shuffled in windows of %d), %d%% failures (attempts %d)%n",
+        messages, batch, claimSize, window, failPercent, attempts);
     System.out.println("| script  | commands/msg | bytes in/msg | Redis us/msg | of which commands | of which Lua | JVM us/msg |");
     System.out.println("|---|---|---|---|---|---|---|");
     java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
@@ -179,7 +183,7 @@ public class ScriptCost {
     }
     measure("finish", () -> {
       for (int from = 0; from < messages; from += batch) {
-        List<Object> args = new ArrayList<>(List.of("n1", 1, 1000, 60_000, 7));
+        List<Object> args = new ArrayList<>(List.of("n1", attempts, 1000, 60_000, 7));
         for (int i = from; i < Math.min(messages, from + batch); i++) {
           args.add(tokens.get(i));
           args.add(indices.get(i));
@@ -190,8 +194,10 @@ public class ScriptCost {
       }
     });
     long processed = Long.parseLong(call(Request.cmd(Command.HGET).arg(keys.stats()).arg("processed")).toString());
-    if (processed != messages) {
-      throw new IllegalStateException("processed " + processed + " of " + messages);
+    Response retried = call(Request.cmd(Command.HGET).arg(keys.stats()).arg("retried"));
+    long outcomes = processed + (retried == null ? 0 : retried.toLong());
+    if (outcomes != messages) {
+      throw new IllegalStateException("processed and retried " + outcomes + " of " + messages);
     }
   }
 
