@@ -53,7 +53,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
       byToken[token] = r
       if r then claims[#claims + 1] = r end
     end
-    -- an index beyond any claim's size is no message (nor is one whose slot would lie past 256 MB)
+    -- an index beyond any claim's size is no message: a bound keeps the arithmetic on slots small
     if r and index and index >= 1 and index <= 33554431 and index % 1 == 0 then
       claimOf[k], indexOf[k] = r, index
       if not r.at[index] then

@@ -137,8 +137,10 @@ final class HandlerRuns {
         // out), so every delivery is answered once. It goes to the end of the insertion order,
         // where the timeout sweep expects the newest
         delivery = new Delivery(token, index, message.attempt(), System.nanoTime());
-        started.addLast(delivery);
+        // counted before it is added: if the add throws (out of memory), the answer below still
+        // takes back exactly what was counted
         running++;
+        started.addLast(delivery);
         metrics.handlerStarted(message.producedAt(), pickedUpAt);
         latency.handlerStarted(message.producedAt());
         result = handler.handle(message);
@@ -239,8 +241,8 @@ final class HandlerRuns {
   /**
    * Drops answered deliveries from the front of {@link #started} and, when one long handler holds
    * the front, compacts the rest once answered ones are more than three in four: memory stays
-   * within four times the handlers running (plus 4,096), each delivery dropped in O(1) amortized
-   * (a compaction scans what it keeps once per three answers it drops, at most).
+   * within four times the handlers running (plus 4,096) from one answer to the next (a sweep that
+   * times out many leaves the rest until then), each delivery dropped in O(1) amortized.
    */
   private void dropAnswered() {
     while (!started.isEmpty() && !started.peekFirst().running) {

@@ -167,9 +167,9 @@ class AuditSegmentsScriptTest extends RedisTestBase {
   }
 
   /**
-   * The three ways finish sets audit bits (lib/audit.lua, audit_set_bits): ids close together (their
-   * bytes read and written back whole), ids of many claims finished together (only the bytes that
-   * change are rebuilt, past the bitmap's end too), and ids megabytes apart (one BITFIELD operation
+   * How finish sets audit bits (lib/audit.lua, audit_set_bits): ids close together and ids of many
+   * claims finished together (up to 16 bytes of span an id: the span read, its bits set in Lua and
+   * written back whole, past the bitmap's end too), and ids megabytes apart (one BITFIELD operation
    * each). Each sets exactly its ids' bits, and the same ids finished again are all duplicates.
    */
   @Test

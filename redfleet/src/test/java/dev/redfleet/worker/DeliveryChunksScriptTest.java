@@ -120,7 +120,7 @@ class DeliveryChunksScriptTest extends RedisTestBase {
     assertThat(done.get(1).toLong()).as("dropped: 3 was done").isEqualTo(1);
     assertThat(redis.claimSlots(NODE, TOKEN)[0]).isEqualTo(79);
 
-    // an index no claim can have is dropped, not refused (BITFIELD would refuse its offset), also
+    // an index no claim can have is dropped, not refused, also
     // where Redis allows strings of only 1 MB (slot 200,001 lies past it)
     assertThat(finish(TOKEN, 99_999_999_999L, "").get(1).toLong()).isEqualTo(1);
     String bulk = redis.call("CONFIG", "GET", "proto-max-bulk-len").get("proto-max-bulk-len").toString();

@@ -30,8 +30,8 @@ import java.util.List;
  * {@code <id>:<epoch>:<ts>:<attempt>:<sent>:<meta length>:<meta><body>}, the body unescaped,
  * where 4 and 5 held {@code {"id":N,"epoch":E,"ts":T,"body":"..."}}), and 7 is the sharded layout
  * of 5 with those entries ({@code 7/<shards>}); 8 = a claim's ids and how many it still holds live
- * in a string of its own ({@code <ns>:inflight:<node>|<token>}, 8-byte integers that BITFIELD marks
- * done in place), where 6 kept them as {@code |ids} and {@code |done} fields of each chunk, and 9
+ * in a string of its own ({@code <ns>:inflight:<node>|<token>}, 8-byte integers, a slot set to 0
+ * once its message is done), where 6 kept them as {@code |ids} and {@code |done} fields of each chunk, and 9
  * is the sharded layout with those records ({@code 9/<shards>}). A namespace written before formats were recorded has no key and is
  * taken over as it is. An idle namespace (no member, nothing queued or delayed) takes the format of
  * whoever comes first.
