@@ -77,6 +77,10 @@ public final class RunCommand implements Callable<Integer> {
       description = "While the handler answers in under 0.1 ms on average: the least a claim takes from a queue holding "
           + "that many, whatever its fair share, if the worker has room (default 32; 0 = the fair share alone).")
   String minClaim;
+  @Option(names = "--finish-linger-ms", paramLabel = "MS",
+      description = "While the handler takes 20 ms or more on average: how long its outcomes may wait for more to join "
+          + "their finish call (default 10; 0 = sent as soon as the last call returns).")
+  String finishLingerMs;
   @Option(names = "--drain-ms", paramLabel = "MS", description = "On shutdown, how long running messages may finish (default 5000).")
   String drainMs;
   @Option(names = "--generator-stall-ms", paramLabel = "MS",
@@ -270,6 +274,7 @@ public final class RunCommand implements Callable<Integer> {
     CommonOptions.put(cli, Setting.STALE_MS, staleMs);
     CommonOptions.put(cli, Setting.BLOCK_MS, blockMs);
     CommonOptions.put(cli, Setting.MIN_CLAIM, minClaim);
+    CommonOptions.put(cli, Setting.FINISH_LINGER_MS, finishLingerMs);
     CommonOptions.put(cli, Setting.DRAIN_MS, drainMs);
     CommonOptions.put(cli, Setting.GENERATOR_STALL_MS, generatorStallMs);
     // retries

@@ -25,6 +25,7 @@ public record FleetConfig(
     int staleMs,
     int blockMs,
     int minClaim,
+    int finishLingerMs,
     int drainMs,
     int generatorStallMs,
     // retries
@@ -92,6 +93,7 @@ public record FleetConfig(
         i(v, Setting.STALE_MS),
         i(v, Setting.BLOCK_MS),
         i(v, Setting.MIN_CLAIM),
+        i(v, Setting.FINISH_LINGER_MS),
         i(v, Setting.DRAIN_MS),
         i(v, Setting.GENERATOR_STALL_MS),
         // retries
@@ -164,6 +166,7 @@ public record FleetConfig(
     v.put(Setting.STALE_MS, staleMs);
     v.put(Setting.BLOCK_MS, blockMs);
     v.put(Setting.MIN_CLAIM, minClaim);
+    v.put(Setting.FINISH_LINGER_MS, finishLingerMs);
     v.put(Setting.DRAIN_MS, drainMs);
     v.put(Setting.GENERATOR_STALL_MS, generatorStallMs);
     // retries

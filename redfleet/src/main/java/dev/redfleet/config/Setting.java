@@ -30,6 +30,12 @@ public enum Setting {
    * default is WorkerVerticle.MIN_CLAIM's.
    */
   MIN_CLAIM("minClaim", "REDFLEET_MIN_CLAIM", "--min-claim", Kind.INTEGER, 32, 0, 1000),
+  /**
+   * While the handler takes 20 ms or more on average: how long its outcomes may wait for more to
+   * join their finish call (0 = sent as soon as the last call returns). The default is
+   * WorkerVerticle.FINISH_LINGER_MS's.
+   */
+  FINISH_LINGER_MS("finishLingerMs", "REDFLEET_FINISH_LINGER_MS", "--finish-linger-ms", Kind.INTEGER, 10, 0, 1000),
   DRAIN_MS("drainMs", "REDFLEET_DRAIN_MS", "--drain-ms", Kind.INTEGER, 5000, 0, 600_000),
   /** A generator whose produce calls all fail this long gives its lease up (another node may reach Redis). */
   GENERATOR_STALL_MS("generatorStallMs", "REDFLEET_GENERATOR_STALL_MS", "--generator-stall-ms", Kind.INTEGER, 15_000, 100, 3_600_000),

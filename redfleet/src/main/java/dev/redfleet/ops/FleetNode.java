@@ -260,7 +260,7 @@ public final class FleetNode {
     WorkerVerticle.Settings workerSettings = new WorkerVerticle.Settings(connector, config.concurrency(),
         config.blockMs(), config.handlerTimeoutMs(), config.drainMs(),
         config.attempts(), config.backoffMs(), config.backoffMaxMs(), config.leaderHandles(),
-        WorkerVerticle.PAUSED_POLL_MS, config.minClaim());
+        WorkerVerticle.PAUSED_POLL_MS, config.minClaim(), config.finishLingerMs());
     // the Redis clock has its first sample before any message is taken, so every pickup is
     // measured; a Redis that is down does not hold the start up (it waits 2 s at most)
     return vertx.deployVerticle(clock, scoped())

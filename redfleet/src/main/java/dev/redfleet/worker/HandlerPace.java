@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 final class HandlerPace {
   /** Handlers quicker than this on average are "quick": a tenth of a millisecond. */
   static final long QUICK_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+  /** Handlers this slow or slower on average are "slow": 20 milliseconds. */
+  static final long SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   /**
    * Answers seen before the handler can count as quick. The first answers of a claim are those
    * that came at once: a handler of 0-999 ms whose first draw was 0 is not a quick one.
@@ -43,5 +45,14 @@ final class HandlerPace {
    */
   boolean quick() {
     return answers >= FIRST_ANSWERS && meanNanos < QUICK_NANOS;
+  }
+
+  /**
+   * Whether the handler's recent mean time is at least {@link #SLOW_NANOS}, after at least
+   * {@link #FIRST_ANSWERS} answers: its outcomes may wait a few milliseconds to be recorded together
+   * ({@link OutcomeRecorder}), a delay small next to the handler's own.
+   */
+  boolean slow() {
+    return answers >= FIRST_ANSWERS && meanNanos >= SLOW_NANOS;
   }
 }

@@ -91,6 +91,11 @@ final class HandlerRuns {
     return pace.quick();
   }
 
+  /** Whether the handler is slow, on average (see {@link HandlerPace#slow}). */
+  boolean slow() {
+    return pace.slow();
+  }
+
   /**
    * One delivery of a message to this worker: the token of the claim that took it and its index in
    * that claim (finish acts only on that very delivery), the message's attempt, and when its handler

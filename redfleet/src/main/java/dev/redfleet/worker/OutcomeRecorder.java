@@ -8,6 +8,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,13 +73,18 @@ final class OutcomeRecorder {
    * entry it cannot take is isolated instead of holding back the others; doubled back on success.
    */
   private int finishLimit = WorkerVerticle.MAX_BATCH;
+  /** How long outcomes of a slow handler may wait for more to join their finish call (0: never). */
+  private final LongSupplier lingerMs;
+  /** The timer that sends the outcomes waiting, while they linger; -1 when none. */
+  private long lingerTimer = -1;
 
   /**
    * @param onIdle called whenever the recorder may have become idle (nothing waiting, no call out)
    * @param rider asked, as each batch goes out, for a claim to send in the same call
    */
   OutcomeRecorder(Vertx vertx, DeliveryStore store, DeliveryStore.RetryPolicy policy, NodeMetrics metrics, Runnable onIdle,
-      ClaimRider rider) {
+      ClaimRider rider, LongSupplier lingerMs) {
+    this.lingerMs = lingerMs;
     this.vertx = vertx;
     this.store = store;
     this.policy = policy;
@@ -106,11 +112,43 @@ final class OutcomeRecorder {
     return outcomes.isEmpty() && !finishing;
   }
 
-  /** Sends everything finished so far in one call, unless a call is already on its way. */
+  /**
+   * Sends everything finished so far in one call, unless a call is already on its way. While the
+   * handler is slow, outcomes short of a whole batch first wait up to the linger (lingerMs) for more.
+   */
   void flush() {
     if (finishing || outcomes.isEmpty()) {
       onIdle.run();
       return;
+    }
+    if (outcomes.size() < FIELDS * finishLimit) {
+      if (lingerTimer != -1) {
+        return;
+      }
+      long linger = lingerMs.getAsLong();
+      if (linger > 0) {
+        // a slow handler's outcomes come a few at a time, from many claims, and a call sent the
+        // moment the last one returns carries few of them: each call costs Redis something of its
+        // own and a read and a write per claim it names. They wait up to the linger, or until a
+        // whole batch is ready, and go together (BENCHMARKS.md, "Scattered finishes")
+        lingerTimer = vertx.setTimer(linger, id -> {
+          lingerTimer = -1;
+          send();
+        });
+        return;
+      }
+    }
+    send();
+  }
+
+  private void send() {
+    if (finishing || outcomes.isEmpty()) {
+      onIdle.run();
+      return;
+    }
+    if (lingerTimer != -1) {
+      vertx.cancelTimer(lingerTimer);
+      lingerTimer = -1;
     }
     List<Object> batch;
     if (outcomes.size() <= FIELDS * finishLimit) {

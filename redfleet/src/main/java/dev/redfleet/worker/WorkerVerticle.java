@@ -56,6 +56,11 @@ public final class WorkerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
   /** Most messages one claim or one finish call carries. */
   static final int MAX_BATCH = 1000;
+  /**
+   * How long a slow handler's outcomes may wait for more to join their finish call (default of
+   * {@link Settings#finishLingerMs}; the setting finishLingerMs's default in config.Setting is the same).
+   */
+  public static final long FINISH_LINGER_MS = 10;
   /** While the fleet is paused, how often a worker asks again (default of {@link Settings#pausedPollMs}). */
   public static final long PAUSED_POLL_MS = 250;
   /**
@@ -78,9 +83,18 @@ public final class WorkerVerticle extends VerticleBase {
    * @param minClaim the least a claim takes from the queue, when that many are queued and there is room,
    *     whatever its fair share (claim.lua), while the handler is quick ({@link HandlerPace}): fewer
    *     calls for short queues; 0 = the fair share alone
+   * @param finishLingerMs while the handler is slow ({@link HandlerPace#slow}), how long its outcomes
+   *     may wait for more to join their finish call ({@link OutcomeRecorder}); 0 = never
    */
   public record Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs,
-      int attempts, long backoffMs, long backoffMaxMs, boolean leaderHandles, long pausedPollMs, int minClaim) {
+      int attempts, long backoffMs, long backoffMaxMs, boolean leaderHandles, long pausedPollMs, int minClaim,
+      long finishLingerMs) {
+    public Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs,
+        int attempts, long backoffMs, long backoffMaxMs, boolean leaderHandles, long pausedPollMs, int minClaim) {
+      this(redis, concurrency, blockMs, handlerTimeoutMs, drainMs, attempts, backoffMs, backoffMaxMs, leaderHandles,
+          pausedPollMs, minClaim, FINISH_LINGER_MS);
+    }
+
     public Settings(RedisConnector redis, int concurrency, long blockMs, long handlerTimeoutMs, long drainMs,
         int attempts, long backoffMs, long backoffMaxMs, boolean leaderHandles, long pausedPollMs) {
       this(redis, concurrency, blockMs, handlerTimeoutMs, drainMs, attempts, backoffMs, backoffMaxMs, leaderHandles,
@@ -193,7 +207,7 @@ public final class WorkerVerticle extends VerticleBase {
     for (int s = 0; s < stores.length; s++) {
       recorders[s] = new OutcomeRecorder(vertx, stores[s],
           new DeliveryStore.RetryPolicy(settings.attempts(), settings.backoffMs(), settings.backoffMaxMs()), metrics,
-          this::checkDrained, new ClaimRider(s));
+          this::checkDrained, new ClaimRider(s), () -> runs.slow() ? settings.finishLingerMs() : 0);
     }
     runs.bind(context);
     long sweepEvery = Math.max(10, Math.min(1000, settings.handlerTimeoutMs() / 10));
@@ -496,7 +510,8 @@ public final class WorkerVerticle extends VerticleBase {
    * A delivery's one outcome: to the recorder, and room for one more message. Both wait for the
    * end of the event-loop turn, so that the outcomes of one turn share a finish call and that call
    * also carries the next claim (finish-claim), instead of a finish of one outcome, a finish of the
-   * rest and a claim of its own. Nothing waits longer than the turn.
+   * rest and a claim of its own. Nothing waits longer than the turn, but a slow handler's outcomes,
+   * which may wait up to finishLingerMs in the recorder (OutcomeRecorder#flush).
    */
   private void completed(String token, int index, int attempt, String outcome) {
     recorders[shardOf(token)].add(token, index, attempt, outcome);

@@ -67,4 +67,21 @@ class HandlerPaceTest {
     pace.took(30_000 * MILLI);
     assertThat(pace.quick()).isFalse();
   }
+
+  /** Slow (outcomes may linger: OutcomeRecorder) from a mean of 20 ms, after the first answers. */
+  @Test
+  void handlersOfTwentyMillisecondsOrMoreAreSlowOnceKnown() {
+    HandlerPace pace = new HandlerPace();
+    assertThat(pace.slow()).as("nothing known yet").isFalse();
+    took(pace, HandlerPace.FIRST_ANSWERS - 1, 500 * MILLI);
+    assertThat(pace.slow()).as("too few answers").isFalse();
+    pace.took(500 * MILLI);
+    assertThat(pace.slow()).isTrue();
+    HandlerPace middling = new HandlerPace();
+    took(middling, 100, 19 * MILLI);
+    assertThat(middling.slow()).isFalse();
+    assertThat(middling.quick()).isFalse();
+    took(middling, 100, 21 * MILLI);
+    assertThat(middling.slow()).isTrue();
+  }
 }

@@ -1,0 +1,99 @@
+package dev.redfleet.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.redfleet.metrics.NodeMetrics;
+import dev.redfleet.redis.Script;
+import dev.redfleet.redis.Scripts;
+import dev.redfleet.redis.store.DeliveryStore;
+import dev.redfleet.testing.RedisTestBase;
+import io.vertx.core.Context;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A slow handler's outcomes linger (finishLingerMs) so that more join their finish call: one call
+ * for what finished a few at a time, no call before the linger is up, a whole batch at once, and
+ * with no linger each flush its own call. Against a real redis-server: the calls are counted by
+ * its INFO commandstats. The outcomes name no claim, so finish drops them as stale (counted).
+ */
+class OutcomeLingerTest extends RedisTestBase {
+  private Context context;
+  private long callsBefore;
+
+  @BeforeEach
+  void context() {
+    context = redis.vertx().getOrCreateContext();
+  }
+
+  /** A recorder on one context, as its worker verticle owns it. */
+  private OutcomeRecorder recorder(long lingerMs) {
+    DeliveryStore store = new DeliveryStore(new Scripts(redis.client()), redis.keys, "n1");
+    // finish is in the server's script cache first (a call with no outcomes), so that each finish
+    // below is one EVALSHA
+    redis.run(Script.FINISH, redis.keys.finish("n1"), List.of("n1", 1, 1000, 60_000, 7));
+    callsBefore = redis.scriptCalls();
+    return new OutcomeRecorder(redis.vertx(), store, new DeliveryStore.RetryPolicy(1, 1000, 60_000), NodeMetrics.OFF,
+        () -> {}, OutcomeRecorder.NO_RIDE, () -> lingerMs);
+  }
+
+  /** {@code count} outcomes added, then a flush, on the recorder's context: one event-loop turn. */
+  private void finishedInOneTurn(OutcomeRecorder recorder, int from, int count) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    context.runOnContext(v -> {
+      for (int i = from; i < from + count; i++) {
+        recorder.add("no-such-claim", i, 1, "");
+      }
+      recorder.flush();
+      done.complete(null);
+    });
+    done.orTimeout(5, TimeUnit.SECONDS).join();
+  }
+
+  private long finishCalls() {
+    return redis.scriptCalls() - callsBefore;
+  }
+
+  private void awaitDropped(long outcomes) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (redis.stat("stale_dropped") < outcomes && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(redis.stat("stale_dropped")).isEqualTo(outcomes);
+  }
+
+  @Test
+  void outcomesOfSeveralTurnsWaitForTheLingerAndGoInOneCall() throws InterruptedException {
+    OutcomeRecorder recorder = recorder(400);
+    for (int turn = 0; turn < 5; turn++) {
+      finishedInOneTurn(recorder, 1 + turn * 3, 3);
+      Thread.sleep(10);
+    }
+    // a timer never fires early: 50 ms after the first flush, nothing has been sent
+    assertThat(finishCalls()).isZero();
+    awaitDropped(15);
+    assertThat(finishCalls()).isEqualTo(1);
+  }
+
+  @Test
+  void aWholeBatchGoesAtOnceWhateverTheLinger() throws InterruptedException {
+    OutcomeRecorder recorder = recorder(60_000);
+    finishedInOneTurn(recorder, 1, 10);
+    finishedInOneTurn(recorder, 11, WorkerVerticle.MAX_BATCH - 10);
+    awaitDropped(WorkerVerticle.MAX_BATCH);
+    assertThat(finishCalls()).isEqualTo(1);
+  }
+
+  @Test
+  void withoutALingerEachTurnIsSentAsSoonAsNoCallIsOut() throws InterruptedException {
+    OutcomeRecorder recorder = recorder(0);
+    finishedInOneTurn(recorder, 1, 3);
+    awaitDropped(3);
+    finishedInOneTurn(recorder, 4, 3);
+    awaitDropped(6);
+    assertThat(finishCalls()).isEqualTo(2);
+  }
+}
