@@ -114,7 +114,9 @@ final class OutcomeRecorder {
 
   /**
    * Sends everything finished so far in one call, unless a call is already on its way. While the
-   * handler is slow, outcomes short of a whole batch first wait up to the linger (lingerMs) for more.
+   * linger (lingerMs) is above 0, outcomes short of a whole batch first wait that long for more,
+   * counted from the first flush that found no call out; once it is 0 again (the worker stops), a
+   * flush sends what waits at once.
    */
   void flush() {
     if (finishing || outcomes.isEmpty()) {
@@ -122,22 +124,22 @@ final class OutcomeRecorder {
       return;
     }
     if (outcomes.size() < FIELDS * finishLimit) {
-      if (lingerTimer != -1) {
-        return;
-      }
       long linger = lingerMs.getAsLong();
       if (linger > 0) {
         // a slow handler's outcomes come a few at a time, from many claims, and a call sent the
         // moment the last one returns carries few of them: each call costs Redis something of its
         // own and a read and a write per claim it names. They wait up to the linger, or until a
         // whole batch is ready, and go together (BENCHMARKS.md, "Scattered finishes")
-        lingerTimer = vertx.setTimer(linger, id -> {
-          lingerTimer = -1;
-          send();
-        });
+        if (lingerTimer == -1) {
+          lingerTimer = vertx.setTimer(linger, id -> {
+            lingerTimer = -1;
+            send();
+          });
+        }
         return;
       }
     }
+    // a whole batch, or no linger (any more: a stopping worker's outcomes go at once)
     send();
   }
 

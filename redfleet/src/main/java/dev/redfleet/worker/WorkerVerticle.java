@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * a short queue at most its fair share (what is queued over the nodes), so that a burst is spread,
  * but at least {@code minClaim} while the handler is quick ({@link HandlerPace}).
  * When a finish batch goes out while the worker has room and nothing is being fetched, the claim
- * rides in the same call ({@code finish-claim.lua}): at low rates, and with handlers that take a
- * while, the next messages then cost no call of their own. When a claim comes back empty the worker
+ * rides in the same call ({@code finish-claim.lua}): at low rates, and with quick handlers, the next
+ * messages then cost no call of their own (a slow handler's outcomes linger for company, and a
+ * worker with room claims meanwhile in a call of its own). When a claim comes back empty the worker
  * blocks in BLMOVE (queue to the node's landing list) on its own connection, never a pooled one
  * ({@link LandingWait}), and then claims what landed.
  *
@@ -207,7 +208,7 @@ public final class WorkerVerticle extends VerticleBase {
     for (int s = 0; s < stores.length; s++) {
       recorders[s] = new OutcomeRecorder(vertx, stores[s],
           new DeliveryStore.RetryPolicy(settings.attempts(), settings.backoffMs(), settings.backoffMaxMs()), metrics,
-          this::checkDrained, new ClaimRider(s), () -> runs.slow() ? settings.finishLingerMs() : 0);
+          this::checkDrained, new ClaimRider(s), () -> runs.slow() && !stopping ? settings.finishLingerMs() : 0);
     }
     runs.bind(context);
     long sweepEvery = Math.max(10, Math.min(1000, settings.handlerTimeoutMs() / 10));
@@ -229,6 +230,11 @@ public final class WorkerVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     drained = Promise.promise();
+    // outcomes lingering for company go now: the drain must not wait for them, and a drain that
+    // ends first would undeploy the verticle with their timer (and them) still pending
+    for (OutcomeRecorder recorder : recorders) {
+      recorder.flush();
+    }
     // running handlers may still time out while draining: the sweep stays until the drain ends
     long drainTimer = vertx.setTimer(Math.max(1, settings.drainMs()), id -> {
       if (!runs.isEmpty()) {

@@ -67,12 +67,12 @@ class OutcomeLingerTest extends RedisTestBase {
 
   @Test
   void outcomesOfSeveralTurnsWaitForTheLingerAndGoInOneCall() throws InterruptedException {
-    OutcomeRecorder recorder = recorder(400);
+    OutcomeRecorder recorder = recorder(2000);
     for (int turn = 0; turn < 5; turn++) {
       finishedInOneTurn(recorder, 1 + turn * 3, 3);
       Thread.sleep(10);
     }
-    // a timer never fires early: 50 ms after the first flush, nothing has been sent
+    // a timer never fires early: some 50 ms after the first flush, nothing has been sent
     assertThat(finishCalls()).isZero();
     awaitDropped(15);
     assertThat(finishCalls()).isEqualTo(1);
@@ -84,6 +84,24 @@ class OutcomeLingerTest extends RedisTestBase {
     finishedInOneTurn(recorder, 1, 10);
     finishedInOneTurn(recorder, 11, WorkerVerticle.MAX_BATCH - 10);
     awaitDropped(WorkerVerticle.MAX_BATCH);
+    assertThat(finishCalls()).isEqualTo(1);
+  }
+
+  /** A stopping worker's linger is 0: what lingers goes with the next flush, not with its timer. */
+  @Test
+  void outcomesLingeringGoAtTheFirstFlushOnceTheLingerIsZero() throws InterruptedException {
+    java.util.concurrent.atomic.AtomicLong linger = new java.util.concurrent.atomic.AtomicLong(60_000);
+    DeliveryStore store = new DeliveryStore(new Scripts(redis.client()), redis.keys, "n1");
+    redis.run(Script.FINISH, redis.keys.finish("n1"), List.of("n1", 1, 1000, 60_000, 7));
+    callsBefore = redis.scriptCalls();
+    OutcomeRecorder recorder = new OutcomeRecorder(redis.vertx(), store, new DeliveryStore.RetryPolicy(1, 1000, 60_000),
+        NodeMetrics.OFF, () -> {}, OutcomeRecorder.NO_RIDE, linger::get);
+    finishedInOneTurn(recorder, 1, 4);
+    Thread.sleep(50);
+    assertThat(finishCalls()).isZero();
+    linger.set(0);
+    finishedInOneTurn(recorder, 5, 0);
+    awaitDropped(4);
     assertThat(finishCalls()).isEqualTo(1);
   }
 
