@@ -11,6 +11,8 @@ import io.vertx.core.Context;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,13 +33,17 @@ class OutcomeLingerTest extends RedisTestBase {
 
   /** A recorder on one context, as its worker verticle owns it. */
   private OutcomeRecorder recorder(long lingerMs) {
+    return recorder(() -> lingerMs);
+  }
+
+  private OutcomeRecorder recorder(LongSupplier lingerMs) {
     DeliveryStore store = new DeliveryStore(new Scripts(redis.client()), redis.keys, "n1");
     // finish is in the server's script cache first (a call with no outcomes), so that each finish
     // below is one EVALSHA
     redis.run(Script.FINISH, redis.keys.finish("n1"), List.of("n1", 1, 1000, 60_000, 7));
     callsBefore = redis.scriptCalls();
     return new OutcomeRecorder(redis.vertx(), store, new DeliveryStore.RetryPolicy(1, 1000, 60_000), NodeMetrics.OFF,
-        () -> {}, OutcomeRecorder.NO_RIDE, () -> lingerMs);
+        () -> {}, OutcomeRecorder.NO_RIDE, lingerMs);
   }
 
   /** {@code count} outcomes added, then a flush, on the recorder's context: one event-loop turn. */
@@ -65,6 +71,12 @@ class OutcomeLingerTest extends RedisTestBase {
     assertThat(redis.stat("stale_dropped")).isEqualTo(outcomes);
   }
 
+  /** All {@code outcomes} recorded (dropped as stale), in one finish call. */
+  private void awaitInOneCall(long outcomes) throws InterruptedException {
+    awaitDropped(outcomes);
+    assertThat(finishCalls()).isEqualTo(1);
+  }
+
   @Test
   void outcomesOfSeveralTurnsWaitForTheLingerAndGoInOneCall() throws InterruptedException {
     OutcomeRecorder recorder = recorder(2000);
@@ -74,8 +86,7 @@ class OutcomeLingerTest extends RedisTestBase {
     }
     // a timer never fires early: some 50 ms after the first flush, nothing has been sent
     assertThat(finishCalls()).isZero();
-    awaitDropped(15);
-    assertThat(finishCalls()).isEqualTo(1);
+    awaitInOneCall(15);
   }
 
   @Test
@@ -83,26 +94,20 @@ class OutcomeLingerTest extends RedisTestBase {
     OutcomeRecorder recorder = recorder(60_000);
     finishedInOneTurn(recorder, 1, 10);
     finishedInOneTurn(recorder, 11, WorkerVerticle.MAX_BATCH - 10);
-    awaitDropped(WorkerVerticle.MAX_BATCH);
-    assertThat(finishCalls()).isEqualTo(1);
+    awaitInOneCall(WorkerVerticle.MAX_BATCH);
   }
 
   /** A stopping worker's linger is 0: what lingers goes with the next flush, not with its timer. */
   @Test
   void outcomesLingeringGoAtTheFirstFlushOnceTheLingerIsZero() throws InterruptedException {
-    java.util.concurrent.atomic.AtomicLong linger = new java.util.concurrent.atomic.AtomicLong(60_000);
-    DeliveryStore store = new DeliveryStore(new Scripts(redis.client()), redis.keys, "n1");
-    redis.run(Script.FINISH, redis.keys.finish("n1"), List.of("n1", 1, 1000, 60_000, 7));
-    callsBefore = redis.scriptCalls();
-    OutcomeRecorder recorder = new OutcomeRecorder(redis.vertx(), store, new DeliveryStore.RetryPolicy(1, 1000, 60_000),
-        NodeMetrics.OFF, () -> {}, OutcomeRecorder.NO_RIDE, linger::get);
+    AtomicLong linger = new AtomicLong(60_000);
+    OutcomeRecorder recorder = recorder(linger::get);
     finishedInOneTurn(recorder, 1, 4);
     Thread.sleep(50);
     assertThat(finishCalls()).isZero();
     linger.set(0);
     finishedInOneTurn(recorder, 5, 0);
-    awaitDropped(4);
-    assertThat(finishCalls()).isEqualTo(1);
+    awaitInOneCall(4);
   }
 
   @Test
