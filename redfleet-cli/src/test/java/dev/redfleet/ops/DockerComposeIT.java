@@ -148,6 +148,7 @@ class DockerComposeIT {
     settings.put("REDFLEET_STALE_MS", "1500");
     settings.put("REDFLEET_BLOCK_MS", "500");
     settings.put("REDFLEET_MIN_CLAIM", "24");
+    settings.put("REDFLEET_FINISH_LINGER_MS", "5");
     settings.put("REDFLEET_DRAIN_MS", "4000");
     settings.put("REDFLEET_GENERATOR_STALL_MS", "14000");
     settings.put("REDFLEET_ATTEMPTS", "2");
