@@ -141,11 +141,20 @@ end
 local ts = string.format('%d', now_ms())
 local middle = ':' .. ARGV[2] .. ':' .. ts .. ':1:0:'
 -- Lua writes a number of 15 digits or more as 1e+14: past that, each id is formatted as digits
-local spelled = seq + n >= 1e14
+-- each id's digits without turning a number into text per message (Lua does that with a printf of
+-- %.14g, a fifth of this script's time): the digits before the last once per ten ids, the last
+-- from a table
+local DIGITS = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9'}
 local messages = {}
+local tens = math.floor((seq + 1) / 10)
+local before = tens == 0 and '' or string.format('%d', tens)
 for i = 1, n do
-  local id = spelled and string.format('%d', seq + i) or seq + i
-  messages[i] = id .. middle .. ARGV[FIRST - 1 + i]
+  local id = seq + i
+  local digit = id % 10
+  if digit == 0 then
+    before = string.format('%d', id / 10)
+  end
+  messages[i] = before .. DIGITS[digit + 1] .. middle .. ARGV[FIRST - 1 + i]
 end
 if raiseFence then
   redis.call('SET', KEYS[1], ARGV[2])

@@ -188,18 +188,22 @@ end
 local function audit_mark(prefix, ids, known)
   local old = {}
   -- the ids by segment, in the order they come (a batch usually spans one segment)
-  local order, offsets, positions = {}, {}, {}
+  -- (counters, not #t, per id: the length operator searches a table with room to spare)
+  local order, offsets, positions, sizes = {}, {}, {}, {}
   for i = 1, #ids do
     local n = tonumber(ids[i])
     local segment = audit_segment_of(n)
-    if not offsets[segment] then
+    local j = sizes[segment]
+    if not j then
       order[#order + 1] = segment
       offsets[segment] = {}
       positions[segment] = {}
+      j = 0
     end
-    local list = offsets[segment]
-    list[#list + 1] = n - segment * AUDIT_SEGMENT_IDS
-    positions[segment][#list] = i
+    j = j + 1
+    sizes[segment] = j
+    offsets[segment][j] = n - segment * AUDIT_SEGMENT_IDS
+    positions[segment][j] = i
   end
   local counts = audit_counts_key(prefix)
   local recorded = 0

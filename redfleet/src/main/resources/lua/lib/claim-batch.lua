@@ -128,8 +128,13 @@ local function claim_batch(K, node, count, least, token, now, read)
   if more > 0 then
     local popped = redis.call('RPOP', K.queue, more)
     if popped then
-      for i = 1, #popped do
-        taken[#taken + 1] = popped[i]
+      if #taken == 0 then
+        taken = popped
+      else
+        local t = #taken
+        for i = 1, #popped do
+          taken[t + i] = popped[i]
+        end
       end
     end
   end
@@ -166,13 +171,15 @@ local function claim_batch(K, node, count, least, token, now, read)
     return id
   end
 
-  local claimed, claimedIds = {}, {}
+  -- counters, not #t, per message: the length operator searches a table with room to spare
+  local claimed, claimedIds, claimedCount = {}, {}, 0
   local errors = {}
   for i = 1, #taken do
     local id = message_id(taken[i])
     if id then
-      claimed[#claimed + 1] = taken[i]
-      claimedIds[#claimedIds + 1] = id
+      claimedCount = claimedCount + 1
+      claimed[claimedCount] = taken[i]
+      claimedIds[claimedCount] = id
     else
       errors[#errors + 1] = cjson.encode({error = 'malformed', raw = taken[i], node = node, at = now})
     end
