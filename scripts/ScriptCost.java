@@ -85,7 +85,13 @@ public class ScriptCost {
   private Response run(Script script, List<String> keys, List<?> args) {
     Request r = Request.cmd(Command.EVALSHA).arg(script.sha()).arg(keys.size());
     keys.forEach(r::arg);
-    args.forEach(a -> r.arg(String.valueOf(a)));
+    args.forEach(a -> {
+      if (a instanceof byte[] bytes) {
+        r.arg(bytes);
+      } else {
+        r.arg(String.valueOf(a));
+      }
+    });
     return call(r);
   }
 
@@ -184,12 +190,14 @@ public class ScriptCost {
     measure("finish", () -> {
       for (int from = 0; from < messages; from += batch) {
         List<Object> args = new ArrayList<>(List.of("n1", attempts, 1000, 60_000, 7));
+        List<Object> outcomes = new ArrayList<>();
         for (int i = from; i < Math.min(messages, from + batch); i++) {
-          args.add(tokens.get(i));
-          args.add(indices.get(i));
-          args.add(1);
-          args.add(random.nextInt(100) < failPercent ? "cost failure" : "");
+          outcomes.add(tokens.get(i));
+          outcomes.add(indices.get(i));
+          outcomes.add(1);
+          outcomes.add(random.nextInt(100) < failPercent ? "cost failure" : "");
         }
+        args.addAll(packed(outcomes));
         run(Script.FINISH, keys.finish("n1"), args);
       }
     });
@@ -198,6 +206,22 @@ public class ScriptCost {
     long outcomes = processed + (retried == null ? 0 : retried.toLong());
     if (outcomes != messages) {
       throw new IllegalStateException("processed and retried " + outcomes + " of " + messages);
+    }
+  }
+
+  /**
+   * The outcomes as the store of the jar on the class path sends them: packed by
+   * {@code FinishOutcomes.pack} where the jar has it (from issue 16's packed finish), else as they are.
+   */
+  @SuppressWarnings("unchecked")
+  private static List<Object> packed(List<Object> quadruples) {
+    try {
+      Class<?> codec = Class.forName("dev.redfleet.redis.FinishOutcomes");
+      return (List<Object>) codec.getMethod("pack", List.class).invoke(null, quadruples);
+    } catch (ClassNotFoundException e) {
+      return quadruples;
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -29,7 +29,7 @@
 -- ARGV[8]  the new claim's token (as claim.lua's ARGV[4]): a worker that gets no answer repeats it
 --          with claim.lua to get the claim back, and re-sends the outcomes with finish.lua (those
 --          recorded already are dropped as stale)
--- ARGV[9..] the outcomes: quadruples (claim token, index, attempt, outcome) as finish.lua's
+-- ARGV[9..] the outcomes: quadruples (claim token, indices, attempt, outcome) as finish.lua's
 --
 -- Returns {finished, claimed}: finished as finish.lua returns it, claimed as claim.lua returns it.
 --

@@ -30,8 +30,12 @@
 -- ARGV[3]  backoff base (ms): the retry after attempt A is due after d = min(cap, base * 2^(A-1)),
 -- ARGV[4]  backoff cap (ms)       with jitter: a uniform delay in [d/2, d]
 -- ARGV[5]  jitter seed (an integer picked by the caller)
--- ARGV[2+4k] .. ARGV[5+4k]  (k = 1..n) claim token, index in its record (1-based), attempt (the
---          message's attempt field, lib/entry.lua), outcome:
+-- ARGV[2+4k] .. ARGV[5+4k]  (k = 1..n) claim token, indices, attempt (the message's attempt field,
+--          lib/entry.lua), outcome. Indices: one index in the claim's record (1-based) in digits,
+--          or several packed, '*' then 4 bytes an index (unsigned, big-endian): an outcome each,
+--          all with that token, attempt and outcome (a finish of 1,000 outcomes then sends a few
+--          quadruples, not 4,000 arguments and 2,000 numbers to parse). The first outcome named for
+--          a delivery counts. Outcome:
 --          ''          handled successfully
 --          'malformed' the entry is not a valid message: kept raw in the errors list, no audit bit
 --          anything else: the handler's failure reason. The last attempt's failure goes to the

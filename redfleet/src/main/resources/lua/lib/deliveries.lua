@@ -35,9 +35,11 @@
 --                                    the HSET arguments (field, value, ...) of a new claim's chunks
 -- deliveries_ids(ids)                the value of a new claim's key (ids: digit strings)
 -- deliveries_message(record, m, i)   message i (1-based) of a chunk of m messages
--- deliveries_read(key, indices)      a typed read of a claim key: {held, n, ids, value = the key's
---                                    value} where ids[j] is the
---                                    id of message indices[j] (0: done, or no such message), or nil
+-- deliveries_read(key, indices, count)
+--                                    a typed read of a claim key, for the count indices named in
+--                                    indices (whole numbers >= 1, repeats allowed): {held, n, ids,
+--                                    value = the key's value} where ids[k] is the id of message k
+--                                    for each k named (0 or nil: done, or no such message), or nil
 --                                    and an error reply (wrong type). A missing key reads as held 0.
 -- deliveries_settle(inflight, settled)
 --                                    settled = {{claim = {key, token, held, n, value}, done =
@@ -172,34 +174,29 @@ local function deliveries_decode(value)
   return held, n, ids
 end
 
-local function deliveries_read(key, indices)
+local function deliveries_read(key, indices, count)
   local value, refused = typed_read('string', 'GET', key)
   if refused then
     return nil, refused
   end
   value = value or ''
-  local ids = {}
   if #value < 16 then
     -- missing, or cut to fewer than two slots by hand: no size, so no message
-    for j = 1, #indices do
-      ids[j] = 0
-    end
-    return {#value >= 8 and struct.unpack('>i8', value) or 0, 0, ids, value = value}
+    return {#value >= 8 and struct.unpack('>i8', value) or 0, 0, {}, value = value}
   end
   local held, n = struct.unpack('>i8i8', value)
-  if #indices * DELIVERIES_DECODE_SHARE >= n then
+  if count * DELIVERIES_DECODE_SHARE >= n then
     local _, _, all = deliveries_decode(value)
-    for j = 1, #indices do
-      ids[j] = all[indices[j]] or 0
-    end
-  else
-    -- a few messages of a large claim (handlers of random duration finish a few of each of many
-    -- claims): one unpack each, not a decode of the whole claim per call
-    local slots = #value - #value % 8
-    for j = 1, #indices do
-      local at = indices[j] * 8 + 9
-      ids[j] = at + 7 <= slots and struct.unpack('>i8', value, at) or 0
-    end
+    return {held, n, all, value = value}
+  end
+  -- a few messages of a large claim (handlers of random duration finish a few of each of many
+  -- claims): one unpack each, not a decode of the whole claim per call
+  local ids = {}
+  local slots = #value - #value % 8
+  for j = 1, count do
+    local index = indices[j]
+    local at = index * 8 + 9
+    ids[index] = at + 7 <= slots and struct.unpack('>i8', value, at) or 0
   end
   return {held, n, ids, value = value}
 end

@@ -6,10 +6,14 @@
 --   K: the keys, {inflight, errors, stats, audit, seq, delayed, delayedIds}; the caller has
 --   checked the types of errors, delayed and delayedIds (only ever written here); those of stats,
 --   seq and inflight are checked by the typed reads below, those of the audit keys by audit_check.
---   argv[first..] the quadruples (claim token, index, attempt, outcome); seq the value of K.seq if
---   the caller has read it already (nil: read here); the caller has seeded math.random. Returns
+--   argv[first..] the quadruples (claim token, indices, attempt, outcome), indices one index in
+--   digits or several packed (finish.lua); seq the value of K.seq if the caller has read it
+--   already (nil: read here); the caller has seeded math.random. Returns
 --   {recorded, dropped, duplicates, retried}, or an error reply (a table with err) before its
 --   first write.
+-- the first byte of a quadruple's indices when they are packed (finish.lua)
+local FINISH_PACKED = 42
+
 local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, argv, first, seq)
   local count = math.floor((#argv - first + 1) / 4)
   if count <= 0 then
@@ -38,29 +42,64 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   end
 
   -- the claims named (lib/deliveries.lua), each read once: the ids of the messages named, and how
-  -- many it still holds (the messages themselves only when needed). claimOf[k], indexOf[k]: outcome
-  -- k's claim and its index there
-  local claims, byToken = {}, {}
-  local claimOf, indexOf = {}, {}
-  for k = 1, count do
-    local token = argv[first - 4 + 4 * k]
-    local index = tonumber(argv[first - 3 + 4 * k])
+  -- many it still holds (the messages themselves only when needed). The quadruples are items; per
+  -- item: its claim (false: a token that names none), outcome, attempt and its last outcome k (the
+  -- outcomes numbered in order, a packed item's one per index); per outcome k: indexOf[k] its
+  -- index in the claim (nil: no such delivery, dropped). Counters, not #t, in the loops that run
+  -- once per outcome: the length operator searches a table whose array part has room to spare.
+  local claims, byToken, claimCount = {}, {}, 0
+  local indexOf = {}
+  local items, itemClaim, itemReason, itemAttempt, itemLast = 0, {}, {}, {}, {}
+  count = 0
+  for item = first, #argv - 3, 4 do
+    local token, named = argv[item], argv[item + 1]
     local r = byToken[token]
     if r == nil then
       -- a token that names no claim (claim refuses it): its outcomes are dropped below
       r = deliveries_token_ok(token)
-        and {token = token, key = deliveries_key(K.inflight, token), indices = {}, at = {}, chunks = {}}
+        and {token = token, key = deliveries_key(K.inflight, token), indices = {}, count = 0, chunks = {}}
       byToken[token] = r
-      if r then claims[#claims + 1] = r end
-    end
-    -- an index beyond any claim's size is no message: a bound keeps the arithmetic on slots small
-    if r and index and index >= 1 and index <= 33554431 and index % 1 == 0 then
-      claimOf[k], indexOf[k] = r, index
-      if not r.at[index] then
-        r.indices[#r.indices + 1] = index
-        r.at[index] = #r.indices
+      if r then
+        claimCount = claimCount + 1
+        claims[claimCount] = r
       end
     end
+    local a = tonumber(argv[item + 2])
+    items = items + 1
+    itemClaim[items], itemReason[items] = r, argv[item + 3]
+    itemAttempt[items] = (a and a >= 1 and a % 1 == 0) and a or 1
+    -- an index beyond any claim's size is no message: a bound keeps the arithmetic on slots small
+    local list, c = r and r.indices, r and r.count
+    if string.byte(named, 1) == FINISH_PACKED then
+      -- several outcomes alike: 4 bytes an index (unsigned, big-endian: a whole number), at most
+      -- 1,000 unpacked at a time (struct.unpack returns them all on Lua's stack)
+      local m = (#named - 1 - (#named - 1) % 4) / 4
+      for from = 0, m - 1, 1000 do
+        local took = math.min(1000, m - from)
+        local got = {struct.unpack('>' .. string.rep('I4', took), named, 2 + 4 * from)}
+        for j = 1, took do
+          local index = got[j]
+          count = count + 1
+          if r and index >= 1 and index <= 33554431 then
+            indexOf[count] = index
+            c = c + 1
+            list[c] = index
+          end
+        end
+      end
+    else
+      local index = tonumber(named)
+      count = count + 1
+      if r and index and index >= 1 and index <= 33554431 and index % 1 == 0 then
+        indexOf[count] = index
+        c = c + 1
+        list[c] = index
+      end
+    end
+    if r then
+      r.count = c
+    end
+    itemLast[items] = count
   end
   local heldField
   heldField, refused = typed_read('hash', 'HGET', K.inflight, HELD_FIELD)
@@ -70,18 +109,19 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   if heldField and not string.match(heldField, '^%-?%d+$') then
     return redis.error_reply('ERR redfleet: field ' .. HELD_FIELD .. ' of ' .. K.inflight .. ' is not an integer; nothing was changed')
   end
-  for i = 1, #claims do
+  for i = 1, claimCount do
     local r = claims[i]
     local read
-    read, refused = deliveries_read(r.key, r.indices)
+    read, refused = deliveries_read(r.key, r.indices, r.count)
     if refused then
       return refused
     end
-    r.held, r.n, r.ids, r.value, r.done = read[1], read[2], read[3], read.value, {}
+    r.held, r.n, r.ids, r.value, r.done, r.doneCount = read[1], read[2], read[3], read.value, {}, 0
   end
 
-  -- per outcome k: its record, index, id and attempt (nil record: not held, dropped)
-  local recordOf, idOf, attemptOf, reasons, retryOf = {}, {}, {}, {}, {}
+  -- per outcome k held: its record; for an outcome other than a success (or of an id out of
+  -- range), also its outcome, attempt and id (a success's reasons[k] is nil)
+  local recordOf, idOf, retryOf, reasons, attemptOf = {}, {}, {}, {}, {}
   local function raw_of(k)
     local r, index = recordOf[k], indexOf[k]
     local field, i = deliveries_field(r.token, index)
@@ -93,45 +133,67 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
     return deliveries_message(record, deliveries_chunk_size(r.n, index), i)
   end
 
+  -- candidates: outcomes to record, with marked their ids (the audit bits to set)
   local present = {}
   local held = 0
-  local candidates = {}
-  local retries = {}
+  local candidates, marked, candidateCount = {}, {}, 0
+  local retries, retryCount = {}, 0
   local malformed, dropped = 0, 0
-  local errors = {}
-  for k = 1, count do
-    local r, i = claimOf[k], indexOf[k]
-    local n = r and r.ids[r.at[i]]
-    if not n or n == 0 then
-      dropped = dropped + 1
-    else
-      -- done within this call: a second outcome of the same delivery is dropped
-      r.ids[r.at[i]] = 0
-      r.done[#r.done + 1] = i
-      recordOf[k] = r
-      local a = tonumber(argv[first - 2 + 4 * k])
-      attemptOf[k] = (a and a >= 1 and a % 1 == 0) and a or 1
-      reasons[k] = argv[first - 1 + 4 * k]
-      -- a whole number in 1..seq: no audit bit beyond what the generator handed out (claim has
-      -- checked the id's form; this bounds the bitmap even for a record written by hand)
-      idOf[k] = n
-      held = held + 1
-      present[#present + 1] = n
-      if reasons[k] == 'malformed' or n < 1 or n > seq then
-        malformed = malformed + 1
-        errors[#errors + 1] = cjson.encode({error = 'malformed', raw = raw_of(k), node = node, at = now})
-      elseif reasons[k] ~= '' and attempts > 1 and attemptOf[k] < attempts then
-        -- the retry's entry, made once: nil for an entry not in the message form (no retry then)
-        retryOf[k] = entry_next_attempt(raw_of(k), attemptOf[k] + 1)
-        if retryOf[k] then
-          retries[#retries + 1] = k
-        else
-          candidates[#candidates + 1] = k
-        end
+  local errors, errorCount = {}, 0
+  local from = 1
+  for it = 1, items do
+    local r, reason, attempt = itemClaim[it], itemReason[it], itemAttempt[it]
+    local ids, done, d = r and r.ids, r and r.done, r and r.doneCount
+    local success = reason == ''
+    local last = itemLast[it]
+    for k = from, last do
+      local index = indexOf[k]
+      local n = index and ids[index]
+      if not n or n == 0 then
+        dropped = dropped + 1
       else
-        candidates[#candidates + 1] = k
+        -- done within this call: a second outcome of the same delivery is dropped
+        ids[index] = 0
+        d = d + 1
+        done[d] = index
+        recordOf[k] = r
+        held = held + 1
+        present[held] = n
+        -- a whole number in 1..seq: no audit bit beyond what the generator handed out (claim has
+        -- checked the id's form; this bounds the bitmap even for a record written by hand)
+        if success and n >= 1 and n <= seq then
+          candidateCount = candidateCount + 1
+          candidates[candidateCount] = k
+          marked[candidateCount] = n
+        else
+          reasons[k], attemptOf[k], idOf[k] = reason, attempt, n
+          local retry = false
+          if reason == 'malformed' or n < 1 or n > seq then
+            malformed = malformed + 1
+            errorCount = errorCount + 1
+            errors[errorCount] = cjson.encode({error = 'malformed', raw = raw_of(k), node = node, at = now})
+          else
+            if attempts > 1 and attempt < attempts then
+              -- the retry's entry, made once: nil for an entry not in the message form (no retry then)
+              retryOf[k] = entry_next_attempt(raw_of(k), attempt + 1)
+              retry = retryOf[k] ~= nil
+            end
+            if retry then
+              retryCount = retryCount + 1
+              retries[retryCount] = k
+            else
+              candidateCount = candidateCount + 1
+              candidates[candidateCount] = k
+              marked[candidateCount] = n
+            end
+          end
+        end
       end
     end
+    if r then
+      r.doneCount = d
+    end
+    from = last + 1
   end
 
   if held == 0 then
@@ -156,10 +218,12 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   local duplicates = 0
   local function duplicate(k)
     duplicates = duplicates + 1
-    errors[#errors + 1] = cjson.encode({error = 'duplicate', outcome = reasons[k] == '' and 'ok' or reasons[k],
+    errorCount = errorCount + 1
+    local reason = reasons[k]
+    errors[errorCount] = cjson.encode({error = 'duplicate', outcome = (reason == nil or reason == '') and 'ok' or reason,
       raw = raw_of(k), node = node, at = now})
   end
-  for i = 1, #retries do
+  for i = 1, retryCount do
     local k = retries[i]
     if audit_seen(K.audit, idOf[k], auditCounts) then
       duplicate(k)
@@ -189,23 +253,20 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
 
   -- then the audit bits: an outcome whose bit was already set is a duplicate, counted and not
   -- recorded a second time
-  local marked = {}
-  for i = 1, #candidates do
-    marked[i] = idOf[candidates[i]]
-  end
   local old = audit_mark(K.audit, marked, auditCounts)
   local processed, failed = 0, 0
   -- the parts of an error entry that a call's failures share: where and when once per call, each
   -- distinct reason encoded once (handlers tend to fail for the same few reasons)
   local signed = ',"node":' .. cjson.encode(node) .. ',"at":' .. now .. '}'
   local encoded = {}
-  for i = 1, #candidates do
+  for i = 1, candidateCount do
     local k = candidates[i]
     if old[i] == 1 then
       duplicate(k)
     else
       processed = processed + 1
-      if reasons[k] ~= '' then
+      local why = reasons[k]
+      if why and why ~= '' then
         failed = failed + 1
         -- the error entry is the message itself plus why, where and when
         local raw = raw_of(k)
@@ -218,9 +279,11 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
             reason = cjson.encode(reasons[k])
             encoded[reasons[k]] = reason
           end
-          errors[#errors + 1] = head .. ',"error":' .. reason .. more .. signed
+          errorCount = errorCount + 1
+          errors[errorCount] = head .. ',"error":' .. reason .. more .. signed
         else
-          errors[#errors + 1] = cjson.encode({error = reasons[k], raw = raw, node = node, at = now})
+          errorCount = errorCount + 1
+          errors[errorCount] = cjson.encode({error = reasons[k], raw = raw, node = node, at = now})
         end
       end
     end
@@ -238,9 +301,9 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   -- last: the deliveries are marked done only once everything about them is written; a call that
   -- fails half way leaves them held, to be finished again (or requeued), not lost
   local settled = {}
-  for i = 1, #claims do
+  for i = 1, claimCount do
     local r = claims[i]
-    if #r.done > 0 then
+    if r.doneCount > 0 then
       settled[#settled + 1] = {claim = r, done = r.done}
     end
   end

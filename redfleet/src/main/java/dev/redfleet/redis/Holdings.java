@@ -117,16 +117,14 @@ public final class Holdings {
   }
 
   /**
-   * A finish call that was answered: after its five fixed ARGV come quadruples (claim token, index,
-   * attempt, outcome); each names a delivery that is no longer held.
+   * A finish call that was answered: after its five fixed ARGV come quadruples (claim token,
+   * indices, attempt, outcome, {@link FinishOutcomes}); each names deliveries that are no longer held.
    */
   void finished(List<?> args) {
     boolean[] gone = new boolean[1];
-    for (int i = 5; i + 1 < args.size(); i += 4) {
-      String token = String.valueOf(args.get(i));
+    FinishOutcomes.forEachDelivery(args, 5, (token, index) -> {
       Claim claim = held.get(token);
-      int index = index(args.get(i + 1));
-      if (claim != null && index >= 0 && claim.remove(index, gone)) {
+      if (claim != null && claim.remove(index, gone)) {
         size.decrementAndGet();
         if (gone[0]) {
           // a claim that is empty now gets no more indices: a repeated token's answer only names
@@ -134,23 +132,7 @@ public final class Holdings {
           held.remove(token, claim);
         }
       }
-    }
-  }
-
-  /** An outcome's index as the finish call carries it (a number, or its digits); -1 if neither. */
-  private static int index(Object arg) {
-    long index;
-    if (arg instanceof Number n) {
-      index = n.longValue();
-    } else {
-      try {
-        index = Long.parseLong(String.valueOf(arg));
-      } catch (NumberFormatException e) {
-        return -1;
-      }
-    }
-    // no claim index is outside 1..MAX_VALUE: a larger one must not wrap onto a real one
-    return index >= 1 && index <= Integer.MAX_VALUE ? (int) index : -1;
+    });
   }
 
   /**

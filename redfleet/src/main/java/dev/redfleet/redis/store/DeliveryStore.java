@@ -1,5 +1,6 @@
 package dev.redfleet.redis.store;
 
+import dev.redfleet.redis.FinishOutcomes;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.Script;
 import dev.redfleet.redis.Scripts;
@@ -82,7 +83,7 @@ public final class DeliveryStore {
 
   /**
    * Records a batch of (claim token, index, attempt, outcome) quadruples; outcome "" is success.
-   * Index and attempt may be numbers or their digits.
+   * Index and attempt may be numbers or their digits. They go packed ({@link FinishOutcomes}).
    *
    * @param jitterSeed the seed of the retry delays' jitter: the script itself has no source of randomness
    */
@@ -93,7 +94,7 @@ public final class DeliveryStore {
     args.add(policy.backoffMs());
     args.add(policy.backoffMaxMs());
     args.add(jitterSeed);
-    args.addAll(quadruples);
+    args.addAll(FinishOutcomes.pack(quadruples));
     return scripts.run(Script.FINISH, finishKeys, args).map(DeliveryStore::finished);
   }
 
@@ -117,7 +118,7 @@ public final class DeliveryStore {
     args.add(fromQueue);
     args.add(least);
     args.add(token);
-    args.addAll(quadruples);
+    args.addAll(FinishOutcomes.pack(quadruples));
     return scripts.run(Script.FINISH_CLAIM, finishClaimKeys, args)
         .map(r -> new FinishedAndClaimed(finished(r.get(0)), claimed(r.get(1))));
   }
