@@ -17,14 +17,16 @@
 -- count first, so a complete segment whose bitmap was deleted (audit-prune) still catches them,
 -- and is never re-created.
 --
--- audit_check(prefix, ids)  before the caller's first write: an error reply text when the counts
+-- audit_check(prefix, ids, more)  before the caller's first write (more: optional, further ids):
+--                           an error reply text when the counts
 --                           hash or a segment one of the ids falls in has the wrong type, or a
 --                           count is not an integer; else nil and the counts it read ('total' and
 --                           the segments of the ids, as numbers: the `known` of the calls below,
---                           valid until the counts are written). Ids that are not whole numbers
---                           >= 1 are skipped (the caller records them as malformed).
+--                           valid until the counts are written). Ids are numbers; those that are
+--                           not whole numbers >= 1 are skipped (the caller records them as
+--                           malformed).
 -- audit_seen(prefix, id, known)   whether the outcome of id is recorded
--- audit_mark(prefix, ids, known)  records the outcomes of ids (strings or numbers, whole, >= 1);
+-- audit_mark(prefix, ids, known)  records the outcomes of ids (numbers, whole, >= 1);
 --                           returns the previous state per id (1 = was recorded already: a
 --                           duplicate, 0 = recorded now) and raises the counts by the ids recorded
 --                           now. known (optional) spares the reads of counts audit_check made.
@@ -62,15 +64,21 @@ local function audit_complete(prefix, segment, known)
   return audit_count(prefix, string.format('%d', segment), known) >= audit_segment_size(segment)
 end
 
-local function audit_check(prefix, ids)
+local function audit_check(prefix, ids, more)
   local counts = audit_counts_key(prefix)
   local bad
   local checked = {}
   local fields = {'total'}
-  for i = 1, #ids do
-    local n = tonumber(ids[i])
-    if n and n >= 1 and n % 1 == 0 then
-      local segment = audit_segment_of(n)
+  local last
+  local many = #ids
+  local all = many + (more and #more or 0)
+  for i = 1, all do
+    local n
+    if i <= many then n = ids[i] else n = more[i - many] end
+    -- the segment's arithmetic inline and the last segment remembered: this runs once per id
+    local segment = n >= 1 and n % 1 == 0 and (n - n % AUDIT_SEGMENT_IDS) / AUDIT_SEGMENT_IDS
+    if segment and segment ~= last then
+      last = segment
       if not checked[segment] then
         checked[segment] = true
         fields[#fields + 1] = string.format('%d', segment)
@@ -112,16 +120,21 @@ end
 -- few ids of each of many claims at once (a thousand ids over 30,000, say), and a BITFIELD
 -- operation costs Lua a formatted number and Redis a parse, more than a copy of 16 bytes. Offsets
 -- spread wider fall back to BITFIELD.
-local function audit_set_bits(key, nums)
-  local lo, hi = math.huge, -1
-  for i = 1, #nums do
-    local n = nums[i]
-    if n < lo then lo = n end
-    if n > hi then hi = n end
+-- Returns the previous values and how many bits were 0 (set now). lo and hi, the least and the
+-- greatest offset, are optional (the caller may know them).
+local function audit_set_bits(key, nums, lo, hi)
+  if not lo then
+    lo, hi = math.huge, -1
+    for i = 1, #nums do
+      local n = nums[i]
+      if n < lo then lo = n end
+      if n > hi then hi = n end
+    end
   end
   local old = {}
+  local fresh = 0
   if #nums == 0 then
-    return old
+    return old, fresh
   end
   local first = math.floor(lo / 8)
   local span = math.floor(hi / 8) - first + 1
@@ -138,9 +151,12 @@ local function audit_set_bits(key, nums)
       local previous = redis.call('BITFIELD', key, unpack(ops))
       for j = i, last do
         old[j] = previous[j - i + 1]
+        if old[j] == 0 then
+          fresh = fresh + 1
+        end
       end
     end
-    return old
+    return old, fresh
   end
   local stored = redis.call('GETRANGE', key, first, first + span - 1)
   if #stored < span then
@@ -174,6 +190,7 @@ local function audit_set_bits(key, nums)
       old[i] = 1
     else
       old[i] = 0
+      fresh = fresh + 1
       bytes[at] = b + mask
     end
   end
@@ -182,16 +199,64 @@ local function audit_set_bits(key, nums)
     parts[#parts + 1] = string.char(unpack(bytes, i, math.min(i + 3999, span)))
   end
   redis.call('SETRANGE', key, first, table.concat(parts))
-  return old
+  return old, fresh
+end
+
+-- raises segment field's count by fresh (and stamps when it became complete); returns fresh
+local function audit_raise(counts, field, size, fresh)
+  if fresh > 0 and redis.call('HINCRBY', counts, field, fresh) >= size then
+    local t = redis.call('TIME')
+    redis.call('HSET', counts, 'done:' .. field, string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+  end
+  return fresh
 end
 
 local function audit_mark(prefix, ids, known)
+  local count = #ids
+  if count == 0 then
+    return {}
+  end
+  local counts = audit_counts_key(prefix)
+  local lo, hi = math.huge, -1
+  for i = 1, count do
+    local n = ids[i]
+    if n < lo then lo = n end
+    if n > hi then hi = n end
+  end
+  local segment = audit_segment_of(lo)
+  if segment == audit_segment_of(hi) then
+    -- the common case, one segment: the offsets are the ids less its base (the ids themselves in
+    -- segment 0), and the previous values are the answer as they come
+    local base = segment * AUDIT_SEGMENT_IDS
+    local nums = ids
+    if base > 0 then
+      nums = {}
+      for i = 1, count do
+        nums[i] = ids[i] - base
+      end
+    end
+    local field = string.format('%d', segment)
+    local size = audit_segment_size(segment)
+    local old, fresh
+    if audit_count(prefix, field, known) >= size then
+      old, fresh = {}, 0
+      for i = 1, count do
+        old[i] = 1
+      end
+    else
+      old, fresh = audit_set_bits(audit_segment_key(prefix, segment), nums, lo - base, hi - base)
+    end
+    if audit_raise(counts, field, size, fresh) > 0 then
+      redis.call('HINCRBY', counts, 'total', fresh)
+    end
+    return old
+  end
   local old = {}
-  -- the ids by segment, in the order they come (a batch usually spans one segment)
+  -- the ids by segment, in the order they come
   -- (counters, not #t, per id: the length operator searches a table with room to spare)
   local order, offsets, positions, sizes = {}, {}, {}, {}
-  for i = 1, #ids do
-    local n = tonumber(ids[i])
+  for i = 1, count do
+    local n = ids[i]
     local segment = audit_segment_of(n)
     local j = sizes[segment]
     if not j then
@@ -205,35 +270,23 @@ local function audit_mark(prefix, ids, known)
     offsets[segment][j] = n - segment * AUDIT_SEGMENT_IDS
     positions[segment][j] = i
   end
-  local counts = audit_counts_key(prefix)
   local recorded = 0
   for _, segment in ipairs(order) do
     local field = string.format('%d', segment)
-    local before = audit_count(prefix, field, known)
     local size = audit_segment_size(segment)
-    local previous
-    if before >= size then
-      previous = {}
-      for j = 1, #offsets[segment] do
+    local previous, fresh
+    if audit_count(prefix, field, known) >= size then
+      previous, fresh = {}, 0
+      for j = 1, sizes[segment] do
         previous[j] = 1
       end
     else
-      previous = audit_set_bits(audit_segment_key(prefix, segment), offsets[segment])
+      previous, fresh = audit_set_bits(audit_segment_key(prefix, segment), offsets[segment])
     end
-    local now = 0
-    for j = 1, #previous do
+    for j = 1, sizes[segment] do
       old[positions[segment][j]] = previous[j]
-      if previous[j] == 0 then
-        now = now + 1
-      end
     end
-    if now > 0 then
-      recorded = recorded + now
-      if redis.call('HINCRBY', counts, field, now) >= size then
-        local t = redis.call('TIME')
-        redis.call('HSET', counts, 'done:' .. field, string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
-      end
-    end
+    recorded = recorded + audit_raise(counts, field, size, fresh)
   end
   if recorded > 0 then
     redis.call('HINCRBY', counts, 'total', recorded)

@@ -119,11 +119,20 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
     r.held, r.n, r.ids, r.value, r.done, r.doneCount = read[1], read[2], read[3], read.value, {}, 0
   end
 
-  -- per outcome k held: its record; for an outcome other than a success (or of an id out of
-  -- range), also its outcome, attempt and id (a success's reasons[k] is nil)
+  -- per outcome k held other than a success of an id in range: its record, outcome, attempt and id
+  -- (a success's reasons[k] is nil)
   local recordOf, idOf, retryOf, reasons, attemptOf = {}, {}, {}, {}, {}
   local function raw_of(k)
     local r, index = recordOf[k], indexOf[k]
+    if not r then
+      -- a success (its record is not kept per outcome): the claim of the item it came in
+      for it = 1, items do
+        if k <= itemLast[it] then
+          r = itemClaim[it]
+          break
+        end
+      end
+    end
     local field, i = deliveries_field(r.token, index)
     local record = r.chunks[field]
     if not record then
@@ -133,11 +142,11 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
     return deliveries_message(record, deliveries_chunk_size(r.n, index), i)
   end
 
-  -- candidates: outcomes to record, with marked their ids (the audit bits to set)
-  local present = {}
+  -- candidates: outcomes to record, with marked their ids (the audit bits to set); retries: failures
+  -- with attempts left, with retryIds their ids (whose audit bits are read)
   local held = 0
   local candidates, marked, candidateCount = {}, {}, 0
-  local retries, retryCount = {}, 0
+  local retries, retryIds, retryCount = {}, {}, 0
   local malformed, dropped = 0, 0
   local errors, errorCount = {}, 0
   local from = 1
@@ -156,9 +165,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
         ids[index] = 0
         d = d + 1
         done[d] = index
-        recordOf[k] = r
         held = held + 1
-        present[held] = n
         -- a whole number in 1..seq: no audit bit beyond what the generator handed out (claim has
         -- checked the id's form; this bounds the bitmap even for a record written by hand)
         if success and n >= 1 and n <= seq then
@@ -166,7 +173,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
           candidates[candidateCount] = k
           marked[candidateCount] = n
         else
-          reasons[k], attemptOf[k], idOf[k] = reason, attempt, n
+          recordOf[k], reasons[k], attemptOf[k], idOf[k] = r, reason, attempt, n
           local retry = false
           if reason == 'malformed' or n < 1 or n > seq then
             malformed = malformed + 1
@@ -181,6 +188,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
             if retry then
               retryCount = retryCount + 1
               retries[retryCount] = k
+              retryIds[retryCount] = n
             else
               candidateCount = candidateCount + 1
               candidates[candidateCount] = k
@@ -204,7 +212,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   -- Every check that can refuse came before. The first write is a no-op HDEL ('|' is never a field):
   -- Redis refuses a write that grows memory at maxmemory only while a script has not written yet,
   -- so from here on the script can record outcomes, and so free memory, in a full Redis.
-  local auditRefused, auditCounts = audit_check(K.audit, present)
+  local auditRefused, auditCounts = audit_check(K.audit, marked, retryIds)
   if auditRefused then
     return redis.error_reply(auditRefused)
   end
