@@ -44,7 +44,8 @@
 -- deliveries_settle(inflight, settled)
 --                                    settled = {{claim = {key, token, held, n, value}, done =
 --                                    indices}}, value the claim key as read:
---                                    marks each claim's distinct indices (ids not 0) as done; a claim
+--                                    marks each claim's distinct indices (ids not 0) as done (done
+--                                    is sorted in place); a claim
 --                                    that holds nothing more loses its key and chunks. One SET
 --                                    per claim still holding, one DEL and one HDEL for the others.
 -- deliveries_unhold(inflight, count) lowers |held by count, and drops it at 0 (an idle node's
@@ -217,20 +218,20 @@ local function deliveries_settle(inflight, settled)
       end
     else
       local value = claim.value
-      local marks = {}
-      for j = 1, #done do
-        marks[j] = done[j]
-      end
-      table.sort(marks)
-      local parts = {struct.pack('>i8', claim.held - #done)}
+      -- done is the caller's list, sorted in place (its order means nothing once settled)
+      local marks = #done
+      table.sort(done)
+      local parts = {struct.pack('>i8', claim.held - marks)}
+      local p = 1
       local from = 9
-      for j = 1, #marks do
-        local at = marks[j] * 8 + 9
-        parts[#parts + 1] = string.sub(value, from, at - 1)
-        parts[#parts + 1] = DELIVERIES_DONE_SLOT
+      for j = 1, marks do
+        local at = done[j] * 8 + 9
+        parts[p + 1] = string.sub(value, from, at - 1)
+        parts[p + 2] = DELIVERIES_DONE_SLOT
+        p = p + 2
         from = at + 8
       end
-      parts[#parts + 1] = string.sub(value, from)
+      parts[p + 1] = string.sub(value, from)
       redis.call('SET', claim.key, table.concat(parts))
     end
   end
