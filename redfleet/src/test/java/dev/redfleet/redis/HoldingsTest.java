@@ -3,6 +3,7 @@ package dev.redfleet.redis;
 import static dev.redfleet.testing.Entries.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.redfleet.redis.store.DeliveryStore;
 import dev.redfleet.testing.RedisTestBase;
 import dev.redfleet.testing.TestRedis;
 import io.vertx.core.Future;
@@ -45,6 +46,23 @@ class HoldingsTest extends RedisTestBase {
     assertThat(holdings.size()).isZero();
     assertThat(named(holdings)).isEmpty();
     assertThat(redis.number("HLEN", redis.keys.inflight(NODE))).as("the record is gone in Redis too").isZero();
+  }
+
+  @Test
+  void packedOutcomesReleaseEachDeliveryTheyName() {
+    redis.call("SET", redis.keys.seq(), 5);
+    for (long id = 1; id <= 5; id++) {
+      redis.call("LPUSH", redis.keys.queue(), entry(id, 0, 1700000000000L, 1, "b" + id));
+    }
+    Holdings holdings = new Holdings();
+    Scripts node = new Scripts(redis.client(), 0, 1000, new Floors(redis.keys, Floors.Settings.node(NODE, 250, 3000)), holdings);
+    TestRedis.await(node.run(Script.CLAIM, redis.keys.claim(NODE), List.of(NODE, 5, 0, TOKEN)));
+    // as the worker's store sends them: the three successes go as one packed quadruple
+    List<Object> quadruples = List.of(TOKEN, 1, 1, "", TOKEN, 3, 1, "", TOKEN, 4, 1, "");
+    assertThat(FinishOutcomes.pack(quadruples)).hasSize(4);
+    TestRedis.await(new DeliveryStore(node, redis.keys, NODE).finish(new DeliveryStore.RetryPolicy(1, 1000, 60_000), 7, quadruples));
+    assertThat(holdings.size()).isEqualTo(2);
+    assertThat(named(holdings)).containsExactlyInAnyOrder(TOKEN + "|2", TOKEN + "|5");
   }
 
   private void finish(Scripts node, List<Object> quadruples) {
