@@ -21,13 +21,8 @@ class HoldingsTest extends RedisTestBase {
 
   @Test
   void aDeliveryIsHeldFromItsClaimUntilItsFinishWhateverFormTheIndexTakes() {
-    redis.call("SET", redis.keys.seq(), 5);
-    for (long id = 1; id <= 5; id++) {
-      redis.call("LPUSH", redis.keys.queue(), entry(id, 0, 1700000000000L, 1, "b" + id));
-    }
     Holdings holdings = new Holdings();
-    Scripts node = new Scripts(redis.client(), 0, 1000, new Floors(redis.keys, Floors.Settings.node(NODE, 250, 3000)), holdings);
-    TestRedis.await(node.run(Script.CLAIM, redis.keys.claim(NODE), List.of(NODE, 5, 0, TOKEN)));
+    Scripts node = fiveClaimed(holdings);
     assertThat(holdings.size()).isEqualTo(5);
 
     // an index past what an int holds names no delivery: it must not wrap onto index 1
@@ -50,19 +45,25 @@ class HoldingsTest extends RedisTestBase {
 
   @Test
   void packedOutcomesReleaseEachDeliveryTheyName() {
-    redis.call("SET", redis.keys.seq(), 5);
-    for (long id = 1; id <= 5; id++) {
-      redis.call("LPUSH", redis.keys.queue(), entry(id, 0, 1700000000000L, 1, "b" + id));
-    }
     Holdings holdings = new Holdings();
-    Scripts node = new Scripts(redis.client(), 0, 1000, new Floors(redis.keys, Floors.Settings.node(NODE, 250, 3000)), holdings);
-    TestRedis.await(node.run(Script.CLAIM, redis.keys.claim(NODE), List.of(NODE, 5, 0, TOKEN)));
+    Scripts node = fiveClaimed(holdings);
     // as the worker's store sends them: the three successes go as one packed quadruple
     List<Object> quadruples = List.of(TOKEN, 1, 1, "", TOKEN, 3, 1, "", TOKEN, 4, 1, "");
     assertThat(FinishOutcomes.pack(quadruples)).hasSize(4);
     TestRedis.await(new DeliveryStore(node, redis.keys, NODE).finish(new DeliveryStore.RetryPolicy(1, 1000, 60_000), 7, quadruples));
     assertThat(holdings.size()).isEqualTo(2);
     assertThat(named(holdings)).containsExactlyInAnyOrder(TOKEN + "|2", TOKEN + "|5");
+  }
+
+  /** Messages 1..5 queued and claimed under TOKEN by a runner that reports to {@code holdings}. */
+  private Scripts fiveClaimed(Holdings holdings) {
+    redis.call("SET", redis.keys.seq(), 5);
+    for (long id = 1; id <= 5; id++) {
+      redis.call("LPUSH", redis.keys.queue(), entry(id, 0, 1700000000000L, 1, "b" + id));
+    }
+    Scripts node = new Scripts(redis.client(), 0, 1000, new Floors(redis.keys, Floors.Settings.node(NODE, 250, 3000)), holdings);
+    TestRedis.await(node.run(Script.CLAIM, redis.keys.claim(NODE), List.of(NODE, 5, 0, TOKEN)));
+    return node;
   }
 
   private void finish(Scripts node, List<Object> quadruples) {
