@@ -96,7 +96,8 @@ local produced = redis.pcall('HGET', KEYS[4], 'produced')
 if failed(produced) then return refused_type(KEYS[4], 'hash') or redis.call('HGET', KEYS[4], 'produced') end
 local queued = redis.pcall('LLEN', KEYS[3])
 if failed(queued) then return refused_type(KEYS[3], 'list') or redis.call('LLEN', KEYS[3]) end
-if not seq or (produced and not string.match(produced, '^%-?%d+$')) then
+-- seq must be a whole number >= 0: the ids after it are spelled digit by digit below
+if not seq or seq < 0 or seq % 1 ~= 0 or (produced and not string.match(produced, '^%-?%d+$')) then
   return redis.error_reply('ERR redfleet: ' .. KEYS[2] .. ' or field produced of ' .. KEYS[4] .. ' is not an integer; nothing was changed')
 end
 local limit = tonumber(ARGV[3])

@@ -26,6 +26,13 @@ public final class FinishOutcomes {
    * The quadruples packed: the outcomes with the same token, attempt and outcome go in one, in the
    * order their first outcome came; an outcome alone, or one whose index is not a number in
    * 1..{@link Integer#MAX_VALUE}, stays as it is (finish drops an index that names no delivery).
+   *
+   * <p>The order of the groups is kept, not that of every outcome. It matters only where one call
+   * holds two outcomes of the same message (two deliveries of it, say one reaped and claimed again):
+   * finish records the first it reads and counts the other as a duplicate, and which comes first
+   * may then differ from the order they were added in. Both finished at about the same time, so
+   * neither order is the right one; either way one outcome is recorded and the other is kept in the
+   * errors list as a duplicate.
    */
   public static List<Object> pack(List<?> quadruples) {
     int count = quadruples.size() / 4;

@@ -479,6 +479,12 @@ class HostileInputScriptTest extends RedisTestBase {
     assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, k().produce(),
         List.of("gen:1", 1, 0, 1000, "", "", "0:a")));
     assertRefusedAndNothingChanged(() -> claim(10));
+    // a number, but no id can follow it
+    for (String seq : List.of("5.5", "-3")) {
+      redis.call("SET", k().seq(), seq);
+      assertRefusedAndNothingChanged(() -> redis.run(Script.PRODUCE, k().produce(),
+          List.of("gen:1", 1, 0, 1000, "", "", "0:a")));
+    }
 
     redis.call("FLUSHALL");
     breakKey(k().epoch());
