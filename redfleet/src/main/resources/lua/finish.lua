@@ -7,8 +7,9 @@
 -- in this hash meanwhile, as another delivery under another token: the retry of a failed attempt,
 -- a requeued message claimed again).
 -- Cost is O(outcomes) plus, per claim named, one read of its claim key (GET: the whole key, its
--- named slots unpacked, or all of them for a quarter of the claim or more) and one write (SET of the
--- key with its marks, or the claim's deletion once all its messages are done); the messages themselves are read only for a failure, a retry, a duplicate
+-- named slots unpacked, or all of them for a quarter of the claim or more) and its marks (a
+-- SETRANGE per mark for a few, one SET of the rebuilt key for many, or the claim's deletion once
+-- all its messages are done); the messages themselves are read only for a failure, a retry, a duplicate
 -- or a malformed entry. Never a list scan. The claim keys <ns>:inflight:<nodeId>|<token> are
 -- derived from KEYS[1] (not declared: same {ns} hash tag, same Cluster slot).
 --

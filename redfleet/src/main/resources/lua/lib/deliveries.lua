@@ -8,7 +8,7 @@
 --                 #(k+1) the id of message k, set to 0 once message k is done (recorded, or given
 --                 back). Finish reads the key whole (GET: one copy of 8 bytes an id), unpacks the
 --                 slots it names (all of them when it names a quarter of the claim or more), and
---                 writes the key back whole (SET) with its marks.
+--                 writes its marks in place (SETRANGE) or the key back whole (SET, for many).
 --   the in-flight hash, field <token> (messages 1-32) and <token>#c (messages 32c+1 .. 32c+32):
 --                 the messages byte for byte, in chunks of DELIVERIES_CHUNK: an offsets table of
 --                 m entries of 10 digits (entry i = where message i starts, counted from the end of
