@@ -141,7 +141,6 @@ end
 -- latency is measured), attempt 1, sent 0 (not a delayed send)
 local ts = string.format('%d', now_ms())
 local middle = ':' .. ARGV[2] .. ':' .. ts .. ':1:0:'
--- Lua writes a number of 15 digits or more as 1e+14: past that, each id is formatted as digits
 -- each id's digits without turning a number into text per message (Lua does that with a printf of
 -- %.14g, a fifth of this script's time): the digits before the last once per ten ids, the last
 -- from a table

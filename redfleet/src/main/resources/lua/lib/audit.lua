@@ -1,6 +1,6 @@
 -- audit: the record of which message ids have an outcome, for any id up to 2^53, in segments.
--- Included with `--#include audit` (needs `--#include key-types` before it). Key names live in
--- redis/Keys.java too (auditSegment, auditCounts): change both together.
+-- Included with `--#include audit` (needs `--#include key-types` and `--#include clock` before it).
+-- Key names live in redis/Keys.java too (auditSegment, auditCounts): change both together.
 --
 -- The caller passes the audit prefix P = <ns>:audit in KEYS. From it come
 --   P:<n>       bitmap of segment n: bit (id - n * 2^24) is set once the outcome of id is recorded
@@ -202,13 +202,25 @@ local function audit_set_bits(key, nums, lo, hi)
   return old, fresh
 end
 
--- raises segment field's count by fresh (and stamps when it became complete); returns fresh
-local function audit_raise(counts, field, size, fresh)
-  if fresh > 0 and redis.call('HINCRBY', counts, field, fresh) >= size then
-    local t = redis.call('TIME')
-    redis.call('HSET', counts, 'done:' .. field, string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+-- Marks offsets nums (lo and hi optional, as audit_set_bits) in one segment: sets their bits, or
+-- answers all 1 for a complete segment, and raises the segment's count by the bits set now (and
+-- stamps when it became complete). Returns the previous values and how many were set now.
+local function audit_mark_segment(prefix, segment, nums, known, lo, hi)
+  local field = string.format('%d', segment)
+  local size = audit_segment_size(segment)
+  if audit_count(prefix, field, known) >= size then
+    local old = {}
+    for i = 1, #nums do
+      old[i] = 1
+    end
+    return old, 0
   end
-  return fresh
+  local old, fresh = audit_set_bits(audit_segment_key(prefix, segment), nums, lo, hi)
+  local counts = audit_counts_key(prefix)
+  if fresh > 0 and redis.call('HINCRBY', counts, field, fresh) >= size then
+    redis.call('HSET', counts, 'done:' .. field, string.format('%d', now_ms()))
+  end
+  return old, fresh
 end
 
 local function audit_mark(prefix, ids, known)
@@ -216,13 +228,14 @@ local function audit_mark(prefix, ids, known)
   if count == 0 then
     return {}
   end
-  local counts = audit_counts_key(prefix)
   local lo, hi = math.huge, -1
   for i = 1, count do
     local n = ids[i]
     if n < lo then lo = n end
     if n > hi then hi = n end
   end
+  local old
+  local recorded = 0
   local segment = audit_segment_of(lo)
   if segment == audit_segment_of(hi) then
     -- the common case, one segment: the offsets are the ids less its base (the ids themselves in
@@ -235,61 +248,37 @@ local function audit_mark(prefix, ids, known)
         nums[i] = ids[i] - base
       end
     end
-    local field = string.format('%d', segment)
-    local size = audit_segment_size(segment)
-    local old, fresh
-    if audit_count(prefix, field, known) >= size then
-      old, fresh = {}, 0
-      for i = 1, count do
-        old[i] = 1
+    old, recorded = audit_mark_segment(prefix, segment, nums, known, lo - base, hi - base)
+  else
+    old = {}
+    -- the ids by segment, in the order they come
+    -- (counters, not #t, per id: the length operator searches a table with room to spare)
+    local order, offsets, positions, sizes = {}, {}, {}, {}
+    for i = 1, count do
+      local n = ids[i]
+      local s = audit_segment_of(n)
+      local j = sizes[s]
+      if not j then
+        order[#order + 1] = s
+        offsets[s] = {}
+        positions[s] = {}
+        j = 0
       end
-    else
-      old, fresh = audit_set_bits(audit_segment_key(prefix, segment), nums, lo - base, hi - base)
+      j = j + 1
+      sizes[s] = j
+      offsets[s][j] = n - s * AUDIT_SEGMENT_IDS
+      positions[s][j] = i
     end
-    if audit_raise(counts, field, size, fresh) > 0 then
-      redis.call('HINCRBY', counts, 'total', fresh)
-    end
-    return old
-  end
-  local old = {}
-  -- the ids by segment, in the order they come
-  -- (counters, not #t, per id: the length operator searches a table with room to spare)
-  local order, offsets, positions, sizes = {}, {}, {}, {}
-  for i = 1, count do
-    local n = ids[i]
-    local segment = audit_segment_of(n)
-    local j = sizes[segment]
-    if not j then
-      order[#order + 1] = segment
-      offsets[segment] = {}
-      positions[segment] = {}
-      j = 0
-    end
-    j = j + 1
-    sizes[segment] = j
-    offsets[segment][j] = n - segment * AUDIT_SEGMENT_IDS
-    positions[segment][j] = i
-  end
-  local recorded = 0
-  for _, segment in ipairs(order) do
-    local field = string.format('%d', segment)
-    local size = audit_segment_size(segment)
-    local previous, fresh
-    if audit_count(prefix, field, known) >= size then
-      previous, fresh = {}, 0
-      for j = 1, sizes[segment] do
-        previous[j] = 1
+    for _, s in ipairs(order) do
+      local previous, fresh = audit_mark_segment(prefix, s, offsets[s], known)
+      for j = 1, sizes[s] do
+        old[positions[s][j]] = previous[j]
       end
-    else
-      previous, fresh = audit_set_bits(audit_segment_key(prefix, segment), offsets[segment])
+      recorded = recorded + fresh
     end
-    for j = 1, sizes[segment] do
-      old[positions[segment][j]] = previous[j]
-    end
-    recorded = recorded + audit_raise(counts, field, size, fresh)
   end
   if recorded > 0 then
-    redis.call('HINCRBY', counts, 'total', recorded)
+    redis.call('HINCRBY', audit_counts_key(prefix), 'total', recorded)
   end
   return old
 end

@@ -45,9 +45,10 @@
 --                                    settled = {{claim = {key, token, held, n, value}, done =
 --                                    indices}}, value the claim key as read:
 --                                    marks each claim's distinct indices (ids not 0) as done (done
---                                    is sorted in place); a claim
---                                    that holds nothing more loses its key and chunks. One SET
---                                    per claim still holding, one DEL and one HDEL for the others.
+--                                    may be sorted in place); a claim
+--                                    that holds nothing more loses its key and chunks. Per claim
+--                                    still holding, a SETRANGE per mark (few marks) or one SET of
+--                                    the rebuilt key; one DEL and one HDEL for the others.
 -- deliveries_unhold(inflight, count) lowers |held by count, and drops it at 0 (an idle node's
 --                                    in-flight hash is gone, not left holding a zero)
 -- deliveries_held(inflight, token)   {messages, indices} not done in a claim (empty if none; field

@@ -15,8 +15,7 @@
 local FINISH_PACKED = 42
 
 local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, argv, first, seq)
-  local count = math.floor((#argv - first + 1) / 4)
-  if count <= 0 then
+  if #argv - first + 1 < 4 then
     return {0, 0, 0, 0}
   end
   local counters = {'processed', 'failed', 'malformed', 'stale_dropped', 'duplicates', 'retried'}
@@ -50,7 +49,7 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
   local claims, byToken, claimCount = {}, {}, 0
   local indexOf = {}
   local items, itemClaim, itemReason, itemAttempt, itemLast = 0, {}, {}, {}, {}
-  count = 0
+  local count = 0
   for item = first, #argv - 3, 4 do
     local token, named = argv[item], argv[item + 1]
     local r = byToken[token]
