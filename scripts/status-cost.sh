@@ -54,13 +54,12 @@ while not data.endswith(b'+PONG\r\n'):
 PY
 sha=$(redis-cli -p "$port" -x script load < "$lua")
 echo "audit bitmap bytes: $(redis-cli -p "$port" strlen "$ns:audit"), audited total: $(redis-cli -p "$port" hget "$ns:audit:counts" total)"
-redis-cli -p "$port" evalsha "$sha" 11 "$ns:leader" "$ns:epoch" "$ns:seq" "$ns:queue" "$ns:nodes" "$ns:stats" \
-  "$ns:audit" "$ns:errors" "$ns:delayed" "$ns:paused" "$ns:dataset" "$ns:" >/dev/null 2>&1 || true
+# status.lua's keys, in its header's order (the fifth is whatever it reads the audit from: {ns}:audit
+# for the BITCOUNT of old releases, {ns}:audit:counts now; AUDIT_KEY overrides it)
+keys=("$ns:seq" "$ns:queue" "$ns:nodes" "$ns:stats" "${AUDIT_KEY:-$ns:audit:counts}" "$ns:errors" "$ns:delayed"
+  "$ns:paused" "$ns:leader" "$ns:epoch" "$ns:dataset")
+redis-cli -p "$port" evalsha "$sha" "${#keys[@]}" "${keys[@]}" "$ns:" >/dev/null
 redis-cli -p "$port" config resetstat >/dev/null
-# the seventh key is whatever the script reads the audit from: {ns}:audit before, {ns}:audit:counts after
-seventh=${AUDIT_KEY:-$ns:audit}
-redis-benchmark -p "$port" -c 1 -n "$calls" -q evalsha "$sha" 11 "$ns:leader" "$ns:epoch" "$ns:seq" "$ns:queue" \
-  "$ns:nodes" "$ns:stats" "$seventh" "$ns:errors" "$ns:delayed" "$ns:paused" "$ns:dataset" "$ns:" | tr '\r' '\n' | tail -1
+redis-benchmark -p "$port" -c 1 -n "$calls" -q evalsha "$sha" "${#keys[@]}" "${keys[@]}" "$ns:" | tr '\r' '\n' | tail -1
 redis-cli -p "$port" info commandstats | grep -E '^cmdstat_evalsha'
-redis-cli -p "$port" --no-raw evalsha "$sha" 11 "$ns:leader" "$ns:epoch" "$ns:seq" "$ns:queue" "$ns:nodes" "$ns:stats" \
-  "$seventh" "$ns:errors" "$ns:delayed" "$ns:paused" "$ns:dataset" "$ns:" | grep -E '^10\)' | sed 's/^10)/status answers audited =/' 
+redis-cli -p "$port" --no-raw evalsha "$sha" "${#keys[@]}" "${keys[@]}" "$ns:" | grep -E '^10\)' | sed 's/^10)/status answers audited =/'

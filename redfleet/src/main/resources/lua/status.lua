@@ -25,14 +25,14 @@
 --          has none or KEYS[11] is not given)}
 -- A key of the wrong type gives one error reply naming it (status reads only, it changes nothing).
 --#include key-types
+--#include clock
 --#include deliveries
 local refused = check_key_types({'string', 'list', 'zset', 'hash', 'hash', 'list', 'zset', 'string', 'string', 'string',
   'hash'})
 if refused then
   return refused
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = now_ms()
 local nodes = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
 local perNode = {}
 for i = 1, #nodes, 2 do
