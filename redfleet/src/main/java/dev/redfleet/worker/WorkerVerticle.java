@@ -3,7 +3,6 @@ package dev.redfleet.worker;
 import dev.redfleet.api.Handler;
 import dev.redfleet.election.Leadership;
 import dev.redfleet.metrics.NodeMetrics;
-import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.NodeScope;
 import dev.redfleet.redis.RedisClock;
@@ -16,17 +15,17 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.LongUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Takes messages from the reliable queue and runs the handler on each, up to {@code concurrency}
- * at a time. This class fetches; {@link HandlerRuns} runs the handler and turns each delivery into
- * one outcome; {@link OutcomeRecorder} records the outcomes; {@link DeliveryStore} is their only way
- * to Redis.
+ * at a time. Three parts do the work: {@link Fetcher} takes the messages, {@link HandlerRuns} runs
+ * the handler and turns each delivery into one outcome, {@link OutcomeRecorder} records the
+ * outcomes; {@link DeliveryStore} is their only way to Redis. This class wires them, ends each
+ * event-loop turn (its outcomes' finish call, which may carry the next claim), and starts and
+ * stops them.
  *
  * <p>While the queue has messages, one {@code claim} call moves up to the free capacity straight
  * from the queue into the node's in-flight hash, as one delivery record under the claim's token: of
@@ -131,39 +130,19 @@ public final class WorkerVerticle extends VerticleBase {
   private OutcomeRecorder[] recorders;
   /** Which shard this verticle serves (always 0 with one shard). */
   private final ShardChoice choice;
-  /** The shard of {@link #unansweredClaim}: its repeat goes there, whatever shard is served meanwhile. */
-  private int unansweredShard;
   private final PickupLatency latency;
   private final NodeMetrics metrics;
-  private final Backoff claimBackoff = new Backoff(log, "worker claim", 100, 5000);
-  /** Apart from claims: a BLMOVE that fails while claims succeed (an ACL without it) must still back off. */
-  private final Backoff blmoveBackoff = new Backoff(log, "worker BLMOVE", 100, 5000);
-  /** BLMOVEs refused in a row because the queue's slot moved (see {@link #blockingPop}). */
-  private int slotMoves;
-  private static final int SLOT_MOVE_RETRIES = 20;
+  private final LandingWait landing;
+  /** Takes the messages: made at start, when the verticle has its Vert.x. */
+  private Fetcher fetcher;
 
   /** This verticle's name: the prefix of its claim tokens, and its field of the bench's latency hash. */
   private final String slot = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffL);
-  private long claims;
-  /** The token of a claim whose answer never came: the next claim repeats it to get that answer. */
-  private String unansweredClaim;
 
   private MessageConsumer<JsonObject> consumer;
   private MessageConsumer<Object> leavingConsumer;
-  /** The node is leaving: take nothing new (a generator node must not start handling now). */
-  private boolean leaving;
-  private final LandingWait landing;
-
   private long sweepTimer = -1;
-  /** This node is the generator and leaderHandles is off: it takes nothing new. */
-  private boolean standingAside;
-  /** The last claim found the fleet paused: no BLMOVE, claim again after pausedPollMs. */
-  private boolean fleetPaused;
-  /** The pending claim-again timer while the fleet is paused; -1 = none. */
-  private long pausedTimer = -1;
   private boolean stopping;
-  /** A claim or a BLMOVE is outstanding: at most one at a time. */
-  private boolean fetching;
   /** {@link #turnEnd} is scheduled: outcomes of this event-loop turn wait for it. */
   private boolean turnEndScheduled;
   private Promise<Void> drained;
@@ -204,21 +183,22 @@ public final class WorkerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    fetcher = new Fetcher(vertx, settings, shards, stores, choice, landing, runs, metrics, slot, () -> turnEndScheduled);
     recorders = new OutcomeRecorder[stores.length];
     for (int s = 0; s < stores.length; s++) {
       recorders[s] = new OutcomeRecorder(vertx, stores[s],
           new DeliveryStore.RetryPolicy(settings.attempts(), settings.backoffMs(), settings.backoffMaxMs()), metrics,
-          this::checkDrained, new ClaimRider(s), () -> runs.slow() && !stopping ? settings.finishLingerMs() : 0);
+          this::checkDrained, fetcher.rider(s), () -> runs.slow() && !stopping ? settings.finishLingerMs() : 0);
     }
     runs.bind(context);
     long sweepEvery = Math.max(10, Math.min(1000, settings.handlerTimeoutMs() / 10));
     sweepTimer = vertx.setPeriodic(sweepEvery, id -> runs.sweepTimeouts());
     latency.start(vertx, scripts, keys, nodeId, slot);
     consumer = vertx.eventBus().localConsumer(NodeScope.address(config(), Leadership.ADDRESS),
-        message -> standAside(Leadership.fromJson(message.body()).leader()));
+        message -> fetcher.standAside(Leadership.fromJson(message.body()).leader() && !settings.leaderHandles()));
     leavingConsumer = vertx.eventBus().localConsumer(NodeScope.address(config(), Leadership.LEAVING_ADDRESS),
-        message -> leaving = true);
-    return Future.join(consumer.completion(), leavingConsumer.completion()).onSuccess(v -> pump());
+        message -> fetcher.leave());
+    return Future.join(consumer.completion(), leavingConsumer.completion()).onSuccess(v -> fetcher.pump());
   }
 
   /**
@@ -229,6 +209,7 @@ public final class WorkerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    fetcher.stop();
     drained = Promise.promise();
     // outcomes lingering for company go now: the drain must not wait for them, and a drain that
     // ends first would undeploy the verticle with their timer (and them) still pending
@@ -244,272 +225,16 @@ public final class WorkerVerticle extends VerticleBase {
     });
     checkDrained();
     return Future.join(consumer.unregister(), leavingConsumer.unregister())
-        .eventually(landing::close)
+        .eventually(fetcher::closeLanding)
         .eventually(() -> drained.future())
         // a claim under way answers within the call timeout, taken or not
-        .eventually(() -> lastClaim.transform(ar -> Future.succeededFuture()))
+        .eventually(fetcher::lastClaimAnswered)
         .onComplete(ar -> {
           vertx.cancelTimer(drainTimer);
           vertx.cancelTimer(sweepTimer);
-          vertx.cancelTimer(pausedTimer);
+          fetcher.cancelTimers();
           latency.stop(vertx);
         });
-  }
-
-  private void standAside(boolean leader) {
-    standingAside = leader && !settings.leaderHandles();
-    if (!standingAside) {
-      pump();
-    }
-  }
-
-  /** Takes more messages if there is room and nothing is being fetched already. */
-  private void pump() {
-    // while paused, finishing handlers must not each start a claim: the timer asks again
-    if (stopping || fetching || pausedTimer != -1) {
-      return;
-    }
-    if (unansweredClaim != null) {
-      // its messages are this node's already, whatever the capacity or role: get them first
-      claim(unansweredShard, 0);
-      return;
-    }
-    if (standingAside || leaving) {
-      return;
-    }
-    int free = settings.concurrency() - runs.size();
-    if (free > 0) {
-      if (choice.dwelt()) {
-        // served this shard a while: a longer queue elsewhere gets this verticle
-        move(choice.afterDwell());
-        return;
-      }
-      claim(choice.current(), Math.min(free, MAX_BATCH));
-    }
-  }
-
-  /**
-   * A new claim token: {@code <slot>:<n>}, and with shards {@code <slot>.<shard>:<n>}, so that an
-   * outcome finds its shard from its token alone.
-   */
-  private String newToken(int onShard) {
-    return shards.count() == 1 ? slot + ":" + (++claims) : slot + "." + onShard + ":" + (++claims);
-  }
-
-  /** The shard a claim token of this verticle names (see {@link #newToken}). */
-  private int shardOf(String token) {
-    if (shards.count() == 1) {
-      return 0;
-    }
-    int dot = token.indexOf('.');
-    return Integer.parseInt(token, dot + 1, token.indexOf(':', dot), 10);
-  }
-
-  private void claim(int onShard, int fromQueue) {
-    fetching = true;
-    String token = unansweredClaim != null ? unansweredClaim : newToken(onShard);
-    unansweredClaim = token;
-    unansweredShard = onShard;
-    lastClaim = stores[onShard].claim(fromQueue, least(), token).onComplete(ar -> {
-      if (ar.failed()) {
-        claimUnanswered(ar.cause());
-      } else {
-        claimAnswered(onShard, token, ar.result());
-      }
-    });
-  }
-
-  /**
-   * The least a claim takes from the queue, whatever its fair share: minClaim while the handler is
-   * quick, else none ({@link HandlerPace}: splitting a short queue over the nodes pays off only for
-   * messages that take a while).
-   */
-  private int least() {
-    return runs.quick() ? settings.minClaim() : 0;
-  }
-
-  /**
-   * The last claim sent on its own (not riding on a finish): a stop waits for its answer, so that
-   * it cannot land after the node's leave (its heartbeat would make the node a member again).
-   */
-  private Future<?> lastClaim = Future.succeededFuture();
-
-  /** The claim may have run without its answer reaching us: the retry repeats the token. */
-  private void claimUnanswered(Throwable cause) {
-    fetching = false;
-    long delay = claimBackoff.failed(cause);
-    vertx.setTimer(delay, id -> pump());
-  }
-
-  private void claimAnswered(int onShard, String token, DeliveryStore.Claimed claimed) {
-    fetching = false;
-    claimBackoff.succeeded();
-    unansweredClaim = null;
-    if (stopping) {
-      // left in the in-flight hash: the node's leave returns them to the queue
-      return;
-    }
-    notePaused(claimed.paused());
-    long pickedUpAt = metrics.pickedUpAt();
-    List<byte[]> messages = claimed.messages();
-    // the handler sees the fleet-wide id; the shard's own id stays what the entry says
-    LongUnaryOperator toGlobal = shards.count() == 1 ? null : local -> shards.globalId(onShard, local);
-    for (int i = 0; i < messages.size(); i++) {
-      runs.handle(messages.get(i), toGlobal, token, claimed.indices()[i], pickedUpAt);
-    }
-    if (!messages.isEmpty()) {
-      // handlers that answered at once left outcomes for the end of this turn: their finish call
-      // carries the next claim, so no claim of its own goes out now
-      if (!turnEndScheduled) {
-        pump();
-      }
-    } else if (fleetPaused) {
-      pausedTimer = vertx.setTimer(settings.pausedPollMs(), id -> {
-        pausedTimer = -1;
-        pump();
-      });
-    } else if (choice.sharded()) {
-      lookElsewhere(onShard);
-    } else {
-      blockingPop();
-    }
-  }
-
-  /**
-   * The claim on {@code empty} took nothing: rather than block there for up to a blockMs while
-   * other shards have messages waiting, serve one of those ({@link ShardChoice#afterEmptyClaim});
-   * block on {@code empty} when every queue is empty or the lengths were read just now.
-   */
-  private void lookElsewhere(int empty) {
-    fetching = true;
-    choice.afterEmptyClaim(empty).onComplete(ar -> {
-      fetching = false;
-      if (ar.succeeded() && ar.result()) {
-        pump();
-      } else {
-        blockingPop();
-      }
-    });
-  }
-
-  /**
-   * Claims in the same call as a finish batch when the worker has room and nothing is being
-   * fetched: at low rates, and with handlers that take a while, a finish is then also the next
-   * claim instead of a call of its own. The BLMOVE path stays for an empty queue: a ride that
-   * comes back empty blocks as a claim does.
-   */
-  private final class ClaimRider implements OutcomeRecorder.ClaimRider {
-    /** The shard of the recorder this rider serves: a claim rides only on a finish to the shard being served. */
-    private final int onShard;
-
-    ClaimRider(int onShard) {
-      this.onShard = onShard;
-    }
-
-    @Override
-    public OutcomeRecorder.Ride ride() {
-      if (stopping || fetching || pausedTimer != -1 || fleetPaused || unansweredClaim != null || standingAside
-          || leaving || onShard != choice.current()) {
-        return null;
-      }
-      int free = settings.concurrency() - runs.size();
-      if (free <= 0 || choice.dwelt()) {
-        // a verticle that has served its shard a while looks at the others first (pump, after the flush)
-        return null;
-      }
-      fetching = true;
-      String token = newToken(onShard);
-      unansweredClaim = token;
-      unansweredShard = onShard;
-      return new OutcomeRecorder.Ride(Math.min(free, MAX_BATCH), least(), token);
-    }
-
-    @Override
-    public void answered(OutcomeRecorder.Ride ride, DeliveryStore.Claimed claimed) {
-      claimAnswered(onShard, ride.token(), claimed);
-    }
-
-    @Override
-    public void unanswered(OutcomeRecorder.Ride ride, Throwable cause) {
-      claimUnanswered(cause);
-    }
-  }
-
-  private void notePaused(boolean paused) {
-    if (paused != fleetPaused) {
-      log.info(paused ? "the fleet is paused: this worker takes nothing new until it is resumed"
-          : "the fleet is resumed: this worker takes messages again");
-    }
-    fleetPaused = paused;
-  }
-
-  /** Waits on the worker's own connection until a message lands in the node's landing list. */
-  private void blockingPop() {
-    if (stopping || standingAside || fleetPaused || leaving || runs.size() >= settings.concurrency()) {
-      return;
-    }
-    fetching = true;
-    int onShard = choice.current();
-    landing.next(stores[onShard]).onComplete(ar -> {
-      fetching = false;
-      if (ar.failed()) {
-        if (stopping) {
-          return;
-        }
-        if (Scripts.slotMoving(ar.cause()) && slotMoves < SLOT_MOVE_RETRIES) {
-          // the queue's slot moved to another master: BLMOVE did not run, and the wait's new
-          // connection reaches the new owner. Repeated quietly, 50 ms apart, as Scripts repeats a
-          // script refused so; a refusal that lasts goes to the backoff, which warns
-          slotMoves++;
-          vertx.setTimer(50, id -> pump());
-          return;
-        }
-        long delay = blmoveBackoff.failed(ar.cause());
-        vertx.setTimer(delay, id -> pump());
-        return;
-      }
-      blmoveBackoff.succeeded();
-      slotMoves = 0;
-      if (stopping) {
-        return;
-      }
-      if (!ar.result()) {
-        if (choice.sharded()) {
-          // the shard stayed empty for a whole block timeout: serve another
-          move(choice.afterTimeout(onShard));
-        } else {
-          pump();
-        }
-      } else if (standingAside) {
-        // this node became the generator while the pop was pending: it takes nothing new
-        unland(onShard);
-      } else {
-        // something landed: claim it, and as many more as fit
-        int room = settings.concurrency() - runs.size() - 1;
-        claim(onShard, Math.max(0, Math.min(room, MAX_BATCH)));
-      }
-    });
-  }
-
-  /** Serves the shard {@code choosing} settles on, then takes more. */
-  private void move(Future<Void> choosing) {
-    fetching = true;
-    choosing.onComplete(ar -> {
-      fetching = false;
-      pump();
-    });
-  }
-
-  private void unland(int onShard) {
-    fetching = true;
-    stores[onShard].unland().onComplete(ar -> {
-      fetching = false;
-      if (ar.failed()) {
-        // left in the landing list: the next claim (or the node's leave) takes care of it
-        claimBackoff.failed(ar.cause());
-      }
-      pump();
-    });
   }
 
   /**
@@ -520,7 +245,7 @@ public final class WorkerVerticle extends VerticleBase {
    * which may wait up to finishLingerMs in the recorder (OutcomeRecorder#flush).
    */
   private void completed(String token, int index, int attempt, String outcome) {
-    recorders[shardOf(token)].add(token, index, attempt, outcome);
+    recorders[fetcher.shardOf(token)].add(token, index, attempt, outcome);
     if (!turnEndScheduled) {
       turnEndScheduled = true;
       context.runOnContext(v -> turnEnd());
@@ -532,7 +257,7 @@ public final class WorkerVerticle extends VerticleBase {
     for (OutcomeRecorder recorder : recorders) {
       recorder.flush();
     }
-    pump();
+    fetcher.pump();
   }
 
   private void checkDrained() {
