@@ -20,7 +20,6 @@ import dev.redfleet.metrics.NodeMetrics;
 import dev.redfleet.redis.Backoff;
 import dev.redfleet.redis.store.DataFormat;
 import dev.redfleet.redis.store.FleetStore;
-import dev.redfleet.redis.RedisVersion;
 import dev.redfleet.redis.Floors;
 import dev.redfleet.redis.Keys;
 import dev.redfleet.redis.NodeScope;

@@ -1,4 +1,4 @@
-package dev.redfleet.redis;
+package dev.redfleet.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

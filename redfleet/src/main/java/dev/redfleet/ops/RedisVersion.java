@@ -1,6 +1,8 @@
-package dev.redfleet.redis;
+package dev.redfleet.ops;
 
 import dev.redfleet.config.ConfigException;
+import dev.redfleet.redis.Backoff;
+import dev.redfleet.redis.RedisFailures;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
