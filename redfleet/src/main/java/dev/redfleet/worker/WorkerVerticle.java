@@ -27,30 +27,8 @@ import org.slf4j.LoggerFactory;
  * event-loop turn (its outcomes' finish call, which may carry the next claim), and starts and
  * stops them.
  *
- * <p>While the queue has messages, one {@code claim} call moves up to the free capacity straight
- * from the queue into the node's in-flight hash, as one delivery record under the claim's token: of
- * a short queue at most its fair share (what is queued over the nodes), so that a burst is spread,
- * but at least {@code minClaim} while the handler is quick ({@link HandlerPace}).
- * When a finish batch goes out while the worker has room and nothing is being fetched, the claim
- * rides in the same call ({@code finish-claim.lua}): at low rates, and with quick handlers, the next
- * messages then cost no call of their own (a slow handler's outcomes linger for company, and a
- * worker with room claims meanwhile in a call of its own). When a claim comes back empty the worker
- * blocks in BLMOVE (queue to the node's landing list) on its own connection, never a pooled one
- * ({@link LandingWait}), and then claims what landed.
- *
- * <p>The worker takes nothing new while its node is the generator: a message that a pending BLMOVE
- * lands meanwhile goes straight back to the head of the queue.
- *
- * <p>While the fleet is paused ({@code <ns>:paused} exists) the claim script takes nothing and
- * says so; the worker then does not block in BLMOVE but claims again every {@code pausedPollMs}
- * (one EXISTS in Redis each time) until the fleet is resumed. Running handlers finish and their
- * outcomes are recorded as usual.
- *
- * <p>In a sharded namespace (docs/DESIGN.md, "Shards") a verticle serves one shard at a time (a
- * blocking pop cannot span slots); {@link ShardChoice} decides which, and when it moves: after an
- * empty claim, an empty block timeout, or a dwell on one shard. Each shard has its own
- * {@link DeliveryStore} and {@link OutcomeRecorder}: an outcome is recorded in the shard its claim
- * came from (the shard is in the claim token), whichever shard the verticle serves by then.
+ * <p>How messages are taken (claims of a fair share, a claim riding on a finish, BLMOVE on an empty
+ * queue, the paused fleet, shards) is {@link Fetcher}'s to describe.
  */
 public final class WorkerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
