@@ -85,10 +85,10 @@ public final class FinishOutcomes {
       Object indices = args.get(i + 1);
       if (indices instanceof byte[] bytes && bytes.length > 0 && bytes[0] == PACKED) {
         for (int at = 1; at + 4 <= bytes.length; at += 4) {
-          long index = ((bytes[at] & 0xffL) << 24) | ((bytes[at + 1] & 0xff) << 16) | ((bytes[at + 2] & 0xff) << 8)
-              | (bytes[at + 3] & 0xff);
-          if (index >= 1 && index <= Integer.MAX_VALUE) {
-            delivery.accept(token, (int) index);
+          int index = claimIndex(((bytes[at] & 0xffL) << 24) | ((bytes[at + 1] & 0xff) << 16)
+              | ((bytes[at + 2] & 0xff) << 8) | (bytes[at + 3] & 0xff));
+          if (index > 0) {
+            delivery.accept(token, index);
           }
         }
       } else {
@@ -100,13 +100,10 @@ public final class FinishOutcomes {
     }
   }
 
-  /** An index as a number in 1..MAX_VALUE, or -1. */
+  /** An index given as a whole number (not its digits) in 1..MAX_VALUE, or -1. */
   private static int packable(Object index) {
-    if (index instanceof Integer || index instanceof Long || index instanceof Short) {
-      long n = ((Number) index).longValue();
-      return n >= 1 && n <= Integer.MAX_VALUE ? (int) n : -1;
-    }
-    return -1;
+    return index instanceof Integer || index instanceof Long || index instanceof Short
+        ? claimIndex(((Number) index).longValue()) : -1;
   }
 
   /** An outcome's index as the finish call carries it (a number, or its digits); -1 if neither. */
@@ -121,8 +118,12 @@ public final class FinishOutcomes {
         return -1;
       }
     }
-    // no claim index is outside 1..MAX_VALUE: a larger one must not wrap onto a real one
-    return index >= 1 && index <= Integer.MAX_VALUE ? (int) index : -1;
+    return claimIndex(index);
+  }
+
+  /** {@code n} as a claim index, or -1: none is outside 1..MAX_VALUE, and a larger one must not wrap onto a real one. */
+  private static int claimIndex(long n) {
+    return n >= 1 && n <= Integer.MAX_VALUE ? (int) n : -1;
   }
 
   /** The outcomes of one token, attempt and outcome, as they come. */
