@@ -281,16 +281,16 @@ local function finish_outcomes(K, node, attempts, backoffMs, backoffMaxMs, now, 
         local head = entry_readable(raw)
         if head then
           local more = attempt >= 2 and (',"attempts":' .. attempt) or ''
-          local reason = encoded[reasons[k]]
+          local reason = encoded[why]
           if not reason then
-            reason = cjson.encode(reasons[k])
-            encoded[reasons[k]] = reason
+            reason = cjson.encode(why)
+            encoded[why] = reason
           end
           errorCount = errorCount + 1
           errors[errorCount] = head .. ',"error":' .. reason .. more .. signed
         else
           errorCount = errorCount + 1
-          errors[errorCount] = cjson.encode({error = reasons[k], raw = raw, node = node, at = now})
+          errors[errorCount] = cjson.encode({error = why, raw = raw, node = node, at = now})
         end
       end
     end
